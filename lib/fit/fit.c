@@ -1,0 +1,283 @@
+#include "fit/fit.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/outfile.h"
+#include "common/progress.h"
+#include "common/xalloc.h"
+#include "fit/fit_write.h"
+#include "model/nbh.h"
+
+/* The seed's convergence criteria. */
+#define MIN_EBFMI 0.3
+#define MAX_RHAT 1.01
+#define MIN_ESS 400
+
+void cr_fit_options_default(cr_fit_options *o)
+{
+    cr_chains_config_default(&o->sampler);
+    o->sampler.seed = 42;
+    o->attempts = 3;
+}
+
+void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg)
+{
+    static const double ladder[] = {0, 0.95, 0.99};
+    *cfg = o->sampler;
+    if (a < 2)
+        return;
+    double delta = ladder[a - 1 < 2 ? a - 1 : 2];
+    if (cfg->adapt_delta < delta)
+        cfg->adapt_delta = delta;
+    cfg->warmup = o->sampler.warmup << (a - 1);
+}
+
+/* Whether v is worse than the current worst cur (NA is worst of all). */
+static int worse(double v, double cur, int larger_is_worse)
+{
+    if (isnan(cur))
+        return 0;
+    if (isnan(v))
+        return 1;
+    return larger_is_worse ? v > cur : v < cur;
+}
+
+static void add_reason(cr_fit_check *chk, const cr_model *m, const char *what, double v, int j)
+{
+    char name[128] = "", num[32];
+    size_t len = strlen(chk->reasons);
+    if (j >= 0)
+        m->name(m, j, name, sizeof name);
+    if (isnan(v))
+        snprintf(num, sizeof num, "NA");
+    else
+        snprintf(num, sizeof num, "%.4g", v);
+    snprintf(chk->reasons + len, sizeof chk->reasons - len, "%s%s=%s%s%s%s", len ? " " : "", what,
+             num, j >= 0 ? "(" : "", name, j >= 0 ? ")" : "");
+}
+
+void cr_fit_assess(const cr_model *m, const cr_chains_result *res, const double *ebfmi,
+                   const cr_diag_summary *sum, cr_fit_check *chk)
+{
+    memset(chk, 0, sizeof *chk);
+    size_t ndraws = (size_t)res->chains * res->samples;
+    for (size_t i = 0; i < ndraws; i++)
+        chk->divergences += res->stats[i].divergent != 0;
+    chk->min_ebfmi = INFINITY;
+    int worst_chain = -1;
+    for (int c = 0; c < res->chains; c++)
+        if (worst_chain < 0 || worse(ebfmi[c], chk->min_ebfmi, 0)) {
+            chk->min_ebfmi = ebfmi[c];
+            worst_chain = c;
+        }
+    chk->worst_rhat = chk->worst_bulk = chk->worst_tail = -1;
+    for (int j = 0; j < m->nout; j++) {
+        if (j == 0 || worse(sum[j].rhat, chk->max_rhat, 1))
+            chk->max_rhat = sum[j].rhat, chk->worst_rhat = j;
+        if (j == 0 || worse(sum[j].ess_bulk, chk->min_ess_bulk, 0))
+            chk->min_ess_bulk = sum[j].ess_bulk, chk->worst_bulk = j;
+        if (j == 0 || worse(sum[j].ess_tail, chk->min_ess_tail, 0))
+            chk->min_ess_tail = sum[j].ess_tail, chk->worst_tail = j;
+    }
+    if (chk->divergences > 0)
+        add_reason(chk, m, "divergences", chk->divergences, -1);
+    if (!(chk->min_ebfmi > MIN_EBFMI)) {
+        add_reason(chk, m, "ebfmi", chk->min_ebfmi, -1);
+        size_t len = strlen(chk->reasons);
+        snprintf(chk->reasons + len, sizeof chk->reasons - len, "(chain %d)", worst_chain + 1);
+    }
+    if (!(chk->max_rhat < MAX_RHAT))
+        add_reason(chk, m, "rhat", chk->max_rhat, chk->worst_rhat);
+    if (!(chk->min_ess_bulk > MIN_ESS))
+        add_reason(chk, m, "ess_bulk", chk->min_ess_bulk, chk->worst_bulk);
+    if (!(chk->min_ess_tail > MIN_ESS))
+        add_reason(chk, m, "ess_tail", chk->min_ess_tail, chk->worst_tail);
+    chk->pass = chk->reasons[0] == 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* One status line for all chains, labelled with the series and attempt. */
+typedef struct {
+    pthread_mutex_t lock;
+    const char *series;
+    int attempt, chains, warmup;
+    int *done;
+} progress_state;
+
+static void show_progress(void *ctx, int chain, int done, int total, int warmup)
+{
+    progress_state *p = ctx;
+    char line[256];
+    size_t len = 0;
+    pthread_mutex_lock(&p->lock);
+    p->done[chain] = done;
+    len += snprintf(line, sizeof line, "%s attempt %d:", p->series, p->attempt);
+    for (int c = 0; c < p->chains && len + 24 < sizeof line; c++)
+        len += snprintf(line + len, sizeof line - len, " %d%%%s", 100 * p->done[c] / total,
+                        p->done[c] < p->warmup ? "w" : "");
+    pthread_mutex_unlock(&p->lock);
+    (void)warmup;
+    cr_progress(0, "%s", line);
+}
+
+static int cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* Runs the sampler with a->cfg and fills every other field of a. */
+static int run_attempt(const cr_model *m, cr_fit_attempt *a, cr_err *e)
+{
+    progress_state p = {.series = a->series, .attempt = a->number, .chains = a->cfg.chains,
+                        .warmup = a->cfg.warmup};
+    pthread_mutex_init(&p.lock, NULL);
+    p.done = xcalloc((size_t)a->cfg.chains, sizeof(int));
+    a->cfg.progress = show_progress;
+    a->cfg.progress_ctx = &p;
+    double t0 = now();
+    int rc = cr_chains_run(m, &a->cfg, &a->res, e);
+    a->sampler_s = now() - t0;
+    cr_progress_done();
+    a->cfg.progress = NULL;
+    a->cfg.progress_ctx = NULL;
+    free(p.done);
+    pthread_mutex_destroy(&p.lock);
+    if (rc != 0)
+        return -1;
+
+    t0 = now();
+    const cr_chains_result *r = &a->res;
+    size_t n = (size_t)r->samples, per_var = (size_t)r->chains * n;
+    double *col = xmalloc((per_var ? per_var : 1) * (size_t)r->nout * sizeof(double));
+    for (size_t k = 0; k < per_var; k++)
+        for (int j = 0; j < r->nout; j++)
+            col[(size_t)j * per_var + k] = r->draws[k * r->nout + j];
+    a->sum = xmalloc((size_t)r->nout * sizeof(cr_diag_summary));
+    int threads = a->cfg.threads > 0 ? a->cfg.threads : cpu_count();
+    cr_diag_summarise_many(col, r->nout, r->chains, r->samples, threads, a->sum);
+    a->ebfmi = xmalloc((size_t)r->chains * sizeof(double));
+    for (int c = 0; c < r->chains; c++) {
+        for (size_t i = 0; i < n; i++)
+            col[i] = r->stats[c * n + i].energy;
+        a->ebfmi[c] = cr_diag_ebfmi(col, r->samples);
+    }
+    free(col);
+    cr_fit_assess(m, r, a->ebfmi, a->sum, &a->chk);
+    a->diagnostics_s = now() - t0;
+    return 0;
+}
+
+static void free_attempt(cr_fit_attempt *a)
+{
+    cr_chains_result_free(&a->res);
+    free(a->sum);
+    free(a->ebfmi);
+    a->sum = NULL;
+    a->ebfmi = NULL;
+}
+
+static char *path_of(const char *dir, const char *sub, const char *series, const char *suffix)
+{
+    size_t n = strlen(dir) + strlen(sub) + strlen(series) + strlen(suffix) + 4;
+    char *p = xmalloc(n);
+    snprintf(p, n, "%s/%s/%s%s", dir, sub, series, suffix);
+    return p;
+}
+
+static int write_outputs(const char *dir, const cr_model *m, const cr_fit_attempt *a, cr_err *e)
+{
+    char *p[3] = {path_of(dir, "diagnostics", a->series, "_summary.csv"),
+                  path_of(dir, "diagnostics", a->series, "_sampler.csv"),
+                  path_of(dir, "draws", a->series, ".csv")};
+    int rc = 0;
+    if (cr_fit_write_summary(p[0], m, a, e) != 0 || cr_fit_write_sampler(p[1], a, e) != 0 ||
+        cr_fit_write_draws(p[2], m, a, e) != 0)
+        rc = -1;
+    for (int i = 0; i < 3; i++)
+        free(p[i]);
+    return rc;
+}
+
+int cr_fit_series(const cr_cps_table *t, int series, const cr_fit_options *o, const char *dir,
+                  cr_fit_status *st, cr_err *e)
+{
+    const char *name = cr_cps_series_names[series];
+    cr_nbh_data d;
+    cr_model m;
+    cr_nbh_data_from_cps(&d, t, series);
+    cr_nbh_model(&m, &d);
+    memset(st, 0, sizeof *st);
+    st->series = series;
+
+    cr_fit_attempt a;
+    int rc = 0;
+    for (int n = 1; n <= o->attempts; n++) {
+        memset(&a, 0, sizeof a);
+        a.series = name;
+        a.number = n;
+        cr_fit_attempt_config(o, n, &a.cfg);
+        if (run_attempt(&m, &a, e) != 0) {
+            rc = cr_fail_prefix(e, name);
+            break;
+        }
+        st->attempts = n;
+        char suffix[32];
+        snprintf(suffix, sizeof suffix, "-%d.json", n);
+        char *log = path_of(dir, "loop_logs", name, suffix);
+        rc = cr_fit_write_log(log, &m, &d, &a, e);
+        free(log);
+        if (rc != 0) {
+            free_attempt(&a);
+            break;
+        }
+        int last = a.chk.pass || n == o->attempts;
+        if (a.chk.pass)
+            cr_info("%s: attempt %d PASS (adapt_delta %g, warmup %d, %.1f s)\n", name, n,
+                    a.cfg.adapt_delta, a.cfg.warmup, a.sampler_s + a.diagnostics_s);
+        else
+            cr_info("%s: attempt %d FAIL %s (adapt_delta %g, warmup %d, %.1f s)%s\n", name, n,
+                    a.chk.reasons, a.cfg.adapt_delta, a.cfg.warmup,
+                    a.sampler_s + a.diagnostics_s, last ? "" : "; retrying");
+        if (last) {
+            st->pass = a.chk.pass;
+            snprintf(st->reasons, sizeof st->reasons, "%s", a.chk.reasons);
+            rc = write_outputs(dir, &m, &a, e);
+            free_attempt(&a);
+            break;
+        }
+        free_attempt(&a);
+    }
+    cr_nbh_data_free(&d);
+    return rc;
+}
+
+int cr_fit_write_status(const char *dir, const cr_fit_status *st, int n, cr_err *e)
+{
+    size_t len = strlen(dir) + 32;
+    char *path = xmalloc(len);
+    snprintf(path, len, "%s/diagnostics/status", dir);
+    cr_outfile o;
+    int rc = cr_outfile_open(&o, path, e);
+    if (rc == 0) {
+        for (int i = 0; i < n; i++)
+            fprintf(o.fp, "%s %s%s%s\n", cr_cps_series_names[st[i].series],
+                    st[i].pass ? "PASS" : "FAIL", st[i].pass ? "" : " ", st[i].reasons);
+        if ((rc = cr_outfile_commit(&o, e)) != 0)
+            cr_outfile_abort(&o);
+    }
+    free(path);
+    return rc;
+}

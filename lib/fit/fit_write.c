@@ -1,0 +1,221 @@
+#include "fit/fit_write.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/outfile.h"
+#include "common/xalloc.h"
+
+typedef void (*writer_fn)(FILE *f, const cr_model *m, const void *ctx);
+
+static int write_file(const char *path, writer_fn fn, const cr_model *m, const void *ctx,
+                      cr_err *e)
+{
+    cr_outfile o;
+    if (cr_outfile_open(&o, path, e) != 0)
+        return -1;
+    fn(o.fp, m, ctx);
+    if (cr_outfile_commit(&o, e) != 0) {
+        cr_outfile_abort(&o);
+        return -1;
+    }
+    return 0;
+}
+
+/* R's spelling of non-finite values, so read.csv gives NA and Inf back. */
+static void put_num(FILE *f, double x, const char *fmt)
+{
+    if (isnan(x))
+        fputs("NA", f);
+    else if (isinf(x))
+        fputs(x > 0 ? "Inf" : "-Inf", f);
+    else
+        fprintf(f, fmt, x);
+}
+
+/* Variable names such as z_minute[1,2] hold commas, so CSV cells quote them (RFC 4180), as R's
+ * write.csv does; read.csv(check.names = FALSE) gives the names back. */
+static void put_name(FILE *f, const char *name)
+{
+    if (!strpbrk(name, ",\"\n")) {
+        fputs(name, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            fputc('"', f);
+        fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+/* JSON has no NaN or Inf: null. */
+static void put_json(FILE *f, double x)
+{
+    if (isfinite(x))
+        fprintf(f, "%.6g", x);
+    else
+        fputs("null", f);
+}
+
+static void summary_rows(FILE *f, const cr_model *m, const void *ctx)
+{
+    const cr_fit_attempt *a = ctx;
+    char name[128];
+    fputs("variable,mean,sd,mcse_mean,q5,q50,q95,rhat,ess_bulk,ess_tail\n", f);
+    for (int j = 0; j < m->nout; j++) {
+        const cr_diag_summary *s = &a->sum[j];
+        const double v[] = {s->mean, s->sd, s->mcse_mean, s->q5, s->q50, s->q95, s->rhat,
+                            s->ess_bulk, s->ess_tail};
+        m->name(m, j, name, sizeof name);
+        put_name(f, name);
+        for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+            fputc(',', f);
+            put_num(f, v[i], "%.8g");
+        }
+        fputc('\n', f);
+    }
+}
+
+int cr_fit_write_summary(const char *path, const cr_model *m, const cr_fit_attempt *a, cr_err *e)
+{
+    return write_file(path, summary_rows, m, a, e);
+}
+
+/* Per-chain sampler statistics over the saved draws. */
+typedef struct {
+    int divergences, saturated;
+    double accept_stat, n_leapfrog;
+} chain_stats;
+
+static chain_stats chain_summary(const cr_fit_attempt *a, int c)
+{
+    chain_stats cs = {0, 0, 0, 0};
+    const cr_nuts_stats *st = a->res.stats + (size_t)c * a->res.samples;
+    for (int i = 0; i < a->res.samples; i++) {
+        cs.divergences += st[i].divergent != 0;
+        cs.saturated += st[i].treedepth >= a->cfg.max_depth;
+        cs.accept_stat += st[i].accept_stat;
+        cs.n_leapfrog += st[i].n_leapfrog;
+    }
+    if (a->res.samples > 0) {
+        cs.accept_stat /= a->res.samples;
+        cs.n_leapfrog /= a->res.samples;
+    }
+    return cs;
+}
+
+static void sampler_rows(FILE *f, const cr_model *m, const void *ctx)
+{
+    const cr_fit_attempt *a = ctx;
+    fputs("chain,divergences,ebfmi,treedepth_saturated,stepsize,accept_stat_mean,"
+          "n_leapfrog_mean\n", f);
+    for (int c = 0; c < a->res.chains; c++) {
+        chain_stats cs = chain_summary(a, c);
+        fprintf(f, "%d,%d,", c + 1, cs.divergences);
+        put_num(f, a->ebfmi[c], "%.6g");
+        fprintf(f, ",%d,%.6g,%.6g,%.6g\n", cs.saturated, a->res.stepsize[c], cs.accept_stat,
+                cs.n_leapfrog);
+    }
+}
+
+int cr_fit_write_sampler(const char *path, const cr_fit_attempt *a, cr_err *e)
+{
+    return write_file(path, sampler_rows, NULL, a, e);
+}
+
+static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
+{
+    const cr_fit_attempt *a = ctx;
+    const cr_chains_result *r = &a->res;
+    char name[128];
+    fputs("chain,iteration,lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,"
+          "energy__", f);
+    for (int j = 0; j < m->nout; j++) {
+        m->name(m, j, name, sizeof name);
+        fputc(',', f);
+        put_name(f, name);
+    }
+    fputc('\n', f);
+    for (int c = 0; c < r->chains; c++)
+        for (int i = 0; i < r->samples; i++) {
+            size_t k = (size_t)c * r->samples + i;
+            const cr_nuts_stats *st = &r->stats[k];
+            fprintf(f, "%d,%d,%.9g,%.6g,%.6g,%d,%d,%d,%.9g", c + 1, i + 1, st->lp,
+                    st->accept_stat, st->stepsize, st->treedepth, st->n_leapfrog, st->divergent,
+                    st->energy);
+            const double *x = r->draws + k * r->nout;
+            for (int j = 0; j < r->nout; j++) {
+                fputc(',', f);
+                put_num(f, x[j], "%.17g");
+            }
+            fputc('\n', f);
+        }
+}
+
+int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a, cr_err *e)
+{
+    return write_file(path, draw_rows, m, a, e);
+}
+
+typedef struct {
+    const cr_fit_attempt *a;
+    const cr_nbh_data *d;
+} log_ctx;
+
+static void json_worst(FILE *f, const cr_model *m, const char *key, double v, int j)
+{
+    char name[128] = "";
+    if (j >= 0)
+        m->name(m, j, name, sizeof name);
+    fprintf(f, "    \"%s\": ", key);
+    put_json(f, v);
+    fprintf(f, ", \"%s_variable\": \"%s\",\n", key, name);
+}
+
+static void log_body(FILE *f, const cr_model *m, const void *ctx)
+{
+    const log_ctx *lc = ctx;
+    const cr_fit_attempt *a = lc->a;
+    const cr_chains_config *c = &a->cfg;
+    fprintf(f, "{\n  \"series\": \"%s\",\n  \"attempt\": %d,\n", a->series, a->number);
+    fprintf(f, "  \"status\": \"%s\",\n  \"reasons\": \"%s\",\n", a->chk.pass ? "PASS" : "FAIL",
+            a->chk.reasons);
+    fprintf(f, "  \"settings\": {\"chains\": %d, \"warmup\": %d, \"samples\": %d, \"seed\": %llu, "
+            "\"adapt_delta\": %.6g, \"max_depth\": %d, \"threads\": %d},\n", c->chains, c->warmup,
+            c->samples, (unsigned long long)c->seed, c->adapt_delta, c->max_depth, c->threads);
+    fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
+            "\"distinct_counts\": %d, \"parameters\": %d},\n", lc->d->nmachines, lc->d->ncells,
+            lc->d->nseconds, lc->d->total, lc->d->ndistinct, m->dim);
+    fprintf(f, "  \"timings\": {\"sampler_s\": %.3f, \"diagnostics_s\": %.3f},\n", a->sampler_s,
+            a->diagnostics_s);
+    fprintf(f, "  \"diagnostics\": {\n    \"divergences\": %d,\n    \"min_ebfmi\": ",
+            a->chk.divergences);
+    put_json(f, a->chk.min_ebfmi);
+    fputs(",\n", f);
+    json_worst(f, m, "max_rhat", a->chk.max_rhat, a->chk.worst_rhat);
+    json_worst(f, m, "min_ess_bulk", a->chk.min_ess_bulk, a->chk.worst_bulk);
+    json_worst(f, m, "min_ess_tail", a->chk.min_ess_tail, a->chk.worst_tail);
+    fputs("    \"chains\": [\n", f);
+    for (int k = 0; k < a->res.chains; k++) {
+        chain_stats cs = chain_summary(a, k);
+        fprintf(f, "      {\"chain\": %d, \"divergences\": %d, \"ebfmi\": ", k + 1, cs.divergences);
+        put_json(f, a->ebfmi[k]);
+        fprintf(f, ", \"treedepth_saturated\": %d, \"stepsize\": %.6g, \"accept_stat_mean\": "
+                "%.6g, \"n_leapfrog_mean\": %.6g, \"warmup_s\": %.3f, \"sampling_s\": %.3f}%s\n",
+                cs.saturated, a->res.stepsize[k], cs.accept_stat, cs.n_leapfrog,
+                a->res.time_warmup[k], a->res.time_sampling[k],
+                k + 1 < a->res.chains ? "," : "");
+    }
+    fputs("    ]\n  }\n}\n", f);
+}
+
+int cr_fit_write_log(const char *path, const cr_model *m, const cr_nbh_data *d,
+                     const cr_fit_attempt *a, cr_err *e)
+{
+    log_ctx lc = {a, d};
+    return write_file(path, log_body, m, &lc, e);
+}

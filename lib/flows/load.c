@@ -1,0 +1,150 @@
+#include "flows/load.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/progress.h"
+#include "common/xalloc.h"
+
+int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e)
+{
+    const char *eq = strrchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return cr_fail(e, "--local-ip %s: expected MACHINE=IP (e.g. ws01=192.168.1.34)", arg);
+    if (cr_addr_parse(eq + 1, strlen(eq + 1), &out->addr) != 0)
+        return cr_fail(e, "--local-ip %s: '%s' is not an IPv4 or IPv6 address", arg, eq + 1);
+    out->machine_id = strndup(arg, (size_t)(eq - arg));
+    return 0;
+}
+
+typedef struct {
+    const cr_inputs *in;
+    cr_machine *machines;
+    cr_err *errs;
+    int *failed;
+    atomic_int next;
+    atomic_int done;
+} job;
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    for (;;) {
+        int i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->in->n)
+            return NULL;
+        cr_machine *m = &j->machines[i];
+        const cr_input *it = &j->in->items[i];
+        cr_machine_init(m, it->machine_id, i + 1, it->path);
+        cr_source *s;
+        if (cr_source_open(&s, it->path, &j->errs[i]) != 0) {
+            j->failed[i] = 1;
+        } else {
+            j->failed[i] = cr_machine_ingest(m, s, &j->errs[i]) != 0;
+            cr_source_close(s);
+        }
+        int d = atomic_fetch_add(&j->done, 1) + 1;
+        cr_progress(1, "read %d of %d captures (%s)", d, j->in->n, it->machine_id);
+    }
+}
+
+int cr_machines_load(const cr_inputs *in, const cr_local_ip *given, int ngiven, int threads,
+                     cr_machine **out, cr_err *e)
+{
+    *out = NULL;
+    for (int g = 0; g < ngiven; g++) {
+        int found = 0;
+        for (int i = 0; i < in->n; i++)
+            found |= !strcmp(in->items[i].machine_id, given[g].machine_id);
+        if (!found)
+            return cr_fail(e, "--local-ip %s: no input has machine_id '%s'", given[g].machine_id,
+                           given[g].machine_id);
+    }
+    if (threads <= 0)
+        threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads > in->n)
+        threads = in->n;
+    if (threads < 1)
+        threads = 1;
+    job j = {.in = in};
+    j.machines = xcalloc((size_t)in->n, sizeof *j.machines);
+    j.errs = xcalloc((size_t)in->n, sizeof *j.errs);
+    j.failed = xcalloc((size_t)in->n, sizeof *j.failed);
+    atomic_init(&j.next, 0);
+    atomic_init(&j.done, 0);
+    pthread_t *tid = xcalloc((size_t)threads, sizeof *tid);
+    for (int t = 1; t < threads; t++)
+        pthread_create(&tid[t], NULL, worker, &j);
+    worker(&j);
+    for (int t = 1; t < threads; t++)
+        pthread_join(tid[t], NULL);
+    free(tid);
+    cr_progress_done();
+    int rc = 0;
+    for (int i = 0; i < in->n && !rc; i++)
+        if (j.failed[i]) {
+            *e = j.errs[i];
+            rc = -1;
+        }
+    free(j.errs);
+    free(j.failed);
+    if (rc) {
+        cr_machines_free(j.machines, in->n);
+        return -1;
+    }
+    for (int i = 0; i < in->n; i++) {
+        for (int g = 0; g < ngiven; g++)
+            if (!strcmp(given[g].machine_id, in->items[i].machine_id))
+                cr_machine_give_local(&j.machines[i], &given[g].addr);
+        cr_machine_infer_local(&j.machines[i]);
+    }
+    *out = j.machines;
+    return 0;
+}
+
+void cr_machines_free(cr_machine *machines, int n)
+{
+    if (!machines)
+        return;
+    for (int i = 0; i < n; i++)
+        cr_machine_free(&machines[i]);
+    free(machines);
+}
+
+void cr_machine_describe(FILE *f, const cr_machine *m)
+{
+    fprintf(f, "%s (%s, %s): %" PRIu64 " TCP + %" PRIu64 " UDP packets", m->machine_id, m->kind,
+            m->path, m->tcp_packets, m->udp_packets);
+    uint64_t dropped = 0;
+    for (int i = 0; i < m->ndrops; i++)
+        dropped += m->drops[i].n;
+    if (dropped) {
+        fprintf(f, "; %" PRIu64 " records skipped (", dropped);
+        for (int i = 0; i < m->ndrops; i++)
+            fprintf(f, "%s%s: %" PRIu64, i ? ", " : "", m->drops[i].why, m->drops[i].n);
+        fputc(')', f);
+    }
+    fprintf(f, "; %.0f s captured\n", (double)(m->last_ms - m->first_ms) / 1000.0);
+    for (int fam = 0; fam < 2; fam++) {
+        const char *name = fam ? "IPv6" : "IPv4";
+        if (!m->local_set[fam]) {
+            fprintf(f, "  local %s: none (no TCP row with completeness 0 from an %s address)\n",
+                    name, name);
+            continue;
+        }
+        char a[CR_ADDR_STRLEN];
+        cr_addr_format(&m->local[fam], a);
+        if (m->local_given[fam])
+            fprintf(f, "  local %s: %s (given; sent %" PRIu64 " of %" PRIu64
+                       " %s TCP rows with completeness 0)\n",
+                    name, a, m->local_votes[fam], m->zero_rows_tcp[fam], name);
+        else
+            fprintf(f, "  local %s: %s (inferred: sent %" PRIu64 " of %" PRIu64
+                       " %s TCP rows with completeness 0)\n",
+                    name, a, m->local_votes[fam], m->zero_rows_tcp[fam], name);
+    }
+}

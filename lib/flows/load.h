@@ -1,0 +1,29 @@
+/* Reads every input into a cr_machine, several files at once on separate threads (each file is
+ * one machine, so they are independent), then settles the local addresses. */
+#ifndef CR_LOAD_H
+#define CR_LOAD_H
+
+#include <stdio.h>
+
+#include "flows/machine.h"
+#include "ingest/inputs.h"
+
+typedef struct {
+    char *machine_id;
+    cr_addr addr;
+} cr_local_ip;
+
+/* Parses "MACHINE=IP" (the --local-ip option). */
+int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e);
+
+/* machines[i] corresponds to in->items[i] and gets machine = i + 1. threads <= 0 means one per
+ * CPU. On error nothing is returned and e names the failing file. */
+int cr_machines_load(const cr_inputs *in, const cr_local_ip *given, int ngiven, int threads,
+                     cr_machine **machines, cr_err *e);
+void cr_machines_free(cr_machine *machines, int n);
+
+/* One paragraph per machine for stderr: input kind, packets, drops with reasons, local
+ * addresses per family and how they were found. */
+void cr_machine_describe(FILE *f, const cr_machine *m);
+
+#endif

@@ -1,0 +1,314 @@
+/* The file image the parser walks: an uncompressed file is mapped as it is; gzip, bzip2 and xz
+ * streams (recognised by magic bytes, as R's readRDS does) are decompressed whole into one
+ * buffer, which costs about as much memory as R needs and far less time than item-by-item I/O. */
+#include "ingest/rds_internal.h"
+
+#include <bzlib.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <lzma.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/xalloc.h"
+
+enum { STEP_MORE = 0, STEP_END = 1, STEP_BAD = -1 };
+
+/* One codec behind a common loop: step() consumes input and produces output, updating both
+ * counts (nin, nout) to what is left. The input given is always all there is. */
+typedef struct {
+    const char *what;
+    const unsigned char *magic;
+    size_t magiclen;
+    int (*init)(void *st);
+    int (*step)(void *st, const unsigned char *in, size_t *nin, unsigned char *out, size_t *nout,
+                const char **msg);
+    void (*end)(void *st);
+} codec;
+
+typedef union {
+    z_stream z;
+    bz_stream bz;
+    lzma_stream xz;
+} codec_state;
+
+/* zlib and bzip2 count in unsigned int; larger spans go in slices. */
+#define SLICE ((size_t)1 << 30)
+
+static int gz_init(void *st)
+{
+    z_stream *z = st;
+    memset(z, 0, sizeof *z);
+    return inflateInit2(z, 15 + 16) == Z_OK ? 0 : -1;
+}
+
+static int gz_step(void *st, const unsigned char *in, size_t *nin, unsigned char *out,
+                   size_t *nout, const char **msg)
+{
+    z_stream *z = st;
+    z->next_in = (unsigned char *)in;
+    z->avail_in = (uInt)(*nin < SLICE ? *nin : SLICE);
+    z->next_out = out;
+    z->avail_out = (uInt)(*nout < SLICE ? *nout : SLICE);
+    uInt ai = z->avail_in, ao = z->avail_out;
+    int rc = inflate(z, Z_NO_FLUSH);
+    *nin -= ai - z->avail_in;
+    *nout -= ao - z->avail_out;
+    if (rc == Z_STREAM_END)
+        return STEP_END;
+    if (rc == Z_OK || rc == Z_BUF_ERROR)
+        return STEP_MORE;
+    *msg = z->msg ? z->msg : "inflate failed";
+    return STEP_BAD;
+}
+
+static void gz_end(void *st)
+{
+    inflateEnd(st);
+}
+
+static int bz_init(void *st)
+{
+    bz_stream *bz = st;
+    memset(bz, 0, sizeof *bz);
+    return BZ2_bzDecompressInit(bz, 0, 0) == BZ_OK ? 0 : -1;
+}
+
+static int bz_step(void *st, const unsigned char *in, size_t *nin, unsigned char *out,
+                   size_t *nout, const char **msg)
+{
+    bz_stream *bz = st;
+    bz->next_in = (char *)in;
+    bz->avail_in = (unsigned)(*nin < SLICE ? *nin : SLICE);
+    bz->next_out = (char *)out;
+    bz->avail_out = (unsigned)(*nout < SLICE ? *nout : SLICE);
+    unsigned ai = bz->avail_in, ao = bz->avail_out;
+    int rc = BZ2_bzDecompress(bz);
+    *nin -= ai - bz->avail_in;
+    *nout -= ao - bz->avail_out;
+    if (rc == BZ_STREAM_END)
+        return STEP_END;
+    if (rc == BZ_OK)
+        return STEP_MORE;
+    *msg = rc == BZ_MEM_ERROR ? "out of memory" : "bad data";
+    return STEP_BAD;
+}
+
+static void bz_end(void *st)
+{
+    BZ2_bzDecompressEnd(st);
+}
+
+static int xz_init(void *st)
+{
+    lzma_stream *xz = st;
+    lzma_stream zero = LZMA_STREAM_INIT;
+    *xz = zero;
+    return lzma_stream_decoder(xz, UINT64_MAX, 0) == LZMA_OK ? 0 : -1;
+}
+
+static int xz_step(void *st, const unsigned char *in, size_t *nin, unsigned char *out,
+                   size_t *nout, const char **msg)
+{
+    lzma_stream *xz = st;
+    xz->next_in = in;
+    xz->avail_in = *nin;
+    xz->next_out = out;
+    xz->avail_out = *nout;
+    lzma_ret rc = lzma_code(xz, LZMA_FINISH);
+    *nin = xz->avail_in;
+    *nout = xz->avail_out;
+    if (rc == LZMA_STREAM_END)
+        return STEP_END;
+    if (rc == LZMA_OK || rc == LZMA_BUF_ERROR)
+        return STEP_MORE;
+    *msg = rc == LZMA_MEM_ERROR ? "out of memory" : rc == LZMA_FORMAT_ERROR ? "bad header"
+                                                                            : "bad data";
+    return STEP_BAD;
+}
+
+static void xz_end(void *st)
+{
+    lzma_end(st);
+}
+
+static const codec codecs[] = {
+    {"gzip", (const unsigned char *)"\x1f\x8b", 2, gz_init, gz_step, gz_end},
+    {"bzip2", (const unsigned char *)"BZh", 3, bz_init, bz_step, bz_end},
+    {"xz", (const unsigned char *)"\xfd" "7zXZ\0", 6, xz_init, xz_step, xz_end},
+};
+
+static const codec *codec_for(const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++)
+        if (n >= codecs[i].magiclen && !memcmp(p, codecs[i].magic, codecs[i].magiclen))
+            return &codecs[i];
+    return NULL;
+}
+
+/* A first guess at the output size, so the buffer rarely moves: gzip records it (mod 2^32). */
+static size_t size_hint(const codec *c, const unsigned char *in, size_t n)
+{
+    if (c->step == gz_step && n >= 18) {
+        const unsigned char *t = in + n - 4;
+        size_t isize = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+        if (isize >= n)
+            return isize + 4096;
+    }
+    return n < SIZE_MAX / 8 ? n * 8 + 4096 : n;
+}
+
+static int decompress(const codec *c, const unsigned char *in, size_t n, const char *name,
+                      size_t max_bytes, rds_image *im, cr_err *e)
+{
+    codec_state st;
+    if (c->init(&st) != 0)
+        return cr_fail(e, "%s: cannot start %s decoder", name, c->what);
+    size_t cap = size_hint(c, in, n), len = 0, pos = 0;
+    if (max_bytes && cap > max_bytes)
+        cap = max_bytes;
+    unsigned char *out = xmalloc(cap);
+    int rc = -1;
+    for (;;) {
+        if (len == cap) {
+            if (max_bytes && cap >= max_bytes) {
+                cr_fail(e, "%s: decompressed data larger than %zu bytes", name, max_bytes);
+                break;
+            }
+            cap = cap < SIZE_MAX / 2 ? cap * 2 : SIZE_MAX;
+            if (max_bytes && cap > max_bytes)
+                cap = max_bytes;
+            out = xrealloc(out, cap);
+        }
+        size_t nin = n - pos, nout = cap - len, nin0 = nin, nout0 = nout;
+        const char *msg = NULL;
+        int s = c->step(&st, in + pos, &nin, out + len, &nout, &msg);
+        pos += nin0 - nin;
+        len += nout0 - nout;
+        if (s == STEP_BAD) {
+            cr_fail(e, "%s: corrupt %s stream (%s)", name, c->what, msg);
+            break;
+        }
+        if (s == STEP_END) {
+            /* Concatenated streams are one file to gzip/bzip2/xz, so they are to us too. */
+            if (pos < n && codec_for(in + pos, n - pos) == c) {
+                c->end(&st);
+                if (c->init(&st) != 0) {
+                    cr_fail(e, "%s: cannot restart %s decoder", name, c->what);
+                    return -1;
+                }
+                continue;
+            }
+            rc = 0;
+            break;
+        }
+        if (nin == nin0 && nout == nout0 && pos == n) {
+            cr_fail(e, "%s: truncated %s stream", name, c->what);
+            break;
+        }
+    }
+    c->end(&st);
+    if (rc != 0) {
+        free(out);
+        return -1;
+    }
+    im->owned = out;
+    im->data = out;
+    im->len = len;
+    return 0;
+}
+
+int rds_image_mem(rds_image *im, const void *buf, size_t len, const char *name, size_t max_bytes,
+                  cr_err *e)
+{
+    memset(im, 0, sizeof *im);
+    if (len == 0)
+        return cr_fail(e, "%s: empty file", name);
+    const codec *c = codec_for(buf, len);
+    if (c)
+        return decompress(c, buf, len, name, max_bytes, im, e);
+    im->data = buf;
+    im->len = len;
+    return 0;
+}
+
+/* Non-regular files (pipes, /dev/stdin) cannot be mapped; they are read whole. */
+static int slurp_fd(int fd, const char *path, unsigned char **out, size_t *outlen, cr_err *e)
+{
+    size_t cap = 1 << 20, len = 0;
+    unsigned char *b = xmalloc(cap);
+    for (;;) {
+        if (len == cap)
+            b = xrealloc(b, cap *= 2);
+        ssize_t r = read(fd, b + len, cap - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            free(b);
+            return cr_fail(e, "%s: read error: %s", path, strerror(errno));
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    *out = b;
+    *outlen = len;
+    return 0;
+}
+
+int rds_image_file(rds_image *im, const char *path, cr_err *e)
+{
+    memset(im, 0, sizeof *im);
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return cr_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return cr_fail(e, "%s: cannot stat: %s", path, strerror(errno));
+    }
+    const unsigned char *data;
+    size_t len = 0;
+    void *map = NULL;
+    unsigned char *owned = NULL;
+    if (S_ISREG(sb.st_mode) && sb.st_size > 0) {
+        len = (size_t)sb.st_size;
+        map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (map == MAP_FAILED) {
+            close(fd);
+            return cr_fail(e, "%s: cannot map: %s", path, strerror(errno));
+        }
+        madvise(map, len, MADV_SEQUENTIAL);
+        data = map;
+    } else if (slurp_fd(fd, path, &owned, &len, e) != 0) {
+        close(fd);
+        return -1;
+    } else {
+        data = owned;
+    }
+    close(fd);
+    int rc = rds_image_mem(im, data, len, path, 0, e);
+    if (rc != 0 || im->owned) {
+        /* Decompressed (or failed): the compressed bytes are no longer needed. */
+        if (map)
+            munmap(map, len);
+        free(owned);
+        return rc;
+    }
+    im->map = map;
+    im->maplen = map ? len : 0;
+    im->owned = owned;
+    return 0;
+}
+
+void rds_image_free(rds_image *im)
+{
+    if (im->map)
+        munmap(im->map, im->maplen);
+    free(im->owned);
+    memset(im, 0, sizeof *im);
+}

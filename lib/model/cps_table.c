@@ -1,0 +1,220 @@
+#include "model/cps_table.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+const char *const cr_cps_series_names[CR_CPS_NSERIES] = {"tcp_new", "udp_new", "tcp_end",
+                                                          "udp_end"};
+
+int cr_cps_series_index(const char *name)
+{
+    for (int i = 0; i < CR_CPS_NSERIES; i++)
+        if (!strcmp(name, cr_cps_series_names[i]))
+            return i;
+    return -1;
+}
+
+/* Required columns, in the seed's order; the reader maps each to its position in the header. */
+enum { COL_MACHINE_ID, COL_MACHINE, COL_SECOND, COL_MINUTE, COL_SERIES0, NCOLS = COL_SERIES0 + 4 };
+static const char *const col_names[NCOLS] = {"machine_id", "machine", "second", "minute",
+                                             "tcp_new", "udp_new", "tcp_end", "udp_end"};
+
+/* Splits one CSV line in place into fields (RFC 4180 quoting, no embedded newlines). Returns the
+ * number of fields, or -1 on a malformed quote. */
+static int split_fields(char *line, char ***fields, size_t *cap)
+{
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
+    int nf = 0;
+    char *p = line;
+    for (;;) {
+        xgrow(fields, cap, (size_t)nf + 1, sizeof(char *));
+        if (*p == '"') {
+            char *out = ++p, *start = p;
+            for (;;) {
+                if (!*p)
+                    return -1;
+                if (*p == '"' && p[1] == '"') {
+                    *out++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else {
+                    *out++ = *p++;
+                }
+            }
+            if (*p && *p != ',')
+                return -1;
+            *out = 0;
+            (*fields)[nf++] = start;
+        } else {
+            (*fields)[nf++] = p;
+            p += strcspn(p, ",");
+        }
+        if (!*p)
+            return nf;
+        *p++ = 0;
+    }
+}
+
+/* A plain non-negative decimal integer that fits in an int ("NA", "1.0", "-1", "" are errors). */
+static int parse_count(const char *s, int *out)
+{
+    if (!*s || strspn(s, "0123456789") != strlen(s))
+        return -1;
+    errno = 0;
+    long v = strtol(s, NULL, 10);
+    if (errno || v > INT_MAX)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+typedef struct {
+    const char *path;
+    size_t line;
+    cr_err *e;
+} ctx;
+
+static int bad_value(const ctx *c, int col, const char *v, const char *want)
+{
+    return cr_fail(c->e, "%s:%zu: column %s: '%s' is not %s", c->path, c->line, col_names[col], v,
+                   want);
+}
+
+static int read_header(const ctx *c, char **f, int nf, int *pos)
+{
+    for (int j = 0; j < NCOLS; j++) {
+        pos[j] = -1;
+        for (int i = 0; i < nf; i++)
+            if (!strcmp(f[i], col_names[j]))
+                pos[j] = i;
+        if (pos[j] < 0)
+            return cr_fail(c->e, "%s:1: missing column %s (need %s,%s,%s,%s,%s,%s,%s,%s)", c->path,
+                           col_names[j], col_names[0], col_names[1], col_names[2], col_names[3],
+                           col_names[4], col_names[5], col_names[6], col_names[7]);
+    }
+    return 0;
+}
+
+/* Checks one row against the previous one and appends it. */
+static int add_row(cr_cps_table *t, size_t *cap, const ctx *c, char **f, const int *pos)
+{
+    int v[NCOLS];
+    for (int j = COL_MACHINE; j < NCOLS; j++)
+        if (parse_count(f[pos[j]], &v[j]) != 0)
+            return bad_value(c, j, f[pos[j]], "a non-negative integer");
+    const char *id = f[pos[COL_MACHINE_ID]];
+    if (!*id)
+        return cr_fail(c->e, "%s:%zu: column machine_id: empty", c->path, c->line);
+    if (v[COL_MACHINE] < 1)
+        return bad_value(c, COL_MACHINE, f[pos[COL_MACHINE]], "a machine index >= 1");
+    if (v[COL_SECOND] < 1)
+        return bad_value(c, COL_SECOND, f[pos[COL_SECOND]], "a second >= 1");
+    if (v[COL_MINUTE] != (v[COL_SECOND] - 1) / 60 + 1)
+        return cr_fail(c->e, "%s:%zu: column minute: %d does not match second %d (expected %d)",
+                       c->path, c->line, v[COL_MINUTE], v[COL_SECOND], (v[COL_SECOND] - 1) / 60 + 1);
+
+    int prev_machine = t->nrows ? t->machine[t->nrows - 1] : 0;
+    if (v[COL_MACHINE] == prev_machine) {
+        if (v[COL_SECOND] <= t->second[t->nrows - 1])
+            return cr_fail(c->e, "%s:%zu: column second: rows not ordered by machine then second "
+                           "(%d after %d)", c->path, c->line, v[COL_SECOND],
+                           t->second[t->nrows - 1]);
+        if (strcmp(id, t->machine_ids[prev_machine - 1]) != 0)
+            return cr_fail(c->e, "%s:%zu: column machine_id: '%s' differs from '%s' for machine %d",
+                           c->path, c->line, id, t->machine_ids[prev_machine - 1], prev_machine);
+    } else if (v[COL_MACHINE] == prev_machine + 1) {
+        for (int k = 0; k < t->nmachines; k++)
+            if (!strcmp(id, t->machine_ids[k]))
+                return cr_fail(c->e, "%s:%zu: column machine_id: '%s' already used by machine %d",
+                               c->path, c->line, id, k + 1);
+        t->machine_ids = xrealloc(t->machine_ids, (size_t)(t->nmachines + 1) * sizeof(char *));
+        t->machine_ids[t->nmachines++] = xstrdup(id);
+    } else {
+        return cr_fail(c->e, "%s:%zu: column machine: rows not ordered by machine with indices "
+                       "1..K (%d after %d)", c->path, c->line, v[COL_MACHINE], prev_machine);
+    }
+
+    if (t->nrows == *cap) {
+        *cap = *cap ? 2 * *cap : 4096;
+        t->machine = xrealloc(t->machine, *cap * sizeof(int));
+        t->second = xrealloc(t->second, *cap * sizeof(int));
+        t->minute = xrealloc(t->minute, *cap * sizeof(int));
+        for (int s = 0; s < CR_CPS_NSERIES; s++)
+            t->count[s] = xrealloc(t->count[s], *cap * sizeof(int));
+    }
+    size_t r = t->nrows++;
+    t->machine[r] = v[COL_MACHINE];
+    t->second[r] = v[COL_SECOND];
+    t->minute[r] = v[COL_MINUTE];
+    for (int s = 0; s < CR_CPS_NSERIES; s++)
+        t->count[s][r] = v[COL_SERIES0 + s];
+    return 0;
+}
+
+int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e)
+{
+    memset(t, 0, sizeof *t);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return cr_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    ctx c = {path, 0, e};
+    char *line = NULL, **f = NULL;
+    size_t linecap = 0, fcap = 0, rowcap = 0;
+    int pos[NCOLS], width = 0, rc = 0;
+    while (getline(&line, &linecap, fp) >= 0) {
+        c.line++;
+        int nf = split_fields(line, &f, &fcap);
+        if (nf < 0) {
+            rc = cr_fail(e, "%s:%zu: unterminated or misplaced quote", path, c.line);
+            break;
+        }
+        if (c.line == 1) {
+            width = nf;
+            if ((rc = read_header(&c, f, nf, pos)) != 0)
+                break;
+            continue;
+        }
+        if (nf == 1 && !*f[0])
+            continue; /* blank line, e.g. a trailing one */
+        if (nf != width) {
+            rc = cr_fail(e, "%s:%zu: %d fields, header has %d", path, c.line, nf, width);
+            break;
+        }
+        if ((rc = add_row(t, &rowcap, &c, f, pos)) != 0)
+            break;
+    }
+    if (!rc && ferror(fp))
+        rc = cr_fail(e, "%s: read error: %s", path, strerror(errno));
+    else if (!rc && c.line == 0)
+        rc = cr_fail(e, "%s: empty file (no header)", path);
+    else if (!rc && t->nrows == 0)
+        rc = cr_fail(e, "%s: no data rows", path);
+    free(line);
+    free(f);
+    fclose(fp);
+    if (rc)
+        cr_cps_free(t);
+    return rc;
+}
+
+void cr_cps_free(cr_cps_table *t)
+{
+    for (int k = 0; k < t->nmachines; k++)
+        free(t->machine_ids[k]);
+    free(t->machine_ids);
+    free(t->machine);
+    free(t->second);
+    free(t->minute);
+    for (int s = 0; s < CR_CPS_NSERIES; s++)
+        free(t->count[s]);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,32 @@
+/* The CPS table (`connrate cps`, the seed's format) read back for fitting: one row per machine
+ * and second, four count series. The reader is strict because a silently misread count would
+ * bias every posterior downstream: it names file, line and column for anything unexpected. */
+#ifndef CR_CPS_TABLE_H
+#define CR_CPS_TABLE_H
+
+#include <stddef.h>
+
+#include "common/err.h"
+#include "series/cps.h" /* the series enum (CR_CPS_TCP_NEW ...) */
+
+/* "tcp_new", "udp_new", "tcp_end", "udp_end" (the column names, in this order). */
+extern const char *const cr_cps_series_names[CR_CPS_NSERIES];
+/* Index of a series name, or -1. */
+int cr_cps_series_index(const char *name);
+
+typedef struct {
+    int nmachines;        /* K; machines are numbered 1..K without gaps */
+    char **machine_ids;   /* K names (machine_id column), index machine-1 */
+    size_t nrows;
+    int *machine;         /* per row, 1-based */
+    int *second;          /* per row, 1-based within the machine, strictly increasing */
+    int *minute;          /* per row, (second-1)/60+1 */
+    int *count[CR_CPS_NSERIES]; /* per series, per row, >= 0 */
+} cr_cps_table;
+
+/* Reads a CPS CSV. Columns are found by name (extra columns are ignored); rows must be ordered
+ * by machine then second, with minute consistent with second and one machine_id per machine. */
+int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e);
+void cr_cps_free(cr_cps_table *t);
+
+#endif

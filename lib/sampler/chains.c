@@ -1,0 +1,252 @@
+#include "sampler/chains.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/progress.h"
+#include "common/xalloc.h"
+#include "sampler/adapt.h"
+
+#define MAX_INIT_TRIES 100
+
+void cr_chains_config_default(cr_chains_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->chains = 4;
+    cfg->warmup = 1000;
+    cfg->samples = 1000;
+    cfg->seed = 42;
+    cfg->adapt_delta = 0.8;
+    cfg->max_depth = 10;
+    cfg->init_radius = 2;
+    cfg->stepsize = 1;
+    cfg->init_buffer = 75;
+    cfg->term_buffer = 50;
+    cfg->window = 25;
+}
+
+typedef struct {
+    const cr_model *m;
+    const cr_chains_config *cfg;
+    cr_chains_result *res;
+    cr_err *errs; /* [chain] */
+    int *failed;  /* [chain] */
+    int next;     /* next chain to start */
+    int *done;    /* [chain] iterations done, for the built-in status line */
+    pthread_mutex_t lock;
+} pool;
+
+static uint64_t splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void status_line(pool *P, int chain, int done)
+{
+    char line[256];
+    size_t len = 0;
+    int total = P->cfg->warmup + P->cfg->samples;
+    pthread_mutex_lock(&P->lock);
+    P->done[chain] = done;
+    for (int c = 0; c < P->cfg->chains && len + 40 < sizeof line; c++)
+        len += snprintf(line + len, sizeof line - len, "%schain %d %d%%%s", c ? " | " : "",
+                        c + 1, (int)(100.0 * P->done[c] / total),
+                        P->done[c] < P->cfg->warmup ? " warmup" : "");
+    pthread_mutex_unlock(&P->lock);
+    cr_progress(done == total, "%s", line);
+}
+
+static void report(pool *P, int chain, int done)
+{
+    const cr_chains_config *cfg = P->cfg;
+    int total = cfg->warmup + cfg->samples;
+    int every = total / 100 > 0 ? total / 100 : 1;
+    if (done % every && done != total)
+        return;
+    if (cfg->progress)
+        cfg->progress(cfg->progress_ctx, chain, done, total, done < cfg->warmup);
+    else if (cr_progress_enabled())
+        status_line(P, chain, done);
+}
+
+/* Stan's random inits: uniform(-r, r) on the unconstrained scale until the log density and
+ * the sum of its gradient are finite. */
+static int initialize(cr_nuts *s, const cr_chains_config *cfg, gsl_rng *r, cr_err *e)
+{
+    int n = cr_nuts_dim(s);
+    double *q = xmalloc((n ? n : 1) * sizeof *q);
+    int tries = cfg->init_radius == 0 ? 1 : MAX_INIT_TRIES, rc = -1;
+    for (int t = 0; t < tries && rc < 0; t++) {
+        for (int i = 0; i < n; i++)
+            q[i] = cfg->init_radius * (2 * gsl_rng_uniform(r) - 1);
+        rc = cr_nuts_set_position(s, q);
+    }
+    free(q);
+    if (rc < 0)
+        return cr_fail(e, "the log density or its gradient is not finite at %d random inits "
+                          "in (-%g, %g)", tries, cfg->init_radius, cfg->init_radius);
+    return 0;
+}
+
+static int warmup(cr_nuts *s, const cr_chains_config *cfg, pool *P, int chain, gsl_rng *r,
+                  double *eps, cr_err *e)
+{
+    cr_stepsize_adapt da;
+    cr_var_adapt va;
+    cr_stepsize_init(&da, *eps, cfg->adapt_delta);
+    cr_var_init(&va, cr_nuts_dim(s), cfg->warmup, cfg->init_buffer, cfg->term_buffer,
+                cfg->window);
+    int rc = cr_init_stepsize(s, eps, r, e);
+    cr_nuts_stats *st = P->res->warmup_stats + (size_t)chain * cfg->warmup;
+    for (int it = 0; it < cfg->warmup && rc == 0; it++) {
+        cr_nuts_transition(s, *eps, r, &st[it]);
+        cr_stepsize_learn(&da, eps, st[it].accept_stat);
+        int upd = cr_var_learn(&va, cr_nuts_inv_metric(s), cr_nuts_position(s));
+        if (upd < 0)
+            rc = cr_fail(e, "the metric overflowed at warmup iteration %d; the posterior may "
+                            "be improper", it + 1);
+        else if (upd && (rc = cr_init_stepsize(s, eps, r, e)) == 0)
+            cr_stepsize_restart(&da, *eps);
+        report(P, chain, it + 1);
+    }
+    cr_stepsize_complete(&da, eps);
+    cr_var_free(&va);
+    return rc;
+}
+
+static int run_chain(pool *P, int chain, cr_err *e)
+{
+    const cr_chains_config *cfg = P->cfg;
+    cr_chains_result *res = P->res;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, splitmix64(splitmix64(cfg->seed) + (uint64_t)chain));
+    cr_nuts *s = cr_nuts_new(P->m, cfg->max_depth);
+    int n = res->dim, nout = res->nout, rc = initialize(s, cfg, r, e);
+    double eps = cfg->stepsize, t0 = now();
+    if (rc == 0 && cfg->warmup > 0)
+        rc = warmup(s, cfg, P, chain, r, &eps, e);
+    double t1 = now();
+    for (int it = 0; it < cfg->samples && rc == 0; it++) {
+        size_t k = (size_t)chain * cfg->samples + it;
+        cr_nuts_transition(s, eps, r, &res->stats[k]);
+        if (nout > 0)
+            P->m->constrain(P->m, cr_nuts_position(s), res->draws + k * nout);
+        if (res->unconstrained)
+            memcpy(res->unconstrained + k * n, cr_nuts_position(s), n * sizeof(double));
+        report(P, chain, cfg->warmup + it + 1);
+    }
+    res->time_warmup[chain] = t1 - t0;
+    res->time_sampling[chain] = now() - t1;
+    res->stepsize[chain] = eps;
+    memcpy(res->inv_metric + (size_t)chain * n, cr_nuts_inv_metric(s), n * sizeof(double));
+    cr_nuts_free(s);
+    gsl_rng_free(r);
+    return rc;
+}
+
+static void *worker(void *arg)
+{
+    pool *P = arg;
+    for (;;) {
+        pthread_mutex_lock(&P->lock);
+        int c = P->next < P->cfg->chains ? P->next++ : -1;
+        pthread_mutex_unlock(&P->lock);
+        if (c < 0)
+            return NULL;
+        P->failed[c] = run_chain(P, c, &P->errs[c]) < 0;
+    }
+}
+
+static int nthreads(const cr_chains_config *cfg)
+{
+    long t = cfg->threads;
+    if (t <= 0)
+        t = sysconf(_SC_NPROCESSORS_ONLN);
+    if (t < 1)
+        t = 1;
+    return t < cfg->chains ? (int)t : cfg->chains;
+}
+
+int cr_chains_run(const cr_model *m, const cr_chains_config *cfg, cr_chains_result *res,
+                  cr_err *e)
+{
+    memset(res, 0, sizeof *res);
+    if (cfg->chains < 1 || cfg->warmup < 0 || cfg->samples < 0)
+        return cr_fail(e, "sampler: need at least one chain and non-negative iteration counts "
+                          "(chains %d, warmup %d, samples %d)", cfg->chains, cfg->warmup,
+                       cfg->samples);
+    int C = cfg->chains, n = m->dim, nout = m->constrain ? m->nout : 0;
+    res->chains = C;
+    res->warmup = cfg->warmup;
+    res->samples = cfg->samples;
+    res->nout = nout;
+    res->dim = n;
+    size_t S = (size_t)C * cfg->samples;
+    res->draws = xmalloc((S * nout + 1) * sizeof *res->draws);
+    if (cfg->keep_unconstrained)
+        res->unconstrained = xmalloc((S * n + 1) * sizeof *res->unconstrained);
+    res->stats = xcalloc(S + 1, sizeof *res->stats);
+    res->warmup_stats = xcalloc((size_t)C * cfg->warmup + 1, sizeof *res->warmup_stats);
+    res->stepsize = xcalloc(C, sizeof *res->stepsize);
+    res->inv_metric = xcalloc((size_t)C * n + 1, sizeof *res->inv_metric);
+    res->time_warmup = xcalloc(C, sizeof *res->time_warmup);
+    res->time_sampling = xcalloc(C, sizeof *res->time_sampling);
+
+    pool P = {.m = m, .cfg = cfg, .res = res};
+    P.errs = xcalloc(C, sizeof *P.errs);
+    P.failed = xcalloc(C, sizeof *P.failed);
+    P.done = xcalloc(C, sizeof *P.done);
+    pthread_mutex_init(&P.lock, NULL);
+    int T = nthreads(cfg);
+    pthread_t *tid = xcalloc(T, sizeof *tid);
+    for (int t = 0; t < T; t++)
+        if (pthread_create(&tid[t], NULL, worker, &P) != 0) {
+            worker(&P); /* no more threads: this one finishes the work */
+            T = t;
+            break;
+        }
+    for (int t = 0; t < T; t++)
+        pthread_join(tid[t], NULL);
+    if (!cfg->progress)
+        cr_progress_done();
+
+    int rc = 0;
+    for (int c = 0; c < C && rc == 0; c++)
+        if (P.failed[c]) {
+            rc = cr_fail(e, "sampler: chain %d: %s", c + 1, P.errs[c].msg);
+            cr_chains_result_free(res);
+        }
+    pthread_mutex_destroy(&P.lock);
+    free(tid);
+    free(P.errs);
+    free(P.failed);
+    free(P.done);
+    return rc;
+}
+
+void cr_chains_result_free(cr_chains_result *res)
+{
+    free(res->draws);
+    free(res->unconstrained);
+    free(res->stats);
+    free(res->warmup_stats);
+    free(res->stepsize);
+    free(res->inv_metric);
+    free(res->time_warmup);
+    free(res->time_sampling);
+    memset(res, 0, sizeof *res);
+}

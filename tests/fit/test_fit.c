@@ -1,0 +1,338 @@
+/* The CPS reader (lib/model/cps_table.c), the convergence verdict and retry ladder
+ * (lib/fit/fit.c) and `connrate fit` end to end: its files, their reproducibility across thread
+ * counts, and its summaries recomputed by R's posterior package from the written draws. */
+#include "test.h"
+
+#include <stdlib.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "common/xalloc.h"
+#include "fit/fit.h"
+#include "model/cps_table.h"
+#include "model/nbh.h"
+
+static const char *HEADER = "machine_id,machine,second,minute,tcp_new,udp_new,tcp_end,udp_end\n";
+
+static const char *write_tmp(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", cr_test_tmpdir(), name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void test_read_valid(void)
+{
+    const char *p = write_tmp("ok.csv",
+                              "machine,machine_id,second,minute,tcp_new,udp_new,tcp_end,udp_end,"
+                              "extra\r\n"
+                              "1,\"a,b\",1,1,0,1,2,3,x\r\n"
+                              "1,\"a,b\",61,2,4,5,6,7,y\r\n"
+                              "2,\"say \"\"hi\"\"\",2,1,10,0,0,2147483647,z\r\n"
+                              "\n");
+    cr_cps_table t;
+    cr_err e;
+    CHECKF(cr_cps_read(&t, p, &e) == 0, "%s", e.msg);
+    CHECK_INT(t.nmachines, 2);
+    CHECK_INT(t.nrows, 3);
+    CHECK_STR(t.machine_ids[0], "a,b");
+    CHECK_STR(t.machine_ids[1], "say \"hi\"");
+    CHECK_INT(t.minute[1], 2);
+    CHECK_INT(t.second[2], 2);
+    CHECK_INT(t.count[CR_CPS_TCP_NEW][2], 10);
+    CHECK_INT(t.count[CR_CPS_UDP_END][2], 2147483647);
+    CHECK_INT(t.count[CR_CPS_TCP_END][1], 6);
+    cr_cps_free(&t);
+}
+
+/* Each malformed table and the words its one-line error must contain. */
+static void test_read_errors(void)
+{
+    static const struct {
+        const char *body, *expect;
+    } cases[] = {
+        {"", "empty file"},
+        {"machine_id,machine,second,minute,tcp_new,udp_new,tcp_end\n", ":1: missing column udp_end"},
+        {"#H#", "no data rows"},
+        {"#H#a,1,1,1,NA,0,0,0\n", ":2: column tcp_new: 'NA' is not a non-negative integer"},
+        {"#H#a,1,1,1,0,1.5,0,0\n", ":2: column udp_new: '1.5'"},
+        {"#H#a,1,1,1,0,0,-1,0\n", ":2: column tcp_end: '-1'"},
+        {"#H#a,1,1,1,0,0,0,\n", ":2: column udp_end: ''"},
+        {"#H#a,1,1,1,0,0,0,99999999999\n", ":2: column udp_end: '99999999999'"},
+        {"#H#a,1,2,1,0,0,0,0\na,1,2,1,0,0,0,0\n", ":3: column second: rows not ordered"},
+        {"#H#a,1,1,1,0,0,0,0\nb,2,1,1,0,0,0,0\na,1,2,1,0,0,0,0\n", ":4: column machine: rows not"},
+        {"#H#a,2,1,1,0,0,0,0\n", ":2: column machine: rows not ordered by machine"},
+        {"#H#a,1,61,1,0,0,0,0\n", ":2: column minute: 1 does not match second 61"},
+        {"#H#a,1,1,1,0,0,0,0\nb,1,2,1,0,0,0,0\n", ":3: column machine_id: 'b' differs"},
+        {"#H#a,1,1,1,0,0,0,0\na,2,1,1,0,0,0,0\n", ":3: column machine_id: 'a' already used"},
+        {"#H#a,1,1,1,0,0,0\n", ":2: 7 fields, header has 8"},
+        {"#H#\"a,1,1,1,0,0,0,0\n", ":2: unterminated or misplaced quote"},
+        {"#H#a,1,0,1,0,0,0,0\n", ":2: column second: '0' is not a second >= 1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char body[512];
+        const char *b = cases[i].body;
+        if (!strncmp(b, "#H#", 3))
+            snprintf(body, sizeof body, "%s%s", HEADER, b + 3);
+        else
+            snprintf(body, sizeof body, "%s", b);
+        const char *p = write_tmp("bad.csv", body);
+        cr_cps_table t;
+        cr_err e;
+        CHECKF(cr_cps_read(&t, p, &e) != 0, "case %zu accepted", i);
+        CHECKF(strstr(e.msg, cases[i].expect) && strstr(e.msg, "bad.csv"),
+               "case %zu: '%s' lacks '%s'", i, e.msg, cases[i].expect);
+        CHECKF(!strchr(e.msg, '\n'), "case %zu: more than one line", i);
+    }
+    cr_err e;
+    cr_cps_table t;
+    CHECK(cr_cps_read(&t, "/nonexistent/x.csv", &e) != 0);
+    CHECK(strstr(e.msg, "/nonexistent/x.csv: cannot open") != NULL);
+}
+
+/* The seed's own CPS table of the shared real captures (R, seed_cps.R) read back: row count
+ * and per-series totals as R computes them. */
+static void test_read_seed_table(void)
+{
+    const char *shared = cr_test_shared();
+    if (!shared || cr_test_sh("command -v Rscript >/dev/null 2>&1") != 0)
+        SKIP("needs ../shared and Rscript");
+    const char *tmp = cr_test_tmpdir();
+    CHECK(cr_test_sh("Rscript '%s/reference/seed_cps.R' '%s/captures/real' '%s/seed.csv' seed "
+                     ">/dev/null 2>&1 && Rscript -e 'x <- read.csv(\"%s/seed.csv\"); cat(nrow(x), "
+                     "max(x$machine), colSums(x[, 5:8]), \"\\n\")' >'%s/seed.sums'",
+                     shared, shared, tmp, tmp, tmp) == 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/seed.sums", tmp);
+    char *sums = cr_test_slurp(path, NULL);
+    CHECK(sums != NULL);
+    long ref[6];
+    int n = sscanf(sums, "%ld %ld %ld %ld %ld %ld", &ref[0], &ref[1], &ref[2], &ref[3], &ref[4],
+                   &ref[5]);
+    free(sums);
+    CHECK_INT(n, 6);
+    snprintf(path, sizeof path, "%s/seed.csv", tmp);
+    cr_cps_table t;
+    cr_err e;
+    CHECKF(cr_cps_read(&t, path, &e) == 0, "%s", e.msg);
+    CHECK_INT(t.nrows, ref[0]);
+    CHECK_INT(t.nmachines, ref[1]);
+    for (int s = 0; s < CR_CPS_NSERIES; s++) {
+        long tot = 0;
+        for (size_t r = 0; r < t.nrows; r++)
+            tot += t.count[s][r];
+        CHECK_INT(tot, ref[2 + s]);
+    }
+    cr_cps_free(&t);
+}
+
+static void test_retry_ladder(void)
+{
+    cr_fit_options o;
+    cr_fit_options_default(&o);
+    CHECK_INT(o.attempts, 3);
+    CHECK_INT(o.sampler.seed, 42);
+    cr_chains_config c;
+    cr_fit_attempt_config(&o, 1, &c);
+    CHECK_NEAR(c.adapt_delta, 0.8, 0);
+    CHECK_INT(c.warmup, 1000);
+    cr_fit_attempt_config(&o, 2, &c);
+    CHECK_NEAR(c.adapt_delta, 0.95, 0);
+    CHECK_INT(c.warmup, 2000);
+    cr_fit_attempt_config(&o, 3, &c);
+    CHECK_NEAR(c.adapt_delta, 0.99, 0);
+    CHECK_INT(c.warmup, 4000);
+    CHECK_INT(c.samples, 1000);
+    o.sampler.adapt_delta = 0.97;
+    cr_fit_attempt_config(&o, 2, &c);
+    CHECK_NEAR(c.adapt_delta, 0.97, 0);
+}
+
+/* The seed's criteria on hand-made diagnostics: each failure named with its worst variable. */
+static void test_assess(void)
+{
+    static const int ones[] = {1, 1};
+    cr_nbh_data d;
+    cr_nbh_data_from_rows(&d, 2, ones, ones, ones);
+    cr_model m;
+    cr_nbh_model(&m, &d); /* 6 outputs: alpha ... z_machine[1], z_minute[1,1] */
+    cr_nuts_stats st[4];
+    memset(st, 0, sizeof st);
+    cr_chains_result res = {.chains = 2, .samples = 2, .nout = m.nout, .stats = st};
+    cr_diag_summary sum[6];
+    memset(sum, 0, sizeof sum);
+    for (int j = 0; j < 6; j++)
+        sum[j].rhat = 1.001, sum[j].ess_bulk = 1000, sum[j].ess_tail = 900;
+    double ebfmi[2] = {0.9, 0.8};
+    cr_fit_check chk;
+    cr_fit_assess(&m, &res, ebfmi, sum, &chk);
+    CHECK(chk.pass);
+    CHECK_STR(chk.reasons, "");
+
+    st[3].divergent = 1;
+    ebfmi[1] = 0.3; /* must exceed 0.3 */
+    sum[2].rhat = 1.01; /* must be below 1.01 */
+    sum[5].rhat = 1.05;
+    sum[4].ess_bulk = 400;
+    sum[3].ess_tail = NAN;
+    cr_fit_assess(&m, &res, ebfmi, sum, &chk);
+    CHECK(!chk.pass);
+    CHECK_INT(chk.divergences, 1);
+    CHECK_STR(chk.reasons, "divergences=1 ebfmi=0.3(chain 2) rhat=1.05(z_minute[1,1]) "
+                           "ess_bulk=400(z_machine[1]) ess_tail=NA(phi)");
+    cr_nbh_data_free(&d);
+}
+
+/* A small CPS table drawn from the model: 2 machines, 130 and 170 seconds. */
+static const char *small_cps(void)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/small.csv", cr_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    static const int nsec[2] = {130, 170};
+    int machine[300], minute[300], y[CR_CPS_NSERIES][300];
+    size_t n = 0;
+    for (int k = 0; k < 2; k++)
+        for (int s = 1; s <= nsec[k]; s++, n++)
+            machine[n] = k + 1, minute[n] = (s - 1) / 60 + 1;
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 3);
+    for (int s = 0; s < CR_CPS_NSERIES; s++) {
+        double v[4 + 2 + 6] = {0.5 - 0.3 * s, 0.4, 0.5, 3};
+        for (int i = 4; i < 12; i++)
+            v[i] = gsl_ran_gaussian(g, 1);
+        cr_nbh_simulate(n, machine, minute, v, g, y[s]);
+    }
+    gsl_rng_free(g);
+    fputs(HEADER, f);
+    for (size_t r = 0, s = 1; r < n; r++, s++) {
+        if (r && machine[r] != machine[r - 1])
+            s = 1;
+        fprintf(f, "m%d,%d,%zu,%d,%d,%d,%d,%d\n", machine[r], machine[r], s, minute[r], y[0][r],
+                y[1][r], y[2][r], y[3][r]);
+    }
+    fclose(f);
+    return path;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    size_t na, nb;
+    char *x = cr_test_slurp(a, &na), *y = cr_test_slurp(b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+static void test_cli_outputs(void)
+{
+    const char *tmp = cr_test_tmpdir(), *bin = cr_test_bin(), *cps = small_cps();
+    CHECK(cps != NULL);
+    const char *common = "--series tcp_new,udp_end --chains 3 --warmup 300 --samples 250 "
+                         "--seed 11 --attempts 1 --quiet";
+    CHECK_INT(cr_test_sh("%s fit '%s' -o '%s/t1' %s --threads 1", bin, cps, tmp, common), 0);
+    CHECK_INT(cr_test_sh("%s fit '%s' -o '%s/t3' %s --threads 3", bin, cps, tmp, common), 0);
+    static const char *files[] = {"diagnostics/tcp_new_summary.csv",
+                                  "diagnostics/tcp_new_sampler.csv",
+                                  "diagnostics/udp_end_summary.csv",
+                                  "diagnostics/udp_end_sampler.csv", "diagnostics/status",
+                                  "draws/tcp_new.csv", "draws/udp_end.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char a[512], b[512];
+        snprintf(a, sizeof a, "%s/t1/%s", tmp, files[i]);
+        snprintf(b, sizeof b, "%s/t3/%s", tmp, files[i]);
+        CHECKF(same_file(a, b), "%s differs between --threads 1 and 3", files[i]);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/t1/loop_logs/udp_end-1.json", tmp);
+    char *log = cr_test_slurp(path, NULL);
+    CHECK(log && strstr(log, "\"attempt\": 1") && strstr(log, "\"sampling_s\""));
+    free(log);
+    snprintf(path, sizeof path, "%s/t1/diagnostics/status", tmp);
+    char *status = cr_test_slurp(path, NULL);
+    CHECK(status != NULL);
+    CHECKF(!strncmp(status, "tcp_new PASS\n", 13) || !strncmp(status, "tcp_new FAIL ", 13),
+           "status: %s", status);
+    CHECK(strstr(status, "\nudp_end ") != NULL);
+    free(status);
+
+    /* shape of the tables, by awk */
+    snprintf(path, sizeof path, "%s/t1/diagnostics/tcp_new_summary.csv", tmp);
+    char *sum = cr_test_slurp(path, NULL);
+    static const char head[] = "variable,mean,sd,mcse_mean,q5,q50,q95,rhat,ess_bulk,ess_tail\n"
+                               "alpha,";
+    CHECK(sum && !strncmp(sum, head, strlen(head)));
+    CHECK(strstr(sum, "\n\"z_minute[2,3]\",") != NULL);
+    free(sum);
+    CHECK_INT(cr_test_sh("head -n 1 '%s/t1/draws/tcp_new.csv' | grep -q '^chain,iteration,lp__,"
+                         ".*,energy__,alpha,sigma_machine,sigma_minute,phi,z_machine\\[1\\],.*,"
+                         "\"z_minute\\[2,3\\]\"$'", tmp), 0);
+    CHECK_INT(cr_test_sh("awk -F, 'NR > 1 && NF != 9 + 12 { exit 1 } "
+                         "END { if (NR != 1 + 3 * 250) exit 1 }' '%s/t1/draws/tcp_new.csv'", tmp),
+              0);
+    CHECK_INT(cr_test_sh("awk -F, 'END { if (NR != 4 || $1 != 3) exit 1 }' "
+                         "'%s/t1/diagnostics/udp_end_sampler.csv'", tmp), 0);
+}
+
+/* posterior's summarise_draws on the written draws against the written summary (numbers in the
+ * draws file carry 9 significant digits, hence the tolerance). */
+static void test_summary_vs_posterior(void)
+{
+    const char *tmp = cr_test_tmpdir();
+    if (cr_test_sh("Rscript -e 'library(posterior)' >/dev/null 2>&1") != 0)
+        SKIP("needs Rscript with the posterior package");
+    char draws[512], summary[512];
+    snprintf(draws, sizeof draws, "%s/t1/draws/tcp_new.csv", tmp);
+    snprintf(summary, sizeof summary, "%s/t1/diagnostics/tcp_new_summary.csv", tmp);
+    FILE *f = fopen(draws, "r");
+    if (!f)
+        SKIP("no draws (test_cli_outputs failed)");
+    fclose(f);
+    int rc = cr_test_sh(
+        "Rscript -e 'suppressMessages(library(posterior)); "
+        "d <- read.csv(\"%s\", check.names = FALSE); ours <- read.csv(\"%s\"); "
+        "x <- as_draws_df(cbind(d[, -(1:9)], .chain = d$chain, .iteration = d$iteration, "
+        ".draw = seq_len(nrow(d)))); "
+        "s <- summarise_draws(x, \"mean\", \"sd\", \"mcse_mean\", "
+        "~quantile2(.x, c(.05, .5, .95)), \"rhat\", \"ess_bulk\", \"ess_tail\"); "
+        "stopifnot(identical(s$variable, ours$variable)); "
+        "for (k in names(ours)[-1]) { r <- s[[k]]; o <- ours[[k]]; "
+        "e <- abs(r - o) / (abs(r) + 1e-3); if (max(e) > 1e-6) { "
+        "cat(k, max(e), \"\\n\"); quit(status = 1) } }' >'%s/post.log' 2>&1",
+        draws, summary, tmp);
+    CHECKF(rc == 0, "summary differs from posterior's (see %s/post.log)", tmp);
+}
+
+static void test_cli_errors(void)
+{
+    const char *tmp = cr_test_tmpdir(), *bin = cr_test_bin();
+    CHECK_INT(cr_test_sh("%s fit --help | grep -q 'usage: connrate fit'", bin), 0);
+    CHECK_INT(cr_test_sh("%s fit x.csv 2>/dev/null", bin), 2);
+    CHECK_INT(cr_test_sh("%s fit x.csv -o %s/e --series tcp_new,bogus 2>/dev/null", bin, tmp), 2);
+    CHECK_INT(cr_test_sh("%s fit x.csv -o %s/e --chains 0 2>/dev/null", bin, tmp), 2);
+    CHECK_INT(cr_test_sh("%s fit x.csv -o %s/e --adapt-delta 1.5 2>/dev/null", bin, tmp), 2);
+    const char *bad = write_tmp("bad2.csv", "machine_id,machine,second,minute,tcp_new,udp_new,"
+                                            "tcp_end,udp_end\na,1,1,1,0,NA,0,0\n");
+    CHECK_INT(cr_test_sh("%s fit '%s' -o %s/e 2>%s/err.txt", bin, bad, tmp, tmp), 1);
+    char path[512];
+    snprintf(path, sizeof path, "%s/err.txt", tmp);
+    char *err = cr_test_slurp(path, NULL);
+    CHECK(err && strstr(err, "bad2.csv:2: column udp_new: 'NA'"));
+    free(err);
+    snprintf(path, sizeof path, "%s/e", tmp);
+    FILE *f = fopen(path, "r");
+    CHECKF(f == NULL, "output directory created for a failed run");
+}
+
+TEST_MAIN(RUN(test_read_valid); RUN(test_read_errors); RUN(test_read_seed_table);
+          RUN(test_retry_ladder); RUN(test_assess); RUN(test_cli_outputs);
+          RUN(test_summary_vs_posterior); RUN(test_cli_errors))

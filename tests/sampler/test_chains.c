@@ -1,0 +1,203 @@
+/* The chain runner: determinism across thread counts, initialisation, errors, progress and
+ * the layout of its results. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "sampler_test.h"
+#include "test.h"
+
+static cr_chains_config small_config(void)
+{
+    cr_chains_config cfg;
+    cr_chains_config_default(&cfg);
+    cfg.warmup = 300;
+    cfg.samples = 200;
+    cfg.seed = 99;
+    return cfg;
+}
+
+static int same_results(const cr_chains_result *a, const cr_chains_result *b)
+{
+    size_t S = (size_t)a->chains * a->samples, W = (size_t)a->chains * a->warmup;
+    return a->chains == b->chains && a->samples == b->samples &&
+           !memcmp(a->draws, b->draws, S * a->nout * sizeof *a->draws) &&
+           !memcmp(a->stats, b->stats, S * sizeof *a->stats) &&
+           !memcmp(a->warmup_stats, b->warmup_stats, W * sizeof *a->warmup_stats) &&
+           !memcmp(a->stepsize, b->stepsize, a->chains * sizeof *a->stepsize) &&
+           !memcmp(a->inv_metric, b->inv_metric, a->chains * a->dim * sizeof(double));
+}
+
+static void test_same_seed_any_threads(void)
+{
+    gauss *G = ar1_gauss(20, 0.7);
+    cr_model m = gauss_model(G);
+    cr_chains_config cfg = small_config();
+    cr_chains_result r[3];
+    int threads[3] = {1, 4, 0};
+    cr_err e;
+    for (int k = 0; k < 3; k++) {
+        cfg.threads = threads[k];
+        CHECK(cr_chains_run(&m, &cfg, &r[k], &e) == 0);
+    }
+    CHECK(same_results(&r[0], &r[1]));
+    CHECK(same_results(&r[0], &r[2]));
+    /* chains differ from each other, and another seed gives other draws */
+    CHECK(memcmp(r[0].draws, r[0].draws + (size_t)cfg.samples * r[0].nout,
+                 cfg.samples * r[0].nout * sizeof(double)) != 0);
+    cr_chains_result_free(&r[1]);
+    cfg.seed = 100;
+    CHECK(cr_chains_run(&m, &cfg, &r[1], &e) == 0);
+    CHECK(!same_results(&r[0], &r[1]));
+    for (int k = 0; k < 3; k++)
+        cr_chains_result_free(&r[k]);
+    gauss_free(G);
+}
+
+/* Finite only for theta[0] > 1.5: most inits in (-2, 2) fail, as for a badly bounded
+ * parameter, and the runner must retry. The draws must then respect the support. */
+static double shifted_logp(const cr_model *m, const double *th, double *grad, void *scratch)
+{
+    if (!(th[0] > 1.5))
+        return -INFINITY;
+    double u = log(th[0] - 1.5);
+    if (grad)
+        grad[0] = -u / (th[0] - 1.5);
+    return -0.5 * u * u;
+}
+
+static void test_init_retries(void)
+{
+    cr_model m = {.dim = 1, .logp = shifted_logp, .nout = 1, .name = x_name,
+                  .constrain = identity_constrain};
+    cr_chains_config cfg = small_config();
+    cr_chains_result r;
+    cr_err e;
+    CHECK(cr_chains_run(&m, &cfg, &r, &e) == 0);
+    for (int k = 0; k < r.chains * r.samples; k++)
+        CHECK(r.draws[k] > 1.5);
+    cr_chains_result_free(&r);
+}
+
+static double nowhere_logp(const cr_model *m, const double *th, double *grad, void *scratch)
+{
+    return NAN;
+}
+
+static double nan_grad_logp(const cr_model *m, const double *th, double *grad, void *scratch)
+{
+    if (grad)
+        grad[0] = NAN;
+    return 0;
+}
+
+static void test_init_failure(void)
+{
+    cr_model m = {.dim = 2, .logp = nowhere_logp};
+    cr_chains_config cfg = small_config();
+    cr_chains_result r;
+    cr_err e = {{0}};
+    CHECK(cr_chains_run(&m, &cfg, &r, &e) < 0);
+    CHECKF(strstr(e.msg, "chain 1") && strstr(e.msg, "100 random inits in (-2, 2)"),
+           "message: %s", e.msg);
+    CHECK(r.draws == NULL && r.stats == NULL);
+    /* a finite density with a non-finite gradient is rejected too */
+    m.logp = nan_grad_logp;
+    m.dim = 1;
+    cfg.init_radius = 0;
+    CHECK(cr_chains_run(&m, &cfg, &r, &e) < 0);
+    CHECKF(strstr(e.msg, "1 random inits in (-0, 0)"), "message: %s", e.msg);
+}
+
+static double flat_logp(const cr_model *m, const double *th, double *grad, void *scratch)
+{
+    if (grad)
+        grad[0] = grad[1] = 0;
+    return 0;
+}
+
+static void test_improper_posterior_fails(void)
+{
+    /* flat: the step size search runs away */
+    cr_model m = {.dim = 2, .logp = flat_logp};
+    cr_chains_config cfg = small_config();
+    cr_chains_result r;
+    cr_err e = {{0}};
+    CHECK(cr_chains_run(&m, &cfg, &r, &e) < 0);
+    CHECKF(strstr(e.msg, "chain 1") && strstr(e.msg, "improper"), "message: %s", e.msg);
+}
+
+typedef struct {
+    pthread_mutex_t lock;
+    int calls[4], last_done[4], last_total[4], warmup_seen[4], sampling_seen[4], monotone;
+} progress_log;
+
+static void on_progress(void *ctx, int chain, int done, int total, int warmup)
+{
+    progress_log *L = ctx;
+    pthread_mutex_lock(&L->lock);
+    if (done <= L->last_done[chain])
+        L->monotone = 0;
+    L->calls[chain]++;
+    L->last_done[chain] = done;
+    L->last_total[chain] = total;
+    L->warmup_seen[chain] |= warmup;
+    L->sampling_seen[chain] |= !warmup;
+    pthread_mutex_unlock(&L->lock);
+}
+
+static void test_progress_and_layout(void)
+{
+    gauss *G = ar1_gauss(3, 0.5);
+    for (int i = 0; i < 3; i++)
+        G->mu[i] = 0;
+    cr_model m = gauss_model(G);
+    m.constrain = NULL; /* outputs computed below from the kept unconstrained draws */
+    cr_chains_config cfg = small_config();
+    progress_log L = {.lock = PTHREAD_MUTEX_INITIALIZER, .monotone = 1};
+    cfg.progress = on_progress;
+    cfg.progress_ctx = &L;
+    cfg.keep_unconstrained = 1;
+    cr_chains_result r;
+    cr_err e;
+    CHECK(cr_chains_run(&m, &cfg, &r, &e) == 0);
+    CHECK(L.monotone);
+    for (int c = 0; c < 4; c++) {
+        CHECK_INT(L.last_done[c], 500);
+        CHECK_INT(L.last_total[c], 500);
+        CHECK(L.calls[c] >= 100 && L.calls[c] <= 500);
+        CHECK(L.warmup_seen[c] && L.sampling_seen[c]);
+        CHECK(r.stepsize[c] > 0 && r.time_warmup[c] >= 0 && r.time_sampling[c] >= 0);
+    }
+    CHECK_INT(r.nout, 0);
+    CHECK_INT(r.dim, 3);
+    /* each stat is that of the draw stored next to it */
+    for (int k = 0; k < r.chains * r.samples; k++) {
+        double lp = gauss_logp(&m, r.unconstrained + (size_t)k * 3, NULL, (double[3]){0});
+        CHECK_NEAR(r.stats[k].lp, lp, 1e-12);
+        CHECK_NEAR(r.stats[k].stepsize, r.stepsize[k / r.samples], 0);
+    }
+    cr_chains_result_free(&r);
+    gauss_free(G);
+}
+
+static void test_no_warmup(void)
+{
+    /* without warmup nothing adapts: the given step size and the unit metric are used */
+    gauss *G = ar1_gauss(2, 0);
+    cr_model m = gauss_model(G);
+    cr_chains_config cfg = small_config();
+    cfg.warmup = 0;
+    cfg.stepsize = 0.25;
+    cr_chains_result r;
+    cr_err e;
+    CHECK(cr_chains_run(&m, &cfg, &r, &e) == 0);
+    CHECK_NEAR(r.stepsize[0], 0.25, 0);
+    CHECK_NEAR(r.inv_metric[0], 1, 0);
+    CHECK_NEAR(r.stats[0].stepsize, 0.25, 0);
+    cr_chains_result_free(&r);
+    gauss_free(G);
+}
+
+TEST_MAIN(RUN(test_same_seed_any_threads); RUN(test_init_retries); RUN(test_init_failure);
+          RUN(test_improper_posterior_fails); RUN(test_progress_and_layout);
+          RUN(test_no_warmup))
