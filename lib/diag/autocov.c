@@ -2,10 +2,10 @@
  *
  * posterior zero-pads each column to 2 * nextn(len) and takes |fft|^2 back through an inverse
  * FFT, then rescales so that lag 0 equals var(x) * (len - 1) / len: that is the plain lagged
- * sum of products of the centred column, divided by len. Geyer's truncation usually needs only a handful of lags, so the
- * first DIRECT_LAGS lags are summed directly (O(draws) each) and only a slowly mixing chain
- * pays for the FFT of every lag (GSL's mixed-radix real FFT). Both agree with R's complex FFT
- * to rounding (~1e-16 of lag 0). */
+ * sum of products of the centred column, divided by len. Geyer's truncation usually needs
+ * only a handful of lags, so the first DIRECT_LAGS lags are summed directly (O(draws) each)
+ * and only a slowly mixing chain pays for the FFT of every lag (GSL's mixed-radix real FFT).
+ * Both agree with R's complex FFT to rounding (~1e-16 of lag 0); the tests run both paths. */
 #include <math.h>
 #include <string.h>
 
@@ -22,15 +22,12 @@ void cr_acov_init(cr_acov *a, cr_diag_ws *ws, const double *y, cr_split sp)
     for (int j = 0; j < sp.cols; j++) {
         const double *col = y + j * len;
         double *yc = ws->yc + j * len;
-        /* centring on mean() rather than colMeans2() moves results by ~1e-16 only */
-        double m = cr_diag_col_mean(col, len), ss = 0;
+        /* centring on this mean rather than mean() moves results by ~1e-16 only */
+        double m = cr_diag_sum(col, len) / (double)len;
         ws->colmean[j] = m;
-        for (size_t i = 0; i < len; i++) {
-            yc[i] = col[i] - m;
-            ss += yc[i] * yc[i];
-        }
+        for (size_t i = 0; i < len; i++) yc[i] = col[i] - m;
         /* zero marks a constant column, whose autocovariances posterior sets to zero */
-        ws->colss[j] = ss;
+        ws->colss[j] = cr_diag_sumsq(yc, len, 0);
     }
 }
 

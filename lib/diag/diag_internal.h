@@ -33,7 +33,8 @@ struct cr_diag_ws {
     int pos_chains, pos_n;
 
     size_t lag_cap;      /* per-lag and per-column arrays */
-    double *acov, *rho, *colmean, *colvar, *colss;
+    double *acov, *rho;
+    double *colmean, *colvar, *colss; /* per column: mean, variance, centred sum of squares */
 
     size_t ztab_kept;    /* qnorm((r - 3/8) / (kept + 1/4)) for r = 1..kept */
     double *ztab;
@@ -51,9 +52,13 @@ void cr_diag_ws_reserve(cr_diag_ws *ws, size_t s);
 /* Makes ws->fft_* a plan for real FFTs of length n (kept while n stays the same). */
 void cr_diag_ws_fft_plan(cr_diag_ws *ws, size_t n);
 
+/* sum(x) and sum((x - m)^2), accumulated four ways for speed. */
+double cr_diag_sum(const double *x, size_t n);
+double cr_diag_sumsq(const double *x, size_t n, double m);
 /* R's mean(): sum, then one refinement pass. */
 double cr_diag_mean(const double *x, size_t n);
-/* matrixStats::colMeans2()/rowMeans2(): a plain double sum divided by n. */
+/* matrixStats::colMeans2()/rowMeans2(): a plain running double sum divided by n (its exact
+ * rounding decides posterior's R-hat when every split chain is constant). */
 double cr_diag_col_mean(const double *x, size_t n);
 /* R's var(): n - 1 denominator; NAN for n < 2. */
 double cr_diag_var(const double *x, size_t n);
@@ -92,8 +97,8 @@ typedef struct {
     int done;            /* lags 0..done-1 are in ws->acov */
 } cr_acov;
 
+/* Centres the columns of y; leaves their means in ws->colmean. */
 void cr_acov_init(cr_acov *a, cr_diag_ws *ws, const double *y, cr_split sp);
-/* Centres the columns of y; leaves their colMeans2() in ws->colmean. */
 double cr_acov_at(cr_acov *a, int lag);
 
 /* The quantities that need ws->sorted (of the same draws) on entry. */

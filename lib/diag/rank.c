@@ -70,62 +70,94 @@ static uint64_t sort_key(double v)
     return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
 }
 
-/* LSD radix sort on the 33 highest bits in which the keys differ (three 11-bit digits), then
- * an insertion pass orders keys that agree on those bits, which is nearly always a no-op. */
-enum { DIGIT_BITS = 11, DIGITS = 3, BUCKETS = 1 << DIGIT_BITS };
+/* Sorting is radix on the 32 highest bits in which the keys differ (four 8-bit digits), then
+ * an insertion pass for keys that agree on those bits, which is nearly always a no-op. When
+ * it is not (a tight cluster far from an outlier), a full radix sort over every differing bit
+ * replaces it. */
+enum { DIGIT_BITS = 8, BUCKETS = 1 << DIGIT_BITS, FAST_DIGITS = 4 };
+
+typedef struct {
+    uint64_t *key, *key2;
+    int *ord, *ord2;
+    size_t s;
+} sort_state;
+
+static void load_keys(sort_state *st, const double *x)
+{
+    for (size_t i = 0; i < st->s; i++) {
+        st->key[i] = sort_key(x[i]);
+        st->ord[i] = (int)i;
+    }
+}
+
+/* Stable LSD radix sort on `digits` digits starting at bit `low`. */
+static void radix(sort_state *st, int low, int digits)
+{
+    uint32_t hist[64 / DIGIT_BITS][BUCKETS];
+    memset(hist, 0, sizeof hist);
+    for (size_t i = 0; i < st->s; i++)
+        for (int d = 0; d < digits; d++)
+            hist[d][(st->key[i] >> (low + d * DIGIT_BITS)) & (BUCKETS - 1)]++;
+    for (int d = 0; d < digits; d++) {
+        int shift = low + d * DIGIT_BITS;
+        uint32_t *h = hist[d];
+        if (h[(st->key[0] >> shift) & (BUCKETS - 1)] == st->s) continue;
+        uint32_t sum = 0;
+        for (int b = 0; b < BUCKETS; b++) {
+            uint32_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < st->s; i++) {
+            size_t at = h[(st->key[i] >> shift) & (BUCKETS - 1)]++;
+            st->key2[at] = st->key[i];
+            st->ord2[at] = st->ord[i];
+        }
+        uint64_t *tk = st->key;
+        st->key = st->key2;
+        st->key2 = tk;
+        int *to = st->ord;
+        st->ord = st->ord2;
+        st->ord2 = to;
+    }
+}
+
+/* Insertion sort of nearly sorted keys; gives up (returns 0) after `budget` moves. */
+static int insertion(sort_state *st, size_t budget)
+{
+    for (size_t i = 1; i < st->s; i++) {
+        uint64_t k = st->key[i];
+        int o = st->ord[i];
+        size_t j = i;
+        for (; j > 0 && st->key[j - 1] > k; j--) {
+            if (budget-- == 0) return 0;
+            st->key[j] = st->key[j - 1];
+            st->ord[j] = st->ord[j - 1];
+        }
+        st->key[j] = k;
+        st->ord[j] = o;
+    }
+    return 1;
+}
 
 void cr_diag_sort(cr_diag_ws *ws, const double *x, size_t s)
 {
-    uint64_t *key = ws->key, *key2 = ws->key2, differ = 0;
-    int *ord = ws->ord, *ord2 = ws->ord2;
-    for (size_t i = 0; i < s; i++) {
-        key[i] = sort_key(x[i]);
-        ord[i] = (int)i;
-        differ |= key[i] ^ key[0];
-    }
+    sort_state st = {ws->key, ws->key2, ws->ord, ws->ord2, s};
+    load_keys(&st, x);
+    uint64_t differ = 0;
+    for (size_t i = 0; i < s; i++) differ |= st.key[i] ^ st.key[0];
     if (differ) {
         int top = 63 - __builtin_clzll(differ);
-        int low = top >= DIGITS * DIGIT_BITS - 1 ? top - (DIGITS * DIGIT_BITS - 1) : 0;
-        size_t hist[DIGITS][BUCKETS];
-        memset(hist, 0, sizeof hist);
-        for (size_t i = 0; i < s; i++)
-            for (int d = 0; d < DIGITS; d++)
-                hist[d][(key[i] >> (low + d * DIGIT_BITS)) & (BUCKETS - 1)]++;
-        for (int d = 0; d < DIGITS; d++) {
-            int shift = low + d * DIGIT_BITS;
-            size_t *h = hist[d];
-            if (h[(key[0] >> shift) & (BUCKETS - 1)] == s) continue;
-            size_t sum = 0;
-            for (int b = 0; b < BUCKETS; b++) {
-                size_t c = h[b];
-                h[b] = sum;
-                sum += c;
-            }
-            for (size_t i = 0; i < s; i++) {
-                size_t at = h[(key[i] >> shift) & (BUCKETS - 1)]++;
-                key2[at] = key[i];
-                ord2[at] = ord[i];
-            }
-            uint64_t *tk = key;
-            key = key2;
-            key2 = tk;
-            int *to = ord;
-            ord = ord2;
-            ord2 = to;
-        }
-        for (size_t i = 1; low > 0 && i < s; i++) {
-            uint64_t k = key[i];
-            int o = ord[i];
-            size_t j = i;
-            for (; j > 0 && key[j - 1] > k; j--) {
-                key[j] = key[j - 1];
-                ord[j] = ord[j - 1];
-            }
-            key[j] = k;
-            ord[j] = o;
+        int span = FAST_DIGITS * DIGIT_BITS;
+        int low = top >= span - 1 ? top - (span - 1) : 0;
+        radix(&st, low, FAST_DIGITS);
+        if (low > 0 && !insertion(&st, 4 * s)) {
+            load_keys(&st, x);
+            low = __builtin_ctzll(differ);
+            radix(&st, low, (top - low) / DIGIT_BITS + 1);
         }
     }
-    if (ord != ws->ord) memcpy(ws->ord, ord, s * sizeof *ord);
+    if (st.ord != ws->ord) memcpy(ws->ord, st.ord, s * sizeof *st.ord);
     for (size_t i = 0; i < s; i++) ws->sorted[i] = x[ws->ord[i]];
 }
 
@@ -194,15 +226,17 @@ int cr_diag_zscale_fold(cr_diag_ws *ws, int chains, int n, double med)
     const int *o = ws->ord;
     size_t up = 0;
     while (up < s && v[up] < med) up++;
+    /* branch-free merge of the two sides of the median (the choice is data dependent) */
     size_t down = up; /* v[down - 1] is the next draw below the median */
     for (size_t k = 0; k < s; k++) {
-        int take_up;
-        if (up == s) take_up = 0;
-        else if (down == 0) take_up = 1;
-        else take_up = fabs(v[up] - med) <= fabs(v[down - 1] - med);
-        size_t i = take_up ? up++ : --down;
-        ws->fold[k] = fabs(v[i] - med);
+        double fu = up < s ? fabs(v[up < s ? up : 0] - med) : INFINITY;
+        double fd = down > 0 ? fabs(v[down > 0 ? down - 1 : 0] - med) : INFINITY;
+        int take_up = up < s && (down == 0 || fu <= fd);
+        size_t i = take_up ? up : down - 1;
+        ws->fold[k] = take_up ? fu : fd;
         ws->ford[k] = o[i];
+        up += take_up;
+        down -= !take_up;
     }
     split_positions(ws, chains, n);
     zscale(ws, ws->fold, ws->ford, s, kept_draws(chains, n));

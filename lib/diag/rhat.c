@@ -13,11 +13,7 @@ double cr_diag_rhat_mat(cr_diag_ws *ws, const double *y, cr_split sp)
         chain_mean[j] = cr_diag_col_mean(col, len);
         /* matrixStats::colVars(center =): colMeans((x - center)^2) * (n / (n - 1)), NA for
          * a single iteration */
-        double ss = 0;
-        for (size_t i = 0; i < len; i++) {
-            double d = col[i] - chain_mean[j];
-            ss += d * d;
-        }
+        double ss = cr_diag_sumsq(col, len, chain_mean[j]);
         chain_var[j] = len < 2 ? NAN : ss / (double)len * ((double)len / (double)(len - 1));
     }
     double var_between = (double)len * cr_diag_var(chain_mean, (size_t)sp.cols);

@@ -8,6 +8,8 @@
 #include "common/xalloc.h"
 #include "diag/diag_internal.h"
 
+enum { EXTRA = 1 }; /* summarise() also computes the fields cr_diag_summarise_full() adds */
+
 typedef double (*measure_fn)(cr_diag_ws *ws, const double *x, int chains, int n, double prob);
 
 static size_t draws_of(int chains, int n)
@@ -215,7 +217,7 @@ double cr_diag_quantile(const double *draws, int chains, int n, double prob, cr_
 }
 
 static void summarise_sorted(cr_diag_ws *ws, const double *x, int chains, int n,
-                             cr_diag_summary *o)
+                             unsigned what, cr_diag_summary *o)
 {
     size_t s = draws_of(chains, n);
     o->median = cr_diag_median_sorted(ws->sorted, s);
@@ -233,40 +235,49 @@ static void summarise_sorted(cr_diag_ws *ws, const double *x, int chains, int n,
 
     double ess_q5 = cr_diag_ess_quantile_sorted(ws, x, chains, n, 0.05);
     double ess_q95 = cr_diag_ess_quantile_sorted(ws, x, chains, n, 0.95);
-    o->ess_median = cr_diag_ess_quantile_sorted(ws, x, chains, n, 0.5);
     o->ess_tail = na_min(ess_q5, ess_q95);
+    o->ess_basic = m_ess_basic(ws, x, chains, n, 0);
+    o->mcse_mean = o->sd / sqrt(o->ess_basic);
+    if (!(what & EXTRA)) return;
+
+    o->ess_median = cr_diag_ess_quantile_sorted(ws, x, chains, n, 0.5);
     o->mcse_q5 = cr_diag_mcse_quantile_sorted(s, ws->sorted, ess_q5, 0.05);
     o->mcse_q50 = cr_diag_mcse_quantile_sorted(s, ws->sorted, o->ess_median, 0.5);
     o->mcse_q95 = cr_diag_mcse_quantile_sorted(s, ws->sorted, ess_q95, 0.95);
-
     o->rhat_basic = m_rhat_basic(ws, x, chains, n, 0);
-    o->ess_basic = m_ess_basic(ws, x, chains, n, 0);
-    o->mcse_mean = o->sd / sqrt(o->ess_basic);
     o->ess_sd = m_ess_sd(ws, x, chains, n, 0);
     o->mcse_sd = m_mcse_sd(ws, x, chains, n, 0);
+}
+
+static void summarise(const double *draws, int chains, int n, unsigned what, cr_diag_ws *ws,
+                      cr_diag_summary *out)
+{
+    size_t s = draws_of(chains, n);
+    int has_nan = 0;
+    for (size_t i = 0; i < s; i++) has_nan |= isnan(draws[i]);
+    *out = (cr_diag_summary){
+        .mean = cr_diag_mean(draws, s), .sd = sqrt(cr_diag_var(draws, s)), .median = NAN,
+        .mad = NAN, .q5 = NAN, .q50 = NAN, .q95 = NAN, .rhat = NAN, .rhat_basic = NAN,
+        .ess_bulk = NAN, .ess_tail = NAN, .ess_basic = NAN, .ess_sd = NAN, .ess_median = NAN,
+        .mcse_mean = NAN, .mcse_sd = NAN, .mcse_q5 = NAN, .mcse_q50 = NAN, .mcse_q95 = NAN};
+    if (s == 0 || has_nan) return;
+    cr_diag_ws *own = ws ? NULL : (ws = cr_diag_ws_new());
+    cr_diag_ws_reserve(ws, s);
+    cr_diag_sort(ws, draws, s);
+    summarise_sorted(ws, draws, chains, n, what, out);
+    cr_diag_ws_free(own);
 }
 
 void cr_diag_summarise(const double *draws, int chains, int n, cr_diag_ws *ws,
                        cr_diag_summary *out)
 {
-    size_t s = draws_of(chains, n);
-    int has_nan = 0;
-    for (size_t i = 0; i < s; i++) has_nan |= isnan(draws[i]);
-    out->mean = cr_diag_mean(draws, s);
-    out->sd = sqrt(cr_diag_var(draws, s));
-    if (s == 0 || has_nan) {
-        *out = (cr_diag_summary){
-            .mean = out->mean, .sd = out->sd, .median = NAN, .mad = NAN, .q5 = NAN,
-            .q50 = NAN, .q95 = NAN, .rhat = NAN, .rhat_basic = NAN, .ess_bulk = NAN,
-            .ess_tail = NAN, .ess_basic = NAN, .ess_sd = NAN, .ess_median = NAN,
-            .mcse_mean = NAN, .mcse_sd = NAN, .mcse_q5 = NAN, .mcse_q50 = NAN, .mcse_q95 = NAN};
-        return;
-    }
-    cr_diag_ws *own = ws ? NULL : (ws = cr_diag_ws_new());
-    cr_diag_ws_reserve(ws, s);
-    cr_diag_sort(ws, draws, s);
-    summarise_sorted(ws, draws, chains, n, out);
-    cr_diag_ws_free(own);
+    summarise(draws, chains, n, 0, ws, out);
+}
+
+void cr_diag_summarise_full(const double *draws, int chains, int n, cr_diag_ws *ws,
+                            cr_diag_summary *out)
+{
+    summarise(draws, chains, n, EXTRA, ws, out);
 }
 
 typedef struct {

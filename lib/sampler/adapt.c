@@ -76,9 +76,10 @@ void cr_var_init(cr_var_adapt *v, int dim, unsigned num_warmup, unsigned init_bu
             v->base_window = base_window;
         }
     }
-    /* Stan (through 2.36 at least) skips this restart on the shortened schedule, so its window
-     * end stays at UINT_MAX and the metric is never updated when warmup < 150. We restart so
-     * the single 75% window does what Stan's message says it does. */
+    /* Stan skips this restart on the shortened schedule, so its window end stays at UINT_MAX
+     * and the metric is never updated when warmup < 150 (rstan 2.21 with warmup 100 or 149
+     * ends with a unit inverse metric). We restart, so the single 75% window does what Stan's
+     * warning message says it does. */
     var_restart(v);
 }
 

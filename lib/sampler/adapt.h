@@ -50,8 +50,9 @@ typedef struct {
 } cr_var_adapt;
 
 /* Stan's defaults are init_buffer 75, term_buffer 50, base_window 25. When they do not fit in
- * num_warmup, the stages become 15% / 75% / 10% of it (one window); below 20 warmup iterations
- * the metric is not adapted. */
+ * num_warmup, the stages become 15% / 75% / 10% of it (one window; Stan announces this but,
+ * through a missing reset, never updates the metric then); below 20 warmup iterations the
+ * metric is not adapted. */
 void cr_var_init(cr_var_adapt *v, int dim, unsigned num_warmup, unsigned init_buffer,
                  unsigned term_buffer, unsigned base_window);
 void cr_var_free(cr_var_adapt *v);

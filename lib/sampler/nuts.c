@@ -191,40 +191,22 @@ int cr_nuts_merge_ok(int n, const double *minv, const double *a_beg, const doubl
                      const double *rho_a, const double *b_beg, const double *b_end,
                      const double *rho_b, double *rho_out)
 {
-    /* One pass for all six dot products (this runs about once per leapfrog step), summed in
-     * two interleaved lanes so the compiler can pair them in SIMD registers. */
-    double d[2][6] = {{0}};
-    int i = 0;
-    for (; i + 1 < n; i += 2)
-        for (int l = 0; l < 2; l++) {
-            int k = i + l;
-            double ra = rho_a[k], rb = rho_b[k];
-            double rho = ra + rb, rho_ext_a = ra + b_beg[k], rho_ext_b = rb + a_end[k];
-            double sa_beg = minv[k] * a_beg[k], sb_end = minv[k] * b_end[k];
-            d[l][0] += sa_beg * rho;
-            d[l][1] += sb_end * rho;
-            d[l][2] += sa_beg * rho_ext_a;
-            d[l][3] += (minv[k] * b_beg[k]) * rho_ext_a;
-            d[l][4] += (minv[k] * a_end[k]) * rho_ext_b;
-            d[l][5] += sb_end * rho_ext_b;
-            rho_out[k] = rho;
-        }
-    for (; i < n; i++) {
+    /* one pass for all six dot products: this runs once per leapfrog step on average */
+    double merged_a = 0, merged_b = 0, ext_a_a = 0, ext_a_b = 0, ext_b_a = 0, ext_b_b = 0;
+    for (int i = 0; i < n; i++) {
         double ra = rho_a[i], rb = rho_b[i];
         double rho = ra + rb, rho_ext_a = ra + b_beg[i], rho_ext_b = rb + a_end[i];
         double sa_beg = minv[i] * a_beg[i], sb_end = minv[i] * b_end[i];
-        d[0][0] += sa_beg * rho;
-        d[0][1] += sb_end * rho;
-        d[0][2] += sa_beg * rho_ext_a;
-        d[0][3] += (minv[i] * b_beg[i]) * rho_ext_a;
-        d[0][4] += (minv[i] * a_end[i]) * rho_ext_b;
-        d[0][5] += sb_end * rho_ext_b;
+        merged_a += sa_beg * rho;
+        merged_b += sb_end * rho;
+        ext_a_a += sa_beg * rho_ext_a;
+        ext_a_b += (minv[i] * b_beg[i]) * rho_ext_a;
+        ext_b_a += (minv[i] * a_end[i]) * rho_ext_b;
+        ext_b_b += sb_end * rho_ext_b;
         rho_out[i] = rho;
     }
-    int ok = 1;
-    for (int j = 0; j < 6; j++)
-        ok &= d[0][j] + d[1][j] > 0;
-    return ok;
+    return merged_a > 0 && merged_b > 0 && ext_a_a > 0 && ext_a_b > 0 && ext_b_a > 0 &&
+           ext_b_b > 0;
 }
 
 /* Builds a subtree of 2^depth leapfrog steps from z (advanced in place) in direction sign.

@@ -55,7 +55,8 @@ static void test_window_schedule_stretch(void)
 static void test_window_schedule_short(void)
 {
     int at[16];
-    /* 100 < 75 + 25 + 50: 15 / 75 / 10, one window ending at iteration 90 */
+    /* 100 < 75 + 25 + 50: 15 / 75 / 10, one window ending at iteration 90 (the schedule Stan
+     * announces; its own code never applies it, see cr_var_init) */
     CHECK_INT(updates(100, 75, 50, 25, at), 1);
     CHECK_INT(at[0], 90);
     /* 149: 22 / 112 / 14 (Stan truncates 0.15 * 149 = 22.35 and 0.1 * 149 = 14.9) */
