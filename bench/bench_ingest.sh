@@ -8,7 +8,7 @@ bin=${1:-build/connrate}
 shared=${CONNRATE_SHARED:-../shared}
 work=${BENCH_DIR:-/tmp/connrate-bench}
 machines=${BENCH_MACHINES:-8}
-minutes=${BENCH_MINUTES:-480}
+minutes=${BENCH_MINUTES:-360}
 mkdir -p "$work"
 if [ ! -f "$work/pcap/ok" ]; then
     "$bin" synth -q --machines "$machines" --minutes "$minutes" --seed 7 -o "$work/pcap"
@@ -46,7 +46,7 @@ if command -v Rscript >/dev/null && [ -f "$shared/reference/seed_cps.R" ]; then
     r=$(BENCH_REPEAT=1 measure "R-seed_cps" Rscript "$shared/reference/seed_cps.R" "$work/rds" "$work/r.csv" seed)
     echo "$r"
     cmp -s "$work/r.csv" "$work/c_rds.csv" && echo "  outputs byte-identical" || echo "  OUTPUTS DIFFER"
-    echo "$c_rds $r" | awk '{printf "connrate cps (.Rds) vs seed R pipeline: %.1fx faster, %.2fx the memory (%.0f MB vs %.0f MB)\n", $6/$2, $3/$7, $3/1024, $7/1024}'
+    echo "$c_rds $r" | awk '{printf "connrate cps (.Rds) vs seed R pipeline: %.1fx faster, %.2fx the memory (%.0f MB vs %.0f MB)\n", $5/$2, $3/$6, $3/1024, $6/1024}'
 else
     echo "R not installed: skipping the seed pipeline"
 fi

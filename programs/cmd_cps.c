@@ -2,7 +2,6 @@
 #include <stdio.h>
 
 #include "cli.h"
-#include "common/outfile.h"
 #include "ingest_opts.h"
 
 static const char help[] =
@@ -28,23 +27,15 @@ int cmd_cps(int argc, char **argv)
     ingest_opts o;
     int done;
     int rc = ingest_run("cps", help, 1, argc, argv, &o, &done);
-    if (rc || done) {
-        ingest_free(&o);
-        return rc;
-    }
-    cr_err e;
-    cr_outfile out;
-    if (cr_outfile_open(&out, o.out, &e) != 0) {
-        ingest_free(&o);
-        return cli_fail(&e);
-    }
-    cr_cps_write_header(out.fp);
+    if (rc || done)
+        return ingest_finish(&o, rc);
+    cr_cps_write_header(o.out.fp);
     uint64_t tot[CR_CPS_NSERIES] = {0}, flags_only = 0, open_end = 0, streams = 0;
     int64_t seconds = 0;
     for (int i = 0; i < o.inputs.n; i++) {
         cr_cps_counts c;
         cr_cps_build(&o.machines[i], o.tcp_end, &c);
-        cr_cps_write(out.fp, &o.machines[i], &c);
+        cr_cps_write(o.out.fp, &o.machines[i], &c);
         for (int k = 0; k < CR_CPS_NSERIES; k++)
             tot[k] += c.total[k];
         flags_only += c.closes_flags_only;
@@ -53,15 +44,14 @@ int cmd_cps(int argc, char **argv)
         seconds += c.nsec;
         cr_cps_counts_free(&c);
     }
-    if (cr_outfile_commit(&out, &e) != 0) {
-        ingest_free(&o);
-        return cli_fail(&e);
-    }
+    int machines = o.inputs.n;
+    if ((rc = ingest_finish(&o, 0)) != 0)
+        return rc;
     if (!o.quiet) {
         fprintf(stderr,
                 "cps: %d machines, %" PRId64 " seconds; tcp_new %" PRIu64 ", udp_new %" PRIu64
                 ", tcp_end %" PRIu64 " (rule: %s), udp_end %" PRIu64 "\n",
-                o.inputs.n, seconds, tot[CR_CPS_TCP_NEW], tot[CR_CPS_UDP_NEW],
+                machines, seconds, tot[CR_CPS_TCP_NEW], tot[CR_CPS_UDP_NEW],
                 tot[CR_CPS_TCP_END], o.tcp_end == CR_TCP_END_SEED ? "seed" : "flags",
                 tot[CR_CPS_UDP_END]);
         fprintf(stderr,
@@ -73,6 +63,5 @@ int cmd_cps(int argc, char **argv)
                             "export would miss them)", flags_only);
         fputc('\n', stderr);
     }
-    ingest_free(&o);
     return 0;
 }

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "common/outfile.h"
 #include "flows/flows.h"
 #include "ingest_opts.h"
 
@@ -25,37 +24,27 @@ int cmd_flows(int argc, char **argv)
     ingest_opts o;
     int done;
     int rc = ingest_run("flows", help, 0, argc, argv, &o, &done);
-    if (rc || done) {
-        ingest_free(&o);
-        return rc;
-    }
-    cr_err e;
-    cr_outfile out;
-    if (cr_outfile_open(&out, o.out, &e) != 0) {
-        ingest_free(&o);
-        return cli_fail(&e);
-    }
-    cr_flows_write_header(out.fp);
+    if (rc || done)
+        return ingest_finish(&o, rc);
+    cr_flows_write_header(o.out.fp);
     uint64_t by_reason[5] = {0}, total = 0;
     for (int i = 0; i < o.inputs.n; i++) {
         cr_flow *fl;
         size_t n = cr_machine_flows(&o.machines[i], &fl);
-        cr_flows_write(out.fp, o.machines[i].machine_id, fl, n);
+        cr_flows_write(o.out.fp, o.machines[i].machine_id, fl, n);
         for (size_t k = 0; k < n; k++)
             by_reason[fl[k].reason]++;
         total += n;
         free(fl);
     }
-    if (cr_outfile_commit(&out, &e) != 0) {
-        ingest_free(&o);
-        return cli_fail(&e);
-    }
+    int machines = o.inputs.n;
+    if ((rc = ingest_finish(&o, 0)) != 0)
+        return rc;
     if (!o.quiet)
         fprintf(stderr,
                 "flows: %d machines, %" PRIu64 " outbound connections: %" PRIu64 " fin, %" PRIu64
                 " rst, %" PRIu64 " open at capture end, %" PRIu64 " UDP\n",
-                o.inputs.n, total, by_reason[CR_REASON_FIN], by_reason[CR_REASON_RST],
+                machines, total, by_reason[CR_REASON_FIN], by_reason[CR_REASON_RST],
                 by_reason[CR_REASON_OPEN], by_reason[CR_REASON_UDP_LAST]);
-    ingest_free(&o);
     return 0;
 }

@@ -26,7 +26,7 @@ int ingest_run(const char *cmd, const char *help, int want_tcp_end, int argc, ch
     while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o':
-            o->out = optarg;
+            o->out_path = optarg;
             break;
         case 'q':
             o->quiet = 1;
@@ -75,14 +75,21 @@ int ingest_run(const char *cmd, const char *help, int want_tcp_end, int argc, ch
     if (!o->quiet)
         for (int i = 0; i < o->inputs.n; i++)
             cr_machine_describe(stderr, &o->machines[i]);
+    if (cr_outfile_open(&o->out, o->out_path, &e) != 0)
+        return cli_fail(&e);
     return 0;
 }
 
-void ingest_free(ingest_opts *o)
+int ingest_finish(ingest_opts *o, int status)
 {
+    cr_err e;
+    if (status == 0 && o->out.fp && cr_outfile_commit(&o->out, &e) != 0)
+        status = cli_fail(&e);
+    cr_outfile_abort(&o->out);
     cr_machines_free(o->machines, o->inputs.n);
     for (int i = 0; i < o->ngiven; i++)
         free(o->given[i].machine_id);
     free(o->given);
     cr_inputs_free(&o->inputs);
+    return status;
 }

@@ -218,6 +218,7 @@ int cr_fit_series(const cr_cps_table *t, int series, const cr_fit_options *o, co
     cr_nbh_data d;
     cr_model m;
     cr_nbh_data_from_cps(&d, t, series);
+    d.centred = cr_nbh_prefer_centred(&d);
     cr_nbh_model(&m, &d);
     memset(st, 0, sizeof *st);
     st->series = series;

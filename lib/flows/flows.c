@@ -87,7 +87,8 @@ size_t cr_machine_flows(const cr_machine *m, cr_flow **out)
             f->packets = u->packets[0] + u->packets[1];
         }
     }
-    qsort(fl, n, sizeof *fl, cmp_flow);
+    if (n)
+        qsort(fl, n, sizeof *fl, cmp_flow);
     *out = fl;
     return n;
 }

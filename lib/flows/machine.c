@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "ingest/tcp_completeness.h"
 
 /* Unordered conversation key: the two endpoints in a canonical order, so both directions of a
  * 4-tuple find the same record. */
@@ -133,9 +134,9 @@ static void add_tcp(cr_machine *m, const cr_packet *p, int64_t ms)
     if (comp >= 0) {
         /* Single-pass exports show a FIN or RST one packet late: the closing packet is the one
          * before the first row that shows bit 16 or 32. */
-        if ((comp & 48) && c->end_export_ms == CR_NA_I64) {
+        if ((comp & (CR_COMP_FIN | CR_COMP_RST)) && c->end_export_ms == CR_NA_I64) {
             c->end_export_ms = c->packets > 1 ? c->prev_ms : ms;
-            c->end_export_reason = (comp & 32) ? CR_END_RST : CR_END_FIN;
+            c->end_export_reason = (comp & CR_COMP_RST) ? CR_END_RST : CR_END_FIN;
         }
         if ((comp == 15 || comp == 31 || comp == 63) && ms < c->seed_end_ms[dir])
             c->seed_end_ms[dir] = ms;

@@ -125,9 +125,10 @@ static int parse_scaled(const char *s, size_t len, int scale, int64_t *out)
             buf[len] = 0;
             char *end;
             double d = strtod(buf, &end);
-            if (*end || !isfinite(d))
+            double x = floor(d * pow(10, scale));
+            if (*end || !(fabs(x) < 9e18))
                 return -1;
-            *out = (int64_t)floor(d * pow(10, scale));
+            *out = (int64_t)x;
             return 0;
         } else {
             return -1;
@@ -135,8 +136,11 @@ static int parse_scaled(const char *s, size_t len, int scale, int64_t *out)
     }
     if (!digits)
         return -1;
-    for (; frac < scale; frac++)
+    for (; frac < scale; frac++) {
+        if (v > INT64_MAX / 10)
+            return -1;
         v *= 10;
+    }
     *out = neg ? -v : v;
     return 0;
 }
@@ -216,14 +220,28 @@ static int bad(cr_err *e, const char *path, uint64_t rowno, const char *col, con
                    (int)(v->len > 60 ? 60 : v->len), v->s, what);
 }
 
-static int get_addr(const cr_value *v, cr_addr *a)
+static int get_addr(cr_addr_memo *memo, const cr_value *v, cr_addr *a)
 {
     if (v->kind != CR_VAL_TEXT)
         return -1;
-    return cr_addr_parse(v->s, v->len, a);
+    for (int i = 0; i < 2; i++)
+        if (memo->len[i] && v->len == memo->len[i] && !memcmp(v->s, memo->text[i], v->len)) {
+            *a = memo->addr[i];
+            return 0;
+        }
+    if (cr_addr_parse(v->s, v->len, a) != 0)
+        return -1;
+    if (v->len < sizeof memo->text[0]) {
+        int k = memo->older;
+        memcpy(memo->text[k], v->s, v->len);
+        memo->len[k] = v->len;
+        memo->addr[k] = *a;
+        memo->older = !k;
+    }
+    return 0;
 }
 
-int cr_fields_to_packet(const cr_fieldmap *m, const cr_value *row, uint64_t rowno,
+int cr_fields_to_packet(cr_fieldmap *m, const cr_value *row, uint64_t rowno,
                         const char *path, cr_packet *p, const char **why, cr_err *e)
 {
     memset(p, 0, sizeof *p);
@@ -273,10 +291,10 @@ int cr_fields_to_packet(const cr_fieldmap *m, const cr_value *row, uint64_t rown
     }
 
     const cr_value *src = either(m, row, CR_ROLE_SRC_IP, CR_ROLE_SRC_IP6);
-    if (get_addr(src, &p->src) != 0)
+    if (get_addr(&m->memo[0], src, &p->src) != 0)
         return bad(e, path, rowno, role_name(m, CR_ROLE_SRC_IP), src, "an IP address");
     const cr_value *dst = either(m, row, CR_ROLE_DST_IP, CR_ROLE_DST_IP6);
-    if (get_addr(dst, &p->dst) != 0)
+    if (get_addr(&m->memo[1], dst, &p->dst) != 0)
         return bad(e, path, rowno, role_name(m, CR_ROLE_DST_IP), dst, "an IP address");
 
     v = cell(m, row, CR_ROLE_IPVER);

@@ -36,10 +36,20 @@ enum cr_role {
     CR_ROLE_COUNT
 };
 
+/* The last two address texts seen in a column and what they parsed to: the workstation's own
+ * address and its current peer fill most rows, so most rows skip the parse. */
+typedef struct {
+    char text[2][48];
+    size_t len[2];
+    cr_addr addr[2];
+    int older;
+} cr_addr_memo;
+
 typedef struct {
     int col[CR_ROLE_COUNT]; /* column index, -1 if absent */
     int ncols;
     int tshark_names;       /* 1 when the header uses tshark field names */
+    cr_addr_memo memo[2];   /* source, destination */
 } cr_fieldmap;
 
 /* Maps column names to roles. Fails (naming path and the missing columns) unless the columns
@@ -50,7 +60,7 @@ int cr_fieldmap_build(cr_fieldmap *m, const char *const *names, int n, const cha
 /* Converts one row (values indexed by column) to a packet. Returns 1 for a TCP/UDP packet, 0 for
  * a row that is neither (*why says why it was skipped), -1 on a bad value (e names path, row and
  * column). */
-int cr_fields_to_packet(const cr_fieldmap *m, const cr_value *row, uint64_t rowno,
+int cr_fields_to_packet(cr_fieldmap *m, const cr_value *row, uint64_t rowno,
                         const char *path, cr_packet *p, const char **why, cr_err *e);
 
 #endif

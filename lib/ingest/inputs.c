@@ -69,7 +69,8 @@ static int scan_dir(cr_inputs *in, size_t *cap, const char *dir, cr_err *e)
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_name);
+    if (n)
+        qsort(names, n, sizeof *names, cmp_name);
     int found = 0;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(dir) + strlen(names[i]) + 2;
@@ -115,7 +116,8 @@ int cr_inputs_collect(cr_inputs *out, char *const *paths, int npaths, cr_err *e)
             add(out, &cap, paths[i]);
         }
     }
-    qsort(out->items, (size_t)out->n, sizeof *out->items, cmp_input);
+    if (out->n)
+        qsort(out->items, (size_t)out->n, sizeof *out->items, cmp_input);
     for (int i = 1; i < out->n; i++)
         if (!strcmp(out->items[i].machine_id, out->items[i - 1].machine_id)) {
             cr_fail(e, "%s and %s: both give machine_id '%s' (one capture per machine)",

@@ -119,43 +119,24 @@ static double p_minus_log1p(double x)
     return x / (1 + x) - log1p(x);
 }
 
-double cr_nbh_logp(const cr_model *m, const double *theta, double *grad, void *scratch)
+/* Adds the likelihood of every cell at log rates eta[c] to *lp; with g != NULL writes its
+ * derivative in eta[c] into g[c] and adds phi times its derivative in phi to *dphi. Per cell
+ * (n seconds, total Y) it is Y (eta - lse) + n phi (log phi - lse), lse = log(mu + phi), taken
+ * from the sign-split softplus so that neither tail overflows. */
+static void cell_terms(const cr_nbh_data *d, const double *eta, double logphi, double *lp,
+                       double *g, double *dphi)
 {
-    (void)scratch;
-    const cr_nbh_data *d = m->data;
-    const int K = d->nmachines, C = d->ncells;
-    const double alpha = theta[CR_NBH_ALPHA];
-    const double sm = exp(theta[CR_NBH_LOG_SIGMA_MACHINE]);
-    const double sn = exp(theta[CR_NBH_LOG_SIGMA_MINUTE]);
-    const double isp = exp(theta[CR_NBH_LOG_INV_SQRT_PHI]);
-    const double logphi = -2 * theta[CR_NBH_LOG_INV_SQRT_PHI], phi = exp(logphi);
-    const double *zk = theta + CR_NBH_NFIXED, *zc = zk + K;
-    if (!isfinite(phi) || !(phi > 0) || !isfinite(sm) || !isfinite(sn))
-        return -INFINITY;
-
-    double lp = -alpha * alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) +
-                theta[CR_NBH_LOG_SIGMA_MACHINE] + theta[CR_NBH_LOG_SIGMA_MINUTE] +
-                theta[CR_NBH_LOG_INV_SQRT_PHI];
-    for (int i = 0; i < K + C; i++)
-        lp -= 0.5 * zk[i] * zk[i];
-
-    /* Per cell (n seconds, total Y): Y (eta - lse) + n phi (log phi - lse) with
-     * lse = log(mu + phi), from the sign-split softplus so neither tail overflows. */
-    double g_alpha = 0, g_sn = 0, g_phi = 0;
-    double *gk = grad ? grad + CR_NBH_NFIXED : NULL, *gc = gk ? gk + K : NULL;
-    if (gk)
-        memset(gk, 0, (size_t)K * sizeof(double));
-    for (int c = 0; c < C; c++) {
-        const double n = d->cell_n[c], Y = d->cell_y[c];
-        const double eta = alpha + sm * zk[d->cell_machine[c]] + sn * zc[c];
-        const double dd = eta - logphi;
+    const double phi = exp(logphi);
+    double v = 0, gp = 0;
+    for (int c = 0; c < d->ncells; c++) {
+        const double n = d->cell_n[c], Y = d->cell_y[c], dd = eta[c] - logphi;
         double lse_eta, lse_phi, q, phi_p, f; /* q = 1 - p, p = mu / (mu + phi) */
         if (dd < 0) {
             double x = exp(dd);
             lse_phi = log1p(x);
             lse_eta = lse_phi - dd;
             q = 1 / (1 + x);
-            phi_p = exp(eta) * q;
+            phi_p = exp(eta[c]) * q;
             f = p_minus_log1p(x);
         } else {
             double u = exp(-dd);
@@ -165,32 +146,126 @@ double cr_nbh_logp(const cr_model *m, const double *theta, double *grad, void *s
             phi_p = phi / (1 + u);
             f = 1 / (1 + u) - lse_phi;
         }
-        lp -= Y * lse_eta + n * phi * lse_phi;
-        if (!grad)
-            continue;
-        const double g = Y * q - n * phi_p; /* d/d eta */
-        g_alpha += g;
-        g_sn += g * zc[c];
-        gk[d->cell_machine[c]] += g;
-        gc[c] = sn * g - zc[c];
-        g_phi += -Y * q + n * phi * f; /* phi d/d phi */
+        v -= Y * lse_eta + n * phi * lse_phi;
+        if (g) {
+            g[c] = Y * q - n * phi_p;
+            gp += -Y * q + n * phi * f;
+        }
     }
-    double h_dphi = 0;
-    histogram_terms(d, phi, &lp, &h_dphi);
+    *lp += v;
+    *dphi += gp;
+}
+
+double cr_nbh_logp(const cr_model *m, const double *theta, double *grad, void *scratch)
+{
+    const cr_nbh_data *d = m->data;
+    const int K = d->nmachines, C = d->ncells, centred = d->centred;
+    const double alpha = theta[CR_NBH_ALPHA];
+    const double lsm = theta[CR_NBH_LOG_SIGMA_MACHINE], sm = exp(lsm);
+    const double lsn = theta[CR_NBH_LOG_SIGMA_MINUTE], sn = exp(lsn);
+    const double lisp = theta[CR_NBH_LOG_INV_SQRT_PHI], isp = exp(lisp);
+    const double logphi = -2 * lisp;
+    const double *zk = theta + CR_NBH_NFIXED, *zc = zk + K;
+    double *own = scratch ? NULL : xmalloc((size_t)(C ? C : 1) * sizeof(double));
+    if (!isfinite(exp(logphi)) || !(exp(logphi) > 0) || !isfinite(sm) || !isfinite(sn) ||
+        !(sm > 0) || !(sn > 0)) {
+        free(own);
+        return -INFINITY;
+    }
+
+    /* priors of alpha and the three scales, with the log-scale Jacobians */
+    double lp = -alpha * alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) + lsm + lsn + lisp;
+    double *eta = scratch ? scratch : own, *g = grad ? grad + CR_NBH_NFIXED + K : NULL, dphi = 0;
+    double sk = 0, sc = 0; /* sums of squared standardized effects */
+    if (!centred) {
+        for (int k = 0; k < K; k++)
+            sk += zk[k] * zk[k];
+        for (int c = 0; c < C; c++) {
+            eta[c] = alpha + sm * zk[d->cell_machine[c]] + sn * zc[c];
+            sc += zc[c] * zc[c];
+        }
+        lp -= 0.5 * (sk + sc);
+    } else {
+        /* theta holds v[k] = alpha + sigma_machine z_machine[k] and u[c] = eta[c]: the same
+         * density with the Jacobians 1 / sigma_machine per machine, 1 / sigma_minute per cell */
+        for (int k = 0; k < K; k++)
+            sk += (zk[k] - alpha) * (zk[k] - alpha);
+        for (int c = 0; c < C; c++) {
+            double r = zc[c] - zk[d->cell_machine[c]];
+            eta[c] = zc[c];
+            sc += r * r;
+        }
+        lp -= 0.5 * (sk / (sm * sm) + sc / (sn * sn)) + K * lsm + C * lsn;
+    }
+    cell_terms(d, eta, logphi, &lp, g, &dphi);
+    histogram_terms(d, exp(logphi), &lp, &dphi);
+    free(own);
     if (!grad)
         return lp;
 
-    double g_sm = 0;
-    for (int k = 0; k < K; k++) {
-        g_sm += gk[k] * zk[k];
-        gk[k] = sm * gk[k] - zk[k];
+    /* g[c] holds d lp / d eta[c]; chain it back to theta */
+    double *gk = grad + CR_NBH_NFIXED, ga = -alpha / 9, gsm = 0, gsn = 0;
+    memset(gk, 0, (size_t)K * sizeof(double));
+    if (!centred) {
+        for (int c = 0; c < C; c++) {
+            ga += g[c];
+            gsn += g[c] * zc[c];
+            gk[d->cell_machine[c]] += g[c];
+            g[c] = sn * g[c] - zc[c];
+        }
+        for (int k = 0; k < K; k++) {
+            gsm += gk[k] * zk[k];
+            gk[k] = sm * gk[k] - zk[k];
+        }
+        gsm *= sm;
+        gsn *= sn;
+    } else {
+        const double pk = 1 / (sm * sm), pc = 1 / (sn * sn);
+        for (int c = 0; c < C; c++) {
+            double r = (zc[c] - zk[d->cell_machine[c]]) * pc;
+            g[c] -= r;
+            gk[d->cell_machine[c]] += r;
+        }
+        for (int k = 0; k < K; k++) {
+            double r = (zk[k] - alpha) * pk;
+            gk[k] -= r;
+            ga += r;
+        }
+        gsm = sk * pk - K;
+        gsn = sc * pc - C;
     }
-    grad[CR_NBH_ALPHA] = g_alpha - alpha / 9;
-    grad[CR_NBH_LOG_SIGMA_MACHINE] = sm * g_sm - sm * sm + 1;
-    grad[CR_NBH_LOG_SIGMA_MINUTE] = sn * g_sn - sn * sn + 1;
-    /* phi = isp^-2, so d phi / d log isp = -2 phi. */
-    grad[CR_NBH_LOG_INV_SQRT_PHI] = -2 * (g_phi + h_dphi) - isp * isp + 1;
+    grad[CR_NBH_ALPHA] = ga;
+    grad[CR_NBH_LOG_SIGMA_MACHINE] = gsm - sm * sm + 1;
+    grad[CR_NBH_LOG_SIGMA_MINUTE] = gsn - sn * sn + 1;
+    /* phi = isp^-2, so d phi / d log isp = -2 phi */
+    grad[CR_NBH_LOG_INV_SQRT_PHI] = -2 * dphi - isp * isp + 1;
     return lp;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int cr_nbh_prefer_centred(const cr_nbh_data *d)
+{
+    if (d->ncells == 0 || d->nseconds == 0)
+        return 0;
+    double m = (double)d->total / (double)d->nseconds, m2 = 0;
+    for (int i = 0; i < d->ndistinct; i++)
+        m2 += d->hist_n[i] * d->hist_y[i] * d->hist_y[i];
+    double var = m2 / (double)d->nseconds - m * m;
+    double phi = var > m ? m * m / (var - m) : INFINITY;
+    double *info = xmalloc((size_t)d->ncells * sizeof(double));
+    for (int c = 0; c < d->ncells; c++) {
+        double mc = d->cell_y[c] / d->cell_n[c];
+        info[c] = isinf(phi) ? d->cell_y[c] : d->cell_n[c] * mc * phi / (mc + phi);
+    }
+    qsort(info, (size_t)d->ncells, sizeof(double), cmp_double);
+    int centred = info[d->ncells / 2] > 4;
+    free(info);
+    return centred;
 }
 
 static void nbh_name(const cr_model *m, int i, char *buf, size_t n)
@@ -213,6 +288,15 @@ static void nbh_constrain(const cr_model *m, const double *theta, double *out)
     out[CR_NBH_LOG_SIGMA_MACHINE] = exp(theta[CR_NBH_LOG_SIGMA_MACHINE]);
     out[CR_NBH_LOG_SIGMA_MINUTE] = exp(theta[CR_NBH_LOG_SIGMA_MINUTE]);
     out[CR_NBH_LOG_INV_SQRT_PHI] = exp(-2 * theta[CR_NBH_LOG_INV_SQRT_PHI]);
+    const cr_nbh_data *d = m->data;
+    if (!d->centred)
+        return;
+    const double *v = theta + CR_NBH_NFIXED, *u = v + d->nmachines;
+    double *zk = out + CR_NBH_NFIXED, *zc = zk + d->nmachines;
+    for (int k = 0; k < d->nmachines; k++)
+        zk[k] = (v[k] - theta[CR_NBH_ALPHA]) / out[CR_NBH_LOG_SIGMA_MACHINE];
+    for (int c = 0; c < d->ncells; c++)
+        zc[c] = (u[c] - v[d->cell_machine[c]]) / out[CR_NBH_LOG_SIGMA_MINUTE];
 }
 
 void cr_nbh_model(cr_model *m, const cr_nbh_data *d)
@@ -220,7 +304,7 @@ void cr_nbh_model(cr_model *m, const cr_nbh_data *d)
     memset(m, 0, sizeof *m);
     m->dim = CR_NBH_NFIXED + d->nmachines + d->ncells;
     m->logp = cr_nbh_logp;
-    m->scratch_size = 0;
+    m->scratch_size = (size_t)(d->ncells ? d->ncells : 1) * sizeof(double);
     m->nout = m->dim;
     m->name = nbh_name;
     m->constrain = nbh_constrain;

@@ -15,8 +15,8 @@
 #include "model/model.h"
 
 /* Unconstrained coordinates, in nbh.stan's parameter order (so that rstan's log_prob takes the
- * same vector): alpha, log sigma_machine, log sigma_minute, log inv_sqrt_phi, z_machine[1..K],
- * z_minute[1..C] (cells ordered by machine then minute). */
+ * same vector when not centred): alpha, log sigma_machine, log sigma_minute, log inv_sqrt_phi,
+ * z_machine[1..K], z_minute[1..C] (cells ordered by machine then minute). */
 enum { CR_NBH_ALPHA, CR_NBH_LOG_SIGMA_MACHINE, CR_NBH_LOG_SIGMA_MINUTE, CR_NBH_LOG_INV_SQRT_PHI,
        CR_NBH_NFIXED };
 
@@ -32,6 +32,11 @@ typedef struct {
     double *hist_n;     /* how many seconds have each */
     long nseconds;
     long long total;    /* sum of all counts */
+    /* Sampling coordinates (the posterior is the same; outputs are always z_machine and
+     * z_minute): 0, non-centred as nbh.stan writes it; 1, centred: v[k] = alpha + sigma_machine
+     * z_machine[k] and u[c] = log mu[c] in place of the z's, far better conditioned when every
+     * minute holds enough counts to pin its own rate (cr_nbh_prefer_centred). */
+    int centred;
 } cr_nbh_data;
 
 /* Sufficient statistics of one series (CR_CPS_TCP_NEW...) of a CPS table. */
@@ -42,12 +47,17 @@ void cr_nbh_data_from_rows(cr_nbh_data *d, size_t nrows, const int *machine, con
                            const int *y);
 void cr_nbh_data_free(cr_nbh_data *d);
 
+/* Whether the data inform each minute's rate more than the prior does (the median cell's
+ * Fisher information for its log rate, at the pooled mean and a moment estimate of phi, above
+ * 4): then centred coordinates sample far better, otherwise the non-centred ones. */
+int cr_nbh_prefer_centred(const cr_nbh_data *d);
+
 /* Fills m for data d (d must outlive m). Output variables: alpha, sigma_machine, sigma_minute,
  * phi, z_machine[k], z_minute[k,m]. */
 void cr_nbh_model(cr_model *m, const cr_nbh_data *d);
 
 /* Log density (constants dropped, Jacobians included) and gradient; the function behind
- * m->logp, exposed for tests. */
+ * m->logp, exposed for tests (scratch may be NULL: then it allocates its own). */
 double cr_nbh_logp(const cr_model *m, const double *theta, double *grad, void *scratch);
 
 /* Draws counts y[r] for rows ordered by machine then minute (1-based, as in the CPS table) from

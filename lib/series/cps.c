@@ -65,7 +65,8 @@ static void seed_ends(const cr_machine *m, cr_cps_counts *c)
             n++;
         }
     }
-    qsort(v, n, sizeof *v, cmp_close);
+    if (n)
+        qsort(v, n, sizeof *v, cmp_close);
     for (size_t i = 0; i < n; i++)
         if (i == 0 || memcmp(&v[i], &v[i - 1], offsetof(seed_close, ms)) != 0)
             count(c, CR_CPS_TCP_END, m->first_ms, v[i].ms);

@@ -112,6 +112,15 @@ static void bad_input_is_named(void)
                  "timestamp,protocol,ip_version,src_ip,dst_ip,src_port,dst_port,tcp_completeness\n"
                  "1000,tcp,4,1.2.3.4\n",
                  "line 2: 4 fields, the header has 8");
+    /* found by fuzz_tsv: values that overflow the nanosecond clock */
+    expect_error("huge.tsv", "frame.time_epoch\tip.src\tip.dst\ttcp.srcport\tudp.srcport\t"
+                 "tcp.dstport\tudp.dstport\ttcp.completeness\n"
+                 "17957609745082346.5\t1.2.3.4\t5.6.7.8\t1\t\t2\t\t0\n",
+                 "not a time in seconds");
+    expect_error("exp.tsv", "frame.time_epoch\tip.src\tip.dst\ttcp.srcport\tudp.srcport\t"
+                 "tcp.dstport\tudp.dstport\ttcp.completeness\n"
+                 "1.7e21\t1.2.3.4\t5.6.7.8\t1\t\t2\t\t0\n",
+                 "not a time in seconds");
     expect_error("binary.dat", "\x01\x02\x00\x03junk", "not a capture");
 }
 
