@@ -10,3 +10,11 @@ for b in bench/bench_*.sh; do
     echo "== bench $name"
     sh "$b" "$bin"
 done
+# compiled micro-benchmarks (bench/bench_*.c), built next to the binary
+for b in "$(dirname "$bin")"/bench/bench_*; do
+    [ -x "$b" ] || continue
+    name=$(basename "$b" | sed 's/^bench_//')
+    [ -n "${BENCH_ONLY:-}" ] && [ "$BENCH_ONLY" != "$name" ] && continue
+    echo "== bench $name"
+    "$b"
+done

@@ -68,8 +68,10 @@ int cmd_fit(int argc, char **argv)
     enum { O_SERIES = 256, O_CHAINS, O_WARMUP, O_SAMPLES, O_SEED, O_DELTA, O_DEPTH, O_ATTEMPTS,
            O_THREADS };
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'},      {"series", required_argument, NULL, O_SERIES},
-        {"chains", required_argument, NULL, O_CHAINS}, {"warmup", required_argument, NULL, O_WARMUP},
+        {"output", required_argument, NULL, 'o'},
+        {"series", required_argument, NULL, O_SERIES},
+        {"chains", required_argument, NULL, O_CHAINS},
+        {"warmup", required_argument, NULL, O_WARMUP},
         {"samples", required_argument, NULL, O_SAMPLES}, {"seed", required_argument, NULL, O_SEED},
         {"adapt-delta", required_argument, NULL, O_DELTA},
         {"max-depth", required_argument, NULL, O_DEPTH},

@@ -188,8 +188,9 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
             "\"adapt_delta\": %.6g, \"max_depth\": %d, \"threads\": %d},\n", c->chains, c->warmup,
             c->samples, (unsigned long long)c->seed, c->adapt_delta, c->max_depth, c->threads);
     fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
-            "\"distinct_counts\": %d, \"parameters\": %d},\n", lc->d->nmachines, lc->d->ncells,
-            lc->d->nseconds, lc->d->total, lc->d->ndistinct, m->dim);
+            "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
+            lc->d->nmachines, lc->d->ncells, lc->d->nseconds, lc->d->total, lc->d->ndistinct,
+            m->dim, lc->d->centred ? "centred" : "non-centred");
     fprintf(f, "  \"timings\": {\"sampler_s\": %.3f, \"diagnostics_s\": %.3f},\n", a->sampler_s,
             a->diagnostics_s);
     fprintf(f, "  \"diagnostics\": {\n    \"divergences\": %d,\n    \"min_ebfmi\": ",

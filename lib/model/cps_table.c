@@ -120,7 +120,8 @@ static int add_row(cr_cps_table *t, size_t *cap, const ctx *c, char **f, const i
         return bad_value(c, COL_SECOND, f[pos[COL_SECOND]], "a second >= 1");
     if (v[COL_MINUTE] != (v[COL_SECOND] - 1) / 60 + 1)
         return cr_fail(c->e, "%s:%zu: column minute: %d does not match second %d (expected %d)",
-                       c->path, c->line, v[COL_MINUTE], v[COL_SECOND], (v[COL_SECOND] - 1) / 60 + 1);
+                       c->path, c->line, v[COL_MINUTE], v[COL_SECOND],
+                       (v[COL_SECOND] - 1) / 60 + 1);
 
     int prev_machine = t->nrows ? t->machine[t->nrows - 1] : 0;
     if (v[COL_MACHINE] == prev_machine) {

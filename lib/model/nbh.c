@@ -136,7 +136,7 @@ static void cell_terms(const cr_nbh_data *d, const double *eta, double logphi, d
             lse_phi = log1p(x);
             lse_eta = lse_phi - dd;
             q = 1 / (1 + x);
-            phi_p = exp(eta[c]) * q;
+            phi_p = phi * x * q; /* mu q */
             f = p_minus_log1p(x);
         } else {
             double u = exp(-dd);

@@ -1,16 +1,19 @@
 /* The hierarchical negative binomial rate model of one CPS series (models/nbh.stan):
  *   y[k,s] ~ NegBinomial2(mu[k,m(s)], phi)
  *   log mu[k,m] = alpha + sigma_machine * z_machine[k] + sigma_minute * z_minute[k,m]
- *   alpha ~ normal(0,3); sigma_machine, sigma_minute, 1/sqrt(phi) ~ half-normal(0,1); z ~ normal(0,1)
+ *   alpha ~ normal(0,3); sigma_machine, sigma_minute, 1/sqrt(phi) ~ half-normal(0,1);
+ *   z ~ normal(0,1)
  * The likelihood only depends on the data through per-cell (machine-minute) second counts and
  * totals, plus the histogram of per-second counts for the lgamma(y + phi) terms, so one gradient
- * costs O(cells + distinct counts) whatever the number of seconds. */
+ * costs O(cells + distinct counts) whatever the number of seconds (model/cells.h, effects.h,
+ * nb2.h: the algebra it shares with the other rungs of the model ladder). */
 #ifndef CR_NBH_H
 #define CR_NBH_H
 
 #include <gsl/gsl_rng.h>
 
 #include "common/err.h"
+#include "model/cells.h"
 #include "model/cps_table.h"
 #include "model/model.h"
 
@@ -21,21 +24,11 @@ enum { CR_NBH_ALPHA, CR_NBH_LOG_SIGMA_MACHINE, CR_NBH_LOG_SIGMA_MINUTE, CR_NBH_L
        CR_NBH_NFIXED };
 
 typedef struct {
-    int nmachines;      /* K */
-    int ncells;         /* C */
-    int *cell_machine;  /* per cell, 0-based machine */
-    int *cell_minute;   /* per cell, 1-based minute as in the CPS table (for names) */
-    double *cell_n;     /* seconds observed in the cell */
-    double *cell_y;     /* total count in the cell */
-    int ndistinct;      /* distinct positive per-second counts */
-    double *hist_y;     /* those counts, ascending */
-    double *hist_n;     /* how many seconds have each */
-    long nseconds;
-    long long total;    /* sum of all counts */
+    cr_cells cells; /* machine-minute cells */
     /* Sampling coordinates (the posterior is the same; outputs are always z_machine and
-     * z_minute): 0, non-centred as nbh.stan writes it; 1, centred: v[k] = alpha + sigma_machine
-     * z_machine[k] and u[c] = log mu[c] in place of the z's, far better conditioned when every
-     * minute holds enough counts to pin its own rate (cr_nbh_prefer_centred). */
+     * z_minute): 0, non-centred as nbh.stan writes it; 1, centred (model/effects.h), far better
+     * conditioned when every minute holds enough counts to pin its own rate
+     * (cr_nbh_prefer_centred). */
     int centred;
 } cr_nbh_data;
 
@@ -65,5 +58,10 @@ double cr_nbh_logp(const cr_model *m, const double *theta, double *grad, void *s
  * z_minute per cell in row order), as Poisson(Gamma(phi, mu / phi)). For simulation studies. */
 void cr_nbh_simulate(size_t nrows, const int *machine, const int *minute, const double *v,
                      gsl_rng *r, int *y);
+
+/* log p(y | draw) of one second with count y in (machine, minute) (1-based) at the output values
+ * v of one draw, constants included: the pointwise log-likelihood for PSIS-LOO. NaN when d has
+ * no such cell. */
+double cr_nbh_loglik(const cr_nbh_data *d, const double *v, int machine, int minute, int y);
 
 #endif

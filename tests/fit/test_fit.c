@@ -58,7 +58,8 @@ static void test_read_errors(void)
         const char *body, *expect;
     } cases[] = {
         {"", "empty file"},
-        {"machine_id,machine,second,minute,tcp_new,udp_new,tcp_end\n", ":1: missing column udp_end"},
+        {"machine_id,machine,second,minute,tcp_new,udp_new,tcp_end\n",
+         ":1: missing column udp_end"},
         {"#H#", "no data rows"},
         {"#H#a,1,1,1,NA,0,0,0\n", ":2: column tcp_new: 'NA' is not a non-negative integer"},
         {"#H#a,1,1,1,0,1.5,0,0\n", ":2: column udp_new: '1.5'"},

@@ -11,6 +11,8 @@
 # Compiled models are cached in $CONNRATE_RSTAN_CACHE (default $TMPDIR/connrate-rstan-cache-UID),
 # exported for the R scripts. Exit status 77 means rstan is unusable here (tests SKIP).
 command -v Rscript >/dev/null 2>&1 || exit 77
+# rstan comparisons take minutes: they run in make check, not in the sanitizer run
+[ -n "${CONNRATE_SKIP_SLOW:-}" ] && [ "$CONNRATE_SKIP_SLOW" != 0 ] && exit 77
 tmp=${TMPDIR:-/tmp}
 uid=$(id -u)
 Rscript -e 'if (!requireNamespace("rstan", quietly = TRUE)) quit(status = 1)' >/dev/null 2>&1 ||

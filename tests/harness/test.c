@@ -127,3 +127,9 @@ const char *cr_test_bin(void)
     const char *b = getenv("CONNRATE_BIN");
     return b && *b ? b : "build/connrate";
 }
+
+int cr_test_skip_slow(void)
+{
+    const char *v = getenv("CONNRATE_SKIP_SLOW");
+    return v && *v && strcmp(v, "0") != 0;
+}

@@ -23,6 +23,9 @@ const char *cr_test_tmpdir(void);
 char *cr_test_slurp(const char *path, size_t *len);
 /* Runs a shell command, returns its exit status (or -1). */
 int cr_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True in the sanitizer run (make check-san sets CONNRATE_SKIP_SLOW): tests that take minutes
+ * (calibration studies, rstan comparisons) run in make check only. */
+int cr_test_skip_slow(void);
 /* Path of the built connrate binary ($CONNRATE_BIN, set by tests/run.sh). */
 const char *cr_test_bin(void);
 

@@ -125,16 +125,19 @@ static void test_cells_and_histogram(void)
     CHECK_STR(buf, "z_minute[2,2]");
 }
 
-/* Fourth-order central differences: truncation O(h^4) is far below the round-off left. */
+/* Fourth-order central differences: truncation O(h^4) is far below the round-off left. Both
+ * sampling coordinates (non-centred as nbh.stan, and centred). */
 static void test_gradient_finite_differences(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 42);
     double worst = 0;
-    for (int k = 0; k < NDATA; k++) {
-        const dataset *ds = &data[k];
+    for (int k = 0; k < 2 * NDATA; k++) {
+        dataset *ds = &data[k % NDATA];
+        ds->d.centred = k >= NDATA;
         int dim = ds->m.dim;
-        double *th = xmalloc((size_t)dim * sizeof(double)), *gr = xmalloc((size_t)dim * sizeof(double));
+        double *th = xmalloc((size_t)dim * sizeof(double));
+        double *gr = xmalloc((size_t)dim * sizeof(double));
         for (int rep = 0; rep < 12; rep++) {
             random_point(ds, g, 2.5, th);
             if (rep == 0)
@@ -163,8 +166,47 @@ static void test_gradient_finite_differences(void)
         }
         free(th);
         free(gr);
+        ds->d.centred = 0;
     }
     printf("     worst gradient error / tolerance: %.3g\n", worst);
+    gsl_rng_free(g);
+}
+
+/* Centred coordinates v = alpha + sigma_machine z_machine, u = v + sigma_minute z_minute carry
+ * the same density times the Jacobian sigma_machine^-K sigma_minute^-C, and map back to the
+ * same outputs. */
+static void test_centred_is_reparameterization(void)
+{
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 5);
+    for (int k = 0; k < NDATA; k++) {
+        dataset *ds = &data[k];
+        int dim = ds->m.dim, K = ds->d.nmachines, C = ds->d.ncells;
+        double *z = xmalloc((size_t)dim * sizeof(double)), *c = xmalloc((size_t)dim * 8);
+        double *o1 = xmalloc((size_t)dim * sizeof(double)), *o2 = xmalloc((size_t)dim * 8);
+        random_point(ds, g, 1, z);
+        memcpy(c, z, (size_t)dim * sizeof(double));
+        double sm = exp(z[1]), sn = exp(z[2]);
+        for (int i = 0; i < K; i++)
+            c[CR_NBH_NFIXED + i] = z[0] + sm * z[CR_NBH_NFIXED + i];
+        for (int j = 0; j < C; j++)
+            c[CR_NBH_NFIXED + K + j] =
+                c[CR_NBH_NFIXED + ds->d.cell_machine[j]] + sn * z[CR_NBH_NFIXED + K + j];
+        double lnc = lp_at(ds, z);
+        ds->m.constrain(&ds->m, z, o1);
+        ds->d.centred = 1;
+        double lc = lp_at(ds, c);
+        ds->m.constrain(&ds->m, c, o2);
+        ds->d.centred = 0;
+        CHECKF(fabs(lc - (lnc - K * z[1] - C * z[2])) <= 1e-10 * fabs(lnc), "%s: %.15g vs %.15g",
+               ds->name, lc, lnc - K * z[1] - C * z[2]);
+        for (int i = 0; i < dim; i++)
+            CHECK_NEAR(o2[i], o1[i], 1e-10 * (1 + fabs(o1[i])));
+        free(z);
+        free(c);
+        free(o1);
+        free(o2);
+    }
     gsl_rng_free(g);
 }
 
@@ -199,7 +241,8 @@ static void test_density_vs_brute_force(void)
     gsl_rng_set(g, 7);
     for (int k = 0; k < NDATA; k++) {
         const dataset *ds = &data[k];
-        double *t0 = xmalloc((size_t)ds->m.dim * sizeof(double)), *t1 = xmalloc((size_t)ds->m.dim * sizeof(double));
+        double *t0 = xmalloc((size_t)ds->m.dim * sizeof(double));
+        double *t1 = xmalloc((size_t)ds->m.dim * sizeof(double));
         random_point(ds, g, 1, t0);
         double ours0 = lp_at(ds, t0), ref0 = brute_lp(ds, t0);
         for (int rep = 0; rep < 10; rep++) {
@@ -322,4 +365,5 @@ static void teardown(void)
 }
 
 TEST_MAIN(setup(); RUN(test_cells_and_histogram); RUN(test_gradient_finite_differences);
+          RUN(test_centred_is_reparameterization);
           RUN(test_density_vs_brute_force); RUN(test_vs_rstan); teardown())

@@ -1,0 +1,350 @@
+#include "ppc/ppc.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "ppc/ppc_acc.h"
+
+const char *const cr_ppc_stat_names[CR_PPC_NSTATS] = {"mean", "var", "zero_frac", "q90", "q99",
+                                                      "max", "minute_max"};
+
+#define NBINS (CR_PPC_MAX_CLASSES + 1)
+
+void cr_ppc_options_default(cr_ppc_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->nuse = 400;
+    o->seed = 42;
+    o->nthreads = 1;
+    o->p_lo = 0.01;
+    o->p_hi = 0.99;
+    o->band = 0.99;
+}
+
+int cr_ppc_draw_index(int i, int nuse, int ndraws)
+{
+    return (int)(((2 * (long long)i + 1) * ndraws) / (2 * (long long)nuse));
+}
+
+static uint64_t splitmix(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static unsigned long stream_seed(unsigned long seed, int i, int k)
+{
+    return (unsigned long)splitmix(splitmix(splitmix(seed) ^ (uint64_t)i) ^ (uint64_t)(k + 1));
+}
+
+/* Shared by the workers; slot k == K is the pooled check. */
+typedef struct {
+    const cr_ppc_data *d;
+    cr_ppc_sim_fn sim;
+    void *ctx;
+    const cr_ppc_options *o;
+    int K, M, nthreads;
+    size_t *row0, *nrow;
+    int *nmin;
+    size_t maxrows;
+    double *T;  /* [(k * NSTATS + s) * M + i] */
+    int *bins;  /* [((k * M) + i) * NBINS + c] */
+} run_state;
+
+typedef struct {
+    run_state *S;
+    int t;
+    char err[256];
+} worker_arg;
+
+static void *worker(void *p)
+{
+    worker_arg *w = p;
+    run_state *S = w->S;
+    int K = S->K, M = S->M;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    int *yrep = xmalloc((S->maxrows ? S->maxrows : 1) * sizeof *yrep);
+    cr_ppc_acc am = {0}, ap = {0};
+    double T[CR_PPC_NSTATS];
+    for (int i = w->t; i < M && !w->err[0]; i += S->nthreads) {
+        int draw = cr_ppc_draw_index(i, M, S->o->ndraws);
+        cr_ppc_acc_reset(&ap);
+        for (int k = 0; k <= K; k++) {
+            cr_ppc_acc *a = k < K ? &am : &ap;
+            if (k < K) {
+                gsl_rng_set(r, stream_seed(S->o->seed, i, k));
+                S->sim(S->ctx, draw, k, S->row0[k], S->nrow[k], r, yrep);
+                for (size_t j = 0; j < S->nrow[k]; j++) {
+                    if (yrep[j] < 0 || yrep[j] > CR_PPC_COUNT_LIMIT) {
+                        snprintf(w->err, sizeof w->err,
+                                 "ppc: simulator returned count %d (draw %d, machine %d); "
+                                 "counts must lie in 0..%d", yrep[j], draw, k + 1,
+                                 CR_PPC_COUNT_LIMIT);
+                        break;
+                    }
+                }
+                if (w->err[0])
+                    break;
+                cr_ppc_acc_reset(&am);
+                cr_ppc_acc_add(&am, yrep, S->d->minute + S->row0[k], S->nrow[k], S->nmin[k]);
+                cr_ppc_acc_merge(&ap, &am);
+            }
+            cr_ppc_acc_stats(a, T);
+            for (int s = 0; s < CR_PPC_NSTATS; s++)
+                S->T[((size_t)k * CR_PPC_NSTATS + s) * M + i] = T[s];
+            cr_ppc_acc_fold(a, S->bins + ((size_t)k * M + i) * NBINS);
+        }
+    }
+    cr_ppc_acc_free(&am);
+    cr_ppc_acc_free(&ap);
+    free(yrep);
+    gsl_rng_free(r);
+    return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* p-value and band of one statistic from its M replicated values (sorted in place). */
+static void judge_stat(cr_ppc_stat *st, double *rep, int M, const cr_ppc_options *o)
+{
+    double gt = 0, eq = 0, sum = 0;
+    for (int i = 0; i < M; i++) {
+        gt += rep[i] > st->obs;
+        eq += rep[i] == st->obs;
+        sum += rep[i];
+    }
+    st->p = (gt + eq / 2) / M;
+    qsort(rep, (size_t)M, sizeof *rep, cmp_double);
+    st->rep_mean = sum / M;
+    st->rep_median = cr_ppc_quantile7(rep, (size_t)M, 0.5);
+    st->rep_lo = cr_ppc_quantile7(rep, (size_t)M, (1 - o->band) / 2);
+    st->rep_hi = cr_ppc_quantile7(rep, (size_t)M, (1 + o->band) / 2);
+    st->fail = !(st->p >= o->p_lo && st->p <= o->p_hi);
+}
+
+static void judge_classes(cr_ppc_check *c, const cr_ppc_acc *obs, const int *bins, int M,
+                          const cr_ppc_options *o, double *scratch)
+{
+    int ob[NBINS];
+    long long obl[NBINS], rep[NBINS] = {0};
+    cr_ppc_acc_fold(obs, ob);
+    for (int b = 0; b < NBINS; b++)
+        obl[b] = ob[b];
+    for (int i = 0; i < M; i++)
+        for (int b = 0; b < NBINS; b++)
+            rep[b] += bins[(size_t)i * NBINS + b];
+    int qo = cr_ppc_bins_quantile(obl, NBINS, 0.999), qr = cr_ppc_bins_quantile(rep, NBINS, 0.999);
+    int cap = 1 + (qo > qr ? qo : qr);
+    cap = cap < CR_PPC_MAX_CLASSES ? cap : CR_PPC_MAX_CLASSES;
+    c->ncls = cap + 1;
+    size_t nc = (size_t)c->ncls;
+    c->cls_obs = xcalloc(nc, sizeof(double));
+    c->cls_mean = xcalloc(nc, sizeof(double));
+    c->cls_median = xcalloc(nc, sizeof(double));
+    c->cls_lo = xcalloc(nc, sizeof(double));
+    c->cls_hi = xcalloc(nc, sizeof(double));
+    c->cls_fail = xcalloc(nc, sizeof *c->cls_fail);
+    for (int k = 0; k < c->ncls; k++) {
+        int last = k == cap;
+        double sum = 0;
+        for (int i = 0; i < M; i++) {
+            const int *bi = bins + (size_t)i * NBINS;
+            double v = bi[k];
+            for (int b = k + 1; last && b < NBINS; b++)
+                v += bi[b];
+            scratch[i] = v;
+            sum += v;
+        }
+        double vo = ob[k];
+        for (int b = k + 1; last && b < NBINS; b++)
+            vo += ob[b];
+        qsort(scratch, (size_t)M, sizeof *scratch, cmp_double);
+        c->cls_obs[k] = vo;
+        c->cls_mean[k] = sum / M;
+        c->cls_median[k] = cr_ppc_quantile7(scratch, (size_t)M, 0.5);
+        c->cls_lo[k] = cr_ppc_quantile7(scratch, (size_t)M, (1 - o->band) / 2);
+        c->cls_hi[k] = cr_ppc_quantile7(scratch, (size_t)M, (1 + o->band) / 2);
+        c->cls_fail[k] = vo < c->cls_lo[k] || vo > c->cls_hi[k];
+    }
+}
+
+static void add_failures(cr_ppc_result *res, const cr_ppc_check *c, size_t *cap)
+{
+    for (int s = 0; s < CR_PPC_NSTATS; s++) {
+        if (!c->stat[s].fail)
+            continue;
+        xgrow(&res->fail, cap, (size_t)res->nfail + 1, sizeof *res->fail);
+        res->fail[res->nfail++] = (cr_ppc_failure){c->machine, s, -1, c->stat[s].obs,
+                                                   c->stat[s].rep_lo, c->stat[s].rep_hi,
+                                                   c->stat[s].p};
+    }
+    for (int k = 0; k < c->ncls; k++) {
+        if (!c->cls_fail[k])
+            continue;
+        xgrow(&res->fail, cap, (size_t)res->nfail + 1, sizeof *res->fail);
+        res->fail[res->nfail++] = (cr_ppc_failure){c->machine, -1, k, c->cls_obs[k],
+                                                   c->cls_lo[k], c->cls_hi[k], NAN};
+    }
+}
+
+static void judge(cr_ppc_check *c, const cr_ppc_acc *obs, const run_state *S, int k,
+                  double *scratch)
+{
+    int M = S->M;
+    double T[CR_PPC_NSTATS];
+    cr_ppc_acc_stats(obs, T);
+    c->machine = k < S->K ? k : -1;
+    c->nseconds = obs->n;
+    c->tail = 1;
+    for (int s = 0; s < CR_PPC_NSTATS; s++) {
+        cr_ppc_stat *st = &c->stat[s];
+        st->obs = T[s];
+        memcpy(scratch, S->T + ((size_t)k * CR_PPC_NSTATS + s) * M, (size_t)M * sizeof *scratch);
+        judge_stat(st, scratch, M, S->o);
+        double t = st->p < 1 - st->p ? st->p : 1 - st->p;
+        c->tail = t < c->tail ? t : c->tail;
+        c->nfail += st->fail;
+    }
+    judge_classes(c, obs, S->bins + (size_t)k * M * NBINS, M, S->o, scratch);
+    for (int j = 0; j < c->ncls; j++)
+        c->nfail += c->cls_fail[j];
+}
+
+/* Machine slices of the rows, and the checks the simulator relies on. */
+static int layout(const cr_ppc_data *d, run_state *S, cr_err *e)
+{
+    int K = d->nmachines;
+    if (K < 1 || d->nrows == 0)
+        return cr_fail(e, "ppc: no data (%d machines, %zu rows)", K, d->nrows);
+    S->row0 = xcalloc((size_t)K, sizeof *S->row0);
+    S->nrow = xcalloc((size_t)K, sizeof *S->nrow);
+    S->nmin = xcalloc((size_t)K, sizeof *S->nmin);
+    for (size_t r = 0; r < d->nrows; r++) {
+        int m = d->machine[r];
+        if (m < 1 || m > K || (r > 0 && m < d->machine[r - 1]))
+            return cr_fail(e, "ppc: row %zu: machine %d out of order or outside 1..%d", r + 1,
+                           m, K);
+        if (d->minute[r] < 1 || d->y[r] < 0 || d->y[r] > CR_PPC_COUNT_LIMIT)
+            return cr_fail(e, "ppc: row %zu: minute %d or count %d out of range", r + 1,
+                           d->minute[r], d->y[r]);
+        if (S->nrow[m - 1]++ == 0)
+            S->row0[m - 1] = r;
+        S->nmin[m - 1] = d->minute[r] > S->nmin[m - 1] ? d->minute[r] : S->nmin[m - 1];
+    }
+    for (int k = 0; k < K; k++) {
+        if (S->nrow[k] == 0)
+            return cr_fail(e, "ppc: machine %d has no rows", k + 1);
+        S->maxrows = S->nrow[k] > S->maxrows ? S->nrow[k] : S->maxrows;
+    }
+    return 0;
+}
+
+static void free_state(run_state *S)
+{
+    free(S->row0);
+    free(S->nrow);
+    free(S->nmin);
+    free(S->T);
+    free(S->bins);
+}
+
+int cr_ppc_run(const cr_ppc_data *d, cr_ppc_sim_fn sim, void *ctx, const cr_ppc_options *o,
+               cr_ppc_result *res, cr_err *e)
+{
+    memset(res, 0, sizeof *res);
+    if (o->ndraws < 1 || o->nuse < 1 || !(o->band > 0 && o->band < 1))
+        return cr_fail(e, "ppc: bad options (ndraws %d, nuse %d, band %g)", o->ndraws, o->nuse,
+                       o->band);
+    run_state S = {.d = d, .sim = sim, .ctx = ctx, .o = o, .K = d->nmachines};
+    if (layout(d, &S, e) != 0) {
+        free_state(&S);
+        return -1;
+    }
+    int K = S.K, M = o->nuse < o->ndraws ? o->nuse : o->ndraws;
+    S.M = M;
+    S.nthreads = o->nthreads < 1 ? 1 : o->nthreads > M ? M : o->nthreads;
+    S.T = xmalloc((size_t)(K + 1) * CR_PPC_NSTATS * M * sizeof *S.T);
+    S.bins = xmalloc((size_t)(K + 1) * M * NBINS * sizeof *S.bins);
+
+    worker_arg *w = xcalloc((size_t)S.nthreads, sizeof *w);
+    pthread_t *tid = xcalloc((size_t)S.nthreads, sizeof *tid);
+    int *started = xcalloc((size_t)S.nthreads, sizeof *started);
+    for (int t = 0; t < S.nthreads; t++) {
+        w[t] = (worker_arg){.S = &S, .t = t};
+        started[t] = t > 0 && pthread_create(&tid[t], NULL, worker, &w[t]) == 0;
+    }
+    /* Slices whose thread could not start run here, so the result never depends on it. */
+    for (int t = 0; t < S.nthreads; t++)
+        if (!started[t])
+            worker(&w[t]);
+    int rc = 0;
+    for (int t = 0; t < S.nthreads; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        if (w[t].err[0] && rc == 0)
+            rc = cr_fail(e, "%s", w[t].err);
+    }
+    free(w);
+    free(tid);
+    free(started);
+    if (rc != 0) {
+        free_state(&S);
+        return -1;
+    }
+
+    res->nmachines = K;
+    res->nuse = M;
+    res->band = o->band;
+    res->p_lo = o->p_lo;
+    res->p_hi = o->p_hi;
+    res->machines = xcalloc((size_t)K, sizeof *res->machines);
+    double *scratch = xmalloc((size_t)M * sizeof *scratch);
+    cr_ppc_acc obs = {0}, pooled = {0};
+    size_t cap = 0;
+    for (int k = 0; k <= K; k++) {
+        cr_ppc_check *c = k < K ? &res->machines[k] : &res->pooled;
+        if (k < K) {
+            cr_ppc_acc_reset(&obs);
+            cr_ppc_acc_add(&obs, d->y + S.row0[k], d->minute + S.row0[k], S.nrow[k], S.nmin[k]);
+            cr_ppc_acc_merge(&pooled, &obs);
+        }
+        judge(c, k < K ? &obs : &pooled, &S, k, scratch);
+        add_failures(res, c, &cap);
+    }
+    cr_ppc_acc_free(&obs);
+    cr_ppc_acc_free(&pooled);
+    free(scratch);
+    free_state(&S);
+    return 0;
+}
+
+static void free_check(cr_ppc_check *c)
+{
+    free(c->cls_obs);
+    free(c->cls_mean);
+    free(c->cls_median);
+    free(c->cls_lo);
+    free(c->cls_hi);
+    free(c->cls_fail);
+}
+
+void cr_ppc_free(cr_ppc_result *res)
+{
+    for (int k = 0; k < res->nmachines; k++)
+        free_check(&res->machines[k]);
+    if (res->machines)
+        free_check(&res->pooled);
+    free(res->machines);
+    free(res->fail);
+    memset(res, 0, sizeof *res);
+}

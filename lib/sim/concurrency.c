@@ -1,0 +1,154 @@
+#include "sim/concurrency.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "sim/parallel.h"
+#include "sim/quantiles.h"
+
+void cr_sim_sessions_default(cr_sim_sessions *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    ss->burnin_cap = 7200;
+    ss->pilot = 10000;
+    ss->missed_tol = 1e-3;
+}
+
+static int session_seconds(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *d, cr_err *e)
+{
+    *d = ss->session_seconds(ss->ctx, r, draw);
+    if (!(*d >= 0) || !isfinite(*d))
+        return cr_fail(e, "session time model returned %g seconds", *d);
+    return 0;
+}
+
+/* Smallest b with sum((x - b)+) <= target over the sorted sample x: the sum is linear in b
+ * between order statistics, so walk down from the largest. */
+static double tail_point(const double *x, int n, double target)
+{
+    double top = 0;
+    for (int c = 1; c <= n; c++) {
+        top += x[n - c];
+        double b = (top - target) / c;
+        if (c == n || b >= x[n - c - 1])
+            return b > 0 ? b : 0;
+    }
+    return 0;
+}
+
+long cr_sim_burnin(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *q999, double *missed,
+                   cr_err *e)
+{
+    int n = ss->pilot > 0 ? ss->pilot : 1;
+    double *x = xmalloc(n * sizeof *x);
+    for (int i = 0; i < n; i++)
+        if (session_seconds(ss, draw, r, &x[i], e) < 0) {
+            free(x);
+            return -1;
+        }
+    cr_sim_sort(x, n);
+    double total = 0;
+    for (int i = 0; i < n; i++)
+        total += x[i];
+    *q999 = cr_sim_quantile_sorted(x, n, 0.999);
+    double b = fmax(*q999, tail_point(x, n, ss->missed_tol * total));
+    long burnin = (long)ceil(fmin(b, ss->burnin_cap) / 60) * 60;
+    double tail = 0;
+    for (int i = 0; i < n; i++)
+        tail += x[i] > burnin ? x[i] - burnin : 0;
+    *missed = total > 0 ? tail / total : 0;
+    free(x);
+    return burnin;
+}
+
+int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_sessions *ss,
+                 int draw, gsl_rng *r, double *ends, double *alive, cr_err *e)
+{
+    long len = burnin + nsec;
+    double *diff = xcalloc(len, sizeof *diff);
+    if (ends)
+        memset(ends, 0, nsec * sizeof *ends);
+    for (long j = 0; j < len; j++) {
+        for (long k = 0; k < (long)arrivals[j]; k++) {
+            double d;
+            if (session_seconds(ss, draw, r, &d, e) < 0) {
+                free(diff);
+                return -1;
+            }
+            /* U > 0 makes end > j, so the session leaves at the snapshot ending second
+             * ceil(end) - 1 >= j: held at instant t + 1 iff j <= t < ceil(end) - 1. */
+            double end = j + gsl_rng_uniform_pos(r) + d;
+            diff[j] += 1;
+            if (end < len) {
+                diff[(long)ceil(end) - 1] -= 1;
+                if (ends && end >= burnin)
+                    ends[(long)end - burnin] += 1;
+            }
+        }
+    }
+    double held = 0;
+    for (long j = 0; j < len; j++) {
+        held += diff[j];
+        if (alive && j >= burnin)
+            alive[j - burnin] = held;
+    }
+    free(diff);
+    return 0;
+}
+
+typedef struct {
+    const cr_sim_draw *draws;
+    const cr_sim_config *cfg;
+    const cr_sim_sessions *ss;
+    double *arrivals, *ends, *alive;
+    cr_sim_concurrency_info *info; /* [draw] */
+} conc_job;
+
+static double *row(double *a, int d, long n)
+{
+    return a ? a + (size_t)d * n : NULL;
+}
+
+static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
+{
+    conc_job *J = ctx;
+    cr_sim_concurrency_info *in = &J->info[d];
+    long burnin = cr_sim_burnin(J->ss, d, r, &in->q999, &in->missed, e);
+    if (burnin < 0)
+        return -1;
+    in->burnin = burnin;
+    long n = J->cfg->seconds;
+    double *arr = xmalloc((burnin + n) * sizeof *arr);
+    cr_sim_users_draw(&J->draws[d], J->cfg->nusers, burnin + n, J->cfg->skew_tol, r, arr, NULL);
+    int rc = cr_sim_sweep(arr, burnin, n, J->ss, d, r, row(J->ends, d, n), row(J->alive, d, n),
+                          e);
+    if (J->arrivals)
+        memcpy(row(J->arrivals, d, n), arr + burnin, n * sizeof *arr);
+    free(arr);
+    return rc;
+}
+
+int cr_sim_concurrency(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
+                       const cr_sim_sessions *ss, double *arrivals, double *ends, double *alive,
+                       cr_sim_concurrency_info *info, cr_err *e)
+{
+    if (cr_sim_check(draws, ndraws, cfg, e) < 0)
+        return -1;
+    if (!ss->session_seconds || !(ss->burnin_cap >= 0))
+        return cr_fail(e, "simulate: no session time model or a negative burn-in cap");
+    conc_job J = {draws, cfg, ss, arrivals, ends, alive, xcalloc(ndraws, sizeof *J.info)};
+    int rc = cr_sim_parallel(ndraws, cfg->threads, cfg->seed, "simulating sessions", run_draw,
+                             &J, e);
+    if (info) {
+        memset(info, 0, sizeof *info);
+        for (int d = 0; d < ndraws; d++) {
+            info->burnin = J.info[d].burnin > info->burnin ? J.info[d].burnin : info->burnin;
+            info->q999 = fmax(info->q999, J.info[d].q999);
+            info->missed = fmax(info->missed, J.info[d].missed);
+        }
+    }
+    free(J.info);
+    return rc;
+}

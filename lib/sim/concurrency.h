@@ -1,0 +1,63 @@
+/* Sessions alive per second (firewall session table) and sessions ending per second (log
+ * lines) for N users: arrivals from users.h, each new session held for a duration drawn by a
+ * caller-supplied model (flow duration plus the firewall's close or idle timer), swept with a
+ * difference array so the cost is one callback per session, whatever its length.
+ *
+ * Time convention: a session arriving in second j starts at j + U (U uniform in (0,1)) and is
+ * held for D seconds. alive[s] counts the sessions held at the instant that ends second s (a
+ * snapshot, so mean alive = arrival rate x mean D by Little's law, and sessions shorter than a
+ * second mostly never appear); ends[s] counts the sessions whose hold ends during second s. */
+#ifndef CR_SIM_CONCURRENCY_H
+#define CR_SIM_CONCURRENCY_H
+
+#include <gsl/gsl_rng.h>
+
+#include "common/err.h"
+#include "sim/users.h"
+
+/* Seconds one new session occupies the table, drawn with r for posterior draw `draw`. Must be
+ * finite and >= 0, and thread-safe (called concurrently for different draws, each with its own
+ * r). */
+typedef double (*cr_sim_session_fn)(void *ctx, gsl_rng *r, int draw);
+
+typedef struct {
+    cr_sim_session_fn session_seconds;
+    void *ctx;
+    /* Burn-in of a draw, from `pilot` session times drawn first: the larger of their 99.9th
+     * percentile and the shortest burn-in b whose estimated share of mean concurrency lost,
+     * E[(D - b)+] / E[D] (sessions older than the burn-in are never simulated), is at most
+     * missed_tol; rounded up to whole minutes, at most burnin_cap. */
+    double burnin_cap; /* 7200 s */
+    double missed_tol; /* 1e-3 */
+    int pilot;         /* 10000 */
+} cr_sim_sessions;
+
+/* Sets burnin_cap, missed_tol and pilot; the caller sets session_seconds and ctx. */
+void cr_sim_sessions_default(cr_sim_sessions *ss);
+
+typedef struct {
+    long burnin;   /* longest burn-in of any draw, seconds */
+    double q999;   /* largest pilot 99.9th percentile of session seconds */
+    /* Largest pilot estimate of E[(D - burnin)+] / E[D], the share of mean concurrency lost
+     * (at most missed_tol unless the cap bit). */
+    double missed;
+} cr_sim_concurrency_info;
+
+/* The burn-in of one draw from a pilot sample drawn with r; q999 and missed as in
+ * cr_sim_concurrency_info. Returns -1 (with e) when the callback returns a bad duration. */
+long cr_sim_burnin(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *q999, double *missed,
+                   cr_err *e);
+
+/* Sweeps arrivals[0..burnin+nsec) (integer counts per second) and fills ends and alive (either
+ * may be NULL) for the last nsec seconds. */
+int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_sessions *ss,
+                 int draw, gsl_rng *r, double *ends, double *alive, cr_err *e);
+
+/* For each draw (threads and streams as cr_sim_users): burn-in, N users' arrivals over burn-in
+ * plus cfg->seconds, sweep. Outputs [draw][cfg->seconds], any may be NULL: arrivals (new
+ * sessions per second), ends, alive. info may be NULL. */
+int cr_sim_concurrency(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
+                       const cr_sim_sessions *ss, double *arrivals, double *ends, double *alive,
+                       cr_sim_concurrency_info *info, cr_err *e);
+
+#endif

@@ -1,0 +1,177 @@
+#include "sim/users.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "common/xalloc.h"
+#include "sim/parallel.h"
+#include "sim/quantiles.h"
+
+/* Beyond this expected aggregate rate gsl_ran_poisson's unsigned result could overflow in the
+ * tail, and no firewall question needs it. */
+#define MAX_MEAN_RATE 1e8
+
+void cr_sim_config_default(cr_sim_config *cfg)
+{
+    cfg->nusers = 1;
+    cfg->seconds = 3600;
+    cfg->seed = 42;
+    cfg->threads = 0;
+    cfg->skew_tol = 0.01;
+}
+
+/* Sums of mu, mu^2, mu^3 over a group of users. */
+typedef struct {
+    double m, q, c;
+} power_sums;
+
+static void add_user(power_sums *p, double mu)
+{
+    p->m += mu;
+    p->q += mu * mu;
+    p->c += mu * mu * mu;
+}
+
+/* Third-cumulant shortfall of one gamma matched (mean, variance) to a group's summed gamma
+ * rates: theirs are m, q/phi, 2c/phi^2, the matched gamma's third is 2(q/phi)^2/m, never
+ * larger (Cauchy-Schwarz). */
+static double k3_shortfall(const power_sums *p, double phi)
+{
+    return p->m > 0 ? 2 * (p->c - p->q * p->q / p->m) / (phi * phi) : 0;
+}
+
+/* Groups users so that mu[0..matched) share one gamma whose shortfall is at most tol_k3, with
+ * as many users as the ascending order allows, and returns matched; those sums go to *bulk. The
+ * exact users are few and large, so instead of sorting all of mu it selects the largest `top`
+ * (4 times more until the rest is within tolerance) and sorts only those. */
+static int split_users(double *mu, int n, double phi, double tol_k3, power_sums *bulk)
+{
+    int top = n / 32 + 1;
+    for (;;) {
+        top = top < n ? top : n;
+        cr_sim_select(mu, n, n - top);
+        *bulk = (power_sums){0, 0, 0};
+        for (int i = 0; i < n - top; i++)
+            add_user(bulk, mu[i]);
+        if (k3_shortfall(bulk, phi) <= tol_k3 || top == n)
+            break;
+        top *= 4;
+    }
+    cr_sim_sort(mu + n - top, top);
+    int matched = n - top;
+    power_sums p = *bulk;
+    for (int i = n - top; i < n; i++) {
+        add_user(&p, mu[i]);
+        if (k3_shortfall(&p, phi) <= tol_k3) {
+            matched = i + 1;
+            *bulk = p;
+        }
+    }
+    return matched;
+}
+
+int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_rng *r,
+                  double *y)
+{
+    int matched = 0; /* users mu[0..matched) share one gamma, the rest are drawn one by one */
+    double shape = 0, scale = 0;
+    if (skew_tol >= 0) {
+        power_sums all = {0, 0, 0};
+        for (int i = 0; i < n; i++)
+            add_user(&all, mu[i]);
+        double tol_k3 = skew_tol * pow(all.m + all.q / phi, 1.5);
+        power_sums bulk = all;
+        matched = k3_shortfall(&all, phi) <= tol_k3 ? n : split_users(mu, n, phi, tol_k3, &bulk);
+        if (bulk.q > 0) { /* else every matched rate underflowed to 0 */
+            shape = phi * bulk.m * bulk.m / bulk.q;
+            scale = bulk.q / (phi * bulk.m);
+        }
+    }
+    for (int s = 0; s < nsec; s++) {
+        double rate = shape > 0 ? gsl_ran_gamma(r, shape, scale) : 0;
+        for (int i = matched; i < n; i++)
+            rate += gsl_ran_gamma(r, phi, mu[i] / phi);
+        y[s] = rate > 0 ? gsl_ran_poisson(r, rate) : 0;
+    }
+    return n - matched;
+}
+
+void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol, gsl_rng *r,
+                       double *y, cr_sim_users_stats *stats)
+{
+    double *base = xmalloc(nusers * sizeof *base), *z = xmalloc(nusers * sizeof *z);
+    double *mu = xmalloc(nusers * sizeof *mu), innov = sqrt(1 - p->rho * p->rho);
+    for (int u = 0; u < nusers; u++)
+        base[u] = p->alpha + p->sigma_machine * gsl_ran_gaussian_ziggurat(r, 1);
+    for (long s0 = 0; s0 < nsec; s0 += 60) {
+        for (int u = 0; u < nusers; u++) {
+            double eps = gsl_ran_gaussian_ziggurat(r, 1);
+            z[u] = s0 == 0 ? eps : p->rho * z[u] + innov * eps;
+            mu[u] = exp(base[u] + p->sigma_minute * z[u]);
+        }
+        int len = nsec - s0 < 60 ? (int)(nsec - s0) : 60;
+        int exact = cr_sim_minute(mu, nusers, p->phi, skew_tol, len, r, y + s0);
+        if (stats) {
+            stats->user_minutes += nusers;
+            stats->exact_user_minutes += exact;
+        }
+    }
+    free(base);
+    free(z);
+    free(mu);
+}
+
+int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, cr_err *e)
+{
+    if (cfg->nusers < 1 || cfg->seconds < 1 || ndraws < 1)
+        return cr_fail(e, "simulate: need at least one user, second and draw (users %d, "
+                          "seconds %ld, draws %d)", cfg->nusers, cfg->seconds, ndraws);
+    for (int d = 0; d < ndraws; d++) {
+        const cr_sim_draw *p = &draws[d];
+        if (!isfinite(p->alpha) || !(p->sigma_machine >= 0) || !isfinite(p->sigma_machine) ||
+            !(p->sigma_minute >= 0) || !isfinite(p->sigma_minute) || !(p->phi > 0) ||
+            !isfinite(p->phi) || !(fabs(p->rho) < 1))
+            return cr_fail(e, "simulate: draw %d: invalid parameters (alpha %g, sigma_machine "
+                              "%g, sigma_minute %g, phi %g, rho %g)", d + 1, p->alpha,
+                           p->sigma_machine, p->sigma_minute, p->phi, p->rho);
+        double s2 = p->sigma_machine * p->sigma_machine + p->sigma_minute * p->sigma_minute;
+        double rate = cfg->nusers * exp(p->alpha + s2 / 2);
+        if (!(rate <= MAX_MEAN_RATE))
+            return cr_fail(e, "simulate: draw %d: expected aggregate rate %g/s for %d users is "
+                              "beyond %g/s", d + 1, rate, cfg->nusers, MAX_MEAN_RATE);
+    }
+    return 0;
+}
+
+typedef struct {
+    const cr_sim_draw *draws;
+    const cr_sim_config *cfg;
+    double *y;
+    cr_sim_users_stats *stats; /* [draw] */
+} users_job;
+
+static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
+{
+    users_job *J = ctx;
+    cr_sim_users_draw(&J->draws[d], J->cfg->nusers, J->cfg->seconds, J->cfg->skew_tol, r,
+                      J->y + (size_t)d * J->cfg->seconds, &J->stats[d]);
+    return 0;
+}
+
+int cr_sim_users(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, double *y,
+                 cr_sim_users_stats *stats, cr_err *e)
+{
+    if (cr_sim_check(draws, ndraws, cfg, e) < 0)
+        return -1;
+    users_job J = {draws, cfg, y, xcalloc(ndraws, sizeof *J.stats)};
+    int rc = cr_sim_parallel(ndraws, cfg->threads, cfg->seed, "simulating users", run_draw, &J,
+                             e);
+    for (int d = 0; d < ndraws && stats; d++) {
+        stats->user_minutes += J.stats[d].user_minutes;
+        stats->exact_user_minutes += J.stats[d].exact_user_minutes;
+    }
+    free(J.stats);
+    return rc;
+}

@@ -1,0 +1,73 @@
+/* Posterior predictive per-second counts of N new users under the hierarchical negative
+ * binomial model (model/nbh.h): for each posterior draw, N fresh users (z_machine ~ N(0,1)), a
+ * fresh z_minute per user and minute (or an AR(1) path of them), per-second counts NB2(mu, phi) = Poisson(Gamma(phi,
+ * mu/phi)) summed over users. The same code serves new connections and terminations (give it
+ * the draws of the series' fit). docs/simulation.md explains the fast method and its error.
+ *
+ *     cr_sim_config cfg;
+ *     cr_sim_config_default(&cfg);
+ *     cfg.nusers = 100;
+ *     double *y = xmalloc(ndraws * cfg.seconds * sizeof *y);
+ *     if (cr_sim_users(draws, ndraws, &cfg, y, NULL, &e) < 0) ...
+ *     // aggregate count of second s of draw d: y[d * cfg.seconds + s]
+ */
+#ifndef CR_SIM_USERS_H
+#define CR_SIM_USERS_H
+
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "common/err.h"
+
+/* One posterior draw of the population parameters. rho: 0 for nbh (independent minutes); the
+ * AR(1) correlation of a user's z_minute from one minute to the next for nbh_ar1
+ * (model/nbh_ar1.h), whose z_minute stays N(0,1) at every minute. */
+typedef struct {
+    double alpha, sigma_machine, sigma_minute, phi, rho;
+} cr_sim_draw;
+
+typedef struct {
+    int nusers;      /* N: 1 */
+    long seconds;    /* recorded seconds per draw: 3600 */
+    uint64_t seed;   /* 42 */
+    int threads;     /* 0: one per CPU; the output does not depend on it */
+    /* 0.01: largest error allowed in the skewness of a minute's per-second aggregate count
+     * (cr_sim_minute). Negative: every user drawn one by one (the exact, slow loop). */
+    double skew_tol;
+} cr_sim_config;
+
+void cr_sim_config_default(cr_sim_config *cfg);
+
+/* Work counters: user-minutes simulated and how many of them were drawn user by user (the
+ * rest went into moment-matched gammas). */
+typedef struct {
+    long long user_minutes, exact_user_minutes;
+} cr_sim_users_stats;
+
+/* Draws nsec per-second aggregate counts y[0..nsec) of n users whose rates in this minute are
+ * mu[0..n) (mu is reordered). Per second the aggregate is Poisson(sum of the users' Gamma(phi,
+ * mu/phi) rates). The largest users' gammas are drawn exactly; the others' sum is replaced by
+ * one gamma with the same mean and variance, so the count's mean and variance stay exact and
+ * only its skewness falls short, by at most skew_tol (relative to the count's standard
+ * deviation cubed). Exact when all mu are equal or n == 1. Returns how many users were drawn
+ * exactly. */
+int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_rng *r,
+                  double *y);
+
+/* One posterior draw: N new users over nsec seconds (whole minutes, the last one possibly cut
+ * short), counts into y[0..nsec). stats may be NULL (else it is added to). */
+void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol, gsl_rng *r,
+                       double *y, cr_sim_users_stats *stats);
+
+/* Checks the configuration and draws (finite alpha, sigmas >= 0, phi > 0, |rho| < 1, expected
+ * aggregate rate below 1e8/s so Poisson draws cannot overflow); the message names the bad
+ * draw. */
+int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, cr_err *e);
+
+/* All draws on cfg->threads threads, draw d on its own stream from (cfg->seed, d); counts into
+ * y[d * cfg->seconds + s]. stats may be NULL. */
+int cr_sim_users(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, double *y,
+                 cr_sim_users_stats *stats, cr_err *e);
+
+#endif

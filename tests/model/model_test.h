@@ -1,0 +1,170 @@
+/* Helpers shared by the rate models' tests (pois, nb_machine): CPS-like row layouts, finite
+ * difference gradient checks, and rstan's log_prob of a Stan twin as the reference. Header-only:
+ * each test binary is built from a single test_*.c. */
+#ifndef CR_MODEL_TEST_H
+#define CR_MODEL_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/xalloc.h"
+#include "model/cells.h"
+#include "model/model.h"
+#include "test.h"
+
+/* Rows of a CPS series ordered by machine then second: machine k has nsec[k] seconds (partial
+ * last minutes included). */
+typedef struct {
+    const char *name;
+    size_t n;
+    int nmachines;
+    int *machine, *minute, *y;
+} rows;
+
+static inline void rows_layout(rows *r, const char *name, int K, const int *nsec)
+{
+    memset(r, 0, sizeof *r);
+    r->name = name;
+    r->nmachines = K;
+    for (int k = 0; k < K; k++)
+        r->n += (size_t)nsec[k];
+    r->machine = xmalloc(r->n * sizeof(int));
+    r->minute = xmalloc(r->n * sizeof(int));
+    r->y = xcalloc(r->n, sizeof(int));
+    size_t i = 0;
+    for (int k = 0; k < K; k++)
+        for (int s = 1; s <= nsec[k]; s++, i++) {
+            r->machine[i] = k + 1;
+            r->minute[i] = (s - 1) / 60 + 1;
+        }
+}
+
+/* Number of machine-minute cells of the rows. */
+static inline int rows_ncells(const rows *r)
+{
+    int c = 0;
+    for (size_t i = 0; i < r->n; i++)
+        c += i == 0 || r->machine[i] != r->machine[i - 1] || r->minute[i] != r->minute[i - 1];
+    return c;
+}
+
+static inline void rows_free(rows *r)
+{
+    free(r->machine);
+    free(r->minute);
+    free(r->y);
+}
+
+/* The rows in R dump format for the ladder's Stan programs (K, C, cell_machine, S, sec_cell,
+ * y), written from the rows themselves rather than from the library's cells. */
+static inline int rows_write_rdump(const rows *r, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "K <- %d\nC <- %d\nS <- %zu\ncell_machine <- c(", r->nmachines, rows_ncells(r),
+            r->n);
+    for (size_t i = 0, c = 0; i < r->n; i++)
+        if (i == 0 || r->machine[i] != r->machine[i - 1] || r->minute[i] != r->minute[i - 1])
+            fprintf(f, "%s%d", c++ ? "," : "", r->machine[i]);
+    fprintf(f, ")\nsec_cell <- c(");
+    for (size_t i = 0, c = 0; i < r->n; i++) {
+        c += i == 0 || r->machine[i] != r->machine[i - 1] || r->minute[i] != r->minute[i - 1];
+        fprintf(f, "%s%zu", i ? "," : "", c);
+    }
+    fprintf(f, ")\ny <- c(");
+    for (size_t i = 0; i < r->n; i++)
+        fprintf(f, "%s%d", i ? "," : "", r->y[i]);
+    fprintf(f, ")\n");
+    return fclose(f);
+}
+
+/* The gradient of m->logp at th against fourth-order central differences (truncation O(h^4) is
+ * far below the round-off left): the worst |error| / tolerance over the coordinates (a failure
+ * is above 1; the first is printed). */
+static inline double fd_worst(const cr_model *m, double *th, const char *what)
+{
+    double *gr = xmalloc((size_t)m->dim * sizeof(double)), worst = 0;
+    double lp = m->logp(m, th, gr, NULL);
+    if (!isfinite(lp)) {
+        printf("     %s: log density not finite\n", what);
+        free(gr);
+        return INFINITY;
+    }
+    if (fabs(m->logp(m, th, NULL, NULL) - lp) > 1e-12 * fabs(lp)) {
+        printf("     %s: log density differs without gradient\n", what);
+        free(gr);
+        return INFINITY;
+    }
+    for (int i = 0; i < m->dim; i++) {
+        static const double off[4] = {-2, -1, 1, 2};
+        double x = th[i], h = 1e-3 * (1 + fabs(x)), f[4];
+        for (int j = 0; j < 4; j++) {
+            th[i] = x + off[j] * h;
+            f[j] = m->logp(m, th, NULL, NULL);
+        }
+        th[i] = x;
+        double fd = (f[0] - 8 * f[1] + 8 * f[2] - f[3]) / (12 * h);
+        double tol = 1e-6 * (1 + fabs(gr[i])) + 1e-14 * fabs(lp) / h;
+        double err = fabs(fd - gr[i]) / tol;
+        if (err > 1 && worst <= 1)
+            printf("     %s coordinate %d: gradient %.12g, differences %.12g\n", what, i, gr[i],
+                   fd);
+        worst = err > worst ? err : worst;
+    }
+    free(gr);
+    return worst;
+}
+
+/* A centred point of the same effects as the non-centred th (alpha at 0, log sigma_machine at
+ * 1, log sigma_minute at isn or none when isn < 0; machine coordinates from nfixed on, then
+ * cells): v = alpha + sigma_machine z_machine, u = v + sigma_minute z_minute. */
+static inline void to_centred(const cr_cells *c, int nfixed, int isn, const double *th,
+                              double *out)
+{
+    const int K = c->nmachines;
+    memcpy(out, th, (size_t)nfixed * sizeof(double));
+    for (int k = 0; k < K; k++)
+        out[nfixed + k] = th[0] + exp(th[1]) * th[nfixed + k];
+    if (isn >= 0)
+        for (int i = 0; i < c->ncells; i++)
+            out[nfixed + K + i] =
+                out[nfixed + c->cell_machine[i]] + exp(th[isn]) * th[nfixed + K + i];
+}
+
+/* rstan's log_prob and grad_log_prob (unconstrained, Jacobian included) of the Stan program at
+ * npts points th (dim each), data from r: lp[p] and grad[p * dim + i]. Returns 0, 77 when rstan
+ * is unusable here, or another status when it failed (log in the test's tmpdir). */
+static inline int rstan_eval(const char *stan, const rows *r, int npts, int dim,
+                             const double *th, double *lp, double *grad)
+{
+    const char *tmp = cr_test_tmpdir();
+    char dpath[512], ppath[512], opath[512];
+    snprintf(dpath, sizeof dpath, "%s/%s.data.R", tmp, r->name);
+    snprintf(ppath, sizeof ppath, "%s/%s.points", tmp, r->name);
+    snprintf(opath, sizeof opath, "%s/%s.rstan", tmp, r->name);
+    FILE *f = fopen(ppath, "w");
+    if (rows_write_rdump(r, dpath) != 0 || !f)
+        return -1;
+    for (int p = 0; p < npts; p++)
+        for (int i = 0; i < dim; i++)
+            fprintf(f, "%.17g%s", th[p * dim + i], i + 1 < dim ? " " : "\n");
+    fclose(f);
+    int rc = cr_test_sh("sh tests/fit/with_rstan.sh tests/fit/rstan_logprob.R '%s' '%s' '%s' "
+                        "'%s' >'%s/rstan.log' 2>&1",
+                        stan, dpath, ppath, opath, tmp);
+    if (rc != 0)
+        return rc;
+    if (!(f = fopen(opath, "r")))
+        return -1;
+    for (int p = 0; p < npts && rc == 0; p++) {
+        rc = fscanf(f, "%lf", &lp[p]) == 1 ? 0 : -1;
+        for (int i = 0; i < dim && rc == 0; i++)
+            rc = fscanf(f, "%lf", &grad[p * dim + i]) == 1 ? 0 : -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+#endif
