@@ -27,7 +27,7 @@ for table in real synthetic8h; do
     total=0
     for s in $series; do
         t0=$(now)
-        "$bin" fit "$out/$table.csv" -o "$out/fit-$table" --series "$s" --quiet
+        "$bin" fit "$out/$table.csv" -o "$out/fit-$table" --series "$s" --model nbh --no-holdout --quiet
         t=$(echo "$(now) - $t0" | bc -l)
         total=$(echo "$total + $t" | bc -l)
         e=$(ess_min "$out/fit-$table/diagnostics/${s}_summary.csv")

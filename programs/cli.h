@@ -10,6 +10,7 @@ int cmd_cps(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_fit(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Prints "connrate: MESSAGE" on stderr and returns 1 (runtime failure). */
 int cli_fail(const cr_err *e);

@@ -14,20 +14,32 @@
 static const char help[] =
     "usage: connrate fit CPS.csv -o DIR [OPTIONS]\n"
     "\n"
-    "Fits the hierarchical negative binomial rate model (models/nbh.stan) to each series of a\n"
-    "CPS table (`connrate cps`) with connrate's NUTS sampler:\n"
-    "  y[k,s] ~ NegBinomial2(mu[k,m], phi), log mu[k,m] = alpha + sigma_machine z_machine[k]\n"
-    "          + sigma_minute z_minute[k,m]   (machine k, second s in minute m)\n"
-    "and checks the seed's convergence criteria on every variable (zero divergences, E-BFMI >\n"
-    "0.3 on all chains, R-hat < 1.01, bulk and tail ESS > 400). A failing fit is retried with\n"
-    "adapt_delta 0.95, then 0.99, doubling the warmup each time.\n"
+    "Fits rate models to each series of a CPS table (`connrate cps`) with connrate's NUTS\n"
+    "sampler, checks them and keeps one, explaining why in DIR/NOTES.md. The ladder, simplest\n"
+    "first (models/NAME.stan):\n"
+    "  pois            Poisson around machine and minute rates\n"
+    "  nb_machine      negative binomial around one rate per machine\n"
+    "  nbh             negative binomial around machine and minute rates\n"
+    "  nbh_ar1         nbh with minute rates that persist (AR(1))\n"
+    "  hurdle_nbh_ar1  nbh_ar1 with a per-machine chance of an idle second\n"
+    "Each fit must meet the seed's convergence criteria (zero divergences, E-BFMI > 0.3 on all\n"
+    "chains, R-hat < 1.01, bulk and tail ESS > 400; retried with adapt_delta 0.95, then 0.99,\n"
+    "doubling the warmup) and reproduce each machine's statistics in posterior predictive\n"
+    "checks; among those passing, the simplest within 2 standard errors of the best PSIS-LOO\n"
+    "elpd is kept. With 3 or more machines the kept model is refitted without each machine to\n"
+    "check that every machine looks like a new user of the population.\n"
     "\n"
-    "  -o, --output DIR     output directory (required); per series:\n"
+    "  -o, --output DIR     output directory (required); per series, for the kept model:\n"
     "                         DIR/diagnostics/SERIES_summary.csv  posterior summaries\n"
     "                         DIR/diagnostics/SERIES_sampler.csv  per-chain sampler statistics\n"
+    "                         DIR/diagnostics/ppc_SERIES.csv      predictive checks\n"
     "                         DIR/draws/SERIES.csv                all draws of the last attempt\n"
-    "                         DIR/loop_logs/SERIES-N.json         settings, timings, diagnostics\n"
-    "                       and DIR/diagnostics/status (`SERIES PASS` / `SERIES FAIL reasons`)\n"
+    "                         DIR/plots/ppc_SERIES.{png,svg}      rootogram (and ppc_density_)\n"
+    "                       every model's summaries, checks and plots under DIR/models/NAME/,\n"
+    "                       DIR/loop_logs/SERIES-MODEL-N.json (one per attempt), DIR/NOTES.md\n"
+    "                       and DIR/diagnostics/status (`SERIES MODEL PASS` / `... FAIL why`)\n"
+    "  --model NAME         auto (the ladder, default) or one model of the ladder\n"
+    "  --no-holdout         skip the leave-one-machine-out refits\n"
     "  --series LIST        comma-separated subset of tcp_new,udp_new,tcp_end,udp_end (all)\n"
     "  --chains N           chains (4)\n"
     "  --warmup N           warmup iterations per chain (1000)\n"
@@ -35,13 +47,13 @@ static const char help[] =
     "  --seed N             random seed (42)\n"
     "  --adapt-delta X      target acceptance statistic of the first attempt (0.8)\n"
     "  --max-depth N        maximum tree depth (10)\n"
-    "  --attempts N         attempts per series including retries (3; 1 = no retries)\n"
+    "  --attempts N         attempts per fit including retries (3; 1 = no retries)\n"
     "  --threads N          threads for chains and diagnostics (default: one per CPU)\n"
     "  -q, --quiet          no progress or summary on stderr\n"
     "\n"
     "Outputs are the same bytes for the same data, settings and seed whatever --threads;\n"
     "wall-clock timings are kept out of them and written to loop_logs/ only. Exit status is 0\n"
-    "when the fits ran, even if a series FAILs its criteria (see diagnostics/status).\n";
+    "when the fits ran, even if a series FAILs its checks (see diagnostics/status).\n";
 
 /* Parses "tcp_new,udp_end" into series indices; returns the count or -1. */
 static int parse_series(const char *list, int *out)
@@ -65,10 +77,12 @@ static int parse_series(const char *list, int *out)
 
 int cmd_fit(int argc, char **argv)
 {
-    enum { O_SERIES = 256, O_CHAINS, O_WARMUP, O_SAMPLES, O_SEED, O_DELTA, O_DEPTH, O_ATTEMPTS,
+    enum { O_MODEL = 256, O_NO_HOLDOUT, O_SERIES, O_CHAINS, O_WARMUP, O_SAMPLES, O_SEED, O_DELTA, O_DEPTH, O_ATTEMPTS,
            O_THREADS };
     static const struct option longopts[] = {
         {"output", required_argument, NULL, 'o'},
+        {"model", required_argument, NULL, O_MODEL},
+        {"no-holdout", no_argument, NULL, O_NO_HOLDOUT},
         {"series", required_argument, NULL, O_SERIES},
         {"chains", required_argument, NULL, O_CHAINS},
         {"warmup", required_argument, NULL, O_WARMUP},
@@ -78,8 +92,9 @@ int cmd_fit(int argc, char **argv)
         {"attempts", required_argument, NULL, O_ATTEMPTS},
         {"threads", required_argument, NULL, O_THREADS}, {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},              {NULL, 0, NULL, 0}};
-    cr_fit_options o;
-    cr_fit_options_default(&o);
+    cr_fit_ladder_options lo;
+    cr_fit_ladder_options_default(&lo);
+    cr_fit_options o = lo.fit;
     const char *dir = NULL;
     int series[CR_CPS_NSERIES] = {0, 1, 2, 3}, nseries = CR_CPS_NSERIES, quiet = 0, c;
     long v;
@@ -96,6 +111,17 @@ int cmd_fit(int argc, char **argv)
         case 'h':
             fputs(help, stdout);
             return 0;
+        case O_MODEL: {
+            const cr_ladder_model *lm = cr_ladder_find(optarg);
+            if (!lm && strcmp(optarg, "auto") != 0)
+                return cli_usage_error("fit", "--model %s: expected auto, pois, nb_machine, nbh, "
+                                       "nbh_ar1 or hurdle_nbh_ar1", optarg);
+            lo.model = lm ? (int)(lm - cr_ladder_models) : -1;
+            break;
+        }
+        case O_NO_HOLDOUT:
+            lo.holdout = 0;
+            break;
         case O_SERIES:
             if ((nseries = parse_series(optarg, series)) < 0)
                 return cli_usage_error("fit", "--series %s: expected distinct names from "
@@ -159,16 +185,13 @@ int cmd_fit(int argc, char **argv)
         return cli_fail(&e);
     cr_info("fit: %s: %d machines, %zu seconds\n", argv[optind], t.nmachines, t.nrows);
     cr_fit_status st[CR_CPS_NSERIES];
-    int rc = 0;
-    for (int i = 0; i < nseries && rc == 0; i++)
-        rc = cr_fit_series(&t, series[i], &o, dir, &st[i], &e);
-    if (rc == 0)
-        rc = cr_fit_write_status(dir, st, nseries, &e);
+    lo.fit = o;
+    int rc = cr_fit_ladder(&t, series, nseries, &lo, dir, st, &e);
     cr_cps_free(&t);
     if (rc != 0)
         return cli_fail(&e);
     for (int i = 0; i < nseries; i++)
-        cr_info("%s %s%s%s\n", cr_cps_series_names[series[i]], st[i].pass ? "PASS" : "FAIL",
-                st[i].pass ? "" : " ", st[i].reasons);
+        cr_info("%s %s %s%s%s\n", cr_cps_series_names[series[i]], st[i].model,
+                st[i].pass ? "PASS" : "FAIL", st[i].pass ? "" : " ", st[i].reasons);
     return 0;
 }

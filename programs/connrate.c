@@ -15,6 +15,7 @@ static const struct {
     {"flows", cmd_flows, "one row per outbound connection with start, end and how it ended"},
     {"synth", cmd_synth, "synthetic workstation captures with their true event log"},
     {"fit", cmd_fit, "the hierarchical negative binomial rate model, fitted per series"},
+    {"run", cmd_run, "firewall sizing for N users: fits, simulation, sizing table, report"},
 };
 
 static void usage(FILE *f)

@@ -1,15 +1,19 @@
 #!/bin/sh
-# make demo: synthetic captures of 3 workstations (60 minutes each), then the per-second table
-# and the flow list from them. Prints where everything is.
+# make demo: synthetic captures of 3 workstations (60 minutes each), then `connrate run` on them:
+# per-second table, flows, fits, N-user simulation, sizing table and report. Prints where
+# everything is. To stay within a couple of minutes on 2 cores the demo simulates 100 posterior
+# draws x 1800 s per N (the defaults are 200 x 3600 s); the fits use the full default sampler.
 set -eu
 bin=${1:-build/connrate}
 out=${DEMO_OUT:-demo-out}
 rm -rf "$out"
 "$bin" synth --machines 3 --minutes 60 --seed 42 -o "$out/captures"
-"$bin" cps -o "$out/cps.csv" "$out/captures"
-"$bin" flows -q -o "$out/flows.csv" "$out/captures"
+"$bin" run "$out/captures" -o "$out/run" --users 1,10,50,100 --draws 100 --seconds 1800
 echo
 echo "demo outputs:"
 echo "  captures (pcap) and their true event log: $out/captures/ (truth in $out/captures/truth/)"
-echo "  per-second CPS table:                     $out/cps.csv"
-echo "  outbound connections:                     $out/flows.csv"
+echo "  per-second CPS table and flows:           $out/run/cps.csv, $out/run/flows.csv"
+echo "  fits (draws, diagnostics):                $out/run/fit/"
+echo "  sizing table:                             $out/run/sizing.csv (and sizing.json)"
+echo "  figures:                                  $out/run/plots/"
+echo "report: $(cd "$out/run" && pwd)/report.html"

@@ -12,7 +12,6 @@
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "fit/fit_write.h"
-#include "model/nbh.h"
 
 /* The seed's convergence criteria. */
 #define MIN_EBFMI 0.3
@@ -139,9 +138,9 @@ static int cpu_count(void)
 }
 
 /* Runs the sampler with a->cfg and fills every other field of a. */
-static int run_attempt(const cr_model *m, cr_fit_attempt *a, cr_err *e)
+static int run_attempt(const cr_model *m, cr_fit_attempt *a, const char *label, cr_err *e)
 {
-    progress_state p = {.series = a->series, .attempt = a->number, .chains = a->cfg.chains,
+    progress_state p = {.series = label, .attempt = a->number, .chains = a->cfg.chains,
                         .warmup = a->cfg.warmup};
     pthread_mutex_init(&p.lock, NULL);
     p.done = xcalloc((size_t)a->cfg.chains, sizeof(int));
@@ -180,7 +179,7 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, cr_err *e)
     return 0;
 }
 
-static void free_attempt(cr_fit_attempt *a)
+void cr_fit_attempt_free(cr_fit_attempt *a)
 {
     cr_chains_result_free(&a->res);
     free(a->sum);
@@ -197,71 +196,80 @@ static char *path_of(const char *dir, const char *sub, const char *series, const
     return p;
 }
 
-static int write_outputs(const char *dir, const cr_model *m, const cr_fit_attempt *a, cr_err *e)
+int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attempt *a, int draws,
+                         cr_err *e)
 {
     char *p[3] = {path_of(dir, "diagnostics", a->series, "_summary.csv"),
                   path_of(dir, "diagnostics", a->series, "_sampler.csv"),
                   path_of(dir, "draws", a->series, ".csv")};
     int rc = 0;
     if (cr_fit_write_summary(p[0], m, a, e) != 0 || cr_fit_write_sampler(p[1], a, e) != 0 ||
-        cr_fit_write_draws(p[2], m, a, e) != 0)
+        (draws && cr_fit_write_draws(p[2], m, a, e) != 0))
         rc = -1;
     for (int i = 0; i < 3; i++)
         free(p[i]);
     return rc;
 }
 
+int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
+               const char *dir, cr_fit_attempt *last, cr_err *e)
+{
+    const char *model = ld->lm->name;
+    char label[64];
+    snprintf(label, sizeof label, "%s %s", series, model);
+    for (int n = 1; n <= o->attempts; n++) {
+        cr_fit_attempt *a = last;
+        memset(a, 0, sizeof *a);
+        a->series = series;
+        a->model = model;
+        a->number = n;
+        cr_fit_attempt_config(o, n, &a->cfg);
+        if (run_attempt(&ld->m, a, label, e) != 0)
+            return cr_fail_prefix(e, label);
+        char suffix[64];
+        snprintf(suffix, sizeof suffix, "-%s-%d.json", model, n);
+        char *log = dir ? path_of(dir, "loop_logs", series, suffix) : NULL;
+        int rc = log ? cr_fit_write_log(log, &ld->m, cr_ladder_cells(ld), cr_ladder_centred(ld),
+                                        a, e)
+                     : 0;
+        free(log);
+        if (rc != 0) {
+            cr_fit_attempt_free(a);
+            return -1;
+        }
+        int final = a->chk.pass || n == o->attempts;
+        if (a->chk.pass)
+            cr_info("%s: attempt %d PASS (adapt_delta %g, warmup %d, %.1f s)\n", label, n,
+                    a->cfg.adapt_delta, a->cfg.warmup, a->sampler_s + a->diagnostics_s);
+        else
+            cr_info("%s: attempt %d FAIL %s (adapt_delta %g, warmup %d, %.1f s)%s\n", label, n,
+                    a->chk.reasons, a->cfg.adapt_delta, a->cfg.warmup,
+                    a->sampler_s + a->diagnostics_s, final ? "" : "; retrying");
+        if (final)
+            return 0;
+        cr_fit_attempt_free(a);
+    }
+    return 0;
+}
+
 int cr_fit_series(const cr_cps_table *t, int series, const cr_fit_options *o, const char *dir,
                   cr_fit_status *st, cr_err *e)
 {
-    const char *name = cr_cps_series_names[series];
-    cr_nbh_data d;
-    cr_model m;
-    cr_nbh_data_from_cps(&d, t, series);
-    d.centred = cr_nbh_prefer_centred(&d);
-    cr_nbh_model(&m, &d);
+    const cr_ladder_rows rows = {t->nrows, t->machine, t->minute, t->count[series]};
+    cr_ladder_data ld;
+    cr_ladder_data_init(&ld, &cr_ladder_models[CR_LADDER_NBH], &rows);
     memset(st, 0, sizeof *st);
     st->series = series;
-
     cr_fit_attempt a;
-    int rc = 0;
-    for (int n = 1; n <= o->attempts; n++) {
-        memset(&a, 0, sizeof a);
-        a.series = name;
-        a.number = n;
-        cr_fit_attempt_config(o, n, &a.cfg);
-        if (run_attempt(&m, &a, e) != 0) {
-            rc = cr_fail_prefix(e, name);
-            break;
-        }
-        st->attempts = n;
-        char suffix[32];
-        snprintf(suffix, sizeof suffix, "-%d.json", n);
-        char *log = path_of(dir, "loop_logs", name, suffix);
-        rc = cr_fit_write_log(log, &m, &d, &a, e);
-        free(log);
-        if (rc != 0) {
-            free_attempt(&a);
-            break;
-        }
-        int last = a.chk.pass || n == o->attempts;
-        if (a.chk.pass)
-            cr_info("%s: attempt %d PASS (adapt_delta %g, warmup %d, %.1f s)\n", name, n,
-                    a.cfg.adapt_delta, a.cfg.warmup, a.sampler_s + a.diagnostics_s);
-        else
-            cr_info("%s: attempt %d FAIL %s (adapt_delta %g, warmup %d, %.1f s)%s\n", name, n,
-                    a.chk.reasons, a.cfg.adapt_delta, a.cfg.warmup,
-                    a.sampler_s + a.diagnostics_s, last ? "" : "; retrying");
-        if (last) {
-            st->pass = a.chk.pass;
-            snprintf(st->reasons, sizeof st->reasons, "%s", a.chk.reasons);
-            rc = write_outputs(dir, &m, &a, e);
-            free_attempt(&a);
-            break;
-        }
-        free_attempt(&a);
+    int rc = cr_fit_run(&ld, cr_cps_series_names[series], o, dir, &a, e);
+    if (rc == 0) {
+        st->attempts = a.number;
+        st->pass = a.chk.pass;
+        snprintf(st->reasons, sizeof st->reasons, "%s", a.chk.reasons);
+        rc = cr_fit_write_outputs(dir, &ld.m, &a, 1, e);
+        cr_fit_attempt_free(&a);
     }
-    cr_nbh_data_free(&d);
+    cr_ladder_data_free(&ld);
     return rc;
 }
 
@@ -274,7 +282,8 @@ int cr_fit_write_status(const char *dir, const cr_fit_status *st, int n, cr_err 
     int rc = cr_outfile_open(&o, path, e);
     if (rc == 0) {
         for (int i = 0; i < n; i++)
-            fprintf(o.fp, "%s %s%s%s\n", cr_cps_series_names[st[i].series],
+            fprintf(o.fp, "%s%s%s %s%s%s\n", cr_cps_series_names[st[i].series],
+                    st[i].model ? " " : "", st[i].model ? st[i].model : "",
                     st[i].pass ? "PASS" : "FAIL", st[i].pass ? "" : " ", st[i].reasons);
         if ((rc = cr_outfile_commit(&o, e)) != 0)
             cr_outfile_abort(&o);

@@ -1,4 +1,4 @@
-/* Fitting the hierarchical negative binomial model to one CPS series with the project's NUTS
+/* Fitting one model of the ladder (ladder/ladder.h) to one CPS series with the project's NUTS
  * sampler, judged by the seed's convergence criteria (zero divergences, E-BFMI > 0.3 on every
  * chain, every R-hat < 1.01, every bulk and tail ESS > 400, over all output variables including
  * the latent z's). A failing fit is retried with adapt_delta 0.95 and then 0.99, doubling the
@@ -9,8 +9,8 @@
  *   diagnostics/SERIES_sampler.csv  one row per chain: divergences, E-BFMI, tree depth
  *                                   saturations, step size, mean accept_stat and n_leapfrog
  *   draws/SERIES.csv                every saved draw: chain, iteration, sampler columns, variables
- *   loop_logs/SERIES-ATTEMPT.json   settings, timings and diagnostics of each attempt
- *   diagnostics/status              `SERIES PASS` or `SERIES FAIL <reasons>` (cr_fit_write_status)
+ *   loop_logs/SERIES-MODEL-ATTEMPT.json  settings, timings and diagnostics of each attempt
+ *   diagnostics/status              `SERIES [MODEL] PASS` or `SERIES [MODEL] FAIL <reasons>`
  * Everything but loop_logs/ depends only on the data and the settings (seed included), never on
  * the thread count or the machine's speed: wall-clock timings live in loop_logs/ only. The
  * summary, sampler table and draws are those of the last attempt. */
@@ -20,6 +20,7 @@
 #include "common/err.h"
 #include "diag/diag.h"
 #include "model/cps_table.h"
+#include "ladder/ladder.h"
 #include "model/model.h"
 #include "sampler/chains.h"
 
@@ -47,19 +48,89 @@ typedef struct {
 void cr_fit_assess(const cr_model *m, const cr_chains_result *res, const double *ebfmi,
                    const cr_diag_summary *sum, cr_fit_check *chk);
 
+/* One attempt: its settings, the run and its verdict. */
 typedef struct {
-    int series;   /* CR_CPS_TCP_NEW... */
-    int attempts; /* made */
+    const char *series; /* "tcp_new" */
+    const char *model;  /* ladder model name, "nbh" */
+    int number;         /* 1-based */
+    cr_chains_config cfg;
+    cr_chains_result res;
+    double *ebfmi;        /* [chain] */
+    cr_diag_summary *sum; /* [nout] */
+    cr_fit_check chk;
+    double sampler_s, diagnostics_s; /* wall clock */
+} cr_fit_attempt;
+
+/* Fits ld's model to one series with retries, writing dir/loop_logs/SERIES-MODEL-N.json for
+ * each attempt (no logs when dir is NULL), and leaves the last attempt in *last (cr_fit_attempt_free). Fails only when the
+ * sampler cannot run or a log cannot be written; non-convergence is last->chk.pass == 0. */
+int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
+               const char *dir, cr_fit_attempt *last, cr_err *e);
+void cr_fit_attempt_free(cr_fit_attempt *a);
+
+/* Writes dir/diagnostics/SERIES_summary.csv and SERIES_sampler.csv of an attempt, and with
+ * draws != 0 dir/draws/SERIES.csv. */
+int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attempt *a, int draws,
+                         cr_err *e);
+
+typedef struct {
+    int series;        /* CR_CPS_TCP_NEW... */
+    const char *model; /* ladder model kept, or NULL (cr_fit_series: nbh) */
+    int attempts;      /* made for it */
     int pass;
     char reasons[512];
 } cr_fit_status;
 
-/* Fits one series of t and writes its files under dir. Fails only when the sampler cannot run
- * or a file cannot be written; non-convergence is a FAIL status, not an error. */
+/* Fits nbh to one series of t and writes its files under dir (the loop of `connrate fit
+ * --model nbh` without the checks that follow it). Fails only when the sampler cannot run or a
+ * file cannot be written; non-convergence is a FAIL status, not an error. */
 int cr_fit_series(const cr_cps_table *t, int series, const cr_fit_options *o, const char *dir,
                   cr_fit_status *st, cr_err *e);
 
-/* Writes dir/diagnostics/status with one line per fitted series. */
+/* Writes dir/diagnostics/status with one line per fitted series: `SERIES PASS` or
+ * `SERIES FAIL reasons`, with the model after the series name when st->model is set. */
 int cr_fit_write_status(const char *dir, const cr_fit_status *st, int n, cr_err *e);
+
+/* ---- Leave one machine out (fit_holdout.c) ---- */
+
+/* Statistics of a machine's seconds checked against the population predictive. */
+enum { CR_HOLDOUT_MEAN, CR_HOLDOUT_Q99, CR_HOLDOUT_ZERO, CR_HOLDOUT_NSTATS };
+extern const char *const cr_holdout_stat_names[CR_HOLDOUT_NSTATS];
+
+typedef struct {
+    int machine;   /* 1-based */
+    int converged; /* the refit without it */
+    double obs[CR_HOLDOUT_NSTATS], lo[CR_HOLDOUT_NSTATS], hi[CR_HOLDOUT_NSTATS];
+    int inside[CR_HOLDOUT_NSTATS];
+} cr_holdout_machine;
+
+/* For each machine k of r (K >= 2): refits lm without it and asks whether its mean rate, 99th
+ * percentile (type 7) and zero fraction fall in the central `interval` of the predictive of a
+ * NEW machine with the same seconds (new z_machine, minute effects and per-machine values;
+ * cr_ladder_new_machine_view) over up to 1000 evenly spaced draws. out[K]. Loop logs go to
+ * dir/loop_logs/SERIES-without-mK-MODEL-N.json (none when dir is NULL). */
+int cr_fit_holdout(const cr_ladder_model *lm, const cr_ladder_rows *r, const cr_fit_options *o,
+                   double interval, const char *dir, const char *series,
+                   cr_holdout_machine *out, cr_err *e);
+
+/* ---- The ladder and the automatic choice (fit_ladder.c, fit_notes.c) ---- */
+
+typedef struct {
+    cr_fit_options fit;
+    int model;       /* CR_LADDER_* to fit that model alone, or -1: the whole ladder (auto) */
+    int holdout;     /* leave one machine out when there are at least 3 machines (1) */
+    double interval; /* central predictive interval of the holdout check (0.9) */
+    int per_model;   /* every model's summaries, PPC table and plots under DIR/models/NAME/ */
+} cr_fit_ladder_options;
+
+void cr_fit_ladder_options_default(cr_fit_ladder_options *o);
+
+/* Fits the ladder (or o->model) to each listed series of t, checks every model (convergence,
+ * PPC, PSIS-LOO), keeps one per series (ladder/ladder.h, cr_ladder_choose), and writes under
+ * dir: the fit files of fit.h for the kept model, plots/ppc_SERIES.{png,svg} (hanging
+ * rootogram) and plots/ppc_density_SERIES.{png,svg}, diagnostics/ppc_SERIES.csv,
+ * diagnostics/status, and NOTES.md: the investigation in plain sentences. st[nseries]. */
+int cr_fit_ladder(const cr_cps_table *t, const int *series, int nseries,
+                  const cr_fit_ladder_options *o, const char *dir, cr_fit_status *st, cr_err *e);
 
 #endif

@@ -163,7 +163,8 @@ int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt
 
 typedef struct {
     const cr_fit_attempt *a;
-    const cr_nbh_data *d;
+    const cr_cells *c;
+    int centred;
 } log_ctx;
 
 static void json_worst(FILE *f, const cr_model *m, const char *key, double v, int j)
@@ -181,7 +182,8 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
     const log_ctx *lc = ctx;
     const cr_fit_attempt *a = lc->a;
     const cr_chains_config *c = &a->cfg;
-    fprintf(f, "{\n  \"series\": \"%s\",\n  \"attempt\": %d,\n", a->series, a->number);
+    fprintf(f, "{\n  \"series\": \"%s\",\n  \"model\": \"%s\",\n  \"attempt\": %d,\n", a->series,
+            a->model, a->number);
     fprintf(f, "  \"status\": \"%s\",\n  \"reasons\": \"%s\",\n", a->chk.pass ? "PASS" : "FAIL",
             a->chk.reasons);
     fprintf(f, "  \"settings\": {\"chains\": %d, \"warmup\": %d, \"samples\": %d, \"seed\": %llu, "
@@ -189,8 +191,8 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
             c->samples, (unsigned long long)c->seed, c->adapt_delta, c->max_depth, c->threads);
     fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
             "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
-            lc->d->nmachines, lc->d->ncells, lc->d->nseconds, lc->d->total, lc->d->ndistinct,
-            m->dim, lc->d->centred ? "centred" : "non-centred");
+            lc->c->nmachines, lc->c->ncells, lc->c->nseconds, lc->c->total, lc->c->ndistinct,
+            m->dim, lc->centred ? "centred" : "non-centred");
     fprintf(f, "  \"timings\": {\"sampler_s\": %.3f, \"diagnostics_s\": %.3f},\n", a->sampler_s,
             a->diagnostics_s);
     fprintf(f, "  \"diagnostics\": {\n    \"divergences\": %d,\n    \"min_ebfmi\": ",
@@ -214,9 +216,9 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
     fputs("    ]\n  }\n}\n", f);
 }
 
-int cr_fit_write_log(const char *path, const cr_model *m, const cr_nbh_data *d,
+int cr_fit_write_log(const char *path, const cr_model *m, const cr_cells *c, int centred,
                      const cr_fit_attempt *a, cr_err *e)
 {
-    log_ctx lc = {a, d};
+    log_ctx lc = {a, c, centred};
     return write_file(path, log_body, m, &lc, e);
 }

@@ -102,6 +102,15 @@ void cr_effects_standardize(const cr_cells *c, const cr_effects *x, double *zk, 
             zc[i] = (x->zc[i] - x->zk[c->cell_machine[i]]) / x->sigma_minute;
 }
 
+double cr_effects_eta_at(const cr_cells *c, double alpha, double sm, double sn, const double *zk,
+                         const double *zc, int machine, int minute)
+{
+    int i = cr_cells_find(c, machine, minute);
+    if (i < 0)
+        return NAN;
+    return alpha + sm * zk[machine - 1] + (zc ? sn * zc[i] : 0);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

@@ -33,6 +33,12 @@ void cr_effects_grad(const cr_cells *c, const cr_effects *x, double *g, double *
  * effects. */
 void cr_effects_standardize(const cr_cells *c, const cr_effects *x, double *zk, double *zc);
 
+/* The log rate of (machine, minute) (1-based) at output values: alpha, the scales, z_machine[K]
+ * and z_minute per cell (zc NULL without minute effects); NaN when c has no such cell. For the
+ * models' pointwise log-likelihoods. */
+double cr_effects_eta_at(const cr_cells *c, double alpha, double sm, double sn, const double *zk,
+                         const double *zc, int machine, int minute);
+
 /* Whether the median cell's Fisher information for its log rate (info[c], computed by the
  * model from the pooled data) exceeds 4: then the data inform each rate more than the prior
  * does and centred coordinates sample better. info is reordered. */

@@ -131,11 +131,9 @@ void cr_pois_simulate(size_t nrows, const int *machine, const int *minute, const
 
 double cr_pois_loglik(const cr_pois_data *d, const double *v, int machine, int minute, int y)
 {
-    const cr_cells *c = &d->cells;
-    int i = cr_cells_find(c, machine, minute);
-    if (i < 0)
-        return NAN;
-    double eta = v[CR_POIS_ALPHA] + v[CR_POIS_LOG_SIGMA_MACHINE] * v[CR_POIS_NFIXED + machine - 1] +
-                 v[CR_POIS_LOG_SIGMA_MINUTE] * v[CR_POIS_NFIXED + c->nmachines + i];
+    const double *zk = v + CR_POIS_NFIXED;
+    double eta = cr_effects_eta_at(&d->cells, v[CR_POIS_ALPHA], v[CR_POIS_LOG_SIGMA_MACHINE],
+                                   v[CR_POIS_LOG_SIGMA_MINUTE], zk, zk + d->cells.nmachines,
+                                   machine, minute);
     return y * eta - exp(eta) - gsl_sf_lnfact((unsigned)y);
 }

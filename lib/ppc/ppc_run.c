@@ -1,4 +1,5 @@
 #include "ppc/ppc.h"
+#include "common/splitmix.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -30,17 +31,10 @@ int cr_ppc_draw_index(int i, int nuse, int ndraws)
     return (int)(((2 * (long long)i + 1) * ndraws) / (2 * (long long)nuse));
 }
 
-static uint64_t splitmix(uint64_t z)
-{
-    z += 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 static unsigned long stream_seed(unsigned long seed, int i, int k)
 {
-    return (unsigned long)splitmix(splitmix(splitmix(seed) ^ (uint64_t)i) ^ (uint64_t)(k + 1));
+    uint64_t replicate = cr_splitmix64(cr_splitmix64(seed) ^ (uint64_t)i);
+    return (unsigned long)cr_splitmix64(replicate ^ (uint64_t)(k + 1));
 }
 
 /* Shared by the workers; slot k == K is the pooled check. */

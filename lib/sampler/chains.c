@@ -1,4 +1,5 @@
 #include "sampler/chains.h"
+#include "common/splitmix.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -39,14 +40,6 @@ typedef struct {
     int *done;    /* [chain] iterations done, for the built-in status line */
     pthread_mutex_t lock;
 } pool;
-
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 static double now(void)
 {
@@ -133,7 +126,7 @@ static int run_chain(pool *P, int chain, cr_err *e)
     const cr_chains_config *cfg = P->cfg;
     cr_chains_result *res = P->res;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, splitmix64(splitmix64(cfg->seed) + (uint64_t)chain));
+    gsl_rng_set(r, cr_splitmix64(cr_splitmix64(cfg->seed) + (uint64_t)chain));
     cr_nuts *s = cr_nuts_new(P->m, cfg->max_depth);
     int n = res->dim, nout = res->nout, rc = initialize(s, cfg, r, e);
     double eps = cfg->stepsize, t0 = now();

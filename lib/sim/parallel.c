@@ -1,4 +1,5 @@
 #include "sim/parallel.h"
+#include "common/splitmix.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -10,17 +11,9 @@
 /* Keeps simulation streams apart from the sampler's chain streams when both use one seed. */
 #define SIM_STREAM_DOMAIN 0x73696d756c617465ULL
 
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 void cr_sim_seed_stream(gsl_rng *r, uint64_t seed, int draw)
 {
-    gsl_rng_set(r, (unsigned long)splitmix64(splitmix64(seed ^ SIM_STREAM_DOMAIN) +
+    gsl_rng_set(r, (unsigned long)cr_splitmix64(cr_splitmix64(seed ^ SIM_STREAM_DOMAIN) +
                                              (uint64_t)draw));
 }
 

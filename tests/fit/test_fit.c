@@ -239,7 +239,7 @@ static void test_cli_outputs(void)
     const char *tmp = cr_test_tmpdir(), *bin = cr_test_bin(), *cps = small_cps();
     CHECK(cps != NULL);
     const char *common = "--series tcp_new,udp_end --chains 3 --warmup 300 --samples 250 "
-                         "--seed 11 --attempts 1 --quiet";
+                         "--seed 11 --attempts 1 --quiet --model nbh --no-holdout";
     CHECK_INT(cr_test_sh("%s fit '%s' -o '%s/t1' %s --threads 1", bin, cps, tmp, common), 0);
     CHECK_INT(cr_test_sh("%s fit '%s' -o '%s/t3' %s --threads 3", bin, cps, tmp, common), 0);
     static const char *files[] = {"diagnostics/tcp_new_summary.csv",
@@ -254,14 +254,15 @@ static void test_cli_outputs(void)
         CHECKF(same_file(a, b), "%s differs between --threads 1 and 3", files[i]);
     }
     char path[512];
-    snprintf(path, sizeof path, "%s/t1/loop_logs/udp_end-1.json", tmp);
+    snprintf(path, sizeof path, "%s/t1/loop_logs/udp_end-nbh-1.json", tmp);
     char *log = cr_test_slurp(path, NULL);
     CHECK(log && strstr(log, "\"attempt\": 1") && strstr(log, "\"sampling_s\""));
     free(log);
     snprintf(path, sizeof path, "%s/t1/diagnostics/status", tmp);
     char *status = cr_test_slurp(path, NULL);
     CHECK(status != NULL);
-    CHECKF(!strncmp(status, "tcp_new PASS\n", 13) || !strncmp(status, "tcp_new FAIL ", 13),
+    CHECKF(!strncmp(status, "tcp_new nbh PASS\n", 17) ||
+               !strncmp(status, "tcp_new nbh FAIL ", 17),
            "status: %s", status);
     CHECK(strstr(status, "\nudp_end ") != NULL);
     free(status);

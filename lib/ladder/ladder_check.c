@@ -1,0 +1,127 @@
+#include "ladder/ladder.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+
+/* Family-wise false-alarm rate of the PPC rule, and the budget of simulated seconds that bounds
+ * the replicates on long captures. */
+#define PPC_ALPHA 0.01
+#define PPC_BUDGET 2e8
+#define PPC_MIN_REPLICATES 400
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+void cr_ladder_points_init(cr_ladder_points *p, const cr_ladder_rows *r)
+{
+    memset(p, 0, sizeof *p);
+    size_t cap = r->n ? r->n : 1;
+    p->machine = xmalloc(cap * sizeof(int));
+    p->minute = xmalloc(cap * sizeof(int));
+    p->y = xmalloc(cap * sizeof(int));
+    p->weight = xmalloc(cap * sizeof(double));
+    int *ys = xmalloc(cap * sizeof(int));
+    for (size_t a = 0, b; a < r->n; a = b) {
+        for (b = a; b < r->n && r->machine[b] == r->machine[a] && r->minute[b] == r->minute[a];)
+            b++;
+        memcpy(ys, r->y + a, (b - a) * sizeof(int));
+        qsort(ys, b - a, sizeof(int), cmp_int);
+        for (size_t i = 0; i < b - a; i++) {
+            if (i == 0 || ys[i] != ys[i - 1]) {
+                p->machine[p->n] = r->machine[a];
+                p->minute[p->n] = r->minute[a];
+                p->y[p->n] = ys[i];
+                p->weight[p->n++] = 0;
+            }
+            p->weight[p->n - 1] += 1;
+        }
+    }
+    free(ys);
+}
+
+void cr_ladder_points_free(cr_ladder_points *p)
+{
+    free(p->machine);
+    free(p->minute);
+    free(p->y);
+    free(p->weight);
+    memset(p, 0, sizeof *p);
+}
+
+void cr_ladder_loo(const cr_ladder_data *ld, const cr_chains_result *res,
+                   const cr_ladder_points *p, int threads, double *elpd, cr_loo_estimates *est)
+{
+    enum { BLOCK = 256 }; /* points per batch: bounds the log-likelihood matrix in memory */
+    const int S = res->chains * res->samples;
+    double *ll = xmalloc((size_t)BLOCK * S * sizeof(double));
+    cr_loo_pointwise *pw = xmalloc(BLOCK * sizeof *pw);
+    cr_loo_acc acc;
+    cr_loo_acc_init(&acc, S);
+    for (size_t a = 0; a < p->n; a += BLOCK) {
+        size_t nb = p->n - a < BLOCK ? p->n - a : BLOCK;
+        for (size_t i = 0; i < nb; i++)
+            for (int s = 0; s < S; s++)
+                ll[i * S + s] = ld->lm->loglik(ld->d, res->draws + (size_t)s * res->nout,
+                                               p->machine[a + i], p->minute[a + i],
+                                               p->y[a + i]);
+        cr_loo_point_many(ll, nb, res->chains, res->samples, threads, pw);
+        for (size_t i = 0; i < nb; i++) {
+            elpd[a + i] = pw[i].elpd_loo;
+            cr_loo_acc_add(&acc, &pw[i], p->weight[a + i]);
+        }
+    }
+    cr_loo_acc_result(&acc, est);
+    free(ll);
+    free(pw);
+}
+
+typedef struct {
+    const cr_ladder_data *ld;
+    const cr_chains_result *res;
+    const cr_ladder_rows *r;
+} ppc_ctx;
+
+/* Machine k's seconds from draw `draw`, through the draw cut down to that machine. */
+static void ppc_sim(void *ctx, int draw, int k, size_t row0, size_t nrows, gsl_rng *rng,
+                    int *y_rep)
+{
+    const ppc_ctx *c = ctx;
+    double *view = xmalloc((size_t)c->res->nout * sizeof(double));
+    cr_ladder_machine_view(c->ld, c->res->draws + (size_t)draw * c->res->nout, k + 1, view);
+    c->ld->lm->simulate(nrows, c->r->machine + row0, c->r->minute + row0, view, rng, y_rep);
+    free(view);
+}
+
+int cr_ladder_ppc(const cr_ladder_data *ld, const cr_chains_result *res,
+                  const cr_ladder_rows *r, unsigned long seed, int threads, cr_ppc_result *out,
+                  cr_err *e)
+{
+    const cr_ppc_data d = {ld->nmachines, r->n, r->machine, r->minute, r->y};
+    ppc_ctx c = {ld, res, r};
+    cr_ppc_options o;
+    cr_ppc_options_default(&o);
+    o.ndraws = res->chains * res->samples;
+    double budget = PPC_BUDGET / (double)(r->n ? r->n : 1);
+    o.nuse = budget < o.ndraws ? (int)budget : o.ndraws;
+    if (o.nuse < PPC_MIN_REPLICATES)
+        o.nuse = PPC_MIN_REPLICATES;
+    o.seed = seed;
+    o.nthreads = threads;
+    o.p_lo = PPC_ALPHA / (2.0 * CR_PPC_NSTATS * (ld->nmachines + 1));
+    o.p_hi = 1 - o.p_lo;
+    return cr_ppc_run(&d, ppc_sim, &c, &o, out, e);
+}
+
+int cr_ladder_ppc_fails(const cr_ppc_result *res)
+{
+    for (int i = 0; i < res->nfail; i++)
+        if (res->fail[i].stat >= 0)
+            return 1;
+    return 0;
+}

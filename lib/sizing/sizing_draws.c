@@ -1,0 +1,152 @@
+/* Posterior draws of a rate model read back from lib/fit's draws CSV, by column name, so that
+ * any model of the ladder whose parameters the simulator knows can be simulated. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "sizing/sizing.h"
+
+enum { COL_ALPHA, COL_SIGMA_MACHINE, COL_SIGMA_MINUTE, COL_PHI, COL_RHO, NCOLS };
+static const char *const col_names[NCOLS] = {"alpha", "sigma_machine", "sigma_minute", "phi",
+                                             "rho"};
+
+/* Finds the wanted columns in a header line (names may be double-quoted). */
+static void header_columns(char *line, int *at)
+{
+    for (int k = 0; k < NCOLS; k++)
+        at[k] = -1;
+    int col = 0;
+    for (char *p = line; *p && *p != '\n'; col++) {
+        int quoted = *p == '"';
+        char *start = p + quoted, *end = start;
+        while (*end && *end != '\n' && (quoted ? *end != '"' : *end != ','))
+            end++;
+        size_t len = (size_t)(end - start);
+        for (int k = 0; k < NCOLS; k++)
+            if (strlen(col_names[k]) == len && !strncmp(start, col_names[k], len))
+                at[k] = col;
+        p = end + (quoted && *end == '"');
+        if (*p == ',')
+            p++;
+        else
+            break;
+    }
+}
+
+static int parse_row(char *line, const int *at, double *v)
+{
+    int col = 0, want = 0;
+    for (int k = 0; k < NCOLS; k++)
+        want += at[k] >= 0;
+    for (char *p = line; want > 0; col++) {
+        char *end;
+        errno = 0;
+        double x = strtod(p, &end);
+        int ok = end != p && errno == 0 && (*end == ',' || *end == '\n' || !*end);
+        for (int k = 0; k < NCOLS; k++)
+            if (at[k] == col) {
+                if (!ok)
+                    return -1;
+                v[k] = x;
+                want--;
+            }
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        p++;
+    }
+    return want == 0 ? 0 : -1;
+}
+
+int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err *e)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return cr_fail(e, "%s: cannot open (%s)", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    int at[NCOLS];
+    size_t nrows = 0, nv = 0;
+    double *v = NULL;
+    int rc = 0;
+    if (getline(&line, &cap, f) < 0) {
+        rc = cr_fail(e, "%s: empty draws file", path);
+        goto done;
+    }
+    header_columns(line, at);
+    for (int k = 0; k < COL_RHO; k++)
+        if (at[k] < 0) {
+            rc = cr_fail(e, "%s: no column %s (the simulator needs alpha, sigma_machine, "
+                         "sigma_minute and phi)", path, col_names[k]);
+            goto done;
+        }
+    while (getline(&line, &cap, f) >= 0) {
+        double row[NCOLS] = {0};
+        if (parse_row(line, at, row) != 0) {
+            rc = cr_fail(e, "%s:%zu: bad number in a parameter column", path, nrows + 2);
+            goto done;
+        }
+        xgrow(&v, &nv, (nrows + 1) * NCOLS, sizeof *v);
+        memcpy(v + nrows * NCOLS, row, sizeof row);
+        nrows++;
+    }
+    if (nrows == 0) {
+        rc = cr_fail(e, "%s: no draws", path);
+        goto done;
+    }
+    for (int i = 0; i < ndraws; i++) {
+        const double *r = v + (size_t)i * nrows / (size_t)ndraws * NCOLS;
+        out[i] = (cr_sim_draw){.alpha = r[COL_ALPHA], .sigma_machine = r[COL_SIGMA_MACHINE],
+                               .sigma_minute = r[COL_SIGMA_MINUTE], .phi = r[COL_PHI],
+                               .rho = r[COL_RHO]};
+    }
+done:
+    free(line);
+    free(v);
+    fclose(f);
+    return rc;
+}
+
+int cr_sizing_read_ppc(const char *dir, cr_sizing_ppc *p, cr_err *e)
+{
+    memset(p, 0, sizeof *p);
+    size_t n = strlen(dir) + 40;
+    char *path = xmalloc(n);
+    snprintf(path, n, "%s/diagnostics/ppc_tcp_new.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        free(path);
+        return 0;
+    }
+    p->ran = 1;
+    char *line = NULL;
+    size_t cap = 0, len = 0;
+    int rc = 0, lineno = 0;
+    /* machine_id,kind,what,observed,rep_mean,rep_median,rep_lo,rep_hi,p_value,fail */
+    while (getline(&line, &cap, f) >= 0) {
+        if (lineno++ == 0)
+            continue;
+        char *col[10], *save = NULL;
+        int k = 0;
+        for (char *c = strtok_r(line, ",\n", &save); c && k < 10; c = strtok_r(NULL, ",\n", &save))
+            col[k++] = c;
+        if (k != 10 || (strcmp(col[9], "0") && strcmp(col[9], "1"))) {
+            rc = cr_fail(e, "%s:%d: expected 10 columns ending in fail 0 or 1", path, lineno);
+            break;
+        }
+        p->checks++;
+        if (col[9][0] == '1') {
+            p->failed++;
+            if (!strcmp(col[0], "pooled") && len + strlen(col[2]) + 8 < sizeof p->pooled)
+                len += (size_t)snprintf(p->pooled + len, sizeof p->pooled - len, "%s%s%s",
+                                        len ? " " : "", strcmp(col[1], "class") ? "" : "class ",
+                                        col[2]);
+        }
+    }
+    free(line);
+    fclose(f);
+    free(path);
+    return rc;
+}

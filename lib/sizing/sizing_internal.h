@@ -1,0 +1,40 @@
+/* Shared between the files of lib/sizing. */
+#ifndef CR_SIZING_INTERNAL_H
+#define CR_SIZING_INTERNAL_H
+
+#include "model/cps_table.h"
+#include "sizing/sizing.h"
+
+/* Every outbound connection of the run, with its machine (0-based) and that machine's capture
+ * end, for the duration fits. */
+typedef struct {
+    size_t n;
+    cr_flow *fl;
+    int *machine;
+    int64_t *capture_end_ms; /* per machine */
+} cr_sz_flows;
+
+/* Step 1: writes DIR/cps.csv and DIR/flows.csv, reads the CPS table back into t, collects the
+ * flows and fills the observed facts of s. */
+int cr_sz_tables(const cr_machine *ms, int n, const char *dir, cr_sizing *s, cr_cps_table *t,
+                 cr_sz_flows *f, cr_err *e);
+void cr_sz_flows_free(cr_sz_flows *f);
+
+/* A TCP connection that never closed and was silent for this long before its capture ended is
+ * taken to have ended at its last packet (an idle session the firewall ages out), not to be
+ * still running: otherwise every abandoned connection would be a duration beyond the capture
+ * and the mixture's tail would run to days (docs/report.md). */
+#define CR_SZ_IDLE_MS 300000
+
+/* Duration in ms of flow i and whether it is right-censored (1) or ended (0); *idle set when it
+ * ended by the rule above. */
+int cr_sz_flow_duration(const cr_sz_flows *f, size_t i, int64_t *ms, int *idle);
+
+/* Fits the duration mixture of one protocol and keeps c->draws evenly thinned draws. */
+int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_config *c,
+                       cr_sizing_duration *d, cr_err *e);
+
+/* "DIR/a" or "DIR/a/b" in a fresh buffer (b may be NULL). */
+char *cr_sz_path(const char *dir, const char *a, const char *b);
+
+#endif

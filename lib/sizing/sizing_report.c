@@ -1,0 +1,419 @@
+/* DIR/report.html: one self-contained page (inline CSS and SVG, no scripts, no external
+ * resources) that leads with the sizing table, then the figures, the checks, the model notes and
+ * the inputs. Deterministic like every other output: no dates, hosts or timings. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/outfile.h"
+#include "common/xalloc.h"
+#include "sizing/sizing_internal.h"
+
+static const char *const metric_label[CR_SZ_NMETRICS] = {
+    "New sessions / s", "Log lines / min", "Concurrent sessions", "Firewall log lines / min",
+    "Log volume / day"};
+
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++)
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+/* A count or rate for people: thousands separated, few decimals. */
+static const char *human(double x, char *buf, size_t n)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, n, "n/a");
+        return buf;
+    }
+    if (fabs(x) < 100) {
+        snprintf(buf, n, fabs(x) < 10 ? "%.2f" : "%.1f", x);
+        return buf;
+    }
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", fabs(x));
+    size_t len = strlen(digits), o = 0;
+    if (x < 0 && o + 1 < n)
+        buf[o++] = '-';
+    for (size_t i = 0; i < len && o + 2 < n; i++) {
+        if (i && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+static const char *bytes(double x, char *buf, size_t n)
+{
+    static const char *const unit[] = {"B", "kB", "MB", "GB", "TB", "PB"};
+    int u = 0;
+    while (fabs(x) >= 1000 && u < 5) {
+        x /= 1000;
+        u++;
+    }
+    snprintf(buf, n, fabs(x) < 10 ? "%.2f %s" : fabs(x) < 100 ? "%.1f %s" : "%.0f %s", x,
+             unit[u]);
+    return buf;
+}
+
+static const char *value(int metric, double x, char *buf, size_t n)
+{
+    return metric == CR_SZ_BYTES ? bytes(x, buf, n) : human(x, buf, n);
+}
+
+static const char css[] =
+    "body{font-family:-apple-system,'Segoe UI',Roboto,'DejaVu Sans',Arial,sans-serif;"
+    "color:#1d2330;background:#f4f6f9;margin:0;line-height:1.5}"
+    "main{max-width:1180px;margin:0 auto;padding:28px 32px 48px;background:#fff;"
+    "box-shadow:0 0 24px rgba(20,30,60,.08)}"
+    "h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 10px;padding-bottom:6px;"
+    "border-bottom:2px solid #e3e8ef}h3{font-size:16px;margin:22px 0 6px}"
+    ".sub{color:#5b6475;margin:0 0 18px}"
+    ".badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;"
+    "font-size:13px;vertical-align:middle;margin-left:10px}"
+    ".pass{background:#e3f4ea;color:#1b6e3b}.fail{background:#fde8e6;color:#a3271b}"
+    ".lead{background:#f1f5fb;border-left:4px solid #2f6fb3;padding:12px 18px;margin:14px 0}"
+    ".lead p{margin:4px 0}"
+    "table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0 4px}"
+    "th,td{padding:6px 10px;text-align:right;border-bottom:1px solid #e6eaf0}"
+    "th{background:#26344d;color:#fff;font-weight:600;position:sticky;top:0}"
+    "td.l,th.l{text-align:left}tr.first td{border-top:2px solid #b8c2d3}"
+    "tbody tr:nth-child(even){background:#f8fafc}td.q99{font-weight:700;background:#fff6e0}"
+    "figure{margin:18px 0 26px}figure svg{width:100%;height:auto;display:block;"
+    "border:1px solid #e3e8ef}figcaption{color:#5b6475;font-size:14px;margin-top:6px}"
+    ".note{color:#5b6475;font-size:14px}code{background:#eef1f5;padding:1px 4px;"
+    "border-radius:3px;font-size:13px}ul{padding-left:22px}li{margin:3px 0}";
+
+static void sentences(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    char v[7][64];
+    fputs("<div class=\"lead\">\n", f);
+    for (int u = c->nusers - 1; u >= 0; u--) {
+        const cr_sim_summary *m = s->sum[u];
+        fprintf(f, "<p>For <b>%d user%s</b>, size for <b>%s new sessions/s</b>, <b>%s concurrent "
+                   "sessions</b> and <b>%s log lines/min</b> at the 99th percentile "
+                   "(means %s, %s and %s; firewall logs %s/day).</p>\n",
+                c->users[u], c->users[u] == 1 ? "" : "s", human(m[CR_SZ_NEW].q99, v[0], 64),
+                human(m[CR_SZ_CONC].q99, v[1], 64), human(m[CR_SZ_FWLOGS].q99, v[2], 64),
+                human(m[CR_SZ_NEW].mean, v[3], 64), human(m[CR_SZ_CONC].mean, v[4], 64),
+                human(m[CR_SZ_FWLOGS].mean, v[5], 64), bytes(m[CR_SZ_BYTES].q99, v[6], 64));
+    }
+    fputs("</div>\n", f);
+}
+
+static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    fputs("<table id=\"sizing-table\">\n<thead><tr><th class=\"l\">Users</th>"
+          "<th class=\"l\">Metric</th><th>mean</th><th>median</th><th>90%</th><th>95%</th>"
+          "<th>99%</th><th>99.9%</th><th>max</th></tr></thead>\n<tbody>\n", f);
+    char buf[64];
+    for (int u = 0; u < c->nusers; u++)
+        for (int k = 0; k < CR_SZ_NMETRICS; k++) {
+            const cr_sim_summary *m = &s->sum[u][k];
+            const double v[7] = {m->mean, m->q50, m->q90, m->q95, m->q99, m->q999, m->max};
+            fprintf(f, "<tr%s><td class=\"l\">%d</td><td class=\"l\">%s</td>",
+                    k == 0 && u > 0 ? " class=\"first\"" : "", c->users[u], metric_label[k]);
+            for (int i = 0; i < 7; i++)
+                fprintf(f, "<td%s>%s</td>", i == 4 ? " class=\"q99\"" : "",
+                        value(k, v[i], buf, sizeof buf));
+            fputs("</tr>\n", f);
+        }
+    fputs("</tbody></table>\n", f);
+    fprintf(f, "<p class=\"note\">Quantiles of every simulated second pooled over %d posterior "
+               "draws x %ld s (R's type 7). Log lines / min is the seed's terminations/s x 60; "
+               "firewall log lines / min applies the profile's logs per session (%s); log "
+               "volume / day is that rate x 1440 x %g bytes. Machine-readable: "
+               "<code>sizing.csv</code>, <code>sizing.json</code>.</p>\n",
+            c->draws, c->seconds, c->fw.name, c->log_bytes);
+}
+
+/* Copies an SVG file into the page with its ids prefixed, since cairo names the glyphs and
+ * clip paths of every figure alike and ids must be unique within one document. */
+static int embed_svg(FILE *f, const char *path, const char *prefix, cr_err *e)
+{
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return cr_fail(e, "%s: cannot open", path);
+    char *text = NULL;
+    size_t cap = 0, len = 0, got;
+    char chunk[65536];
+    while ((got = fread(chunk, 1, sizeof chunk, in)) > 0) {
+        xgrow(&text, &cap, len + got + 1, 1);
+        memcpy(text + len, chunk, got);
+        len += got;
+    }
+    fclose(in);
+    if (!text)
+        return cr_fail(e, "%s: empty figure", path);
+    text[len] = 0;
+    char *p = strstr(text, "<svg");
+    if (!p) {
+        free(text);
+        return cr_fail(e, "%s: not an SVG file", path);
+    }
+    static const char *const refs[] = {" id=\"", "href=\"#", "url(#"};
+    while (*p) {
+        size_t best = SIZE_MAX, which = 0;
+        for (size_t i = 0; i < 3; i++) {
+            char *q = strstr(p, refs[i]);
+            if (q && (size_t)(q - p) < best)
+                best = (size_t)(q - p), which = i;
+        }
+        if (best == SIZE_MAX) {
+            fputs(p, f);
+            break;
+        }
+        size_t n = best + strlen(refs[which]);
+        fwrite(p, 1, n, f);
+        fprintf(f, "%s-", prefix);
+        p += n;
+    }
+    free(text);
+    return 0;
+}
+
+static int figure(FILE *f, const char *dir, const char *name, const char *caption, cr_err *e)
+{
+    char file[64];
+    snprintf(file, sizeof file, "%s.svg", name);
+    char *path = cr_sz_path(dir, "plots", file);
+    fprintf(f, "<figure id=\"fig-%s\">\n", name);
+    int rc = embed_svg(f, path, name, e);
+    free(path);
+    fprintf(f, "<figcaption>%s (also <code>plots/%s.png</code>).</figcaption>\n</figure>\n",
+            caption, name);
+    return rc;
+}
+
+static void status_cell(FILE *f, int pass, const char *reasons)
+{
+    fprintf(f, "<td class=\"l\"><span class=\"badge %s\">%s</span> ", pass ? "pass" : "fail",
+            pass ? "PASS" : "FAIL");
+    esc(f, reasons);
+    fputs("</td>", f);
+}
+
+static void ppc_cell(FILE *f, const cr_sizing_ppc *p)
+{
+    if (!p) {
+        fputs("<td class=\"l\">-</td>", f);
+        return;
+    }
+    if (!p->ran) {
+        fputs("<td class=\"l\">not run</td>", f);
+        return;
+    }
+    fprintf(f, "<td class=\"l\"><span class=\"badge %s\">%d of %d fail</span> ",
+            p->failed ? "fail" : "pass", p->failed, p->checks);
+    if (p->pooled[0]) {
+        fputs("pooled: ", f);
+        esc(f, p->pooled);
+    }
+    fputs("</td>", f);
+}
+
+static int checks(FILE *f, const char *dir, const cr_sizing *s, cr_err *e)
+{
+    fputs("<h2>Convergence and checks</h2>\n<table><thead><tr><th class=\"l\">Fit</th>"
+          "<th class=\"l\">Model</th><th>Attempts</th><th class=\"l\">Status</th>"
+          "<th class=\"l\">Predictive checks</th></tr></thead><tbody>\n", f);
+    const struct {
+        const char *what, *model;
+        int attempts, pass;
+        const char *reasons;
+        const cr_sizing_ppc *ppc;
+    } rows[] = {
+        {"new connections (tcp_new + udp_new)", s->model, s->fit_new.attempts, s->fit_new.pass,
+         s->fit_new.reasons, &s->ppc_new},
+        {"terminations (tcp_end + udp_end)", s->fit_end.model ? s->fit_end.model : "nbh",
+         s->fit_end.attempts, s->fit_end.pass,
+         s->fit_end.reasons, &s->ppc_end},
+        {"TCP durations", "censored lognormal mixture", s->dur[0].attempts,
+         s->dur[0].check.pass, s->dur[0].check.reasons, NULL},
+        {"UDP durations", "censored lognormal mixture", s->dur[1].attempts,
+         s->dur[1].check.pass, s->dur[1].check.reasons, NULL},
+    };
+    for (int i = 0; i < 4; i++) {
+        if (i >= 2 && !s->dur[i - 2].fitted) {
+            fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>0</td>"
+                       "<td class=\"l\">no connections: not fitted</td><td></td></tr>\n",
+                    rows[i].what, rows[i].model);
+            continue;
+        }
+        fprintf(f, "<tr><td class=\"l\">%s</td><td class=\"l\">%s</td><td>%d</td>",
+                rows[i].what, rows[i].model, rows[i].attempts);
+        status_cell(f, rows[i].pass, rows[i].reasons);
+        ppc_cell(f, rows[i].ppc);
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody></table>\n<p class=\"note\">Convergence criteria (the seed's): no divergent "
+          "transitions, E-BFMI &gt; 0.3 on every chain, R-hat &lt; 1.01 and bulk and tail ESS "
+          "&gt; 400 for every variable, latent effects included; a failing fit is retried with "
+          "adapt_delta 0.95 then 0.99 and a doubled warmup. The rate fits' status also counts "
+          "their posterior predictive checks (<code>ppc</code> in the reasons): per machine and "
+          "pooled, mean, variance, zero fraction, q90, q99, max and busiest minute against "
+          "replicates, and every count class against its 99% band; under a correct model about "
+          "2% of them fail by chance. Files: <code>fit/new/</code>, <code>fit/end/</code> "
+          "(diagnostics, draws, <code>ppc_tcp_new.csv</code>).</p>\n", f);
+    char *ppc = cr_sz_path(dir, "fit/new/plots", "ppc_tcp_new.svg");
+    FILE *probe = fopen(ppc, "r");
+    int rc = 0;
+    if (probe) {
+        fclose(probe);
+        fputs("<figure id=\"fig-ppc\">\n", f);
+        rc = embed_svg(f, ppc, "ppc", e);
+        fputs("<figcaption>Hanging rootogram of the new-connection fit (its files say tcp_new: "
+              "the series holds tcp_new + udp_new): observed seconds per count, hanging from "
+              "the predictive expectation (also <code>fit/new/plots/ppc_tcp_new.png</code>)."
+              "</figcaption>\n</figure>\n", f);
+    }
+    free(ppc);
+    return rc;
+}
+
+static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    char a[64], b[64], d[64], g[64];
+    fputs("<h2>Model notes</h2>\n<ul>\n", f);
+    fprintf(f, "<li><b>Rates.</b> New connections per second (TCP + UDP) follow the hierarchical "
+               "negative binomial model <code>%s</code>: per user a baseline "
+               "(<code>z_machine</code>), per minute a fresh deviation (<code>z_minute</code>), "
+               "per second NB2(mu, phi). Each of %d posterior draws simulates N new independent "
+               "users for %ld s, so the distributions mix parameter, between-user and "
+               "within-user variation.</li>\n",
+            s->model, c->draws, c->seconds);
+    fputs("<li><b>Terminations.</b> ", f);
+    esc(f, s->logs_why);
+    fputs(".</li>\n", f);
+    for (int p = 0; p < 2; p++) {
+        const cr_sizing_duration *d0 = &s->dur[p];
+        if (!d0->fitted)
+            continue;
+        fprintf(f, "<li><b>%s durations.</b> Two-component lognormal mixture with right "
+                   "censoring, %zu connections (%zu still open at capture end, censored); "
+                   "posterior mean duration %s s (90%% interval %s to %s s); the ended ones "
+                   "last %s s on average.</li>\n",
+                p ? "UDP" : "TCP", d0->flows, d0->censored, human(d0->mean_s[1], a, 64),
+                human(d0->mean_s[0], b, 64), human(d0->mean_s[2], d, 64),
+                human(d0->ended_mean_s, g, 64));
+    }
+    fprintf(f, "<li><b>Sessions.</b> Each new connection is TCP with probability %.3f (observed); "
+               "a TCP session ends by RST with probability %.3f, goes idle without a close "
+               "(silent for the last %d s of its capture) with probability %.3f, otherwise by FIN; "
+               "%.3f of UDP flows are DNS. The firewall holds each session for its duration plus "
+               "the profile's hold for how it ended.</li>\n",
+            s->p_tcp, s->p_rst, CR_SZ_IDLE_MS / 1000, s->p_idle, s->p_dns);
+    fputs("<li><b>Firewall profile.</b> ", f);
+    char fw[1024];
+    cr_fw_describe(&c->fw, fw, sizeof fw);
+    esc(f, fw);
+    fprintf(f, ". Firewall log lines per session: %.3f on average (interim logs counted at the "
+               "session's end).</li>\n",
+            s->logs_per_session);
+    fprintf(f, "<li><b>Concurrency.</b> Sessions alive at the end of each second after a burn-in "
+               "of up to %ld s. Largest estimated share of mean concurrency lost to the burn-in "
+               "cap: %.3g%s.</li>\n",
+            s->burnin_max, s->missed_max,
+            s->missed_max > 0.01 ? " (the duration tail is heavier than the cap can hold: "
+                                   "concurrency is understated)"
+                                 : "");
+    fputs("<li><b>Scaling.</b> Users are independent draws from the population (the seed's "
+          "assumption); a shared activity factor (time of day, update storms) is not modelled, so "
+          "these are the independent-users numbers.</li>\n</ul>\n", f);
+}
+
+static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    fputs("<h2>Inputs</h2>\n<table><thead><tr><th class=\"l\">Machine</th>"
+          "<th class=\"l\">Input</th><th class=\"l\">Kind</th></tr></thead><tbody>\n", f);
+    for (int i = 0; i < s->nmachines; i++) {
+        fputs("<tr><td class=\"l\">", f);
+        esc(f, s->machine_ids[i]);
+        fputs("</td><td class=\"l\"><code>", f);
+        esc(f, s->inputs[i]);
+        fputs("</code></td><td class=\"l\">", f);
+        esc(f, s->kinds[i]);
+        fputs("</td></tr>\n", f);
+    }
+    fprintf(f, "</tbody></table>\n<p class=\"note\">%.1f capture hours; %llu TCP and %llu UDP new "
+               "connections, %llu TCP and %llu UDP terminations; %llu of %llu outbound TCP streams "
+               "never showed a close. Settings: users ",
+            s->seconds / 3600, (unsigned long long)s->total[0], (unsigned long long)s->total[1],
+            (unsigned long long)s->total[2], (unsigned long long)s->total[3],
+            (unsigned long long)s->tcp_never_closed, (unsigned long long)s->tcp_streams);
+    for (int u = 0; u < c->nusers; u++)
+        fprintf(f, "%s%d", u ? "," : "", c->users[u]);
+    fprintf(f, ", seed %llu, %d draws x %ld s, %d chains x (%d warmup + %d samples). connrate %s."
+               "</p>\n",
+            (unsigned long long)c->seed, c->draws, c->seconds, c->fit.sampler.chains,
+            c->fit.sampler.warmup, c->fit.sampler.samples, CONNRATE_VERSION);
+}
+
+static int write_page(FILE *f, const char *dir, const cr_sizing_config *c, const cr_sizing *s,
+                      cr_err *e)
+{
+    char status[1200];
+    cr_sizing_status(s, status, sizeof status);
+    int pass = !strcmp(status, "PASS");
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+               "<title>connrate firewall sizing</title>\n<style>%s</style>\n</head>\n<body>\n"
+               "<main>\n<h1>Firewall sizing for N users<span class=\"badge %s\">%s</span></h1>\n"
+               "<p class=\"sub\">%d capture%s, firewall profile <b>",
+            css, pass ? "pass" : "fail", pass ? "all fits converged" : "check the fits",
+            s->nmachines, s->nmachines == 1 ? "" : "s");
+    esc(f, c->fw.name);
+    fputs("</b> (", f);
+    esc(f, c->fw.product);
+    fprintf(f, "), posterior predictive simulation of %d draws per N.</p>\n", c->draws);
+    if (!pass) {
+        fputs("<p class=\"lead\"><b>Status:</b> ", f);
+        esc(f, status);
+        fputs("</p>\n", f);
+    }
+    fputs("<h2>Sizing</h2>\n", f);
+    sentences(f, c, s);
+    table(f, c, s);
+    fputs("<h2>Distributions</h2>\n", f);
+    if (figure(f, dir, "new_per_s", "New sessions per second (session-creation throughput) for "
+                                    "each N, with the median, 95% and 99% quantiles marked",
+               e) != 0 ||
+        figure(f, dir, "concurrent", "Concurrent sessions (session-table size) for each N", e) !=
+            0 ||
+        figure(f, dir, "logs_per_min", "Log lines per minute (terminations per second x 60) for "
+                                       "each N",
+               e) != 0)
+        return -1;
+    fputs("<h2>Scaling with N</h2>\n", f);
+    if (figure(f, dir, "scaling", "Mean, median, 95% and 99% quantiles against the number of "
+                                  "users, log-log axes",
+               e) != 0)
+        return -1;
+    if (checks(f, dir, s, e) != 0)
+        return -1;
+    notes(f, c, s);
+    inputs(f, c, s);
+    fputs("</main>\n</body>\n</html>\n", f);
+    return 0;
+}
+
+int cr_sizing_report(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e)
+{
+    char *path = cr_sz_path(dir, "report.html", NULL);
+    cr_outfile o;
+    int rc = cr_outfile_open(&o, path, e);
+    if (rc == 0 && (rc = write_page(o.fp, dir, c, s, e)) == 0)
+        rc = cr_outfile_commit(&o, e);
+    cr_outfile_abort(&o);
+    free(path);
+    return rc;
+}

@@ -1,0 +1,360 @@
+/* Steps 2 and 3 of a sizing run: the fits, then the simulation of every N. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/progress.h"
+#include "common/xalloc.h"
+#include "ingest/packet.h"
+#include "sim/parallel.h"
+#include "sizing/sizing_internal.h"
+
+const char *const cr_sizing_metric_names[CR_SZ_NMETRICS] = {
+    "new_per_s", "logs_per_min", "concurrent", "firewall_logs_per_min", "log_bytes_per_day"};
+
+/* Keeps the streams of the termination simulation and of the log-count estimate apart from the
+ * arrivals' (cr_sim_seed_stream mixes the seed through splitmix64, so any distinct value
+ * does). */
+#define SEED_ENDS 0x656e6473ULL
+#define SEED_LOGS 0x6c6f6773ULL
+#define LOGS_SESSIONS 4000
+
+void cr_sizing_config_default(cr_sizing_config *c)
+{
+    memset(c, 0, sizeof *c);
+    static const int users[] = {1, 10, 50, 100};
+    c->nusers = 4;
+    memcpy(c->users, users, sizeof users);
+    cr_fw_profile_get(&c->fw, "none", NULL);
+    c->seed = 42;
+    c->draws = 200;
+    c->seconds = 3600;
+    c->log_bytes = 800;
+    cr_fit_options_default(&c->fit);
+    c->model = CR_LADDER_NBH;
+}
+
+int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
+{
+    int n = 0;
+    const char *p = arg;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || (*end && *end != ',') || v < 1 || v > 1000000)
+            return cr_fail(e, "--users %s: expected numbers from 1 to 1000000 separated by commas",
+                           arg);
+        if (n == CR_SZ_MAX_USERS)
+            return cr_fail(e, "--users %s: at most %d values", arg, CR_SZ_MAX_USERS);
+        if (n > 0 && v <= c->users[n - 1])
+            return cr_fail(e, "--users %s: values must be increasing", arg);
+        c->users[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0)
+        return cr_fail(e, "--users %s: expected at least one number", arg);
+    c->nusers = n;
+    return 0;
+}
+
+/* ---- Step 2: rate fits ---- */
+
+/* New connections are tcp_new + udp_new and terminations tcp_end + udp_end: one model each, so
+ * the TCP and UDP activity of one user share its rate. lib/fit fits a series of a CPS table, so
+ * the sums go into the tcp_new slot of a copy (the fit's files are named after it). The fit is
+ * the ladder's loop for nbh alone: convergence, retries and the predictive checks. */
+static int fit_sum(const cr_cps_table *t, int a, int b, const char *dir,
+                   const cr_sizing_config *c, cr_fit_status *st, cr_sizing_ppc *ppc, cr_err *e)
+{
+    cr_fit_ladder_options lo;
+    cr_fit_ladder_options_default(&lo);
+    lo.fit = c->fit;
+    lo.model = c->model;
+    lo.holdout = 0;
+    lo.per_model = 0;
+    int series = CR_CPS_TCP_NEW;
+    cr_cps_table sum = *t;
+    int *y = xmalloc((t->nrows ? t->nrows : 1) * sizeof *y);
+    for (size_t i = 0; i < t->nrows; i++)
+        y[i] = t->count[a][i] + t->count[b][i];
+    sum.count[CR_CPS_TCP_NEW] = y;
+    int rc = cr_fit_ladder(&sum, &series, 1, &lo, dir, st, e);
+    const char *m = st->model ? st->model : cr_ladder_models[CR_LADDER_NBH].name;
+    if (rc == 0 && strcmp(m, "nbh") && strcmp(m, "nbh_ar1"))
+        rc = cr_fail(e, "%s: the ladder kept %s, which the N-user simulator cannot draw from "
+                     "(it draws nbh and nbh_ar1): rerun with --model nbh or nbh_ar1", dir, m);
+    if (rc == 0)
+        rc = cr_sizing_read_ppc(dir, ppc, e);
+    free(y);
+    return rc;
+}
+
+static int read_fit_draws(const char *dir, int ndraws, cr_sim_draw **out, cr_err *e)
+{
+    char *path = cr_sz_path(dir, "draws", "tcp_new.csv");
+    *out = xmalloc((size_t)ndraws * sizeof **out);
+    int rc = cr_sizing_read_draws(path, ndraws, *out, e);
+    free(path);
+    return rc;
+}
+
+/* Mean rate per user under a draw: E exp(sigma z + sigma' z') for standard normal z's. */
+static double user_mean(const cr_sim_draw *d)
+{
+    return exp(d->alpha + (d->sigma_machine * d->sigma_machine +
+                           d->sigma_minute * d->sigma_minute) / 2);
+}
+
+/* ---- Step 3: simulation ---- */
+
+typedef struct {
+    const cr_fw_profile *fw;
+    const cr_sizing *s;
+} session_model;
+
+/* One new connection: TCP or UDP by the observed share, a duration from that protocol's
+ * posterior draw, and the firewall's hold for how it ended (RST, idle without a close, or FIN by
+ * the observed shares; DNS by the observed share of UDP flows to port 53). */
+static double session_seconds(void *ctx, gsl_rng *r, int draw)
+{
+    const session_model *sm = ctx;
+    const cr_sizing *s = sm->s;
+    int tcp = gsl_rng_uniform(r) < s->p_tcp;
+    const cr_sizing_duration *d = &s->dur[tcp ? 0 : 1];
+    double u = gsl_rng_uniform(r);
+    double D = d->fitted ? cr_duration_draw(&d->draws[draw], r) : 0;
+    uint8_t reason = !tcp                         ? CR_REASON_UDP_LAST
+                     : u < s->p_rst               ? CR_REASON_RST
+                     : u < s->p_rst + s->p_idle ? CR_REASON_OPEN
+                                                  : CR_REASON_FIN;
+    double hold = cr_fw_hold(sm->fw, tcp ? CR_PROTO_TCP : CR_PROTO_UDP, reason,
+                             !tcp && u < s->p_dns ? 53 : 443, D);
+    return D + hold;
+}
+
+/* Firewall log lines per session, averaged per draw (the per-second log rate is the session
+ * end rate times this: interim logs are counted at the session's end, docs/report.md). */
+static void logs_per_session(const session_model *sm, const cr_sizing_config *c, double *lps)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    for (int d = 0; d < c->draws; d++) {
+        cr_sim_seed_stream(r, c->seed ^ SEED_LOGS, d);
+        double sum = 0;
+        for (int i = 0; i < LOGS_SESSIONS; i++)
+            sum += cr_fw_logs(sm->fw, session_seconds((void *)sm, r, d));
+        lps[d] = sum / LOGS_SESSIONS;
+    }
+    gsl_rng_free(r);
+}
+
+static double mean_of(const double *x, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += x[i];
+    return n ? m / (double)n : 0;
+}
+
+static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
+                      const cr_sim_draw *dend, session_model *sm, const double *lps,
+                      cr_sizing *s, cr_err *e)
+{
+    size_t n = (size_t)c->draws * (size_t)c->seconds;
+    cr_sim_config sc;
+    cr_sim_config_default(&sc);
+    sc.nusers = c->users[u];
+    sc.seconds = c->seconds;
+    sc.seed = c->seed;
+    sc.threads = c->threads;
+    cr_sim_sessions ss;
+    cr_sim_sessions_default(&ss);
+    ss.session_seconds = session_seconds;
+    ss.ctx = sm;
+    double *arr = xmalloc(n * sizeof *arr), *ends = xmalloc(n * sizeof *ends);
+    double *alive = xmalloc(n * sizeof *alive);
+    cr_sim_concurrency_info info;
+    if (cr_sim_concurrency(dnew, c->draws, &sc, &ss, arr, ends, alive, &info, e) != 0)
+        goto fail;
+    if (info.burnin > s->burnin_max)
+        s->burnin_max = info.burnin;
+    if (info.missed > s->missed_max)
+        s->missed_max = info.missed;
+    if (s->logs_from_fit) {
+        sc.seed = c->seed ^ SEED_ENDS;
+        if (cr_sim_users(dend, c->draws, &sc, ends, NULL, e) != 0)
+            goto fail;
+    }
+    double *fw = xmalloc(n * sizeof *fw);
+    for (size_t k = 0; k < n; k++) {
+        ends[k] *= 60;
+        fw[k] = ends[k] * lps[k / (size_t)c->seconds];
+    }
+    cr_sim_summarize(fw, n, &s->sum[u][CR_SZ_FWLOGS]);
+    free(fw);
+    /* Bytes per day are log lines per minute x 1440 x bytes: a positive scale, under which the
+     * mean and every type-7 quantile scale too. */
+    cr_sim_summary *b = &s->sum[u][CR_SZ_BYTES];
+    *b = s->sum[u][CR_SZ_FWLOGS];
+    double k = 1440 * c->log_bytes;
+    b->mean *= k, b->q50 *= k, b->q90 *= k, b->q95 *= k, b->q99 *= k, b->q999 *= k, b->max *= k;
+    cr_sim_summarize(arr, n, &s->sum[u][CR_SZ_NEW]);
+    cr_sim_summarize(ends, n, &s->sum[u][CR_SZ_LOGS]);
+    cr_sim_summarize(alive, n, &s->sum[u][CR_SZ_CONC]);
+    s->sample[u][0] = arr;
+    s->sample[u][1] = ends;
+    s->sample[u][2] = alive;
+    s->nsample = n;
+    cr_info("N=%d: new/s mean %.2f q99 %.0f; logs/min q99 %.0f; concurrent mean %.1f q99 %.0f "
+            "(burn-in %ld s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean, s->sum[u][CR_SZ_NEW].q99,
+            s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean, s->sum[u][CR_SZ_CONC].q99,
+            info.burnin);
+    return 0;
+fail:
+    free(arr);
+    free(ends);
+    free(alive);
+    return -1;
+}
+
+static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_sim_draw *dend,
+                               int ndraws)
+{
+    double mn = 0, me = 0;
+    for (int d = 0; d < ndraws; d++) {
+        mn += user_mean(&dnew[d]);
+        me += user_mean(&dend[d]);
+    }
+    s->logs_from_fit = s->closes_visible;
+    unsigned long long nnew = s->total[CR_CPS_TCP_NEW] + s->total[CR_CPS_UDP_NEW];
+    unsigned long long nend = s->total[CR_CPS_TCP_END] + s->total[CR_CPS_UDP_END];
+    if (s->closes_visible) {
+        s->logs_check_ratio = mn / me;
+        snprintf(s->logs_why, sizeof s->logs_why,
+                 "every input is a capture with TCP flags, so closes are visible (%llu "
+                 "terminations seen for %llu new connections): log volume comes from the fitted "
+                 "terminations (tcp_end + udp_end); the new-connection rate, which session ends "
+                 "match in steady state, is %.2f times it (posterior mean rates per user)",
+                 nend, nnew, s->logs_check_ratio);
+    } else {
+        s->logs_check_ratio = me / mn;
+        snprintf(s->logs_why, sizeof s->logs_why,
+                 "an input is a single-pass export, which shows few TCP closes (%llu of %llu "
+                 "outbound streams never show one): log volume is derived from new connections "
+                 "and session times, as every session ends once; the fitted terminations give "
+                 "only %.2f times as many",
+                 (unsigned long long)s->tcp_never_closed, (unsigned long long)s->tcp_streams,
+                 s->logs_check_ratio);
+    }
+}
+
+int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
+                       const cr_sim_draw *dend, cr_sizing *s, cr_err *e)
+{
+    double *lps = xmalloc((size_t)c->draws * sizeof *lps);
+    session_model sm = {.fw = &c->fw, .s = s};
+    logs_per_session(&sm, c, lps);
+    s->logs_per_session = mean_of(lps, (size_t)c->draws);
+    int rc = 0;
+    for (int u = 0; u < c->nusers && rc == 0; u++)
+        rc = simulate_n(u, c, dnew, dend, &sm, lps, s, e);
+    free(lps);
+    return rc;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Wall time of each stage on stderr (never in the outputs, which must not depend on speed). */
+static void stage(cr_sizing *s, const char *what, double *t)
+{
+    double t1 = now();
+    cr_info("stage %-12s %7.1f s\n", what, t1 - *t);
+    s->stage_seconds += t1 - *t;
+    *t = t1;
+}
+
+int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_config *c,
+                  cr_sizing *s, cr_err *e)
+{
+    memset(s, 0, sizeof *s);
+    double t = now();
+    cr_cps_table tab;
+    cr_sz_flows f;
+    if (cr_sz_tables(machines, nmachines, c->out_dir, s, &tab, &f, e) != 0)
+        return -1;
+    stage(s, "tables", &t);
+    char *dnew_dir = cr_sz_path(c->out_dir, "fit", "new");
+    char *dend_dir = cr_sz_path(c->out_dir, "fit", "end");
+    cr_sim_draw *dnew = NULL, *dend = NULL;
+    int rc = -1;
+    if (fit_sum(&tab, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, dnew_dir, c, &s->fit_new, &s->ppc_new, e))
+        goto done;
+    stage(s, "fit new", &t);
+    if (fit_sum(&tab, CR_CPS_TCP_END, CR_CPS_UDP_END, dend_dir, c, &s->fit_end, &s->ppc_end, e))
+        goto done;
+    stage(s, "fit end", &t);
+    if (read_fit_draws(dnew_dir, c->draws, &dnew, e) != 0 ||
+        read_fit_draws(dend_dir, c->draws, &dend, e) != 0 ||
+        cr_sz_fit_duration(&f, CR_PROTO_TCP, c, &s->dur[0], e) != 0 ||
+        cr_sz_fit_duration(&f, CR_PROTO_UDP, c, &s->dur[1], e) != 0)
+        goto done;
+    stage(s, "durations", &t);
+    snprintf(s->model, sizeof s->model, "%s",
+             s->fit_new.model ? s->fit_new.model : cr_ladder_models[CR_LADDER_NBH].name);
+    choose_logs_source(s, dnew, dend, c->draws);
+    rc = cr_sizing_simulate(c, dnew, dend, s, e);
+    if (rc == 0)
+        stage(s, "simulation", &t);
+done:
+    free(dnew);
+    free(dend);
+    free(dnew_dir);
+    free(dend_dir);
+    cr_cps_free(&tab);
+    cr_sz_flows_free(&f);
+    return rc;
+}
+
+void cr_sizing_status(const cr_sizing *s, char *buf, size_t n)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    const struct {
+        const char *what;
+        int pass;
+        const char *why;
+    } parts[] = {{"new connections", s->fit_new.pass, s->fit_new.reasons},
+                 {"terminations", s->fit_end.pass, s->fit_end.reasons},
+                 {"TCP durations", !s->dur[0].fitted || s->dur[0].check.pass,
+                  s->dur[0].check.reasons},
+                 {"UDP durations", !s->dur[1].fitted || s->dur[1].check.pass,
+                  s->dur[1].check.reasons}};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (!parts[i].pass && len < n)
+            len += (size_t)snprintf(buf + len, n - len, "%s%s fit: %s", len ? "; " : "FAIL: ",
+                                    parts[i].what, parts[i].why);
+    if (!len)
+        snprintf(buf, n, "PASS");
+}
+
+void cr_sizing_free(cr_sizing *s)
+{
+    for (int i = 0; i < s->nmachines; i++) {
+        free(s->machine_ids[i]);
+        free(s->inputs[i]);
+    }
+    free(s->machine_ids);
+    free(s->inputs);
+    free(s->kinds);
+    for (int i = 0; i < 2; i++)
+        free(s->dur[i].draws);
+    for (int u = 0; u < CR_SZ_MAX_USERS; u++)
+        for (int k = 0; k < 3; k++)
+            free(s->sample[u][k]);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,295 @@
+/* `connrate run` end to end: on synthetic captures every output exists and sizing.csv and
+ * sizing.json agree to the digit; the same seed gives byte-identical tables whatever the thread
+ * count; the report renders in headless Chromium and shows the table; and on a real capture the
+ * observed session-table size per second (computed here from the run's flows.csv, by the seed's
+ * definition) lies within the N = 1 predictive band. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+/* Small settings: these tests check plumbing and consistency, not convergence. */
+#define FAST "--draws 40 --seconds 600 --warmup 300 --samples 300"
+
+static char synth_dir[512], run_dir[512];
+
+/* Synthetic captures and one run over them, shared by the cases below. */
+static int synth_run(void)
+{
+    static int done = -1;
+    if (done >= 0)
+        return done;
+    const char *t = cr_test_tmpdir();
+    snprintf(synth_dir, sizeof synth_dir, "%s/captures", t);
+    snprintf(run_dir, sizeof run_dir, "%s/run", t);
+    done = cr_test_sh("%s synth -q --machines 3 --minutes 20 --seed 5 -o %s", cr_test_bin(),
+                      synth_dir) == 0 &&
+           cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa " FAST, cr_test_bin(),
+                      synth_dir, run_dir) == 0;
+    return done;
+}
+
+static int exists(const char *dir, const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n > 0;
+}
+
+static char *slurp_in(const char *dir, const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return cr_test_slurp(p, NULL);
+}
+
+/* The JSON entry of (users, metric), as the writer prints it: {"users": U, "metric": "M", ... */
+static const char *json_row(const char *json, const char *users, const char *metric)
+{
+    char key[128];
+    snprintf(key, sizeof key, "{\"users\": %s, \"metric\": \"%s\"", users, metric);
+    return strstr(json, key);
+}
+
+static void outputs_exist_and_agree(void)
+{
+    CHECK(synth_run());
+    static const char *const files[] = {
+        "sizing.csv", "sizing.json", "report.html", "cps.csv", "flows.csv",
+        "plots/new_per_s.png", "plots/new_per_s.svg", "plots/logs_per_min.png",
+        "plots/logs_per_min.svg", "plots/concurrent.png", "plots/concurrent.svg",
+        "plots/scaling.png", "plots/scaling.svg", "fit/new/draws/tcp_new.csv",
+        "fit/end/diagnostics/status"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        CHECKF(exists(run_dir, files[i]), "missing %s", files[i]);
+
+    char *csv = slurp_in(run_dir, "sizing.csv"), *json = slurp_in(run_dir, "sizing.json");
+    CHECK(csv && json);
+    static const char header[] = "users,metric,mean,q50,q90,q95,q99,q999,max\n";
+    CHECK(!strncmp(csv, header, strlen(header)));
+    static const char *const cols[7] = {"mean", "q50", "q90", "q95", "q99", "q999", "max"};
+    int rows = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(csv + strlen(header), "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        char *f[9], *s2 = NULL;
+        int n = 0;
+        for (char *c = strtok_r(line, ",", &s2); c && n < 9; c = strtok_r(NULL, ",", &s2))
+            f[n++] = c;
+        CHECK_INT(n, 9);
+        const char *j = json_row(json, f[0], f[1]);
+        CHECKF(j, "sizing.json has no row for %s users %s", f[0], f[1]);
+        double prev = -1;
+        for (int k = 0; k < 7; k++) {
+            char want[96];
+            snprintf(want, sizeof want, "\"%s\": %s", cols[k], f[2 + k]);
+            const char *end = strchr(j, '}');
+            const char *at = strstr(j, want);
+            CHECKF(at && at < end, "%s users %s: json lacks %s", f[0], f[1], want);
+            if (k > 0) {
+                CHECKF(atof(f[2 + k]) >= prev, "%s %s: quantiles not ordered", f[0], f[1]);
+                prev = atof(f[2 + k]);
+            } else {
+                prev = 0;
+            }
+        }
+        rows++;
+    }
+    CHECK_INT(rows, 3 * 5);
+    /* ASA logs a session twice (built and teardown): twice the terminations' lines. */
+    const char *j = json_row(json, "100", "firewall_logs_per_min");
+    const char *l = json_row(json, "100", "logs_per_min");
+    CHECK(j && l);
+    double fw = atof(strstr(j, "\"mean\": ") + 8), logs = atof(strstr(l, "\"mean\": ") + 8);
+    CHECK_NEAR(fw, 2 * logs, 1e-6 * logs);
+    CHECK(strstr(json, "\"name\": \"asa\"") != NULL);
+    CHECK(strstr(json, "\"terminations\": {\"source\": ") != NULL);
+
+    char *html = slurp_in(run_dir, "report.html");
+    CHECK(html);
+    CHECK(strstr(html, "id=\"sizing-table\"") != NULL);
+    CHECK(strstr(html, "For <b>100 users</b>, size for <b>") != NULL);
+    CHECK(strstr(html, "<svg") != NULL);
+    /* Self-contained: no scripts, links, or anything fetched. */
+    CHECK(!strstr(html, "<script") && !strstr(html, "<link") && !strstr(html, "src=") &&
+          !strstr(html, "@import") && !strstr(html, "url(http"));
+    free(csv);
+    free(json);
+    free(html);
+}
+
+static void same_seed_same_bytes(void)
+{
+    CHECK(synth_run());
+    char other[600];
+    snprintf(other, sizeof other, "%s/again", cr_test_tmpdir());
+    CHECK(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa --threads 1 " FAST,
+                     cr_test_bin(), synth_dir, other) == 0);
+    CHECK(cr_test_sh("cmp -s %s/sizing.csv %s/sizing.csv", run_dir, other) == 0);
+    CHECK(cr_test_sh("cmp -s %s/sizing.json %s/sizing.json", run_dir, other) == 0);
+    CHECK(cr_test_sh("cmp -s %s/report.html %s/report.html", run_dir, other) == 0);
+}
+
+static void report_renders_in_chromium(void)
+{
+    if (cr_test_sh("command -v chromium >/dev/null 2>&1") != 0)
+        SKIP("chromium is not installed (apt-get install -y chromium)");
+    CHECK(synth_run());
+    const char *t = cr_test_tmpdir();
+    const char *flags = "--headless --no-sandbox --disable-gpu --disable-background-networking "
+                        "--no-first-run --disable-component-update --disable-sync";
+    CHECK(cr_test_sh("timeout 120 chromium %s --user-data-dir=%s/chrome --enable-logging=stderr "
+                     "--dump-dom file://%s/report.html > %s/dom.html 2> %s/chrome.log",
+                     flags, t, run_dir, t, t) == 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/dom.html", t);
+    char *dom = cr_test_slurp(p, NULL);
+    CHECK(dom);
+    CHECK(strstr(dom, "id=\"sizing-table\"") != NULL);
+    CHECK(strstr(dom, "<td class=\"l\">Concurrent sessions</td>") != NULL);
+    CHECK(strstr(dom, "<svg") != NULL);
+    free(dom);
+    snprintf(p, sizeof p, "%s/chrome.log", t);
+    char *log = cr_test_slurp(p, NULL);
+    CHECKF(!log || (!strstr(log, "Failed to load resource") && !strstr(log, "Uncaught")),
+           "chromium reported errors: %s", log);
+    free(log);
+    CHECK(cr_test_sh("timeout 120 chromium %s --user-data-dir=%s/chrome --window-size=1280,2400 "
+                     "--screenshot=%s/report.png file://%s/report.html > /dev/null 2>&1",
+                     flags, t, t, run_dir) == 0);
+    CHECK(exists(t, "report.png"));
+}
+
+/* Sessions alive at t0 + k s by the seed's definition, from flows.csv: a session lives from its
+ * first packet to its FIN/RST (TCP) or last packet (UDP); a TCP that never closed lives to the
+ * capture end unless it was silent for its last 300 s (then to its last packet). */
+static int observed_concurrency(const char *flows, int skip, double **out)
+{
+    FILE *f = fopen(flows, "r");
+    if (!f)
+        return -1;
+    char line[1024];
+    size_t n = 0, cap = 0;
+    double *s = NULL, *e = NULL, *last = NULL;
+    int *open = NULL;
+    double t0 = INFINITY, tend = 0;
+    if (!fgets(line, sizeof line, f)) {
+        fclose(f);
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        char *col[12], *save = NULL;
+        int k = 0;
+        for (char *c = strtok_r(line, ",\n", &save); c && k < 12; c = strtok_r(NULL, ",\n", &save))
+            col[k++] = c;
+        if (k < 11) /* end_ms empty for open streams: one column fewer */
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            s = realloc(s, cap * sizeof *s);
+            e = realloc(e, cap * sizeof *e);
+            last = realloc(last, cap * sizeof *last);
+            open = realloc(open, cap * sizeof *open);
+        }
+        int is_open = !strcmp(col[k - 2], "open");
+        s[n] = atof(col[7]);
+        last[n] = atof(col[is_open ? 8 : 9]);
+        open[n] = is_open;
+        e[n] = is_open ? 0 : !strcmp(col[1], "udp") ? last[n] : atof(col[8]);
+        t0 = fmin(t0, s[n]);
+        tend = fmax(tend, fmax(e[n], last[n]));
+        n++;
+    }
+    fclose(f);
+    for (size_t i = 0; i < n; i++)
+        if (open[i])
+            e[i] = tend - last[i] >= 300000 ? last[i] : tend;
+    int m = 0;
+    *out = NULL;
+    for (double t = t0 + 1000.0 * skip; t <= tend; t += 1000) {
+        double c = 0;
+        for (size_t i = 0; i < n; i++)
+            c += s[i] <= t && t < e[i];
+        *out = realloc(*out, (size_t)(m + 1) * sizeof **out);
+        (*out)[m++] = c;
+    }
+    free(s);
+    free(e);
+    free(last);
+    free(open);
+    return m;
+}
+
+static void real_capture_within_band(void)
+{
+    const char *sh = cr_test_shared();
+    if (!sh)
+        SKIP("no ../shared");
+    char cap[700], dir[600];
+    snprintf(cap, sizeof cap, "%s/captures/real/ndpi-wechat.pcap", sh);
+    snprintf(dir, sizeof dir, "%s/wechat", cr_test_tmpdir());
+    CHECK(cr_test_sh("%s run -q %s -o %s --users 1 " FAST, cr_test_bin(), cap, dir) == 0);
+    char p[700];
+    snprintf(p, sizeof p, "%s/flows.csv", dir);
+    double *obs;
+    int m = observed_concurrency(p, 300, &obs); /* after the first 5 minutes */
+    CHECK(m > 3000);
+    char *csv = slurp_in(dir, "sizing.csv");
+    CHECK(csv);
+    const char *row = strstr(csv, "\n1,concurrent,");
+    CHECK(row);
+    double v[7];
+    CHECK(sscanf(row, "\n1,concurrent,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3],
+                 &v[4], &v[5], &v[6]) == 7);
+    int above = 0;
+    double mean = 0, mx = 0;
+    for (int i = 0; i < m; i++) {
+        above += obs[i] > v[4];
+        mean += obs[i] / m;
+        mx = fmax(mx, obs[i]);
+    }
+    printf("  observed concurrency: mean %.2f, max %.0f over %d s; N=1 predictive mean %.1f, "
+           "q50 %.0f, q99 %.0f; %d s above q99\n",
+           mean, mx, m, v[0], v[1], v[4], above);
+    CHECK(above <= m / 20);
+    CHECK(mx <= v[6]);
+    free(obs);
+    free(csv);
+}
+
+/* Bad options: exit status 2, one line naming the option, nothing written. */
+static void rejects_bad_options(void)
+{
+    static const struct {
+        const char *args, *needle;
+    } cases[] = {{"--users 10,5", "--users 10,5: values must be increasing"},
+                 {"--users 0", "--users 0"},
+                 {"--firewall nope", "nope"},
+                 {"--model pois", "--model pois: expected nbh, nbh_ar1 or auto"},
+                 {"--udp-timeout -3", "--udp-timeout"},
+                 {"--draws 0", "--draws 0"}};
+    const char *t = cr_test_tmpdir();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = cr_test_sh("%s run /nonexistent.pcap -o %s/bad %s 2> %s/err.txt", cr_test_bin(),
+                            t, cases[i].args, t);
+        char p[600];
+        snprintf(p, sizeof p, "%s/err.txt", t);
+        char *err = cr_test_slurp(p, NULL);
+        CHECKF(rc == 2, "%s: exit status %d", cases[i].args, rc);
+        CHECKF(err && strstr(err, cases[i].needle), "%s: stderr %s", cases[i].args, err);
+        free(err);
+        CHECKF(!exists(t, "bad/sizing.csv"), "%s left output", cases[i].args);
+    }
+    CHECK(cr_test_sh("%s run /nonexistent.pcap 2>/dev/null", cr_test_bin()) == 2);
+}
+
+TEST_MAIN(RUN(rejects_bad_options); RUN(outputs_exist_and_agree); RUN(same_seed_same_bytes);
+          RUN(report_renders_in_chromium); RUN(real_capture_within_band))
