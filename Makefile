@@ -77,7 +77,7 @@ bench: $(BIN) $(BENCH_BIN)
 	@sh bench/run.sh $(BIN)
 
 fuzz:
-	@sh fuzz/run.sh $(FUZZ_SECONDS)
+	@PKGS="$(PKGS)" sh fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build build-san build-fuzz

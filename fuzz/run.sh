@@ -9,8 +9,9 @@ command -v clang >/dev/null || { echo "fuzz: clang is not installed (apt-get ins
 shared=${CONNRATE_SHARED:-../shared}
 out=build-fuzz
 mkdir -p "$out"
-flags="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
-libs="$(pkg-config --cflags --libs libpcap zlib liblzma gsl) -lbz2 -lpthread -lm"
+flags="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DCONNRATE_VERSION=\"$(cat VERSION)\" -Ilib -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
+# the Makefile passes its package list, so the two cannot drift apart
+libs="$(pkg-config --cflags --libs ${PKGS:?run through make fuzz}) -lbz2 -lpthread -lm"
 for src in fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
     # the library without its CLI, compiled for fuzzing
