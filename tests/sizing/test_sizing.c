@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/progress.h"
 #include "common/xalloc.h"
 #include "sizing/sizing.h"
 #include "test.h"
@@ -54,6 +55,7 @@ static void littles_law_and_scaling(void)
         d[i] = (cr_sim_draw){.alpha = log(0.4), .sigma_machine = 0.1, .sigma_minute = 0.3,
                              .phi = 2, .rho = 0};
     cr_err e;
+    cr_progress_set_quiet(1);
     CHECKF(cr_sizing_simulate(&c, d, d, &s, &e) == 0, "%s", e.msg);
 
     double rate = 0.4 * exp((0.1 * 0.1 + 0.3 * 0.3) / 2); /* E exp(alpha + sm z + sn z') */
