@@ -26,8 +26,6 @@ static void no_progress(void *ctx, int chain, int done, int total, int warmup)
 
 static void test_sbc_ranks_uniform(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     gsl_set_error_handler_off();
     const size_t n = (size_t)MACHINES * SECONDS;
     int *machine = xmalloc(n * sizeof(int)), *minute = xmalloc(n * sizeof(int));
@@ -118,4 +116,4 @@ static void test_sbc_ranks_uniform(void)
     CHECKF(worst_p > 0.001, "ranks of %s not uniform (p = %.2g)", names[worst], worst_p);
 }
 
-TEST_MAIN(RUN(test_sbc_ranks_uniform))
+TEST_MAIN(RUN_SLOW(test_sbc_ranks_uniform))

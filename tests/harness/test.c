@@ -133,3 +133,13 @@ int cr_test_skip_slow(void)
     const char *v = getenv("CONNRATE_SKIP_SLOW");
     return v && *v && strcmp(v, "0") != 0;
 }
+
+static void skip_slow(void)
+{
+    cr_test_skip("calibration study: runs in make check, not under the sanitizers");
+}
+
+void cr_test_run_slow(const char *name, void (*fn)(void))
+{
+    cr_test_run(name, cr_test_skip_slow() ? skip_slow : fn);
+}

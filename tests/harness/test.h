@@ -11,6 +11,7 @@ void cr_test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void cr_test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cr_test_run(const char *name, void (*fn)(void));
+void cr_test_run_slow(const char *name, void (*fn)(void));
 int cr_test_summary(void);
 /* Set when the current case has failed or skipped; CHECK returns on it. */
 extern int cr_test_stop;
@@ -30,6 +31,8 @@ int cr_test_skip_slow(void);
 const char *cr_test_bin(void);
 
 #define RUN(fn) cr_test_run(#fn, fn)
+/* A case that takes minutes (calibration studies): skipped when cr_test_skip_slow(). */
+#define RUN_SLOW(fn) cr_test_run_slow(#fn, fn)
 #define TEST_MAIN(...)                                                                        \
     int main(void)                                                                            \
     {                                                                                         \

@@ -319,31 +319,23 @@ static void recovery(const spec *s)
 
 static void test_sbc_nbh_ar1(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     sbc(&specs[0]);
 }
 
 static void test_sbc_hurdle_nbh_ar1(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     sbc(&specs[1]);
 }
 
 static void test_recovery_nbh_ar1(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     recovery(&specs[0]);
 }
 
 static void test_recovery_hurdle_nbh_ar1(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     recovery(&specs[1]);
 }
 
-TEST_MAIN(RUN(test_sbc_nbh_ar1); RUN(test_sbc_hurdle_nbh_ar1); RUN(test_recovery_nbh_ar1);
-          RUN(test_recovery_hurdle_nbh_ar1))
+TEST_MAIN(RUN_SLOW(test_sbc_nbh_ar1); RUN_SLOW(test_sbc_hurdle_nbh_ar1);
+          RUN_SLOW(test_recovery_nbh_ar1); RUN_SLOW(test_recovery_hurdle_nbh_ar1))

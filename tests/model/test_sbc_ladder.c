@@ -302,31 +302,23 @@ static void recovery(const rung *rg)
 
 static void test_sbc_pois(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     sbc(&rungs[0]);
 }
 
 static void test_sbc_nb_machine(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     sbc(&rungs[1]);
 }
 
 static void test_recovery_pois(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     recovery(&rungs[0]);
 }
 
 static void test_recovery_nb_machine(void)
 {
-    if (cr_test_skip_slow())
-        SKIP("calibration study: runs in make check, not under the sanitizers");
     recovery(&rungs[1]);
 }
 
-TEST_MAIN(RUN(test_sbc_pois); RUN(test_sbc_nb_machine); RUN(test_recovery_pois);
-          RUN(test_recovery_nb_machine))
+TEST_MAIN(RUN_SLOW(test_sbc_pois); RUN_SLOW(test_sbc_nb_machine); RUN_SLOW(test_recovery_pois);
+          RUN_SLOW(test_recovery_nb_machine))
