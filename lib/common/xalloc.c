@@ -50,3 +50,17 @@ void xgrow(void *pp, size_t *cap, size_t need, size_t elem)
     *(void **)pp = xrealloc(*(void **)pp, c * elem);
     *cap = c;
 }
+
+FILE *xmemstream_open(char **buf, size_t *len)
+{
+    FILE *f = open_memstream(buf, len);
+    if (!f)
+        oom(0);
+    return f;
+}
+
+void xmemstream_close(FILE *f)
+{
+    if (fclose(f) != 0)
+        oom(0);
+}

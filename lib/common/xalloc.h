@@ -4,6 +4,7 @@
 #define CR_XALLOC_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
@@ -12,5 +13,9 @@ char *xstrdup(const char *s);
 
 /* Grows *p (an array of `elem`-byte items with capacity *cap) to hold at least `need` items. */
 void xgrow(void *pp, size_t *cap, size_t need, size_t elem);
+
+/* open_memstream and its fclose, which fail only for want of memory. */
+FILE *xmemstream_open(char **buf, size_t *len);
+void xmemstream_close(FILE *f);
 
 #endif

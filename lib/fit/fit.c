@@ -137,8 +137,10 @@ static int cpu_count(void)
     return n > 0 ? (int)n : 1;
 }
 
-/* Runs the sampler with a->cfg and fills every other field of a. */
-static int run_attempt(const cr_model *m, cr_fit_attempt *a, const char *label, cr_err *e)
+/* Runs the sampler with a->cfg (a new run, or when extend > 0 that many more iterations of the
+ * chains already in a->res) and fills every other field of a. */
+static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const char *label,
+                       cr_err *e)
 {
     progress_state p = {.series = label, .attempt = a->number, .chains = a->cfg.chains,
                         .warmup = a->cfg.warmup};
@@ -147,7 +149,8 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, const char *label, 
     a->cfg.progress = show_progress;
     a->cfg.progress_ctx = &p;
     double t0 = now();
-    int rc = cr_chains_run(m, &a->cfg, &a->res, e);
+    int rc = extend ? cr_chains_extend(m, &a->cfg, extend, &a->res, e)
+                    : cr_chains_run(m, &a->cfg, &a->res, e);
     a->sampler_s = now() - t0;
     cr_progress_done();
     a->cfg.progress = NULL;
@@ -211,20 +214,42 @@ int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attemp
     return rc;
 }
 
+/* Failures that only more draws can cure: R-hat or ESS, with no divergence and a healthy
+ * E-BFMI. A higher adapt_delta would only make every iteration dearer. */
+static int mixing_only(const cr_fit_check *c)
+{
+    return !c->pass && c->divergences == 0 && c->min_ebfmi > MIN_EBFMI;
+}
+
 int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
                const char *dir, cr_fit_attempt *last, cr_err *e)
 {
     const char *model = ld->lm->name;
     char label[64];
     snprintf(label, sizeof label, "%s %s", series, model);
+    int raises = 0; /* attempts that raised adapt_delta */
+    cr_fit_attempt *a = last;
+    memset(a, 0, sizeof *a);
     for (int n = 1; n <= o->attempts; n++) {
-        cr_fit_attempt *a = last;
-        memset(a, 0, sizeof *a);
+        int extend = 0;
+        if (n > 1 && mixing_only(&a->chk) && o->sampler.samples > 0) {
+            extend = o->sampler.samples;
+            a->extends = a->number;
+            a->cfg.samples += extend;
+            free(a->sum);
+            free(a->ebfmi);
+            a->sum = NULL;
+            a->ebfmi = NULL;
+        } else {
+            if (n > 1)
+                cr_fit_attempt_free(a);
+            memset(a, 0, sizeof *a);
+            cr_fit_attempt_config(o, n > 1 ? ++raises + 1 : 1, &a->cfg);
+        }
         a->series = series;
         a->model = model;
         a->number = n;
-        cr_fit_attempt_config(o, n, &a->cfg);
-        if (run_attempt(&ld->m, a, label, e) != 0)
+        if (run_attempt(&ld->m, a, extend, label, e) != 0)
             return cr_fail_prefix(e, label);
         char suffix[64];
         snprintf(suffix, sizeof suffix, "-%s-%d.json", model, n);
@@ -238,16 +263,21 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
             return -1;
         }
         int final = a->chk.pass || n == o->attempts;
-        if (a->chk.pass)
-            cr_info("%s: attempt %d PASS (adapt_delta %g, warmup %d, %.1f s)\n", label, n,
-                    a->cfg.adapt_delta, a->cfg.warmup, a->sampler_s + a->diagnostics_s);
+        char how[96];
+        if (extend)
+            snprintf(how, sizeof how, "attempt %d's chains run on to %d draws each", a->extends,
+                     a->cfg.samples);
         else
-            cr_info("%s: attempt %d FAIL %s (adapt_delta %g, warmup %d, %.1f s)%s\n", label, n,
-                    a->chk.reasons, a->cfg.adapt_delta, a->cfg.warmup,
+            snprintf(how, sizeof how, "adapt_delta %g, warmup %d", a->cfg.adapt_delta,
+                     a->cfg.warmup);
+        if (a->chk.pass)
+            cr_info("%s: attempt %d PASS (%s, %.1f s)\n", label, n, how,
+                    a->sampler_s + a->diagnostics_s);
+        else
+            cr_info("%s: attempt %d FAIL %s (%s, %.1f s)%s\n", label, n, a->chk.reasons, how,
                     a->sampler_s + a->diagnostics_s, final ? "" : "; retrying");
         if (final)
             return 0;
-        cr_fit_attempt_free(a);
     }
     return 0;
 }

@@ -1,8 +1,10 @@
 /* Fitting one model of the ladder (ladder/ladder.h) to one CPS series with the project's NUTS
  * sampler, judged by the seed's convergence criteria (zero divergences, E-BFMI > 0.3 on every
  * chain, every R-hat < 1.01, every bulk and tail ESS > 400, over all output variables including
- * the latent z's). A failing fit is retried with adapt_delta 0.95 and then 0.99, doubling the
- * warmup each time; every attempt is logged, and a fit that still fails is reported as such.
+ * the latent z's). A fit that fails only on R-hat or ESS (no divergence, E-BFMI fine) is
+ * retried by running its chains on for as many draws again (what Stan's users do: more
+ * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99, doubling the
+ * warmup each time. Every attempt is logged, and a fit that still fails is reported as such.
  *
  * Files written under DIR, each atomically:
  *   diagnostics/SERIES_summary.csv  variable,mean,sd,mcse_mean,q5,q50,q95,rhat,ess_bulk,ess_tail
@@ -53,6 +55,7 @@ typedef struct {
     const char *series; /* "tcp_new" */
     const char *model;  /* ladder model name, "nbh" */
     int number;         /* 1-based */
+    int extends;        /* 0, or the attempt whose chains this one ran on (cfg.samples: all) */
     cr_chains_config cfg;
     cr_chains_result res;
     double *ebfmi;        /* [chain] */
@@ -62,8 +65,9 @@ typedef struct {
 } cr_fit_attempt;
 
 /* Fits ld's model to one series with retries, writing dir/loop_logs/SERIES-MODEL-N.json for
- * each attempt (no logs when dir is NULL), and leaves the last attempt in *last (cr_fit_attempt_free). Fails only when the
- * sampler cannot run or a log cannot be written; non-convergence is last->chk.pass == 0. */
+ * each attempt (no logs when dir is NULL), and leaves the last attempt in *last (free it with
+ * cr_fit_attempt_free). Fails only when the sampler cannot run or a log cannot be written;
+ * non-convergence is last->chk.pass == 0. */
 int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
                const char *dir, cr_fit_attempt *last, cr_err *e);
 void cr_fit_attempt_free(cr_fit_attempt *a);

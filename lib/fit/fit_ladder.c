@@ -87,6 +87,11 @@ static int check_rung(rung *r, const cr_ladder_rows *rows, const cr_ladder_point
                       &r->ppc, e) != 0)
         return cr_fail_prefix(e, series);
     r->checked = 1;
+    if (o->model >= 0) { /* one model: LOO would only feed a comparison there is none of */
+        cr_info("%s %s: PPC %s\n", series, r->ld.lm->name,
+                cr_ladder_ppc_fails(&r->ppc) ? "FAIL" : "pass");
+        return 0;
+    }
     r->elpd = xmalloc((pts->n + 1) * sizeof(double));
     cr_ladder_loo(&r->ld, &r->fit.res, pts, threads, r->elpd, &r->loo);
     cr_info("%s %s: PPC %s, elpd_loo %.1f (SE %.1f)\n", series, r->ld.lm->name,

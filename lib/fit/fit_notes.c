@@ -116,7 +116,11 @@ static void loo_table(FILE *f, const cr_fit_notes *n)
 static void holdout(FILE *f, const cr_fit_notes *n)
 {
     if (n->nholdout == 0) {
-        fputs("\nLeave one machine out: not run (it needs at least 3 machines).\n", f);
+        fputs(n->nmachines < 3
+                  ? "\nLeave one machine out: not run (it needs at least 3 machines).\n"
+                  : "\nLeave one machine out: not run here (`connrate fit` runs it unless "
+                    "--no-holdout).\n",
+              f);
         return;
     }
     fprintf(f, "\n### Does each machine look like a new user? (leave one machine out)\n\n"
@@ -167,9 +171,15 @@ void cr_fit_notes_series(FILE *f, const cr_fit_notes *n)
         fprintf(f, "- **%s**: %s. ", n->lm[i]->name, n->lm[i]->about);
         convergence(f, n->fit[i]);
         ppc_verdict(f, n->ppc[i], n->machine_ids);
-        loo_text(f, &n->loo[i]);
+        if (n->nmodels > 1)
+            loo_text(f, &n->loo[i]);
     }
-    loo_table(f, n);
+    if (n->nmodels > 1)
+        loo_table(f, n);
+    else
+        fputs("\nOnly this model was fitted, so there is no choice to make and leave-one-out "
+              "cross-validation (PSIS-LOO) was not computed; `--model auto` fits and compares "
+              "the whole ladder.\n", f);
     fprintf(f, "\n**Choice: %s%s.** %s\n", n->lm[n->choice.chosen]->name,
             n->choice.failing ? " (FAILING)" : "", n->choice.reason);
     fprintf(f, "\nPlots: plots/ppc_%s.png (rootogram) and plots/ppc_density_%s.png.\n",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/outfile.h"
+#include "common/pool.h"
 #include "common/xalloc.h"
 
 typedef void (*writer_fn)(FILE *f, const cr_model *m, const void *ctx);
@@ -127,6 +128,40 @@ int cr_fit_write_sampler(const char *path, const cr_fit_attempt *a, cr_err *e)
     return write_file(path, sampler_rows, NULL, a, e);
 }
 
+/* Formatting 17-digit numbers is most of the cost of a draws file (hundreds of MB for
+ * thousands of latent variables): blocks of rows are formatted on all CPUs into memory and
+ * written in order, a window of blocks at a time. */
+enum { DRAW_BLOCK_ROWS = 16, DRAW_WINDOW_BLOCKS = 64 };
+
+typedef struct {
+    const cr_chains_result *r;
+    size_t row0, nrows;  /* rows of this window */
+    char **buf;          /* [block]: formatted text */
+    size_t *len;         /* [block] */
+} draw_window;
+
+static void format_block(void *ctx, size_t b, int worker)
+{
+    (void)worker;
+    draw_window *w = ctx;
+    const cr_chains_result *r = w->r;
+    FILE *f = xmemstream_open(&w->buf[b], &w->len[b]);
+    size_t end = (b + 1) * DRAW_BLOCK_ROWS < w->nrows ? (b + 1) * DRAW_BLOCK_ROWS : w->nrows;
+    for (size_t k = w->row0 + b * DRAW_BLOCK_ROWS; k < w->row0 + end; k++) {
+        const cr_nuts_stats *st = &r->stats[k];
+        fprintf(f, "%d,%d,%.9g,%.6g,%.6g,%d,%d,%d,%.9g", (int)(k / r->samples) + 1,
+                (int)(k % r->samples) + 1, st->lp, st->accept_stat, st->stepsize, st->treedepth,
+                st->n_leapfrog, st->divergent, st->energy);
+        const double *x = r->draws + k * r->nout;
+        for (int j = 0; j < r->nout; j++) {
+            fputc(',', f);
+            put_num(f, x[j], "%.17g");
+        }
+        fputc('\n', f);
+    }
+    xmemstream_close(f);
+}
+
 static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
 {
     const cr_fit_attempt *a = ctx;
@@ -140,20 +175,20 @@ static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
         put_name(f, name);
     }
     fputc('\n', f);
-    for (int c = 0; c < r->chains; c++)
-        for (int i = 0; i < r->samples; i++) {
-            size_t k = (size_t)c * r->samples + i;
-            const cr_nuts_stats *st = &r->stats[k];
-            fprintf(f, "%d,%d,%.9g,%.6g,%.6g,%d,%d,%d,%.9g", c + 1, i + 1, st->lp,
-                    st->accept_stat, st->stepsize, st->treedepth, st->n_leapfrog, st->divergent,
-                    st->energy);
-            const double *x = r->draws + k * r->nout;
-            for (int j = 0; j < r->nout; j++) {
-                fputc(',', f);
-                put_num(f, x[j], "%.17g");
-            }
-            fputc('\n', f);
+    const size_t total = (size_t)r->chains * r->samples;
+    const size_t window = DRAW_BLOCK_ROWS * DRAW_WINDOW_BLOCKS;
+    char *buf[DRAW_WINDOW_BLOCKS];
+    size_t len[DRAW_WINDOW_BLOCKS];
+    int threads = cr_pool_threads(a->cfg.threads);
+    for (size_t row0 = 0; row0 < total; row0 += window) {
+        draw_window w = {r, row0, total - row0 < window ? total - row0 : window, buf, len};
+        size_t nblocks = (w.nrows + DRAW_BLOCK_ROWS - 1) / DRAW_BLOCK_ROWS;
+        cr_pool_run(nblocks, threads, format_block, &w);
+        for (size_t b = 0; b < nblocks; b++) {
+            fwrite(buf[b], 1, len[b], f);
+            free(buf[b]);
         }
+    }
 }
 
 int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a, cr_err *e)
@@ -187,8 +222,10 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
     fprintf(f, "  \"status\": \"%s\",\n  \"reasons\": \"%s\",\n", a->chk.pass ? "PASS" : "FAIL",
             a->chk.reasons);
     fprintf(f, "  \"settings\": {\"chains\": %d, \"warmup\": %d, \"samples\": %d, \"seed\": %llu, "
-            "\"adapt_delta\": %.6g, \"max_depth\": %d, \"threads\": %d},\n", c->chains, c->warmup,
-            c->samples, (unsigned long long)c->seed, c->adapt_delta, c->max_depth, c->threads);
+            "\"adapt_delta\": %.6g, \"max_depth\": %d, \"threads\": %d, "
+            "\"extends_attempt\": %d},\n",
+            c->chains, c->warmup, c->samples, (unsigned long long)c->seed, c->adapt_delta,
+            c->max_depth, c->threads, a->extends);
     fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
             "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
             lc->c->nmachines, lc->c->ncells, lc->c->nseconds, lc->c->total, lc->c->ndistinct,

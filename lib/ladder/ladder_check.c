@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pool.h"
 #include "common/xalloc.h"
 
 /* Family-wise false-alarm rate of the PPC rule, and the budget of simulated seconds that bounds
@@ -54,31 +55,63 @@ void cr_ladder_points_free(cr_ladder_points *p)
     memset(p, 0, sizeof *p);
 }
 
+/* PSIS-LOO in blocks of points, a block per job, each thread with its own log-likelihood
+ * matrix: evaluating the log-likelihood costs as much as the smoothing. */
+enum { LOO_BLOCK = 64 };
+
+typedef struct {
+    const cr_ladder_data *ld;
+    const cr_chains_result *res;
+    const cr_ladder_points *p;
+    double **ll;      /* [worker]: LOO_BLOCK x S */
+    cr_loo_ws **ws;   /* [worker] */
+    cr_loo_pointwise *pw; /* [point] */
+} loo_ctx;
+
+static void loo_block(void *ctx, size_t b, int worker)
+{
+    const loo_ctx *c = ctx;
+    const cr_chains_result *res = c->res;
+    const size_t S = (size_t)res->chains * res->samples, a = b * LOO_BLOCK;
+    const size_t nb = c->p->n - a < LOO_BLOCK ? c->p->n - a : LOO_BLOCK;
+    double *ll = c->ll[worker];
+    for (size_t i = 0; i < nb; i++)
+        for (size_t s = 0; s < S; s++)
+            ll[i * S + s] = c->ld->lm->loglik(c->ld->d, res->draws + s * res->nout,
+                                              c->p->machine[a + i], c->p->minute[a + i],
+                                              c->p->y[a + i]);
+    for (size_t i = 0; i < nb; i++)
+        cr_loo_point_reff(ll + i * S, res->chains, res->samples, c->ws[worker], &c->pw[a + i]);
+}
+
 void cr_ladder_loo(const cr_ladder_data *ld, const cr_chains_result *res,
                    const cr_ladder_points *p, int threads, double *elpd, cr_loo_estimates *est)
 {
-    enum { BLOCK = 256 }; /* points per batch: bounds the log-likelihood matrix in memory */
-    const int S = res->chains * res->samples;
-    double *ll = xmalloc((size_t)BLOCK * S * sizeof(double));
-    cr_loo_pointwise *pw = xmalloc(BLOCK * sizeof *pw);
+    const size_t S = (size_t)res->chains * res->samples;
+    const size_t nblocks = (p->n + LOO_BLOCK - 1) / LOO_BLOCK;
+    threads = cr_pool_threads(threads);
+    loo_ctx c = {ld, res, p, xmalloc((size_t)threads * sizeof(double *)),
+                 xmalloc((size_t)threads * sizeof(cr_loo_ws *)),
+                 xmalloc((p->n + 1) * sizeof(cr_loo_pointwise))};
+    for (int t = 0; t < threads; t++) {
+        c.ll[t] = xmalloc((LOO_BLOCK * S + 1) * sizeof(double));
+        c.ws[t] = cr_loo_ws_new();
+    }
+    cr_pool_run(nblocks, threads, loo_block, &c);
     cr_loo_acc acc;
-    cr_loo_acc_init(&acc, S);
-    for (size_t a = 0; a < p->n; a += BLOCK) {
-        size_t nb = p->n - a < BLOCK ? p->n - a : BLOCK;
-        for (size_t i = 0; i < nb; i++)
-            for (int s = 0; s < S; s++)
-                ll[i * S + s] = ld->lm->loglik(ld->d, res->draws + (size_t)s * res->nout,
-                                               p->machine[a + i], p->minute[a + i],
-                                               p->y[a + i]);
-        cr_loo_point_many(ll, nb, res->chains, res->samples, threads, pw);
-        for (size_t i = 0; i < nb; i++) {
-            elpd[a + i] = pw[i].elpd_loo;
-            cr_loo_acc_add(&acc, &pw[i], p->weight[a + i]);
-        }
+    cr_loo_acc_init(&acc, (int)S);
+    for (size_t i = 0; i < p->n; i++) {
+        elpd[i] = c.pw[i].elpd_loo;
+        cr_loo_acc_add(&acc, &c.pw[i], p->weight[i]);
     }
     cr_loo_acc_result(&acc, est);
-    free(ll);
-    free(pw);
+    for (int t = 0; t < threads; t++) {
+        free(c.ll[t]);
+        cr_loo_ws_free(c.ws[t]);
+    }
+    free(c.ll);
+    free(c.ws);
+    free(c.pw);
 }
 
 typedef struct {

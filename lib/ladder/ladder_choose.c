@@ -22,6 +22,11 @@ void cr_ladder_choose(int n, const cr_ladder_candidate *c, const char *const *na
             idx[m++] = i;
     for (int i = 0; i < CR_LADDER_NMODELS; i++)
         out->elpd_diff[i] = out->se_diff[i] = NAN;
+    if (n == 1) { /* nothing to compare: LOO was not computed */
+        snprintf(out->reason, sizeof out->reason, "%s was the only model fitted%s.", names[0],
+                 out->failing ? " and failed the checks: treat its numbers with caution" : "");
+        return;
+    }
     for (int j = 0; j < m; j++) {
         elpd[j] = c[idx[j]].elpd;
         out->compared[idx[j]] = 1;

@@ -218,30 +218,6 @@ double cr_hurdle_nbh_ar1_loglik(const cr_hurdle_nbh_ar1_data *d, const double *v
     return log_inv_logit(-l) + cr_nb2_lpmf(y, eta, phi) - positive_at(eta, log(phi)).L;
 }
 
-/* A zero-truncated NB2 count: by rejection while positives are not rare, else by inversion of
- * the distribution above 0, which is then concentrated on the first few counts. */
-static int draw_positive(gsl_rng *r, double eta, double phi)
-{
-    const double mu = exp(eta), ppos = exp(positive_at(eta, log(phi)).L);
-    if (ppos >= 0.01) {
-        int y;
-        do
-            y = (int)gsl_ran_poisson(r, gsl_ran_gamma(r, phi, mu / phi));
-        while (y == 0);
-        return y;
-    }
-    /* pmf(y + 1) = pmf(y) (y + phi) / (y + 1) p, p = mu / (mu + phi) */
-    const double target = gsl_rng_uniform(r) * ppos, p = mu / (mu + phi);
-    double pmf = exp(cr_nb2_lpmf(1, eta, phi)), cum = pmf;
-    int y = 1;
-    while (cum < target && pmf > 0) {
-        pmf *= (y + phi) / (y + 1) * p;
-        cum += pmf;
-        y++;
-    }
-    return y;
-}
-
 void cr_hurdle_nbh_ar1_simulate(size_t nrows, const int *machine, const int *minute,
                                 const double *v, gsl_rng *r, int *y)
 {
@@ -251,10 +227,12 @@ void cr_hurdle_nbh_ar1_simulate(size_t nrows, const int *machine, const int *min
     double *eta = xmalloc((nrows + 1) * sizeof(double));
     const int C = cr_nbh_ar1_row_eta(nrows, machine, minute, v, eta);
     const double *pv = v + CR_NBH_AR1_NFIXED + K + C, phi = v[CR_NBH_AR1_LOG_INV_SQRT_PHI];
+    cr_nb2_sampler ns;
+    cr_nb2_sampler_init(&ns);
     for (size_t i = 0; i < nrows; i++) {
         double l = pv[CR_HURDLE_MU_PI] + pv[CR_HURDLE_LOG_SIGMA_PI] *
                                              pv[CR_HURDLE_NFIXED + machine[i] - 1];
-        y[i] = gsl_rng_uniform(r) < inv_logit(l) ? 0 : draw_positive(r, eta[i], phi);
+        y[i] = gsl_rng_uniform(r) < inv_logit(l) ? 0 : cr_nb2_draw_positive(&ns, eta[i], phi, r);
     }
     free(eta);
 }

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
@@ -49,71 +50,103 @@ void cr_nb2_histogram(const cr_cells *c, double phi, double *lp, double *dphi)
     *dphi += g;
 }
 
-/* x/(1+x) - log1p(x), by its series where the two terms nearly cancel. */
-static double p_minus_log1p(double x)
+/* lgamma(phi + y) - lgamma(phi) for one count: for small y the log of the rising factorial,
+ * which is cheaper than two lgammas and more accurate than their difference. */
+static double lgamma_ratio(double phi, int y)
 {
-    if (x < 1e-3)
-        return x * x * (-0.5 + x * (2.0 / 3 + x * (-0.75 + x * 0.8)));
-    return x / (1 + x) - log1p(x);
-}
-
-/* With lse = log(mu + phi), p = mu / (mu + phi) and q = 1 - p: lse - eta, lse - log phi, q,
- * mu q and p - (lse - log phi), from the sign-split softplus so that neither tail overflows. */
-typedef struct {
-    double lse_eta, lse_phi, q, mq, f;
-} nb2_terms;
-
-static nb2_terms terms(double eta, double logphi)
-{
-    nb2_terms t;
-    const double phi = exp(logphi), dd = eta - logphi;
-    if (dd < 0) {
-        double x = exp(dd); /* mu / phi */
-        t.lse_phi = log1p(x);
-        t.lse_eta = t.lse_phi - dd;
-        t.q = 1 / (1 + x);
-        t.mq = phi * x * t.q;
-        t.f = p_minus_log1p(x);
-    } else {
-        double u = exp(-dd); /* phi / mu */
-        t.lse_eta = log1p(u);
-        t.lse_phi = dd + t.lse_eta;
-        t.q = u / (1 + u);
-        t.mq = phi / (1 + u);
-        t.f = 1 / (1 + u) - t.lse_phi;
+    enum { RISING_MAX = 12 }; /* (STIRLING_PHI + 12)^12 is far from overflow */
+    double da;
+    if (y == 0)
+        return 0;
+    if (phi >= STIRLING_PHI)
+        return lgamma_ratio_stirling(phi, y, &da);
+    if (y <= RISING_MAX) {
+        double p = phi;
+        for (int j = 1; j < y; j++)
+            p *= phi + j;
+        return log(p);
     }
-    return t;
-}
-
-void cr_nb2_cells(const cr_cells *c, const double *eta, double logphi, double *lp, double *g,
-                  double *dphi)
-{
-    const double phi = exp(logphi);
-    double v = 0, gp = 0;
-    for (int i = 0; i < c->ncells; i++) {
-        const double n = c->cell_n[i], Y = c->cell_y[i];
-        nb2_terms t = terms(eta[i], logphi);
-        v -= Y * t.lse_eta + n * phi * t.lse_phi;
-        if (g) {
-            g[i] = Y * t.q - n * t.mq;
-            gp += -Y * t.q + n * phi * t.f;
-        }
-    }
-    *lp += v;
-    *dphi += gp;
+    return gsl_sf_lngamma(phi + y) - gsl_sf_lngamma(phi);
 }
 
 double cr_nb2_lpmf(int y, double eta, double phi)
 {
-    nb2_terms t = terms(eta, log(phi));
-    double lg, da;
-    if (y == 0)
-        lg = 0;
-    else if (phi >= STIRLING_PHI)
-        lg = lgamma_ratio_stirling(phi, y, &da);
-    else
-        lg = gsl_sf_lngamma(phi + y) - gsl_sf_lngamma(phi);
-    return lg - gsl_sf_lnfact((unsigned)y) - y * t.lse_eta - phi * t.lse_phi;
+    double lse_eta, lse_phi;
+    cr_nb2_softplus(eta, log(phi), &lse_eta, &lse_phi);
+    return lgamma_ratio(phi, y) - gsl_sf_lnfact((unsigned)y) - y * lse_eta - phi * lse_phi;
+}
+
+/* Above this mean inversion walks too many steps; the gamma-Poisson mixture is then cheaper. */
+#define INVERSION_MAX_MU 30.0
+
+void cr_nb2_sampler_init(cr_nb2_sampler *s)
+{
+    s->eta = s->phi = NAN;
+}
+
+static void sampler_setup(cr_nb2_sampler *s, double eta, double phi)
+{
+    s->eta = eta;
+    s->phi = phi;
+    s->mu = exp(eta);
+    s->inversion = s->mu <= INVERSION_MAX_MU;
+    s->lp0 = isinf(phi) ? -s->mu : -phi * log1p(s->mu / phi);
+    s->p0 = exp(s->lp0);
+    s->ratio = isinf(phi) ? s->mu : s->mu / (s->mu + phi);
+}
+
+static int draw_mixture(const cr_nb2_sampler *s, gsl_rng *r)
+{
+    double rate = isinf(s->phi) ? s->mu : gsl_ran_gamma(r, s->phi, s->mu / s->phi);
+    return (int)gsl_ran_poisson(r, rate);
+}
+
+/* The smallest y >= y0 whose probability summed from y0 reaches u, walking up from pmf(y0) = p;
+ * -1 when rounding left the sum short of u. */
+static int invert(const cr_nb2_sampler *s, int y0, double p, double u)
+{
+    const int cap = 1000 + (int)(50 * s->mu);
+    double F = p;
+    int y = y0;
+    while (u > F) {
+        y++;
+        p *= isinf(s->phi) ? s->ratio / y : s->ratio * (y - 1 + s->phi) / y;
+        F += p;
+        if (y > cap || p == 0)
+            return -1;
+    }
+    return y;
+}
+
+int cr_nb2_draw(cr_nb2_sampler *s, double eta, double phi, gsl_rng *r)
+{
+    if (eta != s->eta || phi != s->phi)
+        sampler_setup(s, eta, phi);
+    if (s->inversion) {
+        int y = invert(s, 0, s->p0, gsl_rng_uniform(r));
+        if (y >= 0)
+            return y;
+    }
+    return draw_mixture(s, r);
+}
+
+int cr_nb2_draw_positive(cr_nb2_sampler *s, double eta, double phi, gsl_rng *r)
+{
+    if (eta != s->eta || phi != s->phi)
+        sampler_setup(s, eta, phi);
+    if (s->inversion) {
+        /* P(y > 0) without cancellation, so that even a tiny mean draws from the right tail */
+        double ppos = -expm1(s->lp0);
+        double p1 = s->p0 * (isinf(phi) ? s->mu : s->ratio * phi);
+        int y = invert(s, 1, p1, gsl_rng_uniform(r) * ppos);
+        if (y >= 1)
+            return y;
+    }
+    int y;
+    do
+        y = draw_mixture(s, r);
+    while (y == 0);
+    return y;
 }
 
 int cr_nb2_prefer_centred(const cr_cells *c)

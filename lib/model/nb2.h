@@ -4,6 +4,8 @@
 #ifndef CR_NB2_H
 #define CR_NB2_H
 
+#include <gsl/gsl_rng.h>
+
 #include "model/cells.h"
 
 /* Adds the likelihood of every cell at log rates eta[c] to *lp, without the per-second
@@ -12,6 +14,9 @@
  * derivative in eta[c] into g[c] and adds phi times its derivative in phi to *dphi. */
 void cr_nb2_cells(const cr_cells *c, const double *eta, double logphi, double *lp, double *g,
                   double *dphi);
+
+/* lse - eta and lse - log phi, lse = log(exp(eta) + phi), without overflow. */
+void cr_nb2_softplus(double eta, double logphi, double *lse_eta, double *lse_phi);
 
 /* Adds sum over seconds of lgamma(y + phi) - lgamma(phi) to *lp (from the histogram) and phi
  * times its derivative in phi to *dphi. */
@@ -24,5 +29,22 @@ int cr_nb2_prefer_centred(const cr_cells *c);
 
 /* log NB2(y | exp(eta), phi), constants included. */
 double cr_nb2_lpmf(int y, double eta, double phi);
+
+/* Draws from NB2(exp(eta), phi) (phi = INFINITY: Poisson(exp(eta))), fast when consecutive
+ * draws share (eta, phi), as the seconds of a machine-minute do: the sampler keeps the last
+ * parameters' setup. Small means are drawn by inversion (one uniform and about mu steps of the
+ * pmf recurrence); large ones as Poisson(Gamma(phi, mu / phi)). Exact either way up to the
+ * rounding of the cumulative sum. Initialise with cr_nb2_sampler_init. */
+typedef struct {
+    double eta, phi;      /* parameters the setup is for */
+    double mu, lp0, p0;   /* mean, log pmf(0), pmf(0) */
+    double ratio;         /* pmf(y) / pmf(y - 1) = ratio (y - 1 + phi) / y (Poisson: ratio / y) */
+    int inversion;
+} cr_nb2_sampler;
+
+void cr_nb2_sampler_init(cr_nb2_sampler *s);
+int cr_nb2_draw(cr_nb2_sampler *s, double eta, double phi, gsl_rng *r);
+/* The same conditional on a positive count (the zero-truncated NB2 of the hurdle model). */
+int cr_nb2_draw_positive(cr_nb2_sampler *s, double eta, double phi, gsl_rng *r);
 
 #endif

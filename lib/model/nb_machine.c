@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
 
 #include "common/xalloc.h"
 #include "model/effects.h"
@@ -100,11 +99,12 @@ void cr_nb_machine_simulate(size_t nrows, const int *machine, const int *minute,
                             gsl_rng *r, int *y)
 {
     (void)minute;
-    const double phi = v[CR_NB_MACHINE_LOG_INV_SQRT_PHI];
+    cr_nb2_sampler ns;
+    cr_nb2_sampler_init(&ns);
     for (size_t i = 0; i < nrows; i++) {
-        double mu = exp(v[CR_NB_MACHINE_ALPHA] + v[CR_NB_MACHINE_LOG_SIGMA_MACHINE] *
-                                                     v[CR_NB_MACHINE_NFIXED + machine[i] - 1]);
-        y[i] = (int)gsl_ran_poisson(r, gsl_ran_gamma(r, phi, mu / phi));
+        double eta = v[CR_NB_MACHINE_ALPHA] +
+                     v[CR_NB_MACHINE_LOG_SIGMA_MACHINE] * v[CR_NB_MACHINE_NFIXED + machine[i] - 1];
+        y[i] = cr_nb2_draw(&ns, eta, v[CR_NB_MACHINE_LOG_INV_SQRT_PHI], r);
     }
 }
 

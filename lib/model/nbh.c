@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
 
 #include "common/xalloc.h"
 #include "model/effects.h"
@@ -114,13 +113,14 @@ void cr_nbh_simulate(size_t nrows, const int *machine, const int *minute, const 
     for (size_t i = 0; i < nrows; i++)
         K = machine[i] > K ? machine[i] : K;
     const double *zk = v + CR_NBH_NFIXED, *zc = zk + K - 1;
+    cr_nb2_sampler ns;
+    cr_nb2_sampler_init(&ns);
     for (size_t i = 0; i < nrows; i++) {
         if (i == 0 || machine[i] != machine[i - 1] || minute[i] != minute[i - 1])
             zc++;
-        double mu = exp(v[CR_NBH_ALPHA] + v[CR_NBH_LOG_SIGMA_MACHINE] * zk[machine[i] - 1] +
-                        v[CR_NBH_LOG_SIGMA_MINUTE] * *zc);
-        double phi = v[CR_NBH_LOG_INV_SQRT_PHI];
-        y[i] = (int)gsl_ran_poisson(r, gsl_ran_gamma(r, phi, mu / phi));
+        double eta = v[CR_NBH_ALPHA] + v[CR_NBH_LOG_SIGMA_MACHINE] * zk[machine[i] - 1] +
+                     v[CR_NBH_LOG_SIGMA_MINUTE] * *zc;
+        y[i] = cr_nb2_draw(&ns, eta, v[CR_NBH_LOG_INV_SQRT_PHI], r);
     }
 }
 

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
 
 #include "common/xalloc.h"
 #include "model/effects.h"
@@ -308,7 +307,9 @@ void cr_nbh_ar1_simulate(size_t nrows, const int *machine, const int *minute, co
 {
     double *eta = xmalloc((nrows + 1) * sizeof(double)), phi = v[CR_NBH_AR1_LOG_INV_SQRT_PHI];
     cr_nbh_ar1_row_eta(nrows, machine, minute, v, eta);
+    cr_nb2_sampler ns;
+    cr_nb2_sampler_init(&ns);
     for (size_t i = 0; i < nrows; i++)
-        y[i] = (int)gsl_ran_poisson(r, gsl_ran_gamma(r, phi, exp(eta[i]) / phi));
+        y[i] = cr_nb2_draw(&ns, eta[i], phi, r);
     free(eta);
 }

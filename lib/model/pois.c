@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 
 #include "common/xalloc.h"
 #include "model/effects.h"
+#include "model/nb2.h"
 
 void cr_pois_data_from_rows(cr_pois_data *d, size_t nrows, const int *machine, const int *minute,
                             const int *y)
@@ -120,12 +120,14 @@ void cr_pois_simulate(size_t nrows, const int *machine, const int *minute, const
     for (size_t i = 0; i < nrows; i++)
         K = machine[i] > K ? machine[i] : K;
     const double *zk = v + CR_POIS_NFIXED, *zc = zk + K - 1;
+    cr_nb2_sampler ns;
+    cr_nb2_sampler_init(&ns);
     for (size_t i = 0; i < nrows; i++) {
         if (i == 0 || machine[i] != machine[i - 1] || minute[i] != minute[i - 1])
             zc++;
         double eta = v[CR_POIS_ALPHA] + v[CR_POIS_LOG_SIGMA_MACHINE] * zk[machine[i] - 1] +
                      v[CR_POIS_LOG_SIGMA_MINUTE] * *zc;
-        y[i] = (int)gsl_ran_poisson(r, exp(eta));
+        y[i] = cr_nb2_draw(&ns, eta, INFINITY, r);
     }
 }
 

@@ -34,6 +34,7 @@ typedef struct {
     const cr_model *m;
     const cr_chains_config *cfg;
     cr_chains_result *res;
+    int first;    /* draws each chain already has: > 0 when extending */
     cr_err *errs; /* [chain] */
     int *failed;  /* [chain] */
     int next;     /* next chain to start */
@@ -52,7 +53,7 @@ static void status_line(pool *P, int chain, int done)
 {
     char line[256];
     size_t len = 0;
-    int total = P->cfg->warmup + P->cfg->samples;
+    int total = P->cfg->warmup + P->res->samples;
     pthread_mutex_lock(&P->lock);
     P->done[chain] = done;
     for (int c = 0; c < P->cfg->chains && len + 40 < sizeof line; c++)
@@ -66,7 +67,7 @@ static void status_line(pool *P, int chain, int done)
 static void report(pool *P, int chain, int done)
 {
     const cr_chains_config *cfg = P->cfg;
-    int total = cfg->warmup + cfg->samples;
+    int total = cfg->warmup + P->res->samples;
     int every = total / 100 > 0 ? total / 100 : 1;
     if (done % every && done != total)
         return;
@@ -125,16 +126,27 @@ static int run_chain(pool *P, int chain, cr_err *e)
 {
     const cr_chains_config *cfg = P->cfg;
     cr_chains_result *res = P->res;
+    const int n = res->dim, nout = res->nout, S = res->samples;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(r, cr_splitmix64(cr_splitmix64(cfg->seed) + (uint64_t)chain));
+    gsl_rng_set(r, cr_splitmix64(cr_splitmix64(cfg->seed + (uint64_t)P->first) +
+                                 (uint64_t)chain));
     cr_nuts *s = cr_nuts_new(P->m, cfg->max_depth);
-    int n = res->dim, nout = res->nout, rc = initialize(s, cfg, r, e);
     double eps = cfg->stepsize, t0 = now();
-    if (rc == 0 && cfg->warmup > 0)
-        rc = warmup(s, cfg, P, chain, r, &eps, e);
+    int rc;
+    if (P->first == 0) {
+        rc = initialize(s, cfg, r, e);
+        if (rc == 0 && cfg->warmup > 0)
+            rc = warmup(s, cfg, P, chain, r, &eps, e);
+    } else {
+        memcpy(cr_nuts_inv_metric(s), res->inv_metric + (size_t)chain * n, n * sizeof(double));
+        eps = res->stepsize[chain];
+        rc = cr_nuts_set_position(s, res->last + (size_t)chain * n) < 0
+                 ? cr_fail(e, "the log density is not finite where the chain stopped")
+                 : 0;
+    }
     double t1 = now();
-    for (int it = 0; it < cfg->samples && rc == 0; it++) {
-        size_t k = (size_t)chain * cfg->samples + it;
+    for (int it = P->first; it < S && rc == 0; it++) {
+        size_t k = (size_t)chain * S + it;
         cr_nuts_transition(s, eps, r, &res->stats[k]);
         if (nout > 0)
             P->m->constrain(P->m, cr_nuts_position(s), res->draws + k * nout);
@@ -142,10 +154,12 @@ static int run_chain(pool *P, int chain, cr_err *e)
             memcpy(res->unconstrained + k * n, cr_nuts_position(s), n * sizeof(double));
         report(P, chain, cfg->warmup + it + 1);
     }
-    res->time_warmup[chain] = t1 - t0;
-    res->time_sampling[chain] = now() - t1;
+    if (P->first == 0)
+        res->time_warmup[chain] = t1 - t0;
+    res->time_sampling[chain] += now() - t1;
     res->stepsize[chain] = eps;
     memcpy(res->inv_metric + (size_t)chain * n, cr_nuts_inv_metric(s), n * sizeof(double));
+    memcpy(res->last + (size_t)chain * n, cr_nuts_position(s), n * sizeof(double));
     cr_nuts_free(s);
     gsl_rng_free(r);
     return rc;
@@ -174,6 +188,41 @@ static int nthreads(const cr_chains_config *cfg)
     return t < cfg->chains ? (int)t : cfg->chains;
 }
 
+/* Runs every chain of res on the pool; draws [first, res->samples) of each are made. */
+static int run_pool(const cr_model *m, const cr_chains_config *cfg, cr_chains_result *res,
+                    int first, cr_err *e)
+{
+    const int C = res->chains;
+    pool P = {.m = m, .cfg = cfg, .res = res, .first = first};
+    P.errs = xcalloc(C, sizeof *P.errs);
+    P.failed = xcalloc(C, sizeof *P.failed);
+    P.done = xcalloc(C, sizeof *P.done);
+    pthread_mutex_init(&P.lock, NULL);
+    int T = nthreads(cfg);
+    pthread_t *tid = xcalloc(T, sizeof *tid);
+    for (int t = 0; t < T; t++)
+        if (pthread_create(&tid[t], NULL, worker, &P) != 0) {
+            worker(&P); /* no more threads: this one finishes the work */
+            T = t;
+            break;
+        }
+    for (int t = 0; t < T; t++)
+        pthread_join(tid[t], NULL);
+    if (!cfg->progress)
+        cr_progress_done();
+
+    int rc = 0;
+    for (int c = 0; c < C && rc == 0; c++)
+        if (P.failed[c])
+            rc = cr_fail(e, "sampler: chain %d: %s", c + 1, P.errs[c].msg);
+    pthread_mutex_destroy(&P.lock);
+    free(tid);
+    free(P.errs);
+    free(P.failed);
+    free(P.done);
+    return rc;
+}
+
 int cr_chains_run(const cr_model *m, const cr_chains_config *cfg, cr_chains_result *res,
                   cr_err *e)
 {
@@ -196,38 +245,59 @@ int cr_chains_run(const cr_model *m, const cr_chains_config *cfg, cr_chains_resu
     res->warmup_stats = xcalloc((size_t)C * cfg->warmup + 1, sizeof *res->warmup_stats);
     res->stepsize = xcalloc(C, sizeof *res->stepsize);
     res->inv_metric = xcalloc((size_t)C * n + 1, sizeof *res->inv_metric);
+    res->last = xcalloc((size_t)C * n + 1, sizeof *res->last);
     res->time_warmup = xcalloc(C, sizeof *res->time_warmup);
     res->time_sampling = xcalloc(C, sizeof *res->time_sampling);
+    int rc = run_pool(m, cfg, res, 0, e);
+    if (rc != 0)
+        cr_chains_result_free(res);
+    return rc;
+}
 
-    pool P = {.m = m, .cfg = cfg, .res = res};
-    P.errs = xcalloc(C, sizeof *P.errs);
-    P.failed = xcalloc(C, sizeof *P.failed);
-    P.done = xcalloc(C, sizeof *P.done);
-    pthread_mutex_init(&P.lock, NULL);
-    int T = nthreads(cfg);
-    pthread_t *tid = xcalloc(T, sizeof *tid);
-    for (int t = 0; t < T; t++)
-        if (pthread_create(&tid[t], NULL, worker, &P) != 0) {
-            worker(&P); /* no more threads: this one finishes the work */
-            T = t;
-            break;
-        }
-    for (int t = 0; t < T; t++)
-        pthread_join(tid[t], NULL);
-    if (!cfg->progress)
-        cr_progress_done();
+/* A per-chain array of `old` rows of `width` doubles (or structs) regrown to `now` rows. */
+static void *regrow(const void *a, size_t width, int chains, int old, int now)
+{
+    char *b = xcalloc((size_t)chains * now * width + 1, 1);
+    for (int c = 0; c < chains; c++)
+        memcpy(b + (size_t)c * now * width, (const char *)a + (size_t)c * old * width,
+               (size_t)old * width);
+    return b;
+}
 
-    int rc = 0;
-    for (int c = 0; c < C && rc == 0; c++)
-        if (P.failed[c]) {
-            rc = cr_fail(e, "sampler: chain %d: %s", c + 1, P.errs[c].msg);
-            cr_chains_result_free(res);
-        }
-    pthread_mutex_destroy(&P.lock);
-    free(tid);
-    free(P.errs);
-    free(P.failed);
-    free(P.done);
+int cr_chains_extend(const cr_model *m, const cr_chains_config *cfg, int more,
+                     cr_chains_result *res, cr_err *e)
+{
+    if (more < 1 || cfg->chains != res->chains || !res->last)
+        return cr_fail(e, "sampler: cannot extend: need more > 0 iterations (%d) and the "
+                          "same %d chains (%d)", more, res->chains, cfg->chains);
+    cr_chains_result x = *res;
+    const int C = res->chains, old = res->samples, now_ = old + more;
+    x.samples = now_;
+    x.draws = regrow(res->draws, (size_t)res->nout * sizeof(double), C, old, now_);
+    x.unconstrained = res->unconstrained ? regrow(res->unconstrained,
+                                                  (size_t)res->dim * sizeof(double), C, old,
+                                                  now_)
+                                         : NULL;
+    x.stats = regrow(res->stats, sizeof *res->stats, C, old, now_);
+    x.last = xmalloc(((size_t)C * res->dim + 1) * sizeof *x.last);
+    memcpy(x.last, res->last, (size_t)C * res->dim * sizeof *x.last);
+    x.time_sampling = xmalloc(C * sizeof *x.time_sampling);
+    memcpy(x.time_sampling, res->time_sampling, C * sizeof *x.time_sampling);
+    x.stepsize = xmalloc(C * sizeof *x.stepsize);
+    memcpy(x.stepsize, res->stepsize, C * sizeof *x.stepsize);
+    x.inv_metric = xmalloc(((size_t)C * res->dim + 1) * sizeof *x.inv_metric);
+    memcpy(x.inv_metric, res->inv_metric, (size_t)C * res->dim * sizeof *x.inv_metric);
+    int rc = run_pool(m, cfg, &x, old, e);
+    cr_chains_result *drop = rc == 0 ? res : &x;
+    free(drop->draws);
+    free(drop->unconstrained);
+    free(drop->stats);
+    free(drop->last);
+    free(drop->time_sampling);
+    free(drop->stepsize);
+    free(drop->inv_metric);
+    if (rc == 0)
+        *res = x;
     return rc;
 }
 
@@ -239,6 +309,7 @@ void cr_chains_result_free(cr_chains_result *res)
     free(res->warmup_stats);
     free(res->stepsize);
     free(res->inv_metric);
+    free(res->last);
     free(res->time_warmup);
     free(res->time_sampling);
     memset(res, 0, sizeof *res);

@@ -51,6 +51,7 @@ typedef struct {
     cr_nuts_stats *warmup_stats; /* [chain][warmup] */
     double *stepsize;            /* [chain]: adapted step size used for sampling */
     double *inv_metric;          /* [chain][dim]: adapted diagonal inverse metric */
+    double *last;                /* [chain][dim]: unconstrained position after the last draw */
     double *time_warmup;         /* [chain] seconds */
     double *time_sampling;       /* [chain] seconds */
 } cr_chains_result;
@@ -60,5 +61,14 @@ typedef struct {
 int cr_chains_run(const cr_model *m, const cr_chains_config *cfg, cr_chains_result *res,
                   cr_err *e);
 void cr_chains_result_free(cr_chains_result *res);
+
+/* Continues every chain of res for `more` iterations from its last position, with its adapted
+ * step size and metric (no new warmup), appending the draws: res->samples grows by `more`.
+ * This is what "run the chains longer" means for R-hat and ESS failures, at a fraction of a new
+ * run's cost. The continuation draws from streams derived from (cfg->seed, chain, draws
+ * already made), so it too depends on the seed only. cfg supplies threads, max_depth and
+ * progress; chains must equal res->chains. On failure res is left as it was. */
+int cr_chains_extend(const cr_model *m, const cr_chains_config *cfg, int more,
+                     cr_chains_result *res, cr_err *e);
 
 #endif

@@ -1,8 +1,10 @@
 #include "sim/users.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 
+#include <gsl/gsl_integration.h>
 #include <gsl/gsl_randist.h>
 
 #include "common/xalloc.h"
@@ -75,6 +77,14 @@ static int split_users(double *mu, int n, double phi, double tol_k3, power_sums 
 int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_rng *r,
                   double *y)
 {
+    if (isinf(phi)) { /* Poisson users: the aggregate is exactly Poisson(sum of mu) */
+        double m = 0;
+        for (int i = 0; i < n; i++)
+            m += mu[i];
+        for (int s = 0; s < nsec; s++)
+            y[s] = m > 0 ? gsl_ran_poisson(r, m) : 0;
+        return 0;
+    }
     int matched = 0; /* users mu[0..matched) share one gamma, the rest are drawn one by one */
     double shape = 0, scale = 0;
     if (skew_tol >= 0) {
@@ -98,21 +108,88 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
     return n - matched;
 }
 
+/* The zero-truncated NB2(mu, phi) of one hurdle user in one minute. */
+typedef struct {
+    double mu, phi, p, ppos, pmf1; /* p = mu / (mu + phi); pmf1 = NB2(1) = phi p NB2(0) */
+} ztnb;
+
+/* Below this mu a positive count is drawn by inversion, above it by rejection of zeros from NB2
+ * draws. Inversion takes E[y] = mu / ppos steps of about 2 ns, rejection 1 / ppos NB2 draws (a
+ * gamma and a Poisson) of about 300 ns (measured), so the costs cross near mu = 200; below 100,
+ * inversion's first term NB2(1) = phi p NB2(0) >= phi p e^-mu cannot underflow either. */
+#define ZTNB_INVERT_MU 100
+
+static ztnb ztnb_at(double mu, double phi)
+{
+    double log_p0 = -phi * log1p(mu / phi); /* keeps 1 - p0 accurate for tiny mu */
+    return (ztnb){mu, phi, mu / (mu + phi), -expm1(log_p0), phi * mu / (mu + phi) * exp(log_p0)};
+}
+
+static double ztnb_draw(const ztnb *t, gsl_rng *r)
+{
+    if (t->mu >= ZTNB_INVERT_MU) {
+        unsigned y;
+        do
+            y = gsl_ran_poisson(r, gsl_ran_gamma(r, t->phi, t->mu / t->phi));
+        while (y == 0);
+        return y;
+    }
+    /* NB2(y + 1) = NB2(y) (y + phi) / (y + 1) p, summed from 1 up to a uniform share of ppos */
+    double target = gsl_rng_uniform(r) * t->ppos, pmf = t->pmf1, cum = pmf;
+    int y = 1;
+    while (cum < target && pmf > 0) {
+        pmf *= (y + t->phi) / (y + 1) * t->p;
+        cum += pmf;
+        y++;
+    }
+    return y;
+}
+
+/* Adds one hurdle user's counts of a minute to y[0..len): each second is positive with chance
+ * 1 - pi, independently, so the gaps between positive seconds are geometric, P(gap >= k) =
+ * pi^k: one uniform per positive second instead of one per second. */
+static void hurdle_minute(double mu, double phi, double log_pi, int len, gsl_rng *r, double *y)
+{
+    /* log(U) / log(pi) is +inf when pi rounds to 1: no positive second */
+    double s = floor(log(gsl_rng_uniform_pos(r)) / log_pi);
+    if (s >= len)
+        return;
+    ztnb t = ztnb_at(mu, phi);
+    for (; s < len; s += 1 + floor(log(gsl_rng_uniform_pos(r)) / log_pi))
+        y[(int)s] += ztnb_draw(&t, r);
+}
+
+/* log inv_logit(l) without overflow in either tail. */
+static double log_inv_logit(double l)
+{
+    return l < 0 ? l - log1p(exp(l)) : -log1p(exp(-l));
+}
+
 void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol, gsl_rng *r,
                        double *y, cr_sim_users_stats *stats)
 {
     double *base = xmalloc(nusers * sizeof *base), *z = xmalloc(nusers * sizeof *z);
     double *mu = xmalloc(nusers * sizeof *mu), innov = sqrt(1 - p->rho * p->rho);
+    double *log_pi = p->hurdle ? xmalloc(nusers * sizeof *log_pi) : NULL;
     for (int u = 0; u < nusers; u++)
         base[u] = p->alpha + p->sigma_machine * gsl_ran_gaussian_ziggurat(r, 1);
+    for (int u = 0; u < nusers && log_pi; u++)
+        log_pi[u] = log_inv_logit(p->mu_pi + p->sigma_pi * gsl_ran_gaussian_ziggurat(r, 1));
     for (long s0 = 0; s0 < nsec; s0 += 60) {
+        int len = nsec - s0 < 60 ? (int)(nsec - s0) : 60, exact = nusers;
         for (int u = 0; u < nusers; u++) {
             double eps = gsl_ran_gaussian_ziggurat(r, 1);
             z[u] = s0 == 0 ? eps : p->rho * z[u] + innov * eps;
             mu[u] = exp(base[u] + p->sigma_minute * z[u]);
         }
-        int len = nsec - s0 < 60 ? (int)(nsec - s0) : 60;
-        int exact = cr_sim_minute(mu, nusers, p->phi, skew_tol, len, r, y + s0);
+        if (log_pi) {
+            for (int s = 0; s < len; s++)
+                y[s0 + s] = 0;
+            for (int u = 0; u < nusers; u++)
+                hurdle_minute(mu[u], p->phi, log_pi[u], len, r, y + s0);
+        } else {
+            exact = cr_sim_minute(mu, nusers, p->phi, skew_tol, len, r, y + s0);
+        }
         if (stats) {
             stats->user_minutes += nusers;
             stats->exact_user_minutes += exact;
@@ -121,6 +198,56 @@ void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_
     free(base);
     free(z);
     free(mu);
+    free(log_pi);
+}
+
+/* Gauss-Hermite rule for the weight exp(-x^2 / 2), computed once (an eigenproblem). */
+enum { GH_NODES = 64 };
+static double gh_x[GH_NODES], gh_w[GH_NODES];
+static pthread_once_t gh_once = PTHREAD_ONCE_INIT;
+
+static void gh_init(void)
+{
+    gsl_integration_fixed_workspace *w =
+        gsl_integration_fixed_alloc(gsl_integration_fixed_hermite, GH_NODES, 0, 0.5, 0, 0);
+    const double *x = gsl_integration_fixed_nodes(w), *wt = gsl_integration_fixed_weights(w);
+    for (int i = 0; i < GH_NODES; i++) {
+        gh_x[i] = x[i];
+        gh_w[i] = wt[i] / sqrt(2 * M_PI);
+    }
+    gsl_integration_fixed_free(w);
+}
+
+/* E f(m + s Z), Z ~ N(0,1). */
+static double normal_expect(double (*f)(double x, const cr_sim_draw *p), const cr_sim_draw *p,
+                            double m, double s)
+{
+    pthread_once(&gh_once, gh_init);
+    double sum = 0;
+    for (int i = 0; i < GH_NODES; i++)
+        sum += gh_w[i] * f(m + s * gh_x[i], p);
+    return sum;
+}
+
+static double positive_chance(double logit_pi, const cr_sim_draw *p)
+{
+    return exp(log_inv_logit(-logit_pi));
+}
+
+/* E[y | mu, y > 0] = mu / (1 - NB2(0)) at log mu = eta. */
+static double truncated_mean(double eta, const cr_sim_draw *p)
+{
+    double mu = exp(eta), ppos = ztnb_at(mu, p->phi).ppos;
+    return ppos > 0 ? mu / ppos : 1; /* the limit as mu -> 0 */
+}
+
+double cr_sim_user_mean(const cr_sim_draw *p)
+{
+    double s2 = p->sigma_machine * p->sigma_machine + p->sigma_minute * p->sigma_minute;
+    if (!p->hurdle)
+        return exp(p->alpha + s2 / 2);
+    return normal_expect(positive_chance, p, p->mu_pi, p->sigma_pi) *
+           normal_expect(truncated_mean, p, p->alpha, sqrt(s2));
 }
 
 int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, cr_err *e)
@@ -132,12 +259,15 @@ int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
         const cr_sim_draw *p = &draws[d];
         if (!isfinite(p->alpha) || !(p->sigma_machine >= 0) || !isfinite(p->sigma_machine) ||
             !(p->sigma_minute >= 0) || !isfinite(p->sigma_minute) || !(p->phi > 0) ||
-            !isfinite(p->phi) || !(fabs(p->rho) < 1))
+            !(fabs(p->rho) < 1))
             return cr_fail(e, "simulate: draw %d: invalid parameters (alpha %g, sigma_machine "
                               "%g, sigma_minute %g, phi %g, rho %g)", d + 1, p->alpha,
                            p->sigma_machine, p->sigma_minute, p->phi, p->rho);
-        double s2 = p->sigma_machine * p->sigma_machine + p->sigma_minute * p->sigma_minute;
-        double rate = cfg->nusers * exp(p->alpha + s2 / 2);
+        if (p->hurdle && (!isfinite(p->mu_pi) || !(p->sigma_pi >= 0) ||
+                          !isfinite(p->sigma_pi) || !isfinite(p->phi)))
+            return cr_fail(e, "simulate: draw %d: invalid hurdle parameters (mu_pi %g, "
+                              "sigma_pi %g, phi %g)", d + 1, p->mu_pi, p->sigma_pi, p->phi);
+        double rate = cfg->nusers * cr_sim_user_mean(p);
         if (!(rate <= MAX_MEAN_RATE))
             return cr_fail(e, "simulate: draw %d: expected aggregate rate %g/s for %d users is "
                               "beyond %g/s", d + 1, rate, cfg->nusers, MAX_MEAN_RATE);

@@ -1,8 +1,9 @@
-/* Posterior predictive per-second counts of N new users under the hierarchical negative
- * binomial model (model/nbh.h): for each posterior draw, N fresh users (z_machine ~ N(0,1)), a
- * fresh z_minute per user and minute (or an AR(1) path of them), per-second counts NB2(mu, phi) = Poisson(Gamma(phi,
- * mu/phi)) summed over users. The same code serves new connections and terminations (give it
- * the draws of the series' fit). docs/simulation.md explains the fast method and its error.
+/* Posterior predictive per-second counts of N new users under any rate model of the ladder
+ * (ladder/ladder.h): for each posterior draw, N fresh users (z_machine ~ N(0,1), and for the
+ * hurdle a fresh zero chance), a fresh z_minute per user and minute (or an AR(1) path of them),
+ * per-second counts summed over users. The same code serves new connections and terminations
+ * (give it the draws of the series' fit). docs/simulation.md explains the fast method, its error,
+ * and why the hurdle's users are drawn one by one.
  *
  *     cr_sim_config cfg;
  *     cr_sim_config_default(&cfg);
@@ -20,11 +21,21 @@
 
 #include "common/err.h"
 
-/* One posterior draw of the population parameters. rho: 0 for nbh (independent minutes); the
- * AR(1) correlation of a user's z_minute from one minute to the next for nbh_ar1
- * (model/nbh_ar1.h), whose z_minute stays N(0,1) at every minute. */
+/* One posterior draw of the population parameters of a ladder model, as its Stan twin defines
+ * them (models/NAME.stan). Per user u and minute m, log mu[u,m] = alpha + sigma_machine
+ * z_machine[u] + sigma_minute z_minute[u,m], and a second's count is
+ *   pois            Poisson(mu): phi = INFINITY (no gamma per second)
+ *   nb_machine      NB2(mu, phi) with sigma_minute = 0 (one rate per user throughout)
+ *   nbh             NB2(mu, phi), rho = 0 (independent minutes)
+ *   nbh_ar1         NB2(mu, phi), z_minute[u,m] = rho z_minute[u,m-1] + sqrt(1 - rho^2) eps
+ *                   (still N(0,1) at every minute)
+ *   hurdle_nbh_ar1  hurdle = 1: zero with the user's chance pi[u], logit pi[u] = mu_pi + sigma_pi
+ *                   z_pi[u] (z_pi ~ N(0,1), fresh per user), else zero-truncated NB2(mu, phi);
+ *                   the rest as nbh_ar1 (phi finite). mu is the rate before truncation. */
 typedef struct {
     double alpha, sigma_machine, sigma_minute, phi, rho;
+    int hurdle;
+    double mu_pi, sigma_pi;
 } cr_sim_draw;
 
 typedef struct {
@@ -40,18 +51,23 @@ typedef struct {
 void cr_sim_config_default(cr_sim_config *cfg);
 
 /* Work counters: user-minutes simulated and how many of them were drawn user by user (the
- * rest went into moment-matched gammas). */
+ * rest went into moment-matched gammas; every hurdle user-minute is drawn user by user). */
 typedef struct {
     long long user_minutes, exact_user_minutes;
 } cr_sim_users_stats;
+
+/* Expected count of one new user in one second under draw p (for the hurdle by Gauss-Hermite
+ * quadrature over z_pi and the user's log rate, whose marginal is N(alpha, sigma_machine^2 +
+ * sigma_minute^2)). */
+double cr_sim_user_mean(const cr_sim_draw *p);
 
 /* Draws nsec per-second aggregate counts y[0..nsec) of n users whose rates in this minute are
  * mu[0..n) (mu is reordered). Per second the aggregate is Poisson(sum of the users' Gamma(phi,
  * mu/phi) rates). The largest users' gammas are drawn exactly; the others' sum is replaced by
  * one gamma with the same mean and variance, so the count's mean and variance stay exact and
  * only its skewness falls short, by at most skew_tol (relative to the count's standard
- * deviation cubed). Exact when all mu are equal or n == 1. Returns how many users were drawn
- * exactly. */
+ * deviation cubed). Exact when all mu are equal or n == 1, and with phi = INFINITY (then the
+ * aggregate is Poisson(sum of mu)). Returns how many users were drawn exactly. */
 int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_rng *r,
                   double *y);
 
@@ -60,7 +76,8 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
 void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol, gsl_rng *r,
                        double *y, cr_sim_users_stats *stats);
 
-/* Checks the configuration and draws (finite alpha, sigmas >= 0, phi > 0, |rho| < 1, expected
+/* Checks the configuration and draws (finite alpha, sigmas >= 0, phi > 0 and finite but for
+ * the Poisson model's INFINITY, |rho| < 1, for the hurdle finite mu_pi and phi, expected
  * aggregate rate below 1e8/s so Poisson draws cannot overflow); the message names the bad
  * draw. */
 int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, cr_err *e);

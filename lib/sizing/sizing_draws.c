@@ -1,6 +1,8 @@
-/* Posterior draws of a rate model read back from lib/fit's draws CSV, by column name, so that
- * any model of the ladder whose parameters the simulator knows can be simulated. */
+/* Posterior draws of a rate model read back from lib/fit's draws CSV, by column name. Which
+ * ladder model wrote the file shows in its columns (lib/model's output names): pois has no phi,
+ * nb_machine no sigma_minute, nbh no rho, and hurdle_nbh_ar1 adds mu_pi and sigma_pi. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +10,10 @@
 #include "common/xalloc.h"
 #include "sizing/sizing.h"
 
-enum { COL_ALPHA, COL_SIGMA_MACHINE, COL_SIGMA_MINUTE, COL_PHI, COL_RHO, NCOLS };
+enum { COL_ALPHA, COL_SIGMA_MACHINE, COL_SIGMA_MINUTE, COL_PHI, COL_RHO, COL_MU_PI, COL_SIGMA_PI,
+       NCOLS };
 static const char *const col_names[NCOLS] = {"alpha", "sigma_machine", "sigma_minute", "phi",
-                                             "rho"};
+                                             "rho", "mu_pi", "sigma_pi"};
 
 /* Finds the wanted columns in a header line (names may be double-quoted). */
 static void header_columns(char *line, int *at)
@@ -76,12 +79,21 @@ int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err 
         goto done;
     }
     header_columns(line, at);
-    for (int k = 0; k < COL_RHO; k++)
+    for (int k = 0; k < COL_SIGMA_MINUTE; k++)
         if (at[k] < 0) {
-            rc = cr_fail(e, "%s: no column %s (the simulator needs alpha, sigma_machine, "
-                         "sigma_minute and phi)", path, col_names[k]);
+            rc = cr_fail(e, "%s: no column %s (the simulator needs alpha, sigma_machine, and "
+                         "sigma_minute or phi)", path, col_names[k]);
             goto done;
         }
+    if (at[COL_SIGMA_MINUTE] < 0 && at[COL_PHI] < 0) {
+        rc = cr_fail(e, "%s: neither sigma_minute nor phi: not the draws of a rate model", path);
+        goto done;
+    }
+    int hurdle = at[COL_MU_PI] >= 0;
+    if (hurdle != (at[COL_SIGMA_PI] >= 0) || (hurdle && at[COL_PHI] < 0)) {
+        rc = cr_fail(e, "%s: a hurdle model needs mu_pi, sigma_pi and phi", path);
+        goto done;
+    }
     while (getline(&line, &cap, f) >= 0) {
         double row[NCOLS] = {0};
         if (parse_row(line, at, row) != 0) {
@@ -98,9 +110,12 @@ int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err 
     }
     for (int i = 0; i < ndraws; i++) {
         const double *r = v + (size_t)i * nrows / (size_t)ndraws * NCOLS;
+        /* absent columns: nb_machine's rate stays put, pois has no gamma per second */
         out[i] = (cr_sim_draw){.alpha = r[COL_ALPHA], .sigma_machine = r[COL_SIGMA_MACHINE],
-                               .sigma_minute = r[COL_SIGMA_MINUTE], .phi = r[COL_PHI],
-                               .rho = r[COL_RHO]};
+                               .sigma_minute = r[COL_SIGMA_MINUTE],
+                               .phi = at[COL_PHI] < 0 ? INFINITY : r[COL_PHI],
+                               .rho = r[COL_RHO], .hurdle = hurdle, .mu_pi = r[COL_MU_PI],
+                               .sigma_pi = r[COL_SIGMA_PI]};
     }
 done:
     free(line);

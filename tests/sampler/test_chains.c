@@ -198,6 +198,44 @@ static void test_no_warmup(void)
     gauss_free(G);
 }
 
+/* Running chains on keeps their draws, adds draws that are still from the target (moments of
+ * the 20-d AR(1) Gaussian within Monte Carlo error), does not depend on the threads, and a
+ * bad request leaves the result untouched. */
+static void test_extend(void)
+{
+    gauss *G = ar1_gauss(20, 0.7);
+    cr_model m = gauss_model(G);
+    cr_chains_config cfg = small_config();
+    cr_chains_result r[2];
+    cr_err e;
+    const int S = cfg.samples, more = 3 * cfg.samples;
+    for (int k = 0; k < 2; k++) {
+        cfg.threads = k ? 1 : 3;
+        CHECK(cr_chains_run(&m, &cfg, &r[k], &e) == 0);
+    }
+    double *first = malloc((size_t)cfg.chains * S * r[0].nout * sizeof(double));
+    memcpy(first, r[0].draws, (size_t)cfg.chains * S * r[0].nout * sizeof(double));
+    CHECK(cr_chains_extend(&m, &cfg, 0, &r[0], &e) < 0);
+    CHECK(r[0].samples == S);
+    for (int k = 0; k < 2; k++) {
+        cfg.threads = k ? 1 : 3;
+        CHECK(cr_chains_extend(&m, &cfg, more, &r[k], &e) == 0);
+    }
+    CHECK(r[0].samples == S + more);
+    CHECK(same_results(&r[0], &r[1]));
+    for (int c = 0; c < cfg.chains; c++)
+        CHECK(!memcmp(r[0].draws + (size_t)c * (S + more) * r[0].nout,
+                      first + (size_t)c * S * r[0].nout, (size_t)S * r[0].nout * sizeof(double)));
+    for (int j = 0; j < 20; j += 19) {
+        moment_check mc = check_moments(&r[0], j, j / 10.0 - 2, 1);
+        CHECK(fabs(mc.z_mean) < 4 && fabs(mc.z_var) < 4);
+    }
+    free(first);
+    for (int k = 0; k < 2; k++)
+        cr_chains_result_free(&r[k]);
+    gauss_free(G);
+}
+
 TEST_MAIN(RUN(test_same_seed_any_threads); RUN(test_init_retries); RUN(test_init_failure);
           RUN(test_improper_posterior_fails); RUN(test_progress_and_layout);
-          RUN(test_no_warmup))
+          RUN(test_no_warmup); RUN(test_extend))

@@ -1,20 +1,46 @@
-/* Helpers shared by the simulation tests: Monte Carlo estimates whose standard errors come from
- * independent posterior draws (seconds within a draw are correlated, draws are not), and exact
- * pmfs of sums of NB2 counts by convolution. */
+/* Helpers shared by the simulation tests: N users simulated under copies of one draw, Monte
+ * Carlo estimates whose standard errors come from independent posterior draws (seconds within a
+ * draw are correlated, draws are not), and exact pmfs of sums of NB2 counts by convolution. */
 #ifndef CR_SIM_TEST_H
 #define CR_SIM_TEST_H
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "common/xalloc.h"
+#include "sim/users.h"
 
 typedef struct {
     double mean, se;
 } estimate;
+
+/* ndraws copies of draw p (independent replicates: fresh users each), counts [draw][second]. */
+static inline double *simulate_users(const cr_sim_draw *p, int ndraws, int nusers, long seconds,
+                                     double tol, int threads, unsigned long seed)
+{
+    cr_sim_draw *draws = xmalloc(ndraws * sizeof *draws);
+    for (int d = 0; d < ndraws; d++)
+        draws[d] = *p;
+    cr_sim_config cfg;
+    cr_sim_config_default(&cfg);
+    cfg.nusers = nusers;
+    cfg.seconds = seconds;
+    cfg.skew_tol = tol;
+    cfg.threads = threads;
+    cfg.seed = seed;
+    double *y = xmalloc((size_t)ndraws * seconds * sizeof *y);
+    cr_err e;
+    if (cr_sim_users(draws, ndraws, &cfg, y, NULL, &e) < 0) {
+        fprintf(stderr, "%s\n", e.msg);
+        abort();
+    }
+    free(draws);
+    return y;
+}
 
 /* Average over draws of each draw's mean of (y - c)^p over its n seconds. */
 static inline estimate draw_average(const double *y, int ndraws, long n, double c, int p)

@@ -102,13 +102,14 @@ static void sweep_by_hand(void)
     gsl_rng_free(r);
 }
 
-/* (c) Poisson arrivals (sigma = 0, phi huge) of 10/s, session times uniform on (5, 65): the
- * number alive is Poisson(10 x 35) and 10 sessions end per second on average. */
+/* (c) Poisson arrivals (sigma = 0, the Poisson model's phi = INFINITY) of 10/s, session times
+ * uniform on (5, 65): the number alive is Poisson(10 x 35) and 10 sessions end per second on
+ * average. */
 static void poisson_arrivals_give_poisson_concurrency(void)
 {
     session_law L = {1, 60, 5};
     cr_sim_sessions ss = sessions(&L);
-    cr_sim_draw p = {log(0.5), 0, 0, 1e7, 0};
+    cr_sim_draw p = {.alpha = log(0.5), .phi = INFINITY};
     run R;
     cr_err e;
     CHECK_INT(simulate(&R, &p, 40, 20, 3600, &ss, 2, &e), 0);
@@ -132,7 +133,8 @@ static void poisson_arrivals_give_poisson_concurrency(void)
 static void littles_law_with_bursty_users(void)
 {
     session_law laws[2] = {{2, 20, 0}, {3, 4, 1.3}};
-    cr_sim_draw p = {log(0.4), 0.8, 0.6, 0.3, 0};
+    cr_sim_draw p = {.alpha = log(0.4), .sigma_machine = 0.8, .sigma_minute = 0.6,
+                     .phi = 0.3};
     int N = 300, D = 60;
     long n = 1800;
     double lambda = N * exp(p.alpha + (0.8 * 0.8 + 0.6 * 0.6) / 2);
@@ -187,7 +189,8 @@ static void reproducible_across_threads(void)
 {
     session_law L = {2, 30, 0};
     cr_sim_sessions ss = sessions(&L);
-    cr_sim_draw p = {log(0.5), 0.7, 0.6, 0.4, 0};
+    cr_sim_draw p = {.alpha = log(0.5), .sigma_machine = 0.7, .sigma_minute = 0.6,
+                     .phi = 0.4};
     run a, b;
     cr_err e;
     CHECK_INT(simulate(&a, &p, 7, 50, 300, &ss, 1, &e), 0);
@@ -209,7 +212,7 @@ static void rejects_bad_session_times(void)
     cr_sim_sessions ss;
     cr_sim_sessions_default(&ss);
     ss.session_seconds = bad_session;
-    cr_sim_draw p = {0, 0.5, 0.5, 1, 0};
+    cr_sim_draw p = {.alpha = 0, .sigma_machine = 0.5, .sigma_minute = 0.5, .phi = 1};
     run R;
     cr_err e;
     CHECK_INT(simulate(&R, &p, 4, 3, 60, &ss, 2, &e), -1);

@@ -12,29 +12,6 @@
 #include "sim/users.h"
 #include "sim_test.h"
 
-static double *simulate(const cr_sim_draw *p, int ndraws, int nusers, long seconds, double tol,
-                        int threads, unsigned long seed)
-{
-    cr_sim_draw *draws = xmalloc(ndraws * sizeof *draws);
-    for (int d = 0; d < ndraws; d++)
-        draws[d] = *p;
-    cr_sim_config cfg;
-    cr_sim_config_default(&cfg);
-    cfg.nusers = nusers;
-    cfg.seconds = seconds;
-    cfg.skew_tol = tol;
-    cfg.threads = threads;
-    cfg.seed = seed;
-    double *y = xmalloc((size_t)ndraws * seconds * sizeof *y);
-    cr_err e;
-    if (cr_sim_users(draws, ndraws, &cfg, y, NULL, &e) < 0) {
-        fprintf(stderr, "%s\n", e.msg);
-        abort();
-    }
-    free(draws);
-    return y;
-}
-
 /* (a) sigma = 0: every second is a sum of N iid NB2(mu, phi), mean N mu and variance
  * N (mu + mu^2 / phi); the moment-matched gamma is then exact, and so is the per-user loop. */
 static void fixed_rates_match_seed_formulas(void)
@@ -46,8 +23,8 @@ static void fixed_rates_match_seed_formulas(void)
             int N = users[i];
             double mu = 2.5, phi = 0.8;
             long n = N > 100 ? 20000 : 200000;
-            cr_sim_draw p = {log(mu), 0, 0, phi, 0};
-            double *y = simulate(&p, 1, N, n, tols[t], 1, 7 + i);
+            cr_sim_draw p = {.alpha = log(mu), .phi = phi};
+            double *y = simulate_users(&p, 1, N, n, tols[t], 1, 7 + i);
             double m = 0, v = 0, m4 = 0;
             for (long s = 0; s < n; s++)
                 m += y[s];
@@ -75,9 +52,9 @@ static void moments_match_lognormal_mixture(void)
     const int ndraws[] = {800, 200};
     for (int i = 0; i < 2; i++) {
         int N = users[i], D = ndraws[i];
-        cr_sim_draw p = {log(0.5), 0.7, 0.6, 0.4, 0};
+        cr_sim_draw p = {.alpha = log(0.5), .sigma_machine = 0.7, .sigma_minute = 0.6, .phi = 0.4};
         long n = 600;
-        double *y = simulate(&p, D, N, n, 0.01, 2, 11);
+        double *y = simulate_users(&p, D, N, n, 0.01, 2, 11);
         double s2 = p.sigma_machine * p.sigma_machine + p.sigma_minute * p.sigma_minute;
         double e1 = exp(p.alpha + s2 / 2), e2 = exp(2 * p.alpha + 2 * s2);
         double mean = N * e1, var = N * (e1 + e2 * (1 + 1 / p.phi) - e1 * e1);
@@ -98,10 +75,11 @@ static void minute_correlation_follows_rho(void)
 {
     const double rhos[] = {0, 0.7};
     for (int i = 0; i < 2; i++) {
-        cr_sim_draw p = {log(0.5), 0.5, 0.7, 2, rhos[i]};
+        cr_sim_draw p = {.alpha = log(0.5), .sigma_machine = 0.5, .sigma_minute = 0.7, .phi = 2,
+                         .rho = rhos[i]};
         int N = 40, D = 2000, M = 10;
         long n = 60 * M;
-        double *y = simulate(&p, D, N, n, 0.01, 2, 31 + i);
+        double *y = simulate_users(&p, D, N, n, 0.01, 2, 31 + i);
         double sm2 = p.sigma_machine * p.sigma_machine, sn2 = p.sigma_minute * p.sigma_minute;
         double e1 = exp(p.alpha + (sm2 + sn2) / 2), mean = 60 * N * e1;
         double cov = 3600 * N * (exp(2 * p.alpha + 2 * sm2 + (1 + p.rho) * sn2) - e1 * e1);
@@ -129,8 +107,8 @@ static void fast_matches_brute_force_loop(void)
 {
     int N = 200, D = 300;
     long n = 300;
-    cr_sim_draw p = {log(0.5), 1.0, 0.8, 0.3, 0};
-    double *fast = simulate(&p, D, N, n, 0.01, 2, 3);
+    cr_sim_draw p = {.alpha = log(0.5), .sigma_machine = 1.0, .sigma_minute = 0.8, .phi = 0.3};
+    double *fast = simulate_users(&p, D, N, n, 0.01, 2, 3);
     double *slow = xmalloc((size_t)D * n * sizeof *slow);
     double *base = xmalloc(N * sizeof *base), *mu = xmalloc(N * sizeof *mu);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -250,11 +228,12 @@ static void minute_sampler_matches_exact_pmf(void)
 /* (d) The same seed gives identical counts whatever the number of threads. */
 static void reproducible_across_threads(void)
 {
-    cr_sim_draw p = {log(0.8), 0.9, 0.5, 0.5, 0};
+    cr_sim_draw p = {.alpha = log(0.8), .sigma_machine = 0.9, .sigma_minute = 0.5, .phi = 0.5};
     long n = 240;
     int D = 9;
-    double *a = simulate(&p, D, 500, n, 0.01, 1, 21), *b = simulate(&p, D, 500, n, 0.01, 4, 21);
-    double *c = simulate(&p, D, 500, n, 0.01, 4, 22);
+    double *a = simulate_users(&p, D, 500, n, 0.01, 1, 21);
+    double *b = simulate_users(&p, D, 500, n, 0.01, 4, 21);
+    double *c = simulate_users(&p, D, 500, n, 0.01, 4, 22);
     CHECK(memcmp(a, b, (size_t)D * n * sizeof *a) == 0);
     CHECK(memcmp(a, c, (size_t)D * n * sizeof *a) != 0);
     free(a);
@@ -266,7 +245,8 @@ static void rejects_bad_draws(void)
 {
     cr_sim_config cfg;
     cr_sim_config_default(&cfg);
-    cr_sim_draw p[2] = {{0, 0.5, 0.5, 1, 0}, {0, 0.5, 0.5, 0, 0}};
+    cr_sim_draw p[2] = {{.alpha = 0, .sigma_machine = 0.5, .sigma_minute = 0.5, .phi = 1},
+                        {.alpha = 0, .sigma_machine = 0.5, .sigma_minute = 0.5}};
     double y[3600];
     cr_err e;
     CHECK_INT(cr_sim_users(p, 2, &cfg, y, NULL, &e), -1);
