@@ -2,9 +2,9 @@
  * draws are already sorted into the workspace, so a summary sorts once and reuses the sort
  * (and the bulk z-scores) across measures. */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
+#include "common/pool.h"
 #include "common/xalloc.h"
 #include "diag/diag_internal.h"
 
@@ -282,40 +282,27 @@ void cr_diag_summarise_full(const double *draws, int chains, int n, cr_diag_ws *
 
 typedef struct {
     const double *draws;
-    int first, last, chains, n;
+    int chains, n;
+    cr_diag_ws **ws; /* [worker] */
     cr_diag_summary *out;
-} batch;
+} many;
 
-static void *summarise_batch(void *arg)
+static void summarise_one(void *ctx, size_t v, int worker)
 {
-    batch *b = arg;
-    size_t s = draws_of(b->chains, b->n);
-    cr_diag_ws *ws = cr_diag_ws_new();
-    for (int v = b->first; v < b->last; v++)
-        cr_diag_summarise(b->draws + (size_t)v * s, b->chains, b->n, ws, b->out + v);
-    cr_diag_ws_free(ws);
-    return NULL;
+    const many *m = ctx;
+    cr_diag_summarise(m->draws + v * draws_of(m->chains, m->n), m->chains, m->n, m->ws[worker],
+                      m->out + v);
 }
 
 void cr_diag_summarise_many(const double *draws, int vars, int chains, int n, int threads,
                             cr_diag_summary *out)
 {
-    if (threads > vars) threads = vars;
-    if (threads < 1) threads = 1;
-    batch *b = xmalloc((size_t)threads * sizeof *b);
-    pthread_t *tid = xmalloc((size_t)threads * sizeof *tid);
-    int *started = xcalloc((size_t)threads, sizeof *started);
+    threads = threads < 1 ? 1 : threads;
+    many m = {draws, chains, n, xmalloc((size_t)threads * sizeof(cr_diag_ws *)), out};
     for (int t = 0; t < threads; t++)
-        b[t] = (batch){draws, (int)((long long)vars * t / threads),
-                       (int)((long long)vars * (t + 1) / threads), chains, n, out};
-    for (int t = 1; t < threads; t++)
-        started[t] = pthread_create(&tid[t], NULL, summarise_batch, &b[t]) == 0;
-    /* the calling thread takes the first share, and any share no thread could take */
+        m.ws[t] = cr_diag_ws_new();
+    cr_pool_run(vars > 0 ? (size_t)vars : 0, threads, summarise_one, &m);
     for (int t = 0; t < threads; t++)
-        if (!started[t]) summarise_batch(&b[t]);
-    for (int t = 1; t < threads; t++)
-        if (started[t]) pthread_join(tid[t], NULL);
-    free(started);
-    free(tid);
-    free(b);
+        cr_diag_ws_free(m.ws[t]);
+    free(m.ws);
 }

@@ -50,6 +50,29 @@ static void convergence(FILE *f, const cr_fit_attempt *a)
                 a->number > 1 ? "s" : "", c->reasons);
 }
 
+/* What failing peak statistics mean for sizing: observed peaks below every simulation (a
+ * machine on a timer, say) make the model's peaks an overestimate, which is safe; observed peaks
+ * above them make its peaks an underestimate, which is not. */
+static void peaks_direction(FILE *f, const cr_ppc_result *r)
+{
+    int over = 0, under = 0;
+    for (int i = 0; i < r->nfail; i++) {
+        int st = r->fail[i].stat;
+        if (st != CR_PPC_Q90 && st != CR_PPC_Q99 && st != CR_PPC_MAX && st != CR_PPC_MINUTE_MAX)
+            continue;
+        r->fail[i].obs < r->fail[i].lo ? over++ : under++;
+    }
+    if (under)
+        fprintf(f, "For sizing: %d peak statistic%s (percentiles, busiest second or minute) "
+                   "%s above what the model simulates, so its peaks **understate** the data. ",
+                under, under > 1 ? "s" : "", under > 1 ? "lie" : "lies");
+    if (over)
+        fprintf(f, "For sizing: %d peak statistic%s %s below what the model simulates (more "
+                   "regular than the model allows, as a machine on a timer is), so its peaks "
+                   "overstate the data there, which errs on the safe side. ",
+                over, over > 1 ? "s" : "", over > 1 ? "lie" : "lies");
+}
+
 static void ppc_verdict(FILE *f, const cr_ppc_result *r, const char *const *ids)
 {
     int nstat = 0, ncls = 0;
@@ -77,6 +100,7 @@ static void ppc_verdict(FILE *f, const cr_ppc_result *r, const char *const *ids)
         fprintf(f, ". %d count value%s fell outside %s 99%% band%s (see the rootogram)", ncls,
                 ncls > 1 ? "s" : "", ncls > 1 ? "their" : "its", ncls > 1 ? "s" : "");
     fputs(". ", f);
+    peaks_direction(f, r);
 }
 
 static void loo_text(FILE *f, const cr_loo_estimates *l)

@@ -1,12 +1,11 @@
 #include "flows/load.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 
@@ -26,30 +25,26 @@ typedef struct {
     cr_machine *machines;
     cr_err *errs;
     int *failed;
-    atomic_int next;
     atomic_int done;
 } job;
 
-static void *worker(void *arg)
+static void load_one(void *arg, size_t ii, int worker)
 {
+    (void)worker;
     job *j = arg;
-    for (;;) {
-        int i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->in->n)
-            return NULL;
-        cr_machine *m = &j->machines[i];
-        const cr_input *it = &j->in->items[i];
-        cr_machine_init(m, it->machine_id, i + 1, it->path);
-        cr_source *s;
-        if (cr_source_open(&s, it->path, &j->errs[i]) != 0) {
-            j->failed[i] = 1;
-        } else {
-            j->failed[i] = cr_machine_ingest(m, s, &j->errs[i]) != 0;
-            cr_source_close(s);
-        }
-        int d = atomic_fetch_add(&j->done, 1) + 1;
-        cr_progress(1, "read %d of %d captures (%s)", d, j->in->n, it->machine_id);
+    const int i = (int)ii;
+    cr_machine *m = &j->machines[i];
+    const cr_input *it = &j->in->items[i];
+    cr_machine_init(m, it->machine_id, i + 1, it->path);
+    cr_source *s;
+    if (cr_source_open(&s, it->path, &j->errs[i]) != 0) {
+        j->failed[i] = 1;
+    } else {
+        j->failed[i] = cr_machine_ingest(m, s, &j->errs[i]) != 0;
+        cr_source_close(s);
     }
+    int d = atomic_fetch_add(&j->done, 1) + 1;
+    cr_progress(1, "read %d of %d captures (%s)", d, j->in->n, it->machine_id);
 }
 
 int cr_machines_load(const cr_inputs *in, const cr_local_ip *given, int ngiven, int threads,
@@ -64,25 +59,12 @@ int cr_machines_load(const cr_inputs *in, const cr_local_ip *given, int ngiven, 
             return cr_fail(e, "--local-ip %s: no input has machine_id '%s'", given[g].machine_id,
                            given[g].machine_id);
     }
-    if (threads <= 0)
-        threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (threads > in->n)
-        threads = in->n;
-    if (threads < 1)
-        threads = 1;
     job j = {.in = in};
     j.machines = xcalloc((size_t)in->n, sizeof *j.machines);
     j.errs = xcalloc((size_t)in->n, sizeof *j.errs);
     j.failed = xcalloc((size_t)in->n, sizeof *j.failed);
-    atomic_init(&j.next, 0);
     atomic_init(&j.done, 0);
-    pthread_t *tid = xcalloc((size_t)threads, sizeof *tid);
-    for (int t = 1; t < threads; t++)
-        pthread_create(&tid[t], NULL, worker, &j);
-    worker(&j);
-    for (int t = 1; t < threads; t++)
-        pthread_join(tid[t], NULL);
-    free(tid);
+    cr_pool_run((size_t)in->n, cr_pool_threads(threads), load_one, &j);
     cr_progress_done();
     int rc = 0;
     for (int i = 0; i < in->n && !rc; i++)

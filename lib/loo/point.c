@@ -1,10 +1,10 @@
 /* loo's pointwise_loo_calcs() and mcse_elpd() for one observation. */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
 
+#include "common/pool.h"
 #include "common/xalloc.h"
 #include "loo/loo_internal.h"
 
@@ -105,45 +105,34 @@ int cr_loo_point_reff(const double *ll, int chains, int n, cr_loo_ws *ws,
 
 typedef struct {
     const double *ll;
-    size_t from, to;
     int chains, n;
+    cr_loo_ws **ws; /* [worker] */
     cr_loo_pointwise *out;
-    size_t rejected;
-} batch;
+    int *rejected;  /* [observation] */
+} many;
 
-static void *run_batch(void *arg)
+static void point_one(void *ctx, size_t i, int worker)
 {
-    batch *b = arg;
-    cr_loo_ws *ws = cr_loo_ws_new();
-    size_t s = (size_t)b->chains * (size_t)b->n;
-    for (size_t i = b->from; i < b->to; i++)
-        b->rejected += cr_loo_point_reff(b->ll + i * s, b->chains, b->n, ws, &b->out[i]) != 0;
-    cr_loo_ws_free(ws);
-    return NULL;
+    const many *m = ctx;
+    m->rejected[i] = cr_loo_point_reff(m->ll + i * (size_t)m->chains * m->n, m->chains, m->n,
+                                       m->ws[worker], &m->out[i]) != 0;
 }
 
 size_t cr_loo_point_many(const double *ll, size_t obs, int chains, int n, int threads,
                          cr_loo_pointwise *out)
 {
-    if (threads < 1) threads = 1;
-    if ((size_t)threads > obs) threads = obs > 0 ? (int)obs : 1;
-    batch *b = xcalloc((size_t)threads, sizeof *b);
-    pthread_t *tid = xmalloc((size_t)threads * sizeof *tid);
-    int *started = xcalloc((size_t)threads, sizeof *started);
+    threads = threads < 1 ? 1 : threads;
+    many m = {ll, chains, n, xmalloc((size_t)threads * sizeof(cr_loo_ws *)), out,
+              xcalloc(obs + 1, sizeof(int))};
     for (int t = 0; t < threads; t++)
-        b[t] = (batch){ll, obs * t / threads, obs * (t + 1) / threads, chains, n, out, 0};
-    for (int t = 1; t < threads; t++)
-        started[t] = pthread_create(&tid[t], NULL, run_batch, &b[t]) == 0;
-    /* the calling thread takes the first share, and any share no thread could take */
-    for (int t = 0; t < threads; t++)
-        if (!started[t]) run_batch(&b[t]);
+        m.ws[t] = cr_loo_ws_new();
+    cr_pool_run(obs, threads, point_one, &m);
     size_t rejected = 0;
-    for (int t = 0; t < threads; t++) {
-        if (started[t]) pthread_join(tid[t], NULL);
-        rejected += b[t].rejected;
-    }
-    free(started);
-    free(tid);
-    free(b);
+    for (size_t i = 0; i < obs; i++)
+        rejected += m.rejected[i];
+    for (int t = 0; t < threads; t++)
+        cr_loo_ws_free(m.ws[t]);
+    free(m.ws);
+    free(m.rejected);
     return rejected;
 }

@@ -2,11 +2,12 @@
 #include "common/splitmix.h"
 
 #include <math.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pool.h"
 #include "common/xalloc.h"
 #include "ppc/ppc_acc.h"
 
@@ -51,55 +52,55 @@ typedef struct {
     int *bins;  /* [((k * M) + i) * NBINS + c] */
 } run_state;
 
+/* One thread's scratch; err holds the first failure it met. */
+typedef struct {
+    gsl_rng *r;
+    int *yrep;
+    cr_ppc_acc am, ap;
+    char err[256];
+} worker_state;
+
 typedef struct {
     run_state *S;
-    int t;
-    char err[256];
-} worker_arg;
+    worker_state *w; /* [worker] */
+    atomic_int failed;
+} pool_ctx;
 
-static void *worker(void *p)
+static void replicate(void *ctx, size_t ii, int worker)
 {
-    worker_arg *w = p;
-    run_state *S = w->S;
-    int K = S->K, M = S->M;
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    int *yrep = xmalloc((S->maxrows ? S->maxrows : 1) * sizeof *yrep);
-    cr_ppc_acc am = {0}, ap = {0};
+    pool_ctx *P = ctx;
+    run_state *S = P->S;
+    worker_state *w = &P->w[worker];
+    const int K = S->K, M = S->M, i = (int)ii, draw = cr_ppc_draw_index(i, M, S->o->ndraws);
     double T[CR_PPC_NSTATS];
-    for (int i = w->t; i < M && !w->err[0]; i += S->nthreads) {
-        int draw = cr_ppc_draw_index(i, M, S->o->ndraws);
-        cr_ppc_acc_reset(&ap);
-        for (int k = 0; k <= K; k++) {
-            cr_ppc_acc *a = k < K ? &am : &ap;
-            if (k < K) {
-                gsl_rng_set(r, stream_seed(S->o->seed, i, k));
-                S->sim(S->ctx, draw, k, S->row0[k], S->nrow[k], r, yrep);
-                for (size_t j = 0; j < S->nrow[k]; j++) {
-                    if (yrep[j] < 0 || yrep[j] > CR_PPC_COUNT_LIMIT) {
+    if (atomic_load(&P->failed))
+        return;
+    cr_ppc_acc_reset(&w->ap);
+    for (int k = 0; k <= K; k++) {
+        cr_ppc_acc *a = k < K ? &w->am : &w->ap;
+        if (k < K) {
+            gsl_rng_set(w->r, stream_seed(S->o->seed, i, k));
+            S->sim(S->ctx, draw, k, S->row0[k], S->nrow[k], w->r, w->yrep);
+            for (size_t j = 0; j < S->nrow[k]; j++) {
+                if (w->yrep[j] < 0 || w->yrep[j] > CR_PPC_COUNT_LIMIT) {
+                    if (!w->err[0])
                         snprintf(w->err, sizeof w->err,
                                  "ppc: simulator returned count %d (draw %d, machine %d); "
-                                 "counts must lie in 0..%d", yrep[j], draw, k + 1,
+                                 "counts must lie in 0..%d", w->yrep[j], draw, k + 1,
                                  CR_PPC_COUNT_LIMIT);
-                        break;
-                    }
+                    atomic_store(&P->failed, 1);
+                    return;
                 }
-                if (w->err[0])
-                    break;
-                cr_ppc_acc_reset(&am);
-                cr_ppc_acc_add(&am, yrep, S->d->minute + S->row0[k], S->nrow[k], S->nmin[k]);
-                cr_ppc_acc_merge(&ap, &am);
             }
-            cr_ppc_acc_stats(a, T);
-            for (int s = 0; s < CR_PPC_NSTATS; s++)
-                S->T[((size_t)k * CR_PPC_NSTATS + s) * M + i] = T[s];
-            cr_ppc_acc_fold(a, S->bins + ((size_t)k * M + i) * NBINS);
+            cr_ppc_acc_reset(&w->am);
+            cr_ppc_acc_add(&w->am, w->yrep, S->d->minute + S->row0[k], S->nrow[k], S->nmin[k]);
+            cr_ppc_acc_merge(&w->ap, &w->am);
         }
+        cr_ppc_acc_stats(a, T);
+        for (int s = 0; s < CR_PPC_NSTATS; s++)
+            S->T[((size_t)k * CR_PPC_NSTATS + s) * M + i] = T[s];
+        cr_ppc_acc_fold(a, S->bins + ((size_t)k * M + i) * NBINS);
     }
-    cr_ppc_acc_free(&am);
-    cr_ppc_acc_free(&ap);
-    free(yrep);
-    gsl_rng_free(r);
-    return NULL;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -270,27 +271,23 @@ int cr_ppc_run(const cr_ppc_data *d, cr_ppc_sim_fn sim, void *ctx, const cr_ppc_
     S.T = xmalloc((size_t)(K + 1) * CR_PPC_NSTATS * M * sizeof *S.T);
     S.bins = xmalloc((size_t)(K + 1) * M * NBINS * sizeof *S.bins);
 
-    worker_arg *w = xcalloc((size_t)S.nthreads, sizeof *w);
-    pthread_t *tid = xcalloc((size_t)S.nthreads, sizeof *tid);
-    int *started = xcalloc((size_t)S.nthreads, sizeof *started);
+    pool_ctx P = {.S = &S, .w = xcalloc((size_t)S.nthreads, sizeof(worker_state))};
+    atomic_init(&P.failed, 0);
     for (int t = 0; t < S.nthreads; t++) {
-        w[t] = (worker_arg){.S = &S, .t = t};
-        started[t] = t > 0 && pthread_create(&tid[t], NULL, worker, &w[t]) == 0;
+        P.w[t].r = gsl_rng_alloc(gsl_rng_mt19937);
+        P.w[t].yrep = xmalloc((S.maxrows ? S.maxrows : 1) * sizeof(int));
     }
-    /* Slices whose thread could not start run here, so the result never depends on it. */
-    for (int t = 0; t < S.nthreads; t++)
-        if (!started[t])
-            worker(&w[t]);
+    cr_pool_run((size_t)M, S.nthreads, replicate, &P);
     int rc = 0;
     for (int t = 0; t < S.nthreads; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        if (w[t].err[0] && rc == 0)
-            rc = cr_fail(e, "%s", w[t].err);
+        if (P.w[t].err[0] && rc == 0)
+            rc = cr_fail(e, "%s", P.w[t].err);
+        gsl_rng_free(P.w[t].r);
+        free(P.w[t].yrep);
+        cr_ppc_acc_free(&P.w[t].am);
+        cr_ppc_acc_free(&P.w[t].ap);
     }
-    free(w);
-    free(tid);
-    free(started);
+    free(P.w);
     if (rc != 0) {
         free_state(&S);
         return -1;

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "sampler/adapt.h"
@@ -37,7 +37,6 @@ typedef struct {
     int first;    /* draws each chain already has: > 0 when extending */
     cr_err *errs; /* [chain] */
     int *failed;  /* [chain] */
-    int next;     /* next chain to start */
     int *done;    /* [chain] iterations done, for the built-in status line */
     pthread_mutex_t lock;
 } pool;
@@ -165,27 +164,11 @@ static int run_chain(pool *P, int chain, cr_err *e)
     return rc;
 }
 
-static void *worker(void *arg)
+static void chain_job(void *ctx, size_t c, int worker)
 {
-    pool *P = arg;
-    for (;;) {
-        pthread_mutex_lock(&P->lock);
-        int c = P->next < P->cfg->chains ? P->next++ : -1;
-        pthread_mutex_unlock(&P->lock);
-        if (c < 0)
-            return NULL;
-        P->failed[c] = run_chain(P, c, &P->errs[c]) < 0;
-    }
-}
-
-static int nthreads(const cr_chains_config *cfg)
-{
-    long t = cfg->threads;
-    if (t <= 0)
-        t = sysconf(_SC_NPROCESSORS_ONLN);
-    if (t < 1)
-        t = 1;
-    return t < cfg->chains ? (int)t : cfg->chains;
+    (void)worker;
+    pool *P = ctx;
+    P->failed[c] = run_chain(P, (int)c, &P->errs[c]) < 0;
 }
 
 /* Runs every chain of res on the pool; draws [first, res->samples) of each are made. */
@@ -198,16 +181,7 @@ static int run_pool(const cr_model *m, const cr_chains_config *cfg, cr_chains_re
     P.failed = xcalloc(C, sizeof *P.failed);
     P.done = xcalloc(C, sizeof *P.done);
     pthread_mutex_init(&P.lock, NULL);
-    int T = nthreads(cfg);
-    pthread_t *tid = xcalloc(T, sizeof *tid);
-    for (int t = 0; t < T; t++)
-        if (pthread_create(&tid[t], NULL, worker, &P) != 0) {
-            worker(&P); /* no more threads: this one finishes the work */
-            T = t;
-            break;
-        }
-    for (int t = 0; t < T; t++)
-        pthread_join(tid[t], NULL);
+    cr_pool_run((size_t)C, cr_pool_threads(cfg->threads), chain_job, &P);
     if (!cfg->progress)
         cr_progress_done();
 
@@ -216,7 +190,6 @@ static int run_pool(const cr_model *m, const cr_chains_config *cfg, cr_chains_re
         if (P.failed[c])
             rc = cr_fail(e, "sampler: chain %d: %s", c + 1, P.errs[c].msg);
     pthread_mutex_destroy(&P.lock);
-    free(tid);
     free(P.errs);
     free(P.failed);
     free(P.done);
