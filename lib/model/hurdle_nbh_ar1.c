@@ -8,6 +8,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "common/xalloc.h"
+#include "model/effects.h"
 #include "model/nb2.h"
 
 void cr_hurdle_nbh_ar1_data_from_rows(cr_hurdle_nbh_ar1_data *d, size_t nrows,
@@ -31,6 +32,13 @@ void cr_hurdle_nbh_ar1_data_from_rows(cr_hurdle_nbh_ar1_data *d, size_t nrows,
         cl->cell_n[cr_cells_find(cl, machine[r], minute[r])] += 1;
         cl->nseconds++;
     }
+    double *info = xmalloc(((size_t)K + 1) * sizeof(double));
+    for (int k = 0; k < K; k++) {
+        double n = d->machine_zero[k] + d->machine_pos[k];
+        info[k] = n > 0 ? d->machine_zero[k] * d->machine_pos[k] / n : 0;
+    }
+    d->pi_centred = cr_effects_prefer_centred(info, K);
+    free(info);
 }
 
 void cr_hurdle_nbh_ar1_data_from_cps(cr_hurdle_nbh_ar1_data *d, const cr_cps_table *t,
@@ -138,23 +146,33 @@ double cr_hurdle_nbh_ar1_logp(const cr_model *m, const double *theta, double *gr
     const double sp = exp(lsp), *z = theta + at + CR_HURDLE_NFIXED;
     if (!isfinite(sp))
         return -INFINITY;
-    /* priors of mu_pi, sigma_pi (with its log-scale Jacobian) and z_pi */
+    /* priors of mu_pi, sigma_pi (with its log-scale Jacobian) and the machines' logit pi */
     lp += -mu * mu / 8 - 0.5 * sp * sp + lsp;
-    double gmu = -mu / 4, gsp = 0;
+    double gmu = -mu / 4, gsp = 0, *g = grad ? grad + at + CR_HURDLE_NFIXED : NULL;
+    const double prec = 1 / (sp * sp);
     for (int k = 0; k < K; k++) {
-        const double l = mu + sp * z[k], Z = d->machine_zero[k], P = d->machine_pos[k];
-        lp += -0.5 * z[k] * z[k] + Z * log_inv_logit(l) + P * log_inv_logit(-l);
-        if (grad) {
-            /* d/dl: Z (1 - pi) - P pi, with pi = inv_logit(l) */
-            const double pi = inv_logit(l), gl = Z * (1 - pi) - P * pi;
+        /* l = logit pi[k]: z[k] itself when centred (prior N(mu, sp)), else mu + sp z[k] */
+        const double l = d->pi_centred ? z[k] : mu + sp * z[k], r = l - mu;
+        const double Z = d->machine_zero[k], P = d->machine_pos[k];
+        lp += Z * log_inv_logit(l) + P * log_inv_logit(-l);
+        lp -= d->pi_centred ? 0.5 * r * r * prec + lsp : 0.5 * z[k] * z[k];
+        if (!grad)
+            continue;
+        /* d/dl: Z (1 - pi) - P pi, with pi = inv_logit(l) */
+        const double pi = inv_logit(l), gl = Z * (1 - pi) - P * pi;
+        if (d->pi_centred) {
+            g[k] = gl - r * prec;
+            gmu += r * prec;
+            gsp += r * r * prec - 1;
+        } else {
+            g[k] = sp * gl - z[k];
             gmu += gl;
-            gsp += gl * z[k];
-            grad[at + CR_HURDLE_NFIXED + k] = sp * gl - z[k];
+            gsp += sp * gl * z[k];
         }
     }
     if (grad) {
         grad[at + CR_HURDLE_MU_PI] = gmu;
-        grad[at + CR_HURDLE_LOG_SIGMA_PI] = sp * gsp - sp * sp + 1;
+        grad[at + CR_HURDLE_LOG_SIGMA_PI] = gsp - sp * sp + 1;
     }
     return lp;
 }
@@ -190,7 +208,12 @@ static void hurdle_constrain(const cr_model *m, const double *theta, double *out
     cr_model am = rate_model(d);
     am.constrain(&am, theta, out);
     memcpy(out + at, theta + at, (size_t)(m->dim - at) * sizeof(double));
-    out[at + CR_HURDLE_LOG_SIGMA_PI] = exp(theta[at + CR_HURDLE_LOG_SIGMA_PI]);
+    const double sp = exp(theta[at + CR_HURDLE_LOG_SIGMA_PI]);
+    out[at + CR_HURDLE_LOG_SIGMA_PI] = sp;
+    if (d->pi_centred)
+        for (int k = 0; k < d->ar.cells.nmachines; k++)
+            out[at + CR_HURDLE_NFIXED + k] =
+                (theta[at + CR_HURDLE_NFIXED + k] - theta[at + CR_HURDLE_MU_PI]) / sp;
 }
 
 void cr_hurdle_nbh_ar1_model(cr_model *m, const cr_hurdle_nbh_ar1_data *d)
