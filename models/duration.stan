@@ -1,57 +1,77 @@
 // Connection durations of one protocol (connrate's duration model, lib/model/duration.c, which
-// computes this log density and its gradient by hand), in current Stan syntax (>= 2.33).
+// computes this log density and its gradient by hand), in current Stan syntax (>= 2.33), for
+// K = 1 to 4 components (K is data; connrate chooses it by PSIS-LOO, docs/durations.md).
 //
-//   log D ~ w * normal(m[1], s[1]) + (1 - w) * normal(m[2], s[2])   D in seconds, m ordered
-//   w ~ beta(2, 2); m ~ normal(0, 5); s ~ lognormal(0, 1)            (log-seconds scale)
+//   log D ~ sum_j w[j] * normal(m[j], s[j])     D in seconds, m ordered
+//   w ~ dirichlet(2, ..., 2); m ~ normal(0, 5); s ~ lognormal(0, 1)   (log-seconds scale)
 //
-// Data are durations in ms (end_ms - start_ms), so a duration of d ms says d <= D < d + 1 ms:
-//   exact_ms  durations of at least 1000 ms: the density at d + 0.5 ms stands in for the
-//             interval, narrower than 0.1% of D (the likelihood is the same up to a constant)
-//   bin_ms    distinct durations below 1000 ms, bin_n how many connections have each: the
-//             interval probability itself, P(D < 1 ms) for 0 ms (no log 0, and ties cannot pull
-//             a component onto one value with a vanishing spread)
-//   cens_ms   ages (> 0 ms) at capture end of connections still open then: log P(D > c)
-// Parameter order equals connrate's unconstrained vector: logit w, m[1], log(m[2] - m[1]),
-// log s[1], log s[2].
+// Data are binned durations (docs/durations.md): timestamps have 1 ms resolution, so a duration
+// of d ms says d <= D < d + 1 ms, and connrate merges those intervals into bins on a grid
+// (edge_ms, whole ms, ascending; the first may be 0):
+//   n_event[i]  ended durations in [edge_ms[i], edge_ms[i + 1]): each contributes that
+//               interval's probability (for a first edge of 0, P(D < edge_ms[2]))
+//   n_cens[i]   durations still running at capture end whose age is at least edge_ms[i]
+//               (rounded down to the grid): each contributes log P(D > edge_ms[i])
+// Parameter order equals connrate's unconstrained vector: the simplex w by Stan's stick-breaking
+// (K - 1 values), m[1] and log(m[j] - m[j - 1]), log s[j].
+//
+// Every probability is taken in the tail it lies in, and normal_lcdf is only asked for lower
+// tails (P(X > c) as P(-X < -c)), where it keeps its digits and a finite gradient far out:
+// normal_lccdf up to Stan 2.21 at least returns -inf beyond 8.25 sd.
+functions {
+  // log P(X < hi) for X ~ normal(m, s)
+  real log_below(real hi, real m, real s) {
+    return hi <= m ? normal_lcdf(hi | m, s) : log1m_exp(normal_lcdf(-hi | -m, s));
+  }
+  // log P(X > lo)
+  real log_above(real lo, real m, real s) {
+    return lo >= m ? normal_lcdf(-lo | -m, s) : log1m_exp(normal_lcdf(lo | m, s));
+  }
+  // log P(lo <= X < hi), lo finite
+  real log_interval(real lo, real hi, real m, real s) {
+    if (hi <= m)
+      return log_diff_exp(normal_lcdf(hi | m, s), normal_lcdf(lo | m, s));
+    if (lo >= m)
+      return log_diff_exp(normal_lcdf(-lo | -m, s), normal_lcdf(-hi | -m, s));
+    return log1m_exp(log_sum_exp(normal_lcdf(lo | m, s), normal_lcdf(-hi | -m, s)));
+  }
+}
 data {
-  int<lower=0> N_exact;
-  vector<lower=1000>[N_exact] exact_ms;
-  int<lower=0> N_bin;
-  array[N_bin] int<lower=0, upper=999> bin_ms;
-  vector<lower=0>[N_bin] bin_n;
-  int<lower=0> N_cens;
-  vector<lower=0>[N_cens] cens_ms;
+  int<lower=1, upper=4> K;
+  int<lower=1> N_edge;
+  vector<lower=0>[N_edge] edge_ms;
+  vector<lower=0>[N_edge - 1] n_event;
+  vector<lower=0>[N_edge] n_cens;
 }
 transformed data {
-  vector[N_exact] x_exact = log((exact_ms + 0.5) / 1000);
-  vector[N_cens] x_cens = log(cens_ms / 1000);
+  vector[N_edge] x; // log seconds; unused for an edge of 0 ms
+  for (i in 1:N_edge)
+    x[i] = edge_ms[i] > 0 ? log(edge_ms[i] / 1000) : 0;
 }
 parameters {
-  real<lower=0, upper=1> w;
-  ordered[2] m;
-  vector<lower=0>[2] s;
+  simplex[K] w;
+  ordered[K] m;
+  vector<lower=0>[K] s;
 }
 model {
-  w ~ beta(2, 2);
+  vector[K] lw = log(w);
+  vector[K] l;
+  w ~ dirichlet(rep_vector(2, K));
   m ~ normal(0, 5);
   s ~ lognormal(0, 1);
-  for (i in 1:N_exact)
-    target += log_mix(w, normal_lpdf(x_exact[i] | m[1], s[1]),
-                      normal_lpdf(x_exact[i] | m[2], s[2]));
-  for (j in 1:N_bin) {
-    real hi = log((bin_ms[j] + 1) / 1000.0);
-    real l1 = normal_lcdf(hi | m[1], s[1]);
-    real l2 = normal_lcdf(hi | m[2], s[2]);
-    if (bin_ms[j] > 0) {
-      real lo = log(bin_ms[j] / 1000.0);
-      l1 = log_diff_exp(l1, normal_lcdf(lo | m[1], s[1]));
-      l2 = log_diff_exp(l2, normal_lcdf(lo | m[2], s[2]));
+  for (i in 1:(N_edge - 1)) {
+    if (n_event[i] > 0) {
+      for (j in 1:K)
+        l[j] = edge_ms[i] == 0 ? log_below(x[i + 1], m[j], s[j])
+                               : log_interval(x[i], x[i + 1], m[j], s[j]);
+      target += n_event[i] * log_sum_exp(lw + l);
     }
-    target += bin_n[j] * log_mix(w, l1, l2);
   }
-  // log P(X > c) as log P(-X < -c): normal_lcdf keeps its digits (and a finite gradient) far
-  // into the tail, where normal_lccdf up to Stan 2.21 at least returns -inf beyond 8.25 sd
-  for (i in 1:N_cens)
-    target += log_mix(w, normal_lcdf(-x_cens[i] | -m[1], s[1]),
-                      normal_lcdf(-x_cens[i] | -m[2], s[2]));
+  for (i in 1:N_edge) {
+    if (n_cens[i] > 0) {
+      for (j in 1:K)
+        l[j] = log_above(x[i], m[j], s[j]);
+      target += n_cens[i] * log_sum_exp(lw + l);
+    }
+  }
 }

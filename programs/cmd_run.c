@@ -34,8 +34,9 @@ static const char help[] =
     "  --tcp-rst-hold S     override the hold after an RST\n"
     "  --dns-timeout S      override the hold of DNS (UDP to port 53)\n"
     "  --log-bytes B        bytes per firewall log line (800)\n"
-    "  --model NAME         rate model: nbh (default), nbh_ar1 (AR(1) minute effects), or auto\n"
-    "                       (the ladder's choice; fails if it keeps a model the simulator lacks)\n"
+    "  --model NAME         rate model of both rate fits: nbh (default), pois, nb_machine,\n"
+    "                       nbh_ar1, hurdle_nbh_ar1, or auto (the ladder fits all five and\n"
+    "                       keeps one per fit by its checks and PSIS-LOO, as connrate fit does)\n"
     "  --seed N             random seed of the fits and the simulation (42)\n"
     "  --draws N            posterior draws simulated per N (200)\n"
     "  --seconds N          simulated seconds per draw and N (3600)\n"
@@ -100,15 +101,17 @@ static int parse(int argc, char **argv, cr_sizing_config *c, int *quiet, int *do
         case OPT_FIREWALL:
             firewall = optarg;
             break;
-        case OPT_MODEL:
+        case OPT_MODEL: {
+            const cr_ladder_model *lm = cr_ladder_find(optarg);
             if (!strcmp(optarg, "auto"))
                 c->model = -1;
-            else if (!strcmp(optarg, "nbh") || !strcmp(optarg, "nbh_ar1"))
-                c->model = !strcmp(optarg, "nbh") ? CR_LADDER_NBH : CR_LADDER_NBH_AR1;
+            else if (lm)
+                c->model = (int)(lm - cr_ladder_models);
             else
-                return cli_usage_error("run", "--model %s: expected nbh, nbh_ar1 or auto",
-                                       optarg);
+                return cli_usage_error("run", "--model %s: expected auto, pois, nb_machine, nbh, "
+                                       "nbh_ar1 or hurdle_nbh_ar1", optarg);
             break;
+        }
         case OPT_OVERRIDE:
             if (nov == 16)
                 return cli_usage_error("run", "too many timeout overrides");

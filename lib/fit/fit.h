@@ -125,6 +125,12 @@ typedef struct {
     int holdout;     /* leave one machine out when there are at least 3 machines (1) */
     double interval; /* central predictive interval of the holdout check (0.9) */
     int per_model;   /* every model's summaries, PPC table and plots under DIR/models/NAME/ */
+    /* When set, called per series with the kept model and its last attempt's draws once their
+     * files are written, before they are freed: a caller that needs the draws then does not
+     * read draws/SERIES.csv back. A non-zero return stops the fit with that error. */
+    int (*kept)(void *ctx, int series, const cr_model *m, const cr_chains_result *res,
+                cr_err *e);
+    void *kept_ctx;
 } cr_fit_ladder_options;
 
 void cr_fit_ladder_options_default(cr_fit_ladder_options *o);

@@ -156,6 +156,8 @@ static int fit_one_series(const cr_cps_table *t, int s, const cr_fit_ladder_opti
         rc = cr_fit_write_outputs(dir, &k->ld.m, &k->fit, 1, e);
         if (rc == 0)
             rc = ppc_files(dir, series, st->model, &k->ppc, ids, e);
+        if (rc == 0 && o->kept)
+            rc = o->kept(o->kept_ctx, s, &k->ld.m, &k->fit.res, e);
     }
     cr_holdout_machine *ho = NULL;
     if (rc == 0 && o->holdout && t->nmachines >= 3) {

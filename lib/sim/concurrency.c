@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_fft_halfcomplex.h>
+#include <gsl/gsl_fft_real.h>
+#include <gsl/gsl_randist.h>
+
 #include "common/xalloc.h"
 #include "sim/parallel.h"
 #include "sim/quantiles.h"
@@ -98,6 +102,75 @@ int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_se
     return 0;
 }
 
+/* Linear convolution by FFT (radix 2, length m >= 2n so nothing wraps around): the product of
+ * two transforms in GSL's half-complex layout. */
+static void halfcomplex_mul(double *a, const double *b, size_t m)
+{
+    a[0] *= b[0];
+    a[m / 2] *= b[m / 2];
+    for (size_t i = 1; i < m / 2; i++) {
+        double re = a[i] * b[i] - a[m - i] * b[m - i], im = a[i] * b[m - i] + a[m - i] * b[i];
+        a[i] = re;
+        a[m - i] = im;
+    }
+}
+
+/* out[t] = sum_{j <= t} x[j] kern[t - j] for t < n, kern given by its transform. */
+static void convolve(size_t n, size_t m, const double *x, const double *kern_hc, double *work,
+                     double *out)
+{
+    memset(work, 0, m * sizeof *work);
+    memcpy(work, x, n * sizeof *work);
+    gsl_fft_real_radix2_transform(work, 1, m);
+    halfcomplex_mul(work, kern_hc, m);
+    gsl_fft_halfcomplex_radix2_inverse(work, 1, m);
+    memcpy(out, work, n * sizeof *out);
+}
+
+static void transform_kernel(size_t n, size_t m, const double *kern, double *hc)
+{
+    memset(hc, 0, m * sizeof *hc);
+    memcpy(hc, kern, n * sizeof *hc);
+    gsl_fft_real_radix2_transform(hc, 1, m);
+}
+
+void cr_sim_thin(const double *rate, long burnin, long nsec, const cr_sim_sessions *ss, int draw,
+                 gsl_rng *r, double *ends, double *alive)
+{
+    const size_t n = (size_t)(burnin + nsec);
+    size_t m = 2;
+    while (m < 2 * n)
+        m *= 2;
+    /* a[k] = G(k) - G(k + 1): the chance a session of second j is held at the end of j + k */
+    double *a = xmalloc((n + 1) * sizeof *a), *kern = xmalloc(n * sizeof *kern);
+    double *hc = xmalloc(m * sizeof *hc), *work = xmalloc(m * sizeof *work);
+    double *mean = xmalloc(n * sizeof *mean);
+    double g = ss->stoploss(ss->ctx, draw, 0);
+    for (size_t k = 0; k < n; k++) {
+        double next = ss->stoploss(ss->ctx, draw, (double)k + 1);
+        a[k] = g - next;
+        g = next;
+    }
+    for (int what = 0; what < 2; what++) {
+        double *out = what ? ends : alive;
+        if (!out)
+            continue;
+        for (size_t k = 0; k < n; k++)
+            kern[k] = what ? (k ? a[k - 1] : 1) - a[k] : a[k];
+        transform_kernel(n, m, kern, hc);
+        convolve(n, m, rate, hc, work, mean);
+        for (long t = 0; t < nsec; t++) {
+            double mu = mean[burnin + t];
+            out[t] = mu > 0 ? gsl_ran_poisson(r, mu) : 0; /* FFT noise can dip below 0 */
+        }
+    }
+    free(a);
+    free(kern);
+    free(hc);
+    free(work);
+    free(mean);
+}
+
 typedef struct {
     const cr_sim_draw *draws;
     const cr_sim_config *cfg;
@@ -120,10 +193,18 @@ static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
         return -1;
     in->burnin = burnin;
     long n = J->cfg->seconds;
+    int thin = J->ss->stoploss && cr_sim_poisson_mixture(&J->draws[d]);
     double *arr = xmalloc((burnin + n) * sizeof *arr);
-    cr_sim_users_draw(&J->draws[d], J->cfg->nusers, burnin + n, J->cfg->skew_tol, r, arr, NULL);
-    int rc = cr_sim_sweep(arr, burnin, n, J->ss, d, r, row(J->ends, d, n), row(J->alive, d, n),
+    double *rate = thin ? xmalloc((burnin + n) * sizeof *rate) : NULL;
+    cr_sim_users_draw(&J->draws[d], J->cfg->nusers, burnin + n, J->cfg->skew_tol, r, arr, rate,
+                      NULL);
+    int rc = 0;
+    if (thin)
+        cr_sim_thin(rate, burnin, n, J->ss, d, r, row(J->ends, d, n), row(J->alive, d, n));
+    else
+        rc = cr_sim_sweep(arr, burnin, n, J->ss, d, r, row(J->ends, d, n), row(J->alive, d, n),
                           e);
+    free(rate);
     if (J->arrivals)
         memcpy(row(J->arrivals, d, n), arr + burnin, n * sizeof *arr);
     free(arr);

@@ -67,14 +67,21 @@ double cr_sim_user_mean(const cr_sim_draw *p);
  * one gamma with the same mean and variance, so the count's mean and variance stay exact and
  * only its skewness falls short, by at most skew_tol (relative to the count's standard
  * deviation cubed). Exact when all mu are equal or n == 1, and with phi = INFINITY (then the
- * aggregate is Poisson(sum of mu)). Returns how many users were drawn exactly. */
+ * aggregate is Poisson(sum of mu)). When rate is not NULL, rate[s] gets the Poisson mean y[s]
+ * was drawn with (the aggregate intensity; the same random numbers are used either way).
+ * Returns how many users were drawn exactly. */
 int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_rng *r,
-                  double *y);
+                  double *y, double *rate);
 
 /* One posterior draw: N new users over nsec seconds (whole minutes, the last one possibly cut
- * short), counts into y[0..nsec). stats may be NULL (else it is added to). */
+ * short), counts into y[0..nsec), and when rate is not NULL the Poisson intensity of each
+ * second (cr_sim_minute). The hurdle's counts are not a Poisson mixture: rate must then be
+ * NULL (cr_sim_poisson_mixture tells). stats may be NULL (else it is added to). */
 void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol, gsl_rng *r,
-                       double *y, cr_sim_users_stats *stats);
+                       double *y, double *rate, cr_sim_users_stats *stats);
+/* Whether a draw's per-second aggregate counts are Poisson given an intensity (every model but
+ * the hurdle). */
+int cr_sim_poisson_mixture(const cr_sim_draw *p);
 
 /* Checks the configuration and draws (finite alpha, sigmas >= 0, phi > 0 and finite but for
  * the Poisson model's INFINITY, |rho| < 1, for the hurdle finite mu_pi and phi, expected

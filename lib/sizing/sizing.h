@@ -41,8 +41,8 @@ typedef struct {
     long seconds;               /* simulated seconds per draw and N: 3600 */
     double log_bytes;           /* bytes per firewall log line: 800 */
     cr_fit_options fit;         /* sampler settings of every fit (seed set from `seed`) */
-    int model;                  /* rate model: CR_LADDER_NBH (default) or _NBH_AR1, or -1 for
-                                 * the ladder's automatic choice (which must be one of them) */
+    int model;                  /* rate model: CR_LADDER_NBH (default), any CR_LADDER_*, or -1
+                                 * for the ladder's automatic choice */
     int threads;                /* 0: one per CPU */
 } cr_sizing_config;
 
@@ -132,8 +132,15 @@ void cr_sizing_status(const cr_sizing *s, char *buf, size_t n);
 /* Reads dir/diagnostics/ppc_tcp_new.csv (ran = 0 when there is none). */
 int cr_sizing_read_ppc(const char *dir, cr_sizing_ppc *p, cr_err *e);
 
-/* Reads posterior draws of the rate model from a draws CSV (lib/fit's format) into out[ndraws],
- * evenly thinned; columns by name (rho optional, 0 when absent). */
+/* Posterior draws of a rate model of the ladder, any of them, as lib/sim draws them: out[ndraws]
+ * evenly thinned from the draws in chain order, the parameters found by name (alpha,
+ * sigma_machine, sigma_minute, phi, rho, mu_pi, sigma_pi). What is absent says which model made
+ * them: no phi is pois (phi = INFINITY), no sigma_minute nb_machine (0), no rho a model without
+ * AR(1) minutes (0), mu_pi and sigma_pi (both, with phi) the hurdle. Anything else is a one-line
+ * error naming `what` (from_fit) or the file (read_draws). */
+int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int ndraws,
+                             cr_sim_draw *out, const char *what, cr_err *e);
+/* The same from a draws CSV in lib/fit's format (draws/SERIES.csv), e.g. of `connrate fit`. */
 int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err *e);
 
 #endif

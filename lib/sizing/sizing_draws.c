@@ -1,6 +1,6 @@
-/* Posterior draws of a rate model read back from lib/fit's draws CSV, by column name. Which
- * ladder model wrote the file shows in its columns (lib/model's output names): pois has no phi,
- * nb_machine no sigma_minute, nbh no rho, and hurdle_nbh_ar1 adds mu_pi and sigma_pi. */
+/* Posterior draws of a rate model by column name, from lib/fit's result in memory or its draws
+ * CSV. Which ladder model made them shows in the names (lib/model's output names): pois has no
+ * phi, nb_machine no sigma_minute, nbh no rho, and hurdle_nbh_ar1 adds mu_pi and sigma_pi. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +15,69 @@ enum { COL_ALPHA, COL_SIGMA_MACHINE, COL_SIGMA_MINUTE, COL_PHI, COL_RHO, COL_MU_
 static const char *const col_names[NCOLS] = {"alpha", "sigma_machine", "sigma_minute", "phi",
                                              "rho", "mu_pi", "sigma_pi"};
 
+/* Marks column col in at[] when name[0..len) is one of the wanted names. */
+static void match_column(const char *name, size_t len, int col, int *at)
+{
+    for (int k = 0; k < NCOLS; k++)
+        if (strlen(col_names[k]) == len && !strncmp(name, col_names[k], len))
+            at[k] = col;
+}
+
+/* Whether the columns found make a rate model the simulator draws; what names the source. */
+static int check_columns(const int *at, const char *what, cr_err *e)
+{
+    for (int k = 0; k < COL_SIGMA_MINUTE; k++)
+        if (at[k] < 0)
+            return cr_fail(e, "%s: no column %s (the simulator needs alpha, sigma_machine, and "
+                              "sigma_minute or phi)", what, col_names[k]);
+    if (at[COL_SIGMA_MINUTE] < 0 && at[COL_PHI] < 0)
+        return cr_fail(e, "%s: neither sigma_minute nor phi: not the draws of a rate model", what);
+    int hurdle = at[COL_MU_PI] >= 0;
+    if (hurdle != (at[COL_SIGMA_PI] >= 0) || (hurdle && at[COL_PHI] < 0))
+        return cr_fail(e, "%s: a hurdle model needs mu_pi, sigma_pi and phi", what);
+    return 0;
+}
+
+/* out[ndraws], evenly thinned from nrows rows of NCOLS values (absent columns hold 0). */
+static void thin(const double *v, size_t nrows, const int *at, int ndraws, cr_sim_draw *out)
+{
+    for (int i = 0; i < ndraws; i++) {
+        const double *r = v + (size_t)i * nrows / (size_t)ndraws * NCOLS;
+        /* absent columns: nb_machine's rate stays put, pois has no gamma per second */
+        out[i] = (cr_sim_draw){.alpha = r[COL_ALPHA], .sigma_machine = r[COL_SIGMA_MACHINE],
+                               .sigma_minute = r[COL_SIGMA_MINUTE],
+                               .phi = at[COL_PHI] < 0 ? INFINITY : r[COL_PHI],
+                               .rho = r[COL_RHO], .hurdle = at[COL_MU_PI] >= 0,
+                               .mu_pi = r[COL_MU_PI], .sigma_pi = r[COL_SIGMA_PI]};
+    }
+}
+
+int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int ndraws,
+                             cr_sim_draw *out, const char *what, cr_err *e)
+{
+    int at[NCOLS];
+    for (int k = 0; k < NCOLS; k++)
+        at[k] = -1;
+    char name[64];
+    for (int i = 0; i < m->nout; i++) {
+        m->name(m, i, name, sizeof name);
+        match_column(name, strlen(name), i, at);
+    }
+    size_t nrows = (size_t)res->chains * (size_t)res->samples;
+    if (check_columns(at, what, e) != 0)
+        return -1;
+    if (nrows == 0)
+        return cr_fail(e, "%s: no draws", what);
+    double *v = xcalloc(nrows * NCOLS, sizeof *v);
+    for (size_t j = 0; j < nrows; j++)
+        for (int k = 0; k < NCOLS; k++)
+            if (at[k] >= 0)
+                v[j * NCOLS + k] = res->draws[j * (size_t)res->nout + (size_t)at[k]];
+    thin(v, nrows, at, ndraws, out);
+    free(v);
+    return 0;
+}
+
 /* Finds the wanted columns in a header line (names may be double-quoted). */
 static void header_columns(char *line, int *at)
 {
@@ -26,10 +89,7 @@ static void header_columns(char *line, int *at)
         char *start = p + quoted, *end = start;
         while (*end && *end != '\n' && (quoted ? *end != '"' : *end != ','))
             end++;
-        size_t len = (size_t)(end - start);
-        for (int k = 0; k < NCOLS; k++)
-            if (strlen(col_names[k]) == len && !strncmp(start, col_names[k], len))
-                at[k] = col;
+        match_column(start, (size_t)(end - start), col, at);
         p = end + (quoted && *end == '"');
         if (*p == ',')
             p++;
@@ -79,21 +139,8 @@ int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err 
         goto done;
     }
     header_columns(line, at);
-    for (int k = 0; k < COL_SIGMA_MINUTE; k++)
-        if (at[k] < 0) {
-            rc = cr_fail(e, "%s: no column %s (the simulator needs alpha, sigma_machine, and "
-                         "sigma_minute or phi)", path, col_names[k]);
-            goto done;
-        }
-    if (at[COL_SIGMA_MINUTE] < 0 && at[COL_PHI] < 0) {
-        rc = cr_fail(e, "%s: neither sigma_minute nor phi: not the draws of a rate model", path);
+    if ((rc = check_columns(at, path, e)) != 0)
         goto done;
-    }
-    int hurdle = at[COL_MU_PI] >= 0;
-    if (hurdle != (at[COL_SIGMA_PI] >= 0) || (hurdle && at[COL_PHI] < 0)) {
-        rc = cr_fail(e, "%s: a hurdle model needs mu_pi, sigma_pi and phi", path);
-        goto done;
-    }
     while (getline(&line, &cap, f) >= 0) {
         double row[NCOLS] = {0};
         if (parse_row(line, at, row) != 0) {
@@ -108,15 +155,7 @@ int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err 
         rc = cr_fail(e, "%s: no draws", path);
         goto done;
     }
-    for (int i = 0; i < ndraws; i++) {
-        const double *r = v + (size_t)i * nrows / (size_t)ndraws * NCOLS;
-        /* absent columns: nb_machine's rate stays put, pois has no gamma per second */
-        out[i] = (cr_sim_draw){.alpha = r[COL_ALPHA], .sigma_machine = r[COL_SIGMA_MACHINE],
-                               .sigma_minute = r[COL_SIGMA_MINUTE],
-                               .phi = at[COL_PHI] < 0 ? INFINITY : r[COL_PHI],
-                               .rho = r[COL_RHO], .hurdle = hurdle, .mu_pi = r[COL_MU_PI],
-                               .sigma_pi = r[COL_SIGMA_PI]};
-    }
+    thin(v, nrows, at, ndraws, out);
 done:
     free(line);
     free(v);

@@ -2,6 +2,8 @@
 #ifndef CR_SIZING_INTERNAL_H
 #define CR_SIZING_INTERNAL_H
 
+#include <gsl/gsl_rng.h>
+
 #include "model/cps_table.h"
 #include "sizing/sizing.h"
 
@@ -33,6 +35,19 @@ int cr_sz_flow_duration(const cr_sz_flows *f, size_t i, int64_t *ms, int *idle);
 /* Fits the duration mixture of one protocol and keeps c->draws evenly thinned draws. */
 int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_config *c,
                        cr_sizing_duration *d, cr_err *e);
+
+/* The law of the time a new session holds a firewall entry (sizing_sessions.c): TCP or UDP by
+ * the observed share, a duration from that protocol's posterior draw, plus the profile's hold
+ * for how it ended. ctx of both functions is a cr_sz_sessions. */
+typedef struct {
+    const cr_fw_profile *fw;
+    const cr_sizing *s;
+} cr_sz_sessions;
+
+/* One session time of posterior draw `draw` (cr_sim_session_fn). */
+double cr_sz_session_seconds(void *ctx, gsl_rng *r, int draw);
+/* E[(T - x)+] of that law, in closed form (cr_sim_stoploss_fn). */
+double cr_sz_session_stoploss(void *ctx, int draw, double x);
 
 /* "DIR/a" or "DIR/a/b" in a fresh buffer (b may be NULL). */
 char *cr_sz_path(const char *dir, const char *a, const char *b);

@@ -280,29 +280,53 @@ static int checks(FILE *f, const char *dir, const cr_sizing *s, cr_err *e)
     return rc;
 }
 
+/* "<code>nbh</code>, negative binomial (bursty) counts around ...": the ladder's own words. */
+static void model_about(FILE *f, const char *name)
+{
+    const cr_ladder_model *lm = cr_ladder_find(name);
+    fputs("<code>", f);
+    esc(f, name);
+    fputs("</code>", f);
+    if (lm) {
+        fputs(", ", f);
+        esc(f, lm->about);
+    }
+}
+
 static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
 {
     char a[64], b[64], d[64], g[64];
-    fputs("<h2>Model notes</h2>\n<ul>\n", f);
-    fprintf(f, "<li><b>Rates.</b> New connections per second (TCP + UDP) follow the hierarchical "
-               "negative binomial model <code>%s</code>: per user a baseline "
-               "(<code>z_machine</code>), per minute a fresh deviation (<code>z_minute</code>), "
-               "per second NB2(mu, phi). Each of %d posterior draws simulates N new independent "
-               "users for %ld s, so the distributions mix parameter, between-user and "
-               "within-user variation.</li>\n",
-            s->model, c->draws, c->seconds);
+    fputs("<h2>Model notes</h2>\n<ul>\n<li><b>Rates.</b> New connections per second (TCP + UDP) "
+          "follow the rate model ", f);
+    model_about(f, s->model);
+    if (c->model < 0)
+        fputs(" (<code>--model auto</code>: the ladder's choice by its checks and PSIS-LOO, "
+              "<code>fit/new/NOTES.md</code>)", f);
+    else
+        fprintf(f, " (<code>--model %s</code>: fitted alone, not compared with the ladder's "
+                   "other models)", cr_ladder_models[c->model].name);
+    fprintf(f, ". Each of %d posterior draws simulates N new independent users, each with its "
+               "own baseline rate drawn from the population, for %ld s, so the distributions mix "
+               "parameter, between-user and within-user variation.</li>\n",
+            c->draws, c->seconds);
     fputs("<li><b>Terminations.</b> ", f);
     esc(f, s->logs_why);
+    if (s->logs_from_fit && s->fit_end.model && strcmp(s->fit_end.model, s->model)) {
+        fputs(". The terminations follow ", f);
+        model_about(f, s->fit_end.model);
+    }
     fputs(".</li>\n", f);
     for (int p = 0; p < 2; p++) {
         const cr_sizing_duration *d0 = &s->dur[p];
         if (!d0->fitted)
             continue;
-        fprintf(f, "<li><b>%s durations.</b> Two-component lognormal mixture with right "
+        fprintf(f, "<li><b>%s durations.</b> Lognormal mixture of %d component%s (the number "
+                   "chosen by PSIS-LOO among 1 to 4, checked against Kaplan-Meier) with right "
                    "censoring, %zu connections (%zu still open at capture end, censored); "
                    "posterior mean duration %s s (90%% interval %s to %s s); the ended ones "
                    "last %s s on average.</li>\n",
-                p ? "UDP" : "TCP", d0->flows, d0->censored, human(d0->mean_s[1], a, 64),
+                p ? "UDP" : "TCP", d0->draws[0].k, d0->draws[0].k > 1 ? "s" : "", d0->flows,
+                d0->censored, human(d0->mean_s[1], a, 64),
                 human(d0->mean_s[0], b, 64), human(d0->mean_s[2], d, 64),
                 human(d0->ended_mean_s, g, 64));
     }

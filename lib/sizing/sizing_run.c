@@ -1,5 +1,4 @@
 /* Steps 2 and 3 of a sizing run: the fits, then the simulation of every N. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,12 +59,31 @@ int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
 
 /* ---- Step 2: rate fits ---- */
 
+/* Where the kept fit's population draws go: c->draws of them, taken from lib/fit's result in
+ * memory rather than from draws/tcp_new.csv, which holds every latent variable of every draw
+ * (620 MB on 8 machines x 8 hours) for the 7 columns wanted here. */
+typedef struct {
+    int ndraws;
+    cr_sim_draw *out;
+    const char *dir;
+} kept_draws;
+
+static int keep_draws(void *ctx, int series, const cr_model *m, const cr_chains_result *res,
+                      cr_err *e)
+{
+    const kept_draws *k = ctx;
+    return cr_sizing_draws_from_fit(m, res, k->ndraws, k->out, k->dir, e);
+}
+
 /* New connections are tcp_new + udp_new and terminations tcp_end + udp_end: one model each, so
  * the TCP and UDP activity of one user share its rate. lib/fit fits a series of a CPS table, so
  * the sums go into the tcp_new slot of a copy (the fit's files are named after it). The fit is
- * the ladder's loop for nbh alone: convergence, retries and the predictive checks. */
+ * the ladder's loop for the configured model (or the whole ladder): convergence, retries and
+ * the predictive checks; lib/sim draws from whichever model it keeps, c->draws draws into
+ * *draws. */
 static int fit_sum(const cr_cps_table *t, int a, int b, const char *dir,
-                   const cr_sizing_config *c, cr_fit_status *st, cr_sizing_ppc *ppc, cr_err *e)
+                   const cr_sizing_config *c, cr_fit_status *st, cr_sizing_ppc *ppc,
+                   cr_sim_draw **draws, cr_err *e)
 {
     cr_fit_ladder_options lo;
     cr_fit_ladder_options_default(&lo);
@@ -73,6 +91,10 @@ static int fit_sum(const cr_cps_table *t, int a, int b, const char *dir,
     lo.model = c->model;
     lo.holdout = 0;
     lo.per_model = 0;
+    *draws = xmalloc((size_t)c->draws * sizeof **draws);
+    kept_draws k = {c->draws, *draws, dir};
+    lo.kept = keep_draws;
+    lo.kept_ctx = &k;
     int series = CR_CPS_TCP_NEW;
     cr_cps_table sum = *t;
     int *y = xmalloc((t->nrows ? t->nrows : 1) * sizeof *y);
@@ -80,69 +102,31 @@ static int fit_sum(const cr_cps_table *t, int a, int b, const char *dir,
         y[i] = t->count[a][i] + t->count[b][i];
     sum.count[CR_CPS_TCP_NEW] = y;
     int rc = cr_fit_ladder(&sum, &series, 1, &lo, dir, st, e);
-    const char *m = st->model ? st->model : cr_ladder_models[CR_LADDER_NBH].name;
-    if (rc == 0 && strcmp(m, "nbh") && strcmp(m, "nbh_ar1"))
-        rc = cr_fail(e, "%s: the ladder kept %s, which the N-user simulator cannot draw from "
-                     "(it draws nbh and nbh_ar1): rerun with --model nbh or nbh_ar1", dir, m);
     if (rc == 0)
         rc = cr_sizing_read_ppc(dir, ppc, e);
     free(y);
     return rc;
 }
 
-static int read_fit_draws(const char *dir, int ndraws, cr_sim_draw **out, cr_err *e)
-{
-    char *path = cr_sz_path(dir, "draws", "tcp_new.csv");
-    *out = xmalloc((size_t)ndraws * sizeof **out);
-    int rc = cr_sizing_read_draws(path, ndraws, *out, e);
-    free(path);
-    return rc;
-}
-
-/* Mean rate per user under a draw: E exp(sigma z + sigma' z') for standard normal z's. */
-static double user_mean(const cr_sim_draw *d)
-{
-    return exp(d->alpha + (d->sigma_machine * d->sigma_machine +
-                           d->sigma_minute * d->sigma_minute) / 2);
-}
-
 /* ---- Step 3: simulation ---- */
 
-typedef struct {
-    const cr_fw_profile *fw;
-    const cr_sizing *s;
-} session_model;
-
-/* One new connection: TCP or UDP by the observed share, a duration from that protocol's
- * posterior draw, and the firewall's hold for how it ended (RST, idle without a close, or FIN by
- * the observed shares; DNS by the observed share of UDP flows to port 53). */
-static double session_seconds(void *ctx, gsl_rng *r, int draw)
+static double now(void)
 {
-    const session_model *sm = ctx;
-    const cr_sizing *s = sm->s;
-    int tcp = gsl_rng_uniform(r) < s->p_tcp;
-    const cr_sizing_duration *d = &s->dur[tcp ? 0 : 1];
-    double u = gsl_rng_uniform(r);
-    double D = d->fitted ? cr_duration_draw(&d->draws[draw], r) : 0;
-    uint8_t reason = !tcp                         ? CR_REASON_UDP_LAST
-                     : u < s->p_rst               ? CR_REASON_RST
-                     : u < s->p_rst + s->p_idle ? CR_REASON_OPEN
-                                                  : CR_REASON_FIN;
-    double hold = cr_fw_hold(sm->fw, tcp ? CR_PROTO_TCP : CR_PROTO_UDP, reason,
-                             !tcp && u < s->p_dns ? 53 : 443, D);
-    return D + hold;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Firewall log lines per session, averaged per draw (the per-second log rate is the session
  * end rate times this: interim logs are counted at the session's end, docs/report.md). */
-static void logs_per_session(const session_model *sm, const cr_sizing_config *c, double *lps)
+static void logs_per_session(const cr_sz_sessions *sm, const cr_sizing_config *c, double *lps)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     for (int d = 0; d < c->draws; d++) {
         cr_sim_seed_stream(r, c->seed ^ SEED_LOGS, d);
         double sum = 0;
         for (int i = 0; i < LOGS_SESSIONS; i++)
-            sum += cr_fw_logs(sm->fw, session_seconds((void *)sm, r, d));
+            sum += cr_fw_logs(sm->fw, cr_sz_session_seconds((void *)sm, r, d));
         lps[d] = sum / LOGS_SESSIONS;
     }
     gsl_rng_free(r);
@@ -157,9 +141,10 @@ static double mean_of(const double *x, size_t n)
 }
 
 static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
-                      const cr_sim_draw *dend, session_model *sm, const double *lps,
+                      const cr_sim_draw *dend, cr_sz_sessions *sm, const double *lps,
                       cr_sizing *s, cr_err *e)
 {
+    double t0 = now();
     size_t n = (size_t)c->draws * (size_t)c->seconds;
     cr_sim_config sc;
     cr_sim_config_default(&sc);
@@ -169,7 +154,8 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
     sc.threads = c->threads;
     cr_sim_sessions ss;
     cr_sim_sessions_default(&ss);
-    ss.session_seconds = session_seconds;
+    ss.session_seconds = cr_sz_session_seconds;
+    ss.stoploss = cr_sz_session_stoploss;
     ss.ctx = sm;
     double *arr = xmalloc(n * sizeof *arr), *ends = xmalloc(n * sizeof *ends);
     double *alive = xmalloc(n * sizeof *alive);
@@ -205,10 +191,11 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
     s->sample[u][1] = ends;
     s->sample[u][2] = alive;
     s->nsample = n;
+    /* the wall time goes to stderr only, as every stage's */
     cr_info("N=%d: new/s mean %.2f q99 %.0f; logs/min q99 %.0f; concurrent mean %.1f q99 %.0f "
-            "(burn-in %ld s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean, s->sum[u][CR_SZ_NEW].q99,
-            s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean, s->sum[u][CR_SZ_CONC].q99,
-            info.burnin);
+            "(burn-in %ld s; %.1f s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean,
+            s->sum[u][CR_SZ_NEW].q99, s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean,
+            s->sum[u][CR_SZ_CONC].q99, info.burnin, now() - t0);
     return 0;
 fail:
     free(arr);
@@ -222,8 +209,8 @@ static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_s
 {
     double mn = 0, me = 0;
     for (int d = 0; d < ndraws; d++) {
-        mn += user_mean(&dnew[d]);
-        me += user_mean(&dend[d]);
+        mn += cr_sim_user_mean(&dnew[d]);
+        me += cr_sim_user_mean(&dend[d]);
     }
     s->logs_from_fit = s->closes_visible;
     unsigned long long nnew = s->total[CR_CPS_TCP_NEW] + s->total[CR_CPS_UDP_NEW];
@@ -252,7 +239,7 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
                        const cr_sim_draw *dend, cr_sizing *s, cr_err *e)
 {
     double *lps = xmalloc((size_t)c->draws * sizeof *lps);
-    session_model sm = {.fw = &c->fw, .s = s};
+    cr_sz_sessions sm = {.fw = &c->fw, .s = s};
     logs_per_session(&sm, c, lps);
     s->logs_per_session = mean_of(lps, (size_t)c->draws);
     int rc = 0;
@@ -260,13 +247,6 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
         rc = simulate_n(u, c, dnew, dend, &sm, lps, s, e);
     free(lps);
     return rc;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* Wall time of each stage on stderr (never in the outputs, which must not depend on speed). */
@@ -292,15 +272,15 @@ int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_con
     char *dend_dir = cr_sz_path(c->out_dir, "fit", "end");
     cr_sim_draw *dnew = NULL, *dend = NULL;
     int rc = -1;
-    if (fit_sum(&tab, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, dnew_dir, c, &s->fit_new, &s->ppc_new, e))
+    if (fit_sum(&tab, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, dnew_dir, c, &s->fit_new, &s->ppc_new,
+                &dnew, e))
         goto done;
     stage(s, "fit new", &t);
-    if (fit_sum(&tab, CR_CPS_TCP_END, CR_CPS_UDP_END, dend_dir, c, &s->fit_end, &s->ppc_end, e))
+    if (fit_sum(&tab, CR_CPS_TCP_END, CR_CPS_UDP_END, dend_dir, c, &s->fit_end, &s->ppc_end,
+                &dend, e))
         goto done;
     stage(s, "fit end", &t);
-    if (read_fit_draws(dnew_dir, c->draws, &dnew, e) != 0 ||
-        read_fit_draws(dend_dir, c->draws, &dend, e) != 0 ||
-        cr_sz_fit_duration(&f, CR_PROTO_TCP, c, &s->dur[0], e) != 0 ||
+    if (cr_sz_fit_duration(&f, CR_PROTO_TCP, c, &s->dur[0], e) != 0 ||
         cr_sz_fit_duration(&f, CR_PROTO_UDP, c, &s->dur[1], e) != 0)
         goto done;
     stage(s, "durations", &t);

@@ -87,9 +87,9 @@ static void jfit(FILE *f, const char *series, const cr_fit_status *st, const cr_
 
 static void jduration(FILE *f, const cr_sizing_duration *d)
 {
-    fprintf(f, "{\"model\": \"censored two-component lognormal mixture\", \"flows\": %zu, "
-               "\"censored\": %zu, \"fitted\": %s",
-            d->flows, d->censored, d->fitted ? "true" : "false");
+    fprintf(f, "{\"model\": \"censored lognormal mixture\", \"components\": %d, "
+               "\"flows\": %zu, \"censored\": %zu, \"fitted\": %s",
+            d->fitted ? d->draws[0].k : 0, d->flows, d->censored, d->fitted ? "true" : "false");
     if (d->fitted) {
         fprintf(f, ", \"status\": \"%s\", \"reasons\": ", d->check.pass ? "PASS" : "FAIL");
         jstr(f, d->check.reasons);

@@ -265,6 +265,36 @@ static void real_capture_within_band(void)
     free(csv);
 }
 
+/* --model takes the models of the ladder that lib/sim draws differently from nbh: the Poisson
+ * (no gamma per second) and the hurdle (users drawn one by one). The run keeps the model asked
+ * for, says so in sizing.json, and the report's notes describe that model, not nbh. */
+static void runs_other_ladder_models(void)
+{
+    CHECK(synth_run());
+    static const struct {
+        const char *model, *about;
+    } cases[] = {{"pois", "Poisson counts around a rate"},
+                 {"hurdle_nbh_ar1", "a hurdle for idle seconds"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dir[600], want[96];
+        snprintf(dir, sizeof dir, "%s/model_%s", cr_test_tmpdir(), cases[i].model);
+        CHECKF(cr_test_sh("%s run -q %s -o %s --users 1,100 --model %s " FAST, cr_test_bin(),
+                          synth_dir, dir, cases[i].model) == 0,
+               "--model %s failed", cases[i].model);
+        char *json = slurp_in(dir, "sizing.json"), *html = slurp_in(dir, "report.html");
+        CHECK(json && html);
+        snprintf(want, sizeof want, "\"rate_model\": \"%s\"", cases[i].model);
+        CHECKF(strstr(json, want), "%s: sizing.json lacks %s", cases[i].model, want);
+        snprintf(want, sizeof want, "<code>%s</code>, ", cases[i].model);
+        CHECKF(strstr(html, want) && strstr(html, cases[i].about),
+               "%s: the report's notes do not describe it", cases[i].model);
+        CHECKF(!strstr(html, "negative binomial (bursty) counts around a rate that varies"),
+               "%s: the report describes nbh", cases[i].model);
+        free(json);
+        free(html);
+    }
+}
+
 /* Bad options: exit status 2, one line naming the option, nothing written. */
 static void rejects_bad_options(void)
 {
@@ -273,7 +303,8 @@ static void rejects_bad_options(void)
     } cases[] = {{"--users 10,5", "--users 10,5: values must be increasing"},
                  {"--users 0", "--users 0"},
                  {"--firewall nope", "nope"},
-                 {"--model pois", "--model pois: expected nbh, nbh_ar1 or auto"},
+                 {"--model nope", "--model nope: expected auto, pois, nb_machine, nbh, nbh_ar1 "
+                                  "or hurdle_nbh_ar1"},
                  {"--udp-timeout -3", "--udp-timeout"},
                  {"--draws 0", "--draws 0"}};
     const char *t = cr_test_tmpdir();
@@ -292,4 +323,5 @@ static void rejects_bad_options(void)
 }
 
 TEST_MAIN(RUN(rejects_bad_options); RUN(outputs_exist_and_agree); RUN(same_seed_same_bytes);
-          RUN(report_renders_in_chromium); RUN(real_capture_within_band))
+          RUN(runs_other_ladder_models); RUN(report_renders_in_chromium);
+          RUN(real_capture_within_band))

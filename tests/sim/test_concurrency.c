@@ -5,9 +5,11 @@
 
 #include <stdio.h>
 
+#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 
 #include "sim/concurrency.h"
+#include "sim/quantiles.h"
 #include "sim_test.h"
 
 typedef struct {
@@ -31,11 +33,32 @@ static double mean_seconds(const session_law *L)
     return L->kind == 1 ? L->a / 2 + L->b : L->kind == 3 ? L->a * exp(L->b * L->b / 2) : L->a;
 }
 
-static cr_sim_sessions sessions(session_law *L)
+/* E[(D - x)+], from each law's own formula (E[D] - x where x <= 0 < D). */
+static double stoploss(void *ctx, int draw, double x)
+{
+    const session_law *L = ctx;
+    (void)draw;
+    if (x <= 0 || (L->kind == 1 && x <= L->b))
+        return mean_seconds(L) - x;
+    switch (L->kind) {
+    case 0: return x < L->a ? L->a - x : 0;
+    case 1: return x < L->a + L->b ? (L->a + L->b - x) * (L->a + L->b - x) / (2 * L->a) : 0;
+    case 2: return L->a * exp(-x / L->a);
+    default: {
+        double mu = log(L->a), s = L->b;
+        return mean_seconds(L) * gsl_cdf_ugaussian_Q((log(x) - mu - s * s) / s) -
+               x * gsl_cdf_ugaussian_Q((log(x) - mu) / s);
+    }
+    }
+}
+
+/* thin: alive and ends from the intensity (the thinning identity), else session by session. */
+static cr_sim_sessions sessions(session_law *L, int thin)
 {
     cr_sim_sessions ss;
     cr_sim_sessions_default(&ss);
     ss.session_seconds = session_seconds;
+    ss.stoploss = thin ? stoploss : NULL;
     ss.ctx = L;
     return ss;
 }
@@ -47,8 +70,8 @@ typedef struct {
     cr_sim_concurrency_info info;
 } run;
 
-static int simulate(run *R, const cr_sim_draw *p, int ndraws, int nusers, long n,
-                    const cr_sim_sessions *ss, int threads, cr_err *e)
+static int simulate_seed(run *R, const cr_sim_draw *p, int ndraws, int nusers, long n,
+                         const cr_sim_sessions *ss, int threads, uint64_t seed, cr_err *e)
 {
     cr_sim_draw *draws = xmalloc(ndraws * sizeof *draws);
     for (int d = 0; d < ndraws; d++)
@@ -58,6 +81,7 @@ static int simulate(run *R, const cr_sim_draw *p, int ndraws, int nusers, long n
     cfg.nusers = nusers;
     cfg.seconds = n;
     cfg.threads = threads;
+    cfg.seed = seed;
     R->ndraws = ndraws;
     R->n = n;
     size_t sz = (size_t)ndraws * n * sizeof(double);
@@ -66,6 +90,12 @@ static int simulate(run *R, const cr_sim_draw *p, int ndraws, int nusers, long n
                                 &R->info, e);
     free(draws);
     return rc;
+}
+
+static int simulate(run *R, const cr_sim_draw *p, int ndraws, int nusers, long n,
+                    const cr_sim_sessions *ss, int threads, cr_err *e)
+{
+    return simulate_seed(R, p, ndraws, nusers, n, ss, threads, 42, e);
 }
 
 static void run_free(run *R)
@@ -84,7 +114,7 @@ static void sweep_by_hand(void)
     for (int i = 0; i < 120; i++)
         arr[i] = 3;
     session_law L = {0, 10, 0};
-    cr_sim_sessions ss = sessions(&L);
+    cr_sim_sessions ss = sessions(&L, 0);
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     cr_err e;
     CHECK_INT(cr_sim_sweep(arr, burnin, n, &ss, 0, r, ends, alive, &e), 0);
@@ -107,24 +137,26 @@ static void sweep_by_hand(void)
  * average. */
 static void poisson_arrivals_give_poisson_concurrency(void)
 {
-    session_law L = {1, 60, 5};
-    cr_sim_sessions ss = sessions(&L);
-    cr_sim_draw p = {.alpha = log(0.5), .phi = INFINITY};
-    run R;
-    cr_err e;
-    CHECK_INT(simulate(&R, &p, 40, 20, 3600, &ss, 2, &e), 0);
-    CHECK(R.info.burnin == 120 && R.info.missed == 0);
-    double lambda = 20 * 0.5, L_mean = lambda * mean_seconds(&L);
-    estimate a = draw_average(R.arrivals, 40, 3600, 0, 1);
-    estimate m = draw_average(R.alive, 40, 3600, 0, 1);
-    estimate v = draw_average(R.alive, 40, 3600, L_mean, 2);
-    estimate en = draw_average(R.ends, 40, 3600, 0, 1);
-    CHECK_NEAR(a.mean, lambda, 4.5 * a.se);
-    CHECK_NEAR(m.mean, L_mean, 4.5 * m.se);
-    CHECK_NEAR(v.mean, L_mean, 4.5 * v.se);
-    CHECK_NEAR(en.mean, lambda, 4.5 * en.se);
-    CHECK(m.se < 0.01 * L_mean && v.se < 0.05 * L_mean);
-    run_free(&R);
+    for (int thin = 0; thin < 2; thin++) {
+        session_law L = {1, 60, 5};
+        cr_sim_sessions ss = sessions(&L, thin);
+        cr_sim_draw p = {.alpha = log(0.5), .phi = INFINITY};
+        run R;
+        cr_err e;
+        CHECK_INT(simulate(&R, &p, 40, 20, 3600, &ss, 2, &e), 0);
+        CHECK(R.info.burnin == 120 && R.info.missed == 0);
+        double lambda = 20 * 0.5, L_mean = lambda * mean_seconds(&L);
+        estimate a = draw_average(R.arrivals, 40, 3600, 0, 1);
+        estimate m = draw_average(R.alive, 40, 3600, 0, 1);
+        estimate v = draw_average(R.alive, 40, 3600, L_mean, 2);
+        estimate en = draw_average(R.ends, 40, 3600, 0, 1);
+        CHECK_NEAR(a.mean, lambda, 4.5 * a.se);
+        CHECK_NEAR(m.mean, L_mean, 4.5 * m.se);
+        CHECK_NEAR(v.mean, L_mean, 4.5 * v.se);
+        CHECK_NEAR(en.mean, lambda, 4.5 * en.se);
+        CHECK(m.se < 0.01 * L_mean && v.se < 0.05 * L_mean);
+        run_free(&R);
+    }
 }
 
 /* (c) Little's law with overdispersed, heterogeneous users: mean alive = N E[mu] E[D], for
@@ -138,9 +170,9 @@ static void littles_law_with_bursty_users(void)
     int N = 300, D = 60;
     long n = 1800;
     double lambda = N * exp(p.alpha + (0.8 * 0.8 + 0.6 * 0.6) / 2);
-    for (int l = 0; l < 2; l++) {
-        session_law *L = &laws[l];
-        cr_sim_sessions ss = sessions(L);
+    for (int l = 0; l < 4; l++) {
+        session_law *L = &laws[l % 2];
+        cr_sim_sessions ss = sessions(L, l >= 2);
         run R;
         cr_err e;
         CHECK_INT(simulate(&R, &p, D, N, n, &ss, 2, &e), 0);
@@ -158,11 +190,66 @@ static void littles_law_with_bursty_users(void)
                 sa += R.arrivals[(size_t)d * n + s], sl += R.alive[(size_t)d * n + s];
             CHECKF(fabs(sl / sa - W) < 0.25 * W, "draw %d: alive/arrivals %g", d, sl / sa);
         }
-        printf("    %s: burn-in %ld s (99.9%% point %.0f s), mean alive %.1f (se %.1f) vs %.1f\n",
-               l ? "lognormal" : "exponential", R.info.burnin, R.info.q999, m.mean, m.se,
-               lambda * W);
+        printf("    %s, %s: burn-in %ld s (99.9%% point %.0f s), mean alive %.1f (se %.1f) vs "
+               "%.1f\n", l % 2 ? "lognormal" : "exponential", l >= 2 ? "thinning" : "sweep",
+               R.info.burnin, R.info.q999, m.mean, m.se, lambda * W);
         run_free(&R);
     }
+}
+
+/* Per draw: mean, variance and 99th percentile of x over its n seconds. */
+static void draw_stats(const double *x, long n, double out[3])
+{
+    double m = 0, v = 0, *c = xmalloc(n * sizeof *c);
+    for (long i = 0; i < n; i++)
+        m += x[i] / n;
+    for (long i = 0; i < n; i++)
+        v += (x[i] - m) * (x[i] - m) / (n - 1), c[i] = x[i];
+    cr_sim_sort(c, n);
+    out[0] = m, out[1] = v, out[2] = cr_sim_quantile_sorted(c, n, 0.99);
+    free(c);
+}
+
+/* The thinning identity against the sweep, which draws every session: for bursty users and
+ * lognormal sessions, with the same seed (so the same users and intensities in each draw), the
+ * per-draw mean, variance and 99th percentile of sessions alive and ending agree: paired z over
+ * the draws, at N = 1 and N = 200. */
+static void thinning_matches_sweep(void)
+{
+    session_law L = {3, 4, 1.3};
+    cr_sim_draw p = {.alpha = log(0.4), .sigma_machine = 0.8, .sigma_minute = 0.6, .phi = 0.3};
+    enum { D = 100 };
+    const int Ns[2] = {1, 200};
+    const long n = 1800;
+    double worst = 0;
+    for (int k = 0; k < 2; k++) {
+        double st[2][D][2][3]; /* [method][draw][alive, ends][mean, variance, q99] */
+        for (int thin = 0; thin < 2; thin++) {
+            cr_sim_sessions ss = sessions(&L, thin);
+            run R;
+            cr_err e;
+            CHECK_INT(simulate(&R, &p, D, Ns[k], n, &ss, 2, &e), 0);
+            for (int d = 0; d < D; d++)
+                for (int w = 0; w < 2; w++)
+                    draw_stats((w ? R.ends : R.alive) + (size_t)d * n, n, st[thin][d][w]);
+            run_free(&R);
+        }
+        for (int w = 0; w < 2; w++)
+            for (int j = 0; j < 3; j++) {
+                double s = 0, s2 = 0, base = 0;
+                for (int d = 0; d < D; d++) {
+                    double x = st[1][d][w][j] - st[0][d][w][j];
+                    s += x, s2 += x * x, base += st[0][d][w][j] / D;
+                }
+                double mean = s / D, se = sqrt((s2 - D * mean * mean) / (D - 1) / D);
+                double z = mean / se;
+                worst = fabs(z) > worst ? fabs(z) : worst;
+                CHECKF(fabs(z) < 4.5, "N=%d %s %s: sweep %g, thinning %+g (z %.2f)", Ns[k],
+                       w ? "ends" : "alive", j == 0 ? "mean" : j == 1 ? "variance" : "q99", base,
+                       mean, z);
+            }
+    }
+    printf("    largest paired |z| of 12 comparisons: %.2f\n", worst);
 }
 
 /* The cap bounds the burn-in and the info says how much mean concurrency that loses: sessions
@@ -170,7 +257,7 @@ static void littles_law_with_bursty_users(void)
 static void burnin_cap_reports_missed_share(void)
 {
     session_law L = {0, 1000, 0};
-    cr_sim_sessions ss = sessions(&L);
+    cr_sim_sessions ss = sessions(&L, 0);
     ss.burnin_cap = 300;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     double q, missed;
@@ -188,7 +275,7 @@ static void burnin_cap_reports_missed_share(void)
 static void reproducible_across_threads(void)
 {
     session_law L = {2, 30, 0};
-    cr_sim_sessions ss = sessions(&L);
+    cr_sim_sessions ss = sessions(&L, 0);
     cr_sim_draw p = {.alpha = log(0.5), .sigma_machine = 0.7, .sigma_minute = 0.6,
                      .phi = 0.4};
     run a, b;
@@ -222,4 +309,5 @@ static void rejects_bad_session_times(void)
 
 TEST_MAIN(RUN(sweep_by_hand); RUN(poisson_arrivals_give_poisson_concurrency);
           RUN(littles_law_with_bursty_users); RUN(burnin_cap_reports_missed_share);
-          RUN(reproducible_across_threads); RUN(rejects_bad_session_times))
+          RUN(reproducible_across_threads); RUN(rejects_bad_session_times);
+          RUN(thinning_matches_sweep))

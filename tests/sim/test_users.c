@@ -201,7 +201,7 @@ static void minute_sampler_matches_exact_pmf(void)
     for (int t = 0; t < 4; t++) {
         gsl_rng_set(r, 5 + t);
         minute_rates(mu);
-        int exact_users = cr_sim_minute(mu, MN, mphi, tols[t], (int)n, r, y);
+        int exact_users = cr_sim_minute(mu, MN, mphi, tols[t], (int)n, r, y, NULL);
         construction_pmf(mu, MN - exact_users, approx);
         double pv = chisq_pvalue(y, n, approx, MK);
         CHECKF(pv > 1e-4, "tol %g: chi-square p = %g against the sampler's construction",

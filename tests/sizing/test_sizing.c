@@ -2,15 +2,19 @@
  * scaling of mean new connections, steady-state terminations equal to arrivals, Little's law for
  * the session table (mean concurrency = arrival rate x mean session time, with the mean of the
  * lognormal mixture and the hold times computed here by hand), and the derived log metrics.
- * Plus the draws reader and the --users parser. */
+ * Plus the draws of every ladder model by name (from a draws CSV, and from a fit in memory
+ * against the draws file that fit wrote) and the --users parser. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "sizing/sizing.h"
+#include "sizing/sizing_internal.h"
 #include "test.h"
 
 #define NDRAWS 40
@@ -27,7 +31,7 @@ static void set_durations(cr_sizing_duration *d, double w, double m1, double s1,
     d->fitted = 1;
     d->draws = xmalloc(NDRAWS * sizeof *d->draws);
     for (int i = 0; i < NDRAWS; i++)
-        d->draws[i] = (cr_duration_params){w, m1, m2, s1, s2};
+        d->draws[i] = (cr_duration_params){2, {w, 1 - w}, {m1, m2}, {s1, s2}};
 }
 
 static void littles_law_and_scaling(void)
@@ -114,6 +118,161 @@ static void reads_draws_by_name(void)
     CHECK(strstr(e.msg, "sigma_machine") != NULL);
 }
 
+static int same_draw(const cr_sim_draw *a, const cr_sim_draw *b)
+{
+    return a->alpha == b->alpha && a->sigma_machine == b->sigma_machine &&
+           a->sigma_minute == b->sigma_minute && a->phi == b->phi && a->rho == b->rho &&
+           a->hurdle == b->hurdle && a->mu_pi == b->mu_pi && a->sigma_pi == b->sigma_pi;
+}
+
+static const char *write_draws(const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/model_draws.csv", cr_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+/* Each ladder model's parameter columns (lib/model's names, in the order its draws file has
+ * them) and what the simulator must make of one row: pois has no gamma per second (phi
+ * infinite), nb_machine no minute effects, only the hurdle a zero chance. */
+static void reads_draws_of_every_model(void)
+{
+    static const struct {
+        const char *name, *csv;
+        cr_sim_draw want;
+    } cases[] = {
+        {"pois", "chain,iteration,lp__,alpha,sigma_machine,sigma_minute,z_machine[1],"
+                 "\"z_minute[1,1]\"\n1,1,-2,-1.5,0.75,0.25,0.5,-0.5\n",
+         {.alpha = -1.5, .sigma_machine = 0.75, .sigma_minute = 0.25, .phi = INFINITY}},
+        {"nb_machine", "chain,iteration,lp__,alpha,sigma_machine,phi,z_machine[1]\n"
+                       "1,1,-2,0.5,1.25,3.5,0.1\n",
+         {.alpha = 0.5, .sigma_machine = 1.25, .phi = 3.5}},
+        {"nbh", "chain,iteration,lp__,alpha,sigma_machine,sigma_minute,phi,z_machine[1]\n"
+                "1,1,-2,0.5,1.25,0.625,3.5,0.1\n",
+         {.alpha = 0.5, .sigma_machine = 1.25, .sigma_minute = 0.625, .phi = 3.5}},
+        {"nbh_ar1", "chain,iteration,lp__,alpha,sigma_machine,sigma_minute,rho,phi\n"
+                    "1,1,-2,0.5,1.25,0.625,0.875,3.5\n",
+         {.alpha = 0.5, .sigma_machine = 1.25, .sigma_minute = 0.625, .rho = 0.875,
+          .phi = 3.5}},
+        {"hurdle_nbh_ar1", "chain,iteration,lp__,alpha,sigma_machine,sigma_minute,rho,phi,"
+                           "z_machine[1],\"z_minute[1,1]\",mu_pi,sigma_pi,z_pi[1]\n"
+                           "1,1,-2,0.5,1.25,0.625,-0.375,3.5,0.1,0.2,-1.75,0.5,0.3\n",
+         {.alpha = 0.5, .sigma_machine = 1.25, .sigma_minute = 0.625, .rho = -0.375, .phi = 3.5,
+          .hurdle = 1, .mu_pi = -1.75, .sigma_pi = 0.5}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = write_draws(cases[i].csv);
+        cr_sim_draw d[2], w = cases[i].want;
+        cr_err e;
+        CHECKF(cr_sizing_read_draws(path, 2, d, &e) == 0, "%s: %s", cases[i].name, e.msg);
+        for (int k = 0; k < 2; k++)
+            CHECKF(same_draw(&d[k], &w), "%s: read alpha %g sigma_machine %g sigma_minute %g phi %g rho %g hurdle %d "
+                   "mu_pi %g sigma_pi %g", cases[i].name, d[k].alpha, d[k].sigma_machine,
+                   d[k].sigma_minute, d[k].phi, d[k].rho, d[k].hurdle, d[k].mu_pi,
+                   d[k].sigma_pi);
+    }
+}
+
+/* Files no ladder model writes: each is a one-line error naming the file and the problem. */
+static void rejects_incomplete_draws(void)
+{
+    static const struct {
+        const char *csv, *expect;
+    } cases[] = {
+        {"alpha,sigma_machine,sigma_minute,phi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
+        {"alpha,sigma_machine,sigma_minute,sigma_pi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
+        {"alpha,sigma_machine,z\n1,2,3\n", "neither sigma_minute nor phi"},
+        {"alpha,sigma_machine,phi\n1,2,x\n", ":2: bad number"},
+        {"alpha,sigma_machine,phi\n", "no draws"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *path = write_draws(cases[i].csv);
+        cr_sim_draw d[1];
+        cr_err e;
+        CHECKF(cr_sizing_read_draws(path, 1, d, &e) != 0, "case %zu accepted", i);
+        CHECKF(strstr(e.msg, path) && strstr(e.msg, cases[i].expect) && !strchr(e.msg, '\n'),
+               "case %zu: '%s' is not one line with the file and '%s'", i, e.msg,
+               cases[i].expect);
+    }
+}
+
+typedef struct {
+    int called;
+    cr_sim_draw *d;
+    const char *dir;
+} kept_ctx;
+
+static int keep(void *ctx, int series, const cr_model *m, const cr_chains_result *res,
+                cr_err *e)
+{
+    kept_ctx *k = ctx;
+    k->called++;
+    return cr_sizing_draws_from_fit(m, res, 50, k->d, k->dir, e);
+}
+
+/* Every model of the ladder fitted (briefly) to a small table through lib/fit's ladder loop:
+ * the draws handed over in memory are those of the draws file the fit wrote, read back by the
+ * CSV reader (17 significant digits: exact). */
+static void draws_from_fit_match_the_file(void)
+{
+    const char *tmp = cr_test_tmpdir();
+    char cps[512];
+    snprintf(cps, sizeof cps, "%s/small_cps.csv", tmp);
+    FILE *f = fopen(cps, "w");
+    CHECK(f);
+    fputs("machine_id,machine,second,minute,tcp_new,udp_new,tcp_end,udp_end\n", f);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    for (int k = 1; k <= 3; k++)
+        for (int sec = 1; sec <= 180; sec++) {
+            /* zeros and bursts, so that every model has something to fit */
+            unsigned y = gsl_rng_uniform(r) < 0.4 ? 0 : gsl_ran_negative_binomial(r, 0.3, k);
+            fprintf(f, "m%d,%d,%d,%d,%u,0,0,0\n", k, k, sec, (sec - 1) / 60 + 1, y);
+        }
+    gsl_rng_free(r);
+    fclose(f);
+    cr_cps_table t;
+    cr_err e;
+    CHECKF(cr_cps_read(&t, cps, &e) == 0, "%s", e.msg);
+    cr_progress_set_quiet(1);
+    for (int i = 0; i < CR_LADDER_NMODELS; i++) {
+        const char *name = cr_ladder_models[i].name;
+        char dir[512], file[600];
+        snprintf(dir, sizeof dir, "%s/fit_%s", tmp, name);
+        snprintf(file, sizeof file, "%s/draws/tcp_new.csv", dir);
+        cr_fit_ladder_options o;
+        cr_fit_ladder_options_default(&o);
+        o.model = i;
+        o.holdout = 0;
+        o.per_model = 0;
+        o.fit.attempts = 1;
+        o.fit.sampler.warmup = 150;
+        o.fit.sampler.samples = 100;
+        o.fit.sampler.threads = 2;
+        cr_sim_draw mem[50], disk[50];
+        kept_ctx k = {0, mem, dir};
+        o.kept = keep;
+        o.kept_ctx = &k;
+        int series = CR_CPS_TCP_NEW;
+        cr_fit_status st;
+        int rc = cr_fit_ladder(&t, &series, 1, &o, dir, &st, &e);
+        CHECKF(rc == 0, "%s: %s", name, e.msg);
+        CHECK_INT(k.called, 1);
+        CHECKF(cr_sizing_read_draws(file, 50, disk, &e) == 0, "%s: %s", name, e.msg);
+        for (int d = 0; d < 50; d++)
+            CHECKF(same_draw(&mem[d], &disk[d]), "%s: draw %d in memory differs from %s", name,
+                   d + 1, file);
+        CHECKF(mem[0].hurdle == (i == CR_LADDER_HURDLE_NBH_AR1) &&
+                   isinf(mem[0].phi) == (i == CR_LADDER_POIS),
+               "%s: read as another model", name);
+    }
+    cr_cps_free(&t);
+}
+
 static void parses_users(void)
 {
     cr_sizing_config c;
@@ -131,4 +290,46 @@ static void parses_users(void)
     CHECK(cr_sizing_parse_users(&c, "5x", &e) != 0);
 }
 
-TEST_MAIN(RUN(littles_law_and_scaling); RUN(reads_draws_by_name); RUN(parses_users))
+/* The session law's closed-form stop-loss E[(T - x)+], which the concurrency simulation
+ * convolves with the arrival intensity, against the mean of (T - x)+ over session times drawn
+ * one by one, for every firewall profile (each has other holds, and linux splits UDP streams
+ * at 2 s) at points around the holds. */
+static void session_stoploss_matches_draws(void)
+{
+    static cr_sizing s;
+    cr_duration_params pt = {2, {0.6, 0.4}, {log(2), log(40)}, {1.0, 1.5}};
+    cr_duration_params pu = {2, {0.7, 0.3}, {log(0.05), log(8)}, {0.8, 1.2}};
+    s.dur[0].fitted = s.dur[1].fitted = 1;
+    s.dur[0].draws = &pt, s.dur[1].draws = &pu;
+    s.p_tcp = 0.7, s.p_rst = 0.1, s.p_idle = 0.2, s.p_dns = 0.4;
+    size_t np;
+    const cr_fw_profile *profiles = cr_fw_profiles(&np);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    enum { NS = 400000 };
+    const double xs[] = {-1, 0, 0.5, 1, 2.5, 10, 30, 60, 119, 121, 300, 1000, 4000};
+    double *t = xmalloc(NS * sizeof *t), worst = 0;
+    for (size_t f = 0; f < np; f++) {
+        cr_sz_sessions sm = {&profiles[f], &s};
+        for (int i = 0; i < NS; i++)
+            t[i] = cr_sz_session_seconds(&sm, r, 0);
+        for (size_t j = 0; j < sizeof xs / sizeof *xs; j++) {
+            double mc = 0, mc2 = 0;
+            for (int i = 0; i < NS; i++) {
+                double v = t[i] > xs[j] ? t[i] - xs[j] : 0;
+                mc += v / NS, mc2 += v * v / NS;
+            }
+            double se = sqrt((mc2 - mc * mc) / NS), g = cr_sz_session_stoploss(&sm, 0, xs[j]);
+            double z = se > 0 ? (g - mc) / se : (g - mc) * 1e12;
+            worst = fabs(z) > worst ? fabs(z) : worst;
+            CHECKF(fabs(z) < 4.5, "%s: E[(T - %g)+] %g by formula, %g by draws (se %g)",
+                   profiles[f].name, xs[j], g, mc, se);
+        }
+    }
+    printf("  stop-loss vs draws: %zu profiles x 13 points, largest |z| %.2f\n", np, worst);
+    free(t);
+    gsl_rng_free(r);
+}
+
+TEST_MAIN(RUN(littles_law_and_scaling); RUN(reads_draws_by_name); RUN(reads_draws_of_every_model);
+          RUN(rejects_incomplete_draws); RUN(draws_from_fit_match_the_file); RUN(parses_users);
+          RUN(session_stoploss_matches_draws))

@@ -1,0 +1,154 @@
+/* How `connrate run` chooses the number of duration components (lib/sizing/sizing_duration.c):
+ * on TCP-like flows drawn from a known mixture of 1 or 3 well separated lognormal groups, with
+ * a capture end that censors the longest, PSIS-LOO with the rate ladder's rule must keep the
+ * true number, the kept fit must pass its check against Kaplan-Meier, and its mean must cover
+ * the true one; the outputs (candidates, checks, draws) must be byte-identical for 1 and 2
+ * threads. */
+#include "test.h"
+
+#include <stdlib.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "common/progress.h"
+#include "common/xalloc.h"
+#include "ingest/packet.h"
+#include "sizing/sizing_internal.h"
+
+/* One machine's TCP flows over a capture of T seconds: uniform starts, durations from p; a
+ * connection still running at the end is open (its last packet at the end: not idle). */
+static void make_flows(const cr_duration_params *p, size_t n, double T, unsigned long seed,
+                       cr_sz_flows *f)
+{
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, seed);
+    f->n = n;
+    f->fl = xcalloc(n, sizeof *f->fl);
+    f->machine = xcalloc(n, sizeof *f->machine);
+    f->capture_end_ms = xmalloc(sizeof *f->capture_end_ms);
+    f->capture_end_ms[0] = (int64_t)(1000 * T);
+    for (size_t i = 0; i < n; i++) {
+        cr_flow *x = &f->fl[i];
+        double start = gsl_rng_uniform(g) * T, dur = cr_duration_draw(p, g);
+        x->proto = CR_PROTO_TCP;
+        x->start_ms = (int64_t)floor(1000 * start);
+        if (start + dur > T) {
+            x->reason = CR_REASON_OPEN;
+            x->end_ms = CR_NA_I64;
+            x->last_ms = f->capture_end_ms[0];
+        } else {
+            x->reason = CR_REASON_FIN;
+            x->end_ms = x->last_ms = (int64_t)floor(1000 * (start + dur));
+        }
+    }
+    gsl_rng_free(g);
+}
+
+static void flows_free(cr_sz_flows *f)
+{
+    free(f->fl);
+    free(f->machine);
+    free(f->capture_end_ms);
+}
+
+/* The "components" of the row marked chosen in loo_duration_tcp.csv. */
+static int chosen_components(const char *dir)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/fit/durations/diagnostics/loo_duration_tcp.csv", dir);
+    char *txt = cr_test_slurp(path, NULL);
+    if (!txt)
+        return -1;
+    int k = -1;
+    for (char *line = strchr(txt, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        int comp, chosen;
+        if (sscanf(line + 1, "%d,%d,", &comp, &chosen) == 2 && chosen)
+            k = comp;
+    }
+    free(txt);
+    return k;
+}
+
+static int fit(const cr_sz_flows *f, const char *dir, int threads, cr_sizing_duration *d)
+{
+    cr_sizing_config c;
+    cr_sizing_config_default(&c);
+    c.out_dir = dir;
+    c.threads = threads;
+    c.fit.sampler.seed = c.seed;
+    cr_err e;
+    int rc = cr_sz_fit_duration(f, CR_PROTO_TCP, &c, d, &e);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", e.msg);
+    return rc;
+}
+
+static void check_choice(const cr_duration_params *truth, int threads, const char *name)
+{
+    cr_sz_flows f;
+    make_flows(truth, 4000, 3600, 17, &f);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/%s", cr_test_tmpdir(), name);
+    cr_sizing_duration d;
+    CHECK(fit(&f, dir, threads, &d) == 0);
+    int k = chosen_components(dir);
+    double mean = cr_duration_mean(truth);
+    printf("     %d true components: kept %d, check %s; mean %.3g s (90%% %.3g to %.3g), true "
+           "%.3g s\n", truth->k, k, d.check.pass ? "pass" : d.check.reasons, d.mean_s[1],
+           d.mean_s[0], d.mean_s[2], mean);
+    CHECK_INT(k, truth->k);
+    CHECKF(d.check.pass, "%s", d.check.reasons);
+    CHECK(d.fitted && d.draws[0].k == truth->k);
+    /* the truth within the 90% interval, or very near it (one miss in ten is expected) */
+    CHECK(d.mean_s[0] < 1.05 * mean && mean < 1.05 * d.mean_s[2]);
+    free(d.draws);
+    flows_free(&f);
+}
+
+static const cr_duration_params ONE = {1, {1}, {0.5}, {1.1}};
+/* refused-like 30 ms, 2 s sessions, 100 s sessions */
+static const cr_duration_params THREE = {3, {0.2, 0.55, 0.25}, {-3.5, 0.7, 4.6}, {0.5, 0.8, 0.7}};
+
+static void test_keeps_one_component(void)
+{
+    check_choice(&ONE, 2, "one");
+}
+
+static void test_keeps_three_components(void)
+{
+    check_choice(&THREE, 2, "three");
+}
+
+/* The candidates, the checks and the draws do not depend on the thread count. */
+static void test_reproducible_across_threads(void)
+{
+    cr_sz_flows f;
+    make_flows(&THREE, 1500, 1800, 23, &f);
+    char dir[2][512];
+    cr_sizing_duration d[2];
+    for (int t = 0; t < 2; t++) {
+        snprintf(dir[t], sizeof dir[t], "%s/threads%d", cr_test_tmpdir(), t + 1);
+        CHECK(fit(&f, dir[t], t + 1, &d[t]) == 0);
+    }
+    static const char *const files[] = {"loo_duration_tcp.csv", "ppc_duration_tcp.csv"};
+    for (int i = 0; i < 2; i++) {
+        char p1[1024], p2[1024];
+        snprintf(p1, sizeof p1, "%s/fit/durations/diagnostics/%s", dir[0], files[i]);
+        snprintf(p2, sizeof p2, "%s/fit/durations/diagnostics/%s", dir[1], files[i]);
+        size_t n1, n2;
+        char *a = cr_test_slurp(p1, &n1), *b = cr_test_slurp(p2, &n2);
+        CHECK(a && b && n1 == n2 && memcmp(a, b, n1) == 0);
+        free(a);
+        free(b);
+    }
+    cr_sizing_config c;
+    cr_sizing_config_default(&c);
+    CHECK(memcmp(d[0].draws, d[1].draws, (size_t)c.draws * sizeof *d[0].draws) == 0);
+    CHECK(memcmp(d[0].mean_s, d[1].mean_s, sizeof d[0].mean_s) == 0);
+    for (int t = 0; t < 2; t++)
+        free(d[t].draws);
+    flows_free(&f);
+}
+
+TEST_MAIN(cr_progress_set_quiet(1); RUN(test_keeps_one_component);
+          RUN(test_keeps_three_components); RUN(test_reproducible_across_threads))
