@@ -8,17 +8,21 @@
 # its outputs), N = 10,000 on a line of its own. The seed: its extraction (seed_cps.R on the
 # .Rds) and rstan's fit of one series (bench/rstan_fit.R on models/nbh.stan, compilation
 # excluded). rstan on 230,400 seconds takes hours at the seed's 1000 + 1000, so it runs
-# RSTAN_WARMUP + RSTAN_SAMPLES (default 50 + 50) iterations per chain and the 1000 + 1000 time
-# is extrapolated linearly in iterations (labelled as such). RSTAN=0 skips rstan; without R or
-# rstan the seed's parts are skipped. BENCH_DIR keeps the data between runs.
+# RSTAN_WARMUP + RSTAN_SAMPLES (default 20 + 20) iterations per chain and the 1000 + 1000 time
+# is extrapolated linearly in iterations (labelled as such: early warmup iterations may run
+# longer or shorter trajectories than later ones). RSTAN=0 skips rstan; without R or rstan the
+# seed's parts are skipped. BENCH_DIR keeps the data between runs.
+#
+# On the loaded 2-core machine rstan's 50 + 50 took 41 minutes, hence the default of 20 + 20;
+# connrate's run, N = 10,000 included, about two (BENCH_USERS sets the N).
 set -eu
 bin=${1:-build/connrate}
 shared=${CONNRATE_SHARED:-../shared}
 work=${BENCH_DIR:-${TMPDIR:-/tmp}/connrate-bench-run}
 users=${BENCH_USERS:-1,10,50,100,10000}
 series=${RSTAN_SERIES:-tcp_new}
-rw=${RSTAN_WARMUP:-50}
-rs=${RSTAN_SAMPLES:-50}
+rw=${RSTAN_WARMUP:-20}
+rs=${RSTAN_SAMPLES:-20}
 mkdir -p "$work"
 if [ ! -f "$work/data-ok" ]; then
     "$bin" synth -q --machines 8 --minutes 480 --seed 7 -o "$work/pcap"
@@ -40,15 +44,17 @@ if ! "$bin" run "$work/pcap" -o "$work/run" --users "$users" >/dev/null 2>"$work
     exit 1
 fi
 wall=$(since "$t0")
-echo "connrate run (defaults, --users $users): wall ${wall} s, status: $(sed -n 's/^status: //p' "$work/run.log")"
+status=$(sed -n 's/^status: //p' "$work/run.log")
+echo "connrate run (defaults, --users $users): wall ${wall} s, status: $status"
 sed -n 's/^stage \(.*[^ ]\)  *\([0-9.]*\) s$/\1|\2/p' "$work/run.log" >"$work/stages"
 awk -F'|' '{ printf "  %-12s %8.1f s\n", $1, $2 }' "$work/stages"
-ours=$(awk -F'|' '$1 == "load" || $1 == "tables" || $1 == "fit new" { t += $2 } END { printf "%.1f", t }' "$work/stages")
+ours=$(awk -F'|' '$1 == "load" || $1 == "tables" || $1 == "fit new" { t += $2 }
+    END { printf "%.1f", t }' "$work/stages")
 echo "  load + tables + fit new (what the seed's extraction + one fit do): ${ours} s"
 sed -n 's/^\(N=[0-9]*\): .*; \([0-9.]*\) s)$/\1 \2/p' "$work/run.log" | awk '
     $1 == "N=10000" { big = $2; next } { small += $2 }
-    END { printf "  simulation of N = 1..100 together: %.1f s\n", small
-          if (big != "") printf "  simulation of N = 10,000 alone:    %.1f s\n", big }'
+    END { printf "  simulation of every other N:    %.1f s\n", small
+          if (big != "") printf "  simulation of N = 10,000 alone: %.1f s\n", big }'
 
 # The seed's pipeline on the same data: R extraction, then rstan on one series.
 if ! command -v Rscript >/dev/null 2>&1 || [ ! -f "$shared/reference/seed_cps.R" ]; then
@@ -73,6 +79,8 @@ st=$(echo "$line" | sed 's/.*sample_s=\([0-9.]*\).*/\1/')
 echo "rstan nbh $series, 4 chains x ($rw warmup + $rs samples), measured: ${st} s ($line)"
 awk -v t="$st" -v n="$((rw + rs))" -v e="$extract" 'BEGIN {
     x = t * 2000 / n
-    printf "rstan nbh, 4 chains x (1000 + 1000), EXTRAPOLATED linearly in iterations: %.0f s (%.1f h)\n", x, x / 3600
-    printf "seed pipeline (extraction + one series fit at 1000 + 1000, extrapolated): %.0f s\n", e + x }'
+    printf "rstan nbh, 4 chains x (1000 + 1000), EXTRAPOLATED linearly in iterations: "
+    printf "%.0f s (%.1f h)\n", x, x / 3600
+    printf "seed pipeline (extraction + one series fit at 1000 + 1000, extrapolated): "
+    printf "%.0f s\n", e + x }'
 echo "connrate for the same (load + tables + fit new, 4 chains x (1000 + 1000)): ${ours} s"

@@ -115,8 +115,8 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
 
 /* The zero-truncated NB2(mu, phi) of one hurdle user in one minute. model/nb2.h's
  * cr_nb2_draw_positive draws the same law, but recomputes 1 - NB2(0) and NB2(1) on every draw
- * and inverts only up to mu = 30: measured, 10-45% dearer per draw below 30 and twice the cost
- * from 30 to 100, which made this simulation 20-25% slower at the usual rates. */
+ * and inverts only up to mu = 30: measured, 10-45% dearer per draw below 30 and 1.4 to 3 times
+ * the cost from 30 to 100, which made this simulation 20-25% slower at the usual rates. */
 typedef struct {
     double mu, phi, p, ppos, pmf1; /* p = mu / (mu + phi); pmf1 = NB2(1) = phi p NB2(0) */
 } ztnb;

@@ -171,7 +171,8 @@ static void reads_draws_of_every_model(void)
         cr_err e;
         CHECKF(cr_sizing_read_draws(path, 2, d, &e) == 0, "%s: %s", cases[i].name, e.msg);
         for (int k = 0; k < 2; k++)
-            CHECKF(same_draw(&d[k], &w), "%s: read alpha %g sigma_machine %g sigma_minute %g phi %g rho %g hurdle %d "
+            CHECKF(same_draw(&d[k], &w),
+                   "%s: read alpha %g sigma_machine %g sigma_minute %g phi %g rho %g hurdle %d "
                    "mu_pi %g sigma_pi %g", cases[i].name, d[k].alpha, d[k].sigma_machine,
                    d[k].sigma_minute, d[k].phi, d[k].rho, d[k].hurdle, d[k].mu_pi,
                    d[k].sigma_pi);
@@ -184,6 +185,7 @@ static void rejects_incomplete_draws(void)
     static const struct {
         const char *csv, *expect;
     } cases[] = {
+        {"mu_pi\n0.5\n", "no column alpha"},
         {"alpha,sigma_machine,sigma_minute,phi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
         {"alpha,sigma_machine,sigma_minute,sigma_pi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
         {"alpha,sigma_machine,z\n1,2,3\n", "neither sigma_minute nor phi"},
