@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 static int quiet;
 static int shown;
 static double last;
@@ -16,19 +18,12 @@ int cr_quiet(void) { return quiet; }
 
 int cr_progress_enabled(void) { return !quiet && isatty(2); }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 void cr_progress(int force, const char *fmt, ...)
 {
     if (!cr_progress_enabled())
         return;
     pthread_mutex_lock(&lock);
-    double t = now();
+    double t = cr_now();
     if (force || t - last >= 0.1) {
         last = t;
         va_list ap;

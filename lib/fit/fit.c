@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/outfile.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
@@ -100,13 +101,6 @@ void cr_fit_assess(const cr_model *m, const cr_chains_result *res, const double 
     chk->pass = chk->reasons[0] == 0;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* One status line for all chains, labelled with the series and attempt. */
 typedef struct {
     pthread_mutex_t lock;
@@ -148,10 +142,10 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const c
     p.done = xcalloc((size_t)a->cfg.chains, sizeof(int));
     a->cfg.progress = show_progress;
     a->cfg.progress_ctx = &p;
-    double t0 = now();
+    double t0 = cr_now();
     int rc = extend ? cr_chains_extend(m, &a->cfg, extend, &a->res, e)
                     : cr_chains_run(m, &a->cfg, &a->res, e);
-    a->sampler_s = now() - t0;
+    a->sampler_s = cr_now() - t0;
     cr_progress_done();
     a->cfg.progress = NULL;
     a->cfg.progress_ctx = NULL;
@@ -160,7 +154,7 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const c
     if (rc != 0)
         return -1;
 
-    t0 = now();
+    t0 = cr_now();
     const cr_chains_result *r = &a->res;
     size_t n = (size_t)r->samples, per_var = (size_t)r->chains * n;
     double *col = xmalloc((per_var ? per_var : 1) * (size_t)r->nout * sizeof(double));
@@ -178,7 +172,7 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const c
     }
     free(col);
     cr_fit_assess(m, r, a->ebfmi, a->sum, &a->chk);
-    a->diagnostics_s = now() - t0;
+    a->diagnostics_s = cr_now() - t0;
     return 0;
 }
 

@@ -98,13 +98,7 @@ void cr_ladder_loo(const cr_ladder_data *ld, const cr_chains_result *res,
         c.ws[t] = cr_loo_ws_new();
     }
     cr_pool_run(nblocks, threads, loo_block, &c);
-    cr_loo_acc acc;
-    cr_loo_acc_init(&acc, (int)S);
-    for (size_t i = 0; i < p->n; i++) {
-        elpd[i] = c.pw[i].elpd_loo;
-        cr_loo_acc_add(&acc, &c.pw[i], p->weight[i]);
-    }
-    cr_loo_acc_result(&acc, est);
+    cr_loo_estimate(c.pw, p->n, p->weight, (int)S, elpd, est);
     for (int t = 0; t < threads; t++) {
         free(c.ll[t]);
         cr_loo_ws_free(c.ws[t]);

@@ -62,3 +62,16 @@ void cr_loo_acc_result(const cr_loo_acc *acc, cr_loo_estimates *out)
     out->k_threshold = acc->k_threshold;
     out->k_above_threshold = acc->k_above;
 }
+
+void cr_loo_estimate(const cr_loo_pointwise *pw, size_t n, const double *weight, int draws,
+                     double *elpd, cr_loo_estimates *out)
+{
+    cr_loo_acc acc;
+    cr_loo_acc_init(&acc, draws);
+    for (size_t i = 0; i < n; i++) {
+        if (elpd)
+            elpd[i] = pw[i].elpd_loo;
+        cr_loo_acc_add(&acc, &pw[i], weight ? weight[i] : 1);
+    }
+    cr_loo_acc_result(&acc, out);
+}

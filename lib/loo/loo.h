@@ -102,6 +102,10 @@ void cr_loo_acc_init(cr_loo_acc *acc, int draws);
 /* Adds a row with weight >= 0 (a weight of 0 adds nothing). */
 void cr_loo_acc_add(cr_loo_acc *acc, const cr_loo_pointwise *p, double weight);
 void cr_loo_acc_result(const cr_loo_acc *acc, cr_loo_estimates *out);
+/* The estimates of n weighted rows at once (weight NULL: all 1), over `draws` draws; elpd
+ * (may be NULL) gets each row's elpd_loo. */
+void cr_loo_estimate(const cr_loo_pointwise *pw, size_t n, const double *weight, int draws,
+                     double *elpd, cr_loo_estimates *out);
 
 /* One row of loo_compare(): models ordered by elpd_loo, best first. */
 typedef struct {

@@ -1,4 +1,5 @@
 #include "sampler/chains.h"
+#include "common/clock.h"
 #include "common/splitmix.h"
 
 #include <math.h>
@@ -40,13 +41,6 @@ typedef struct {
     int *done;    /* [chain] iterations done, for the built-in status line */
     pthread_mutex_t lock;
 } pool;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static void status_line(pool *P, int chain, int done)
 {
@@ -130,7 +124,7 @@ static int run_chain(pool *P, int chain, cr_err *e)
     gsl_rng_set(r, cr_splitmix64(cr_splitmix64(cfg->seed + (uint64_t)P->first) +
                                  (uint64_t)chain));
     cr_nuts *s = cr_nuts_new(P->m, cfg->max_depth);
-    double eps = cfg->stepsize, t0 = now();
+    double eps = cfg->stepsize, t0 = cr_now();
     int rc;
     if (P->first == 0) {
         rc = initialize(s, cfg, r, e);
@@ -143,7 +137,7 @@ static int run_chain(pool *P, int chain, cr_err *e)
                  ? cr_fail(e, "the log density is not finite where the chain stopped")
                  : 0;
     }
-    double t1 = now();
+    double t1 = cr_now();
     for (int it = P->first; it < S && rc == 0; it++) {
         size_t k = (size_t)chain * S + it;
         cr_nuts_transition(s, eps, r, &res->stats[k]);
@@ -155,7 +149,7 @@ static int run_chain(pool *P, int chain, cr_err *e)
     }
     if (P->first == 0)
         res->time_warmup[chain] = t1 - t0;
-    res->time_sampling[chain] += now() - t1;
+    res->time_sampling[chain] += cr_now() - t1;
     res->stepsize[chain] = eps;
     memcpy(res->inv_metric + (size_t)chain * n, cr_nuts_inv_metric(s), n * sizeof(double));
     memcpy(res->last + (size_t)chain * n, cr_nuts_position(s), n * sizeof(double));

@@ -16,6 +16,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "common/clock.h"
 #include "common/outfile.h"
 #include "common/pool.h"
 #include "common/splitmix.h"
@@ -54,13 +55,6 @@
 /* How many standard errors of the elpd difference make a fit worse than the best: the rate
  * ladder's rule. */
 #define SE_MARGIN 2
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int cpu_count(void)
 {
@@ -213,9 +207,9 @@ static void judge_candidate(candidate *c, int k, const cr_duration_data *d, cons
 {
     memset(c, 0, sizeof *c);
     c->k = k;
-    double t0 = now();
+    double t0 = cr_now();
     cr_duration_find_start(d, k, threads, &c->start);
-    c->seconds[0] = now() - t0;
+    c->seconds[0] = cr_now() - t0;
     {
         double out[CR_DUR_MAXDIM];
         cr_model m;
@@ -248,14 +242,8 @@ static void judge_candidate(candidate *c, int k, const cr_duration_data *d, cons
         lc.ws[t] = cr_loo_ws_new();
     }
     cr_pool_run(nobs, threads, approx_loo_obs, &lc);
-    cr_loo_acc acc;
-    cr_loo_acc_init(&acc, APPROX_DRAWS);
     c->elpd = xmalloc((nobs + 1) * sizeof *c->elpd);
-    for (size_t i = 0; i < nobs; i++) {
-        c->elpd[i] = lc.pw[i].elpd_loo;
-        cr_loo_acc_add(&acc, &lc.pw[i], weight[i]);
-    }
-    cr_loo_acc_result(&acc, &c->loo);
+    cr_loo_estimate(lc.pw, nobs, weight, APPROX_DRAWS, c->elpd, &c->loo);
     for (int t = 0; t < threads; t++) {
         free(lc.buf[t]);
         cr_loo_ws_free(lc.ws[t]);
@@ -263,7 +251,7 @@ static void judge_candidate(candidate *c, int k, const cr_duration_data *d, cons
     free(lc.buf);
     free(lc.ws);
     free(lc.pw);
-    c->seconds[1] = now() - t0 - c->seconds[0];
+    c->seconds[1] = cr_now() - t0 - c->seconds[0];
     c->usable = c->resolved && c->approx_k <= APPROX_K_MAX;
     if (c->usable) { /* an unusable candidate is not kept whatever its check would say */
         /* the check's replicates from the weighted draws, by systematic resampling */
@@ -278,7 +266,7 @@ static void judge_candidate(candidate *c, int k, const cr_duration_data *d, cons
         cr_duration_ppc_run(obs, p, PPC_REPLICATES, cr_splitmix64(seed), threads, &c->ppc);
         free(p);
     }
-    c->seconds[2] = now() - t0 - c->seconds[0] - c->seconds[1];
+    c->seconds[2] = cr_now() - t0 - c->seconds[0] - c->seconds[1];
     c->pass = c->usable && c->ppc.nfail == 0;
     free(lw);
     free(a.ll);
@@ -304,7 +292,7 @@ static int fit_chosen(const candidate *c, const char *name, const cr_sizing_conf
         cr_fit_attempt_config(&fo, a, &cc);
         cc.threads = cfg->threads;
         cr_chains_result r;
-        double t0 = now();
+        double t0 = cr_now();
         if (cr_chains_run(&m, &cc, &r, e) != 0) {
             if (ran)
                 cr_chains_result_free(res);
@@ -323,7 +311,7 @@ static int fit_chosen(const candidate *c, const char *name, const cr_sizing_conf
                              : r.warmup_stats[i - (size_t)r.chains * (size_t)r.samples].n_leapfrog;
         cr_info("%s: %d component%s: attempt %d %s %s(adapt_delta %g, warmup %d, %ld leapfrogs, "
                 "%.1f s)\n", name, c->k, plural(c->k), a, chk->pass ? "PASS" : "FAIL", chk->reasons,
-                cc.adapt_delta, cc.warmup, leapfrogs, now() - t0);
+                cc.adapt_delta, cc.warmup, leapfrogs, cr_now() - t0);
         if (chk->pass)
             break;
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "ingest/packet.h"
@@ -110,13 +111,6 @@ static int fit_sum(const cr_cps_table *t, int a, int b, const char *dir,
 
 /* ---- Step 3: simulation ---- */
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* Firewall log lines per session, averaged per draw (the per-second log rate is the session
  * end rate times this: interim logs are counted at the session's end, docs/report.md). */
 static void logs_per_session(const cr_sz_sessions *sm, const cr_sizing_config *c, double *lps)
@@ -144,7 +138,7 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
                       const cr_sim_draw *dend, cr_sz_sessions *sm, const double *lps,
                       cr_sizing *s, cr_err *e)
 {
-    double t0 = now();
+    double t0 = cr_now();
     size_t n = (size_t)c->draws * (size_t)c->seconds;
     cr_sim_config sc;
     cr_sim_config_default(&sc);
@@ -195,7 +189,7 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
     cr_info("N=%d: new/s mean %.2f q99 %.0f; logs/min q99 %.0f; concurrent mean %.1f q99 %.0f "
             "(burn-in %ld s; %.1f s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean,
             s->sum[u][CR_SZ_NEW].q99, s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean,
-            s->sum[u][CR_SZ_CONC].q99, info.burnin, now() - t0);
+            s->sum[u][CR_SZ_CONC].q99, info.burnin, cr_now() - t0);
     return 0;
 fail:
     free(arr);
@@ -252,7 +246,7 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
 /* Wall time of each stage on stderr (never in the outputs, which must not depend on speed). */
 static void stage(cr_sizing *s, const char *what, double *t)
 {
-    double t1 = now();
+    double t1 = cr_now();
     cr_info("stage %-12s %7.1f s\n", what, t1 - *t);
     s->stage_seconds += t1 - *t;
     *t = t1;
@@ -262,7 +256,7 @@ int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_con
                   cr_sizing *s, cr_err *e)
 {
     memset(s, 0, sizeof *s);
-    double t = now();
+    double t = cr_now();
     cr_cps_table tab;
     cr_sz_flows f;
     if (cr_sz_tables(machines, nmachines, c->out_dir, s, &tab, &f, e) != 0)
