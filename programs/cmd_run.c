@@ -33,6 +33,8 @@ static const char help[] =
     "  --tcp-fin-hold S     override the hold after a FIN close\n"
     "  --tcp-rst-hold S     override the hold after an RST\n"
     "  --dns-timeout S      override the hold of DNS (UDP to port 53)\n"
+    "  --max-session S      longest a connection lives (s/m/h/d; default: the longest capture,\n"
+    "                       as no capture shows longer; docs/durations.md, \"The horizon\")\n"
     "  --log-bytes B        bytes per firewall log line (800)\n"
     "  --model NAME         rate model of both rate fits: nbh (default), pois, nb_machine,\n"
     "                       nbh_ar1, hurdle_nbh_ar1, or auto (the ladder fits all five and\n"
@@ -45,8 +47,8 @@ static const char help[] =
     "  --threads N          threads (default: one per CPU; outputs do not depend on it)\n"
     "  -q, --quiet          no progress or summary on stderr\n";
 
-enum { OPT_USERS = 256, OPT_MODEL, OPT_FIREWALL, OPT_OVERRIDE, OPT_LOG_BYTES, OPT_SEED, OPT_DRAWS,
-       OPT_SECONDS, OPT_WARMUP, OPT_SAMPLES, OPT_THREADS };
+enum { OPT_USERS = 256, OPT_MODEL, OPT_FIREWALL, OPT_OVERRIDE, OPT_MAX_SESSION, OPT_LOG_BYTES,
+       OPT_SEED, OPT_DRAWS, OPT_SECONDS, OPT_WARMUP, OPT_SAMPLES, OPT_THREADS };
 
 static const struct option longopts[] = {
     {"output", required_argument, NULL, 'o'},
@@ -57,6 +59,7 @@ static const struct option longopts[] = {
     {"tcp-fin-hold", required_argument, NULL, OPT_OVERRIDE},
     {"tcp-rst-hold", required_argument, NULL, OPT_OVERRIDE},
     {"dns-timeout", required_argument, NULL, OPT_OVERRIDE},
+    {"max-session", required_argument, NULL, OPT_MAX_SESSION},
     {"log-bytes", required_argument, NULL, OPT_LOG_BYTES},
     {"seed", required_argument, NULL, OPT_SEED},
     {"draws", required_argument, NULL, OPT_DRAWS},
@@ -116,6 +119,12 @@ static int parse(int argc, char **argv, cr_sizing_config *c, int *quiet, int *do
             if (nov == 16)
                 return cli_usage_error("run", "too many timeout overrides");
             ov[nov++] = (override){longopts[idx].name, optarg};
+            break;
+        case OPT_MAX_SESSION:
+            if (cr_fw_parse_seconds("--max-session", optarg, &c->max_session, &e) != 0 ||
+                !(c->max_session >= 1))
+                return cli_usage_error("run", "--max-session %s: expected a duration of 1 s or "
+                                       "more (s/m/h/d)", optarg);
             break;
         case OPT_LOG_BYTES:
             if (cli_parse_double(optarg, 1, 1e6, &c->log_bytes) != 0)

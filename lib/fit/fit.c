@@ -208,9 +208,7 @@ int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attemp
     return rc;
 }
 
-/* Failures that only more draws can cure: R-hat or ESS, with no divergence and a healthy
- * E-BFMI. A higher adapt_delta would only make every iteration dearer. */
-static int mixing_only(const cr_fit_check *c)
+int cr_fit_mixing_only(const cr_fit_check *c)
 {
     return !c->pass && c->divergences == 0 && c->min_ebfmi > MIN_EBFMI;
 }
@@ -226,7 +224,7 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
     memset(a, 0, sizeof *a);
     for (int n = 1; n <= o->attempts; n++) {
         int extend = 0;
-        if (n > 1 && mixing_only(&a->chk) && o->sampler.samples > 0) {
+        if (n > 1 && cr_fit_mixing_only(&a->chk) && o->sampler.samples > 0) {
             extend = o->sampler.samples;
             a->extends = a->number;
             a->cfg.samples += extend;

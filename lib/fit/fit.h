@@ -50,6 +50,11 @@ typedef struct {
 void cr_fit_assess(const cr_model *m, const cr_chains_result *res, const double *ebfmi,
                    const cr_diag_summary *sum, cr_fit_check *chk);
 
+/* Failures that only more draws can cure: R-hat or ESS, with no divergence and a healthy
+ * E-BFMI. A higher adapt_delta would only make every iteration dearer, so a retry runs the same
+ * chains on (cr_chains_extend) instead. */
+int cr_fit_mixing_only(const cr_fit_check *c);
+
 /* One attempt: its settings, the run and its verdict. */
 typedef struct {
     const char *series; /* "tcp_new" */

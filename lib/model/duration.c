@@ -796,7 +796,9 @@ double cr_duration_mean(const cr_duration_params *p)
 static double lognormal_within(double m, double s, double t)
 {
     double x = log(t);
-    return exp(m + s * s / 2) * gsl_cdf_ugaussian_P((x - m - s * s) / s) +
+    /* exp(m + s^2 / 2) Phi(z) in logs: for a wide component far beyond t the first factor
+     * overflows while Phi underflows (1e17 s means on short real captures) */
+    return exp(m + s * s / 2 + log_q(-(x - m - s * s) / s)) +
            t * gsl_cdf_ugaussian_Q((x - m) / s);
 }
 
@@ -804,6 +806,8 @@ double cr_duration_mean_within(const cr_duration_params *p, double t)
 {
     if (!(t > 0))
         return 0;
+    if (isinf(t))
+        return cr_duration_mean(p);
     double sum = 0;
     for (int j = 0; j < p->k; j++)
         sum += p->w[j] * lognormal_within(p->m[j], p->s[j], t);

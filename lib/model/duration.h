@@ -130,7 +130,8 @@ cr_duration_params cr_duration_params_at(int k, const double *out);
 double cr_duration_survival(const cr_duration_params *p, double t);
 /* E[D] in seconds. */
 double cr_duration_mean(const cr_duration_params *p);
-/* E[min(D, t)], the area under P(D > .) up to t seconds: comparable with cr_km_mean. */
+/* E[min(D, t)], the area under P(D > .) up to t seconds (t may be infinite): comparable with
+ * cr_km_mean. */
 double cr_duration_mean_within(const cr_duration_params *p, double t);
 /* A duration in seconds from the mixture. */
 double cr_duration_draw(const cr_duration_params *p, gsl_rng *r);

@@ -40,6 +40,8 @@ typedef struct {
     int draws;                  /* posterior draws simulated: 200 */
     long seconds;               /* simulated seconds per draw and N: 3600 */
     double log_bytes;           /* bytes per firewall log line: 800 */
+    double max_session;         /* seconds a connection can live at most; 0: the longest
+                                 * capture (no capture can show a longer one) */
     cr_fit_options fit;         /* sampler settings of every fit (seed set from `seed`) */
     int model;                  /* rate model: CR_LADDER_NBH (default), any CR_LADDER_*, or -1
                                  * for the ladder's automatic choice */
@@ -74,6 +76,7 @@ typedef struct {
     char **inputs;           /* path per machine */
     const char **kinds;      /* input kind per machine */
     double seconds;          /* capture seconds, all machines */
+    double longest_capture;  /* seconds, the longest of one machine */
     uint64_t total[4];       /* tcp_new, udp_new, tcp_end, udp_end over all machines */
     uint64_t tcp_streams, tcp_never_closed;
 
@@ -81,6 +84,10 @@ typedef struct {
     cr_sizing_ppc ppc_new, ppc_end;
     char model[32];          /* the rate model simulated (of the new-connection fit) */
     cr_sizing_duration dur[2]; /* 0 TCP, 1 UDP */
+    /* Durations are cut at this many seconds (0: not cut). A lognormal tail beyond what the
+     * captures watched is the prior's and the shape's, not the data's: on short real captures
+     * its mean ran to 1e17 s (docs/durations.md, "The horizon"). */
+    double horizon;
     /* Observed shares, plugged in: TCP of new connections; of ended TCP connections those
      * closed by RST and those that went idle without a close (CR_SZ_IDLE_MS); DNS of UDP. */
     double p_tcp, p_rst, p_idle, p_dns;

@@ -50,6 +50,10 @@
 #define FIT_WARMUP 500
 #define FIT_SAMPLES 500
 #define FIT_ADAPT_DELTA 0.9
+/* An R-hat this far above 1 says the chains sit in different modes of the mixture, which a
+ * smaller step or a longer warmup does not mend: the fit stops retrying and the candidate drops
+ * out (on the shared real captures alone, R-hat 1.3 to 2.4 with 3 or 4 components). */
+#define MODES_RHAT 1.05
 /* Replicated data sets of the predictive check, from evenly spaced draws. */
 #define PPC_REPLICATES 200
 /* How many standard errors of the elpd difference make a fit worse than the best: the rate
@@ -106,10 +110,14 @@ typedef struct {
     double *elpd;           /* pointwise elpd_loo per observation */
     cr_loo_estimates loo;
     cr_duration_ppc ppc;
-    double mean_s;          /* posterior mean of the mixture's mean */
+    double mean_s;          /* posterior mean of the mixture's mean cut at the horizon */
     double elpd_diff, se_diff; /* to the best compared; NAN when not compared */
     int pass;               /* usable, and the check passes */
     double seconds[3];      /* wall time of the start, LOO, the check (stderr) */
+    int fitted;             /* fitted with NUTS: fit, check and attempts are set */
+    cr_chains_result fit;
+    cr_fit_check check;
+    int attempts;
 } candidate;
 
 typedef struct {
@@ -203,7 +211,8 @@ static void approx_loo_obs(void *ctx, size_t o, int worker)
 
 /* The candidate's start, its approximate posterior, PSIS-LOO and check against Kaplan-Meier. */
 static void judge_candidate(candidate *c, int k, const cr_duration_data *d, const double *weight,
-                            size_t nobs, const cr_duration_obs *obs, uint64_t seed, int threads)
+                            size_t nobs, const cr_duration_obs *obs, double horizon,
+                            uint64_t seed, int threads)
 {
     memset(c, 0, sizeof *c);
     c->k = k;
@@ -232,7 +241,7 @@ static void judge_candidate(candidate *c, int k, const cr_duration_data *d, cons
     for (int j = 0; j < APPROX_DRAWS; j++) {
         lw[j] -= norm;
         if (lw[j] > -INFINITY)
-            c->mean_s += exp(lw[j]) * cr_duration_mean(&a.params[j]);
+            c->mean_s += exp(lw[j]) * cr_duration_mean_within(&a.params[j], horizon);
     }
     loo_ctx lc = {&a, lw, xmalloc((nobs + 1) * sizeof *lc.pw),
                   xmalloc((size_t)threads * sizeof *lc.buf),
@@ -274,8 +283,9 @@ static void judge_candidate(candidate *c, int k, const cr_duration_data *d, cons
     free(a.params);
 }
 
-/* Fits k components with NUTS and the retry ladder from c's start; 0 unless the sampler failed
- * outright. */
+/* Fits k components with NUTS from c's start, retrying by the rate fits' policy (fit/fit.h):
+ * chains run on when only mixing failed, a new run at a higher adapt_delta otherwise; none when
+ * the chains sit in different modes. 0 unless the sampler failed outright. */
 static int fit_chosen(const candidate *c, const char *name, const cr_sizing_config *cfg,
                       int threads, cr_chains_result *res, cr_fit_check *chk, int *attempts,
                       cr_err *e)
@@ -286,33 +296,45 @@ static int fit_chosen(const candidate *c, const char *name, const cr_sizing_conf
     fo.sampler.warmup = FIT_WARMUP;
     fo.sampler.samples = FIT_SAMPLES;
     fo.sampler.adapt_delta = fmax(fo.sampler.adapt_delta, FIT_ADAPT_DELTA);
-    int ran = 0;
-    for (int a = 1; a <= fo.attempts; a++) {
-        cr_chains_config cc;
-        cr_fit_attempt_config(&fo, a, &cc);
-        cc.threads = cfg->threads;
-        cr_chains_result r;
+    cr_chains_config cc;
+    for (int a = 1, raises = 0; a <= fo.attempts; a++) {
+        int extend = a > 1 && cr_fit_mixing_only(chk);
         double t0 = cr_now();
-        if (cr_chains_run(&m, &cc, &r, e) != 0) {
-            if (ran)
+        if (extend) {
+            if (cr_chains_extend(&m, &cc, FIT_SAMPLES, res, e) != 0) {
                 cr_chains_result_free(res);
-            return cr_fail_prefix(e, name);
+                return cr_fail_prefix(e, name);
+            }
+        } else {
+            cr_fit_attempt_config(&fo, a > 1 ? ++raises + 1 : 1, &cc);
+            cc.threads = cfg->threads;
+            cr_chains_result r;
+            if (cr_chains_run(&m, &cc, &r, e) != 0) {
+                if (a > 1)
+                    cr_chains_result_free(res);
+                return cr_fail_prefix(e, name);
+            }
+            if (a > 1)
+                cr_chains_result_free(res);
+            *res = r;
         }
-        if (ran)
-            cr_chains_result_free(res);
-        *res = r;
-        ran = 1;
         *attempts = a;
         assess(&m, res, threads, chk);
         long leapfrogs = 0;
-        for (size_t i = 0; i < (size_t)r.chains * (size_t)(r.samples + r.warmup); i++)
-            leapfrogs += i < (size_t)r.chains * (size_t)r.samples
-                             ? r.stats[i].n_leapfrog
-                             : r.warmup_stats[i - (size_t)r.chains * (size_t)r.samples].n_leapfrog;
-        cr_info("%s: %d component%s: attempt %d %s %s(adapt_delta %g, warmup %d, %ld leapfrogs, "
-                "%.1f s)\n", name, c->k, plural(c->k), a, chk->pass ? "PASS" : "FAIL", chk->reasons,
-                cc.adapt_delta, cc.warmup, leapfrogs, cr_now() - t0);
-        if (chk->pass)
+        for (size_t i = 0; i < (size_t)res->chains * (size_t)(res->samples + res->warmup); i++)
+            leapfrogs += i < (size_t)res->chains * (size_t)res->samples
+                             ? res->stats[i].n_leapfrog
+                             : res->warmup_stats[i - (size_t)res->chains * (size_t)res->samples]
+                                   .n_leapfrog;
+        char how[64];
+        if (extend)
+            snprintf(how, sizeof how, "chains run on to %d draws each", res->samples);
+        else
+            snprintf(how, sizeof how, "adapt_delta %g, warmup %d", cc.adapt_delta, cc.warmup);
+        cr_info("%s: %d component%s: attempt %d %s %s(%s, %ld leapfrogs in all, %.1f s)\n", name,
+                c->k, plural(c->k), a, chk->pass ? "PASS" : "FAIL", chk->reasons, how, leapfrogs,
+                cr_now() - t0);
+        if (chk->pass || chk->max_rhat > MODES_RHAT)
             break;
     }
     return 0;
@@ -321,10 +343,12 @@ static int fit_chosen(const candidate *c, const char *name, const cr_sizing_conf
 static void candidate_free(candidate *c)
 {
     free(c->elpd);
+    if (c->fitted)
+        cr_chains_result_free(&c->fit);
 }
 
 /* The next mode's gap, for the start line ("" when one mode was found). */
-static void next_mode_text(const candidate *c, char *buf, size_t n)
+static void next_mode_text(const candidate *c, double horizon, char *buf, size_t n)
 {
     buf[0] = 0;
     if (c->start.modes < 2)
@@ -335,7 +359,7 @@ static void next_mode_text(const candidate *c, char *buf, size_t n)
     plain.constrain(&plain, c->start.next_mode, out);
     cr_duration_params p = cr_duration_params_at(c->k, out);
     snprintf(buf, n, "; the next, %.0f log units lower, has mean %.3g s",
-             c->start.lp - c->start.next_lp, cr_duration_mean(&p));
+             c->start.lp - c->start.next_lp, cr_duration_mean_within(&p, horizon));
 }
 
 static void ppc_fail_text(const cr_duration_ppc *p, char *buf, size_t n)
@@ -476,15 +500,16 @@ static cr_duration_params draw_at(const cr_chains_result *r, int k, size_t i)
     return cr_duration_params_at(k, r->draws + i * (size_t)r->nout);
 }
 
-/* The NUTS posterior's mean-duration quantiles into d->mean_s; returns its mean of
+/* The NUTS posterior's quantiles of E[min(D, horizon)] into d->mean_s; returns its mean of
  * E[min(D, t)]. */
-static double summarise_means(const cr_chains_result *r, int k, double t, cr_sizing_duration *d)
+static double summarise_means(const cr_chains_result *r, int k, double t, double horizon,
+                              cr_sizing_duration *d)
 {
     size_t total = (size_t)r->chains * (size_t)r->samples;
     double *mean = xmalloc(total * sizeof *mean), within = 0;
     for (size_t i = 0; i < total; i++) {
         cr_duration_params p = draw_at(r, k, i);
-        mean[i] = cr_duration_mean(&p);
+        mean[i] = cr_duration_mean_within(&p, horizon);
         within += cr_duration_mean_within(&p, t);
     }
     qsort(mean, total, sizeof *mean, cmp_double);
@@ -507,32 +532,24 @@ static int npass(const candidate *c, int n)
     return k;
 }
 
-/* Judges 1 to CR_DUR_KMAX components, fits the chosen number with NUTS, checks it and writes
- * the candidates and the checks under DIR/fit/durations/diagnostics. */
-static int fit_protocol(const cr_duration_data *data, const cr_duration_obs *obs,
-                        const char *name, const cr_sizing_config *c, double km_end,
-                        double km_mean, cr_sizing_duration *d, cr_err *e)
+/* The candidate's line on stderr. */
+static void print_candidate(const char *name, const candidate *x, double horizon)
 {
-    size_t nobs = cr_duration_nobs(data);
-    double *weight = xmalloc((nobs + 1) * sizeof *weight);
-    cr_duration_obs_weights(data, weight);
-    int threads = c->threads > 0 ? c->threads : cpu_count();
-    candidate cand[CR_DUR_KMAX];
-    for (int k = 1; k <= CR_DUR_KMAX; k++) {
-        candidate *x = &cand[k - 1];
-        judge_candidate(x, k, data, weight, nobs, obs, c->seed + (uint64_t)k, threads);
-        char next[96], fails[128];
-        next_mode_text(x, next, sizeof next);
-        ppc_fail_text(&x->ppc, fails, sizeof fails);
-        cr_info("%s: %d component%s: highest of %d modes from %d starts%s;%s Laplace approximation "
-                "Pareto k %.2f; elpd_loo %.1f (SE %.1f); check %s%s; mean %.3g s (%.1f + %.1f + "
-                "%.1f s)\n", name, k, plural(k), x->start.modes, x->start.starts, next,
-                x->resolved ? "" : " a component centred below 1 ms;", x->approx_k, x->loo.elpd_loo, x->loo.se_elpd_loo,
-                !x->usable ? "not run" : x->ppc.nfail ? "FAIL " : "pass",
-                fails, x->mean_s, x->seconds[0], x->seconds[1], x->seconds[2]);
-    }
-    int failing, ch = choose(cand, CR_DUR_KMAX, weight, nobs, &failing);
-    const candidate *x = &cand[ch];
+    char next[96], fails[128];
+    next_mode_text(x, horizon, next, sizeof next);
+    ppc_fail_text(&x->ppc, fails, sizeof fails);
+    cr_info("%s: %d component%s: highest of %d modes from %d starts%s;%s Laplace approximation "
+            "Pareto k %.2f; elpd_loo %.1f (SE %.1f); check %s%s; mean %.3g s (%.1f + %.1f + "
+            "%.1f s)\n", name, x->k, plural(x->k), x->start.modes, x->start.starts, next,
+            x->resolved ? "" : " a component centred below 1 ms;", x->approx_k, x->loo.elpd_loo,
+            x->loo.se_elpd_loo, !x->usable ? "not run" : x->ppc.nfail ? "FAIL " : "pass", fails,
+            x->mean_s, x->seconds[0], x->seconds[1], x->seconds[2]);
+}
+
+/* Why the kept candidate was kept, on stderr. */
+static void print_choice(const char *name, const candidate *cand, const candidate *x,
+                         int failing)
+{
     if (failing)
         cr_info("%s: no candidate both is well approximated and passes the check against "
                 "Kaplan-Meier; kept %d component%s, the best elpd_loo, as failing\n", name, x->k,
@@ -546,22 +563,71 @@ static int fit_protocol(const cr_duration_data *data, const cr_duration_obs *obs
         cr_info("%s: kept %d component%s: within %d standard errors of the best (elpd "
                 "difference %.1f, SE %.1f)\n", name, x->k, plural(x->k), SE_MARGIN, x->elpd_diff,
                 x->se_diff);
-    cr_chains_result r;
-    int rc = fit_chosen(x, name, c, threads, &r, &d->check, &d->attempts, e);
+}
+
+/* Judges 1 to CR_DUR_KMAX components, fits the chosen number with NUTS, checks it and writes
+ * the candidates and the checks under DIR/fit/durations/diagnostics. A chosen fit that fails
+ * the convergence criteria drops out and the rule chooses again among the rest, as the rate
+ * ladder drops a model that fails them. */
+static int fit_protocol(const cr_duration_data *data, const cr_duration_obs *obs,
+                        const char *name, const cr_sizing_config *c, double horizon,
+                        double km_end, double km_mean, cr_sizing_duration *d, cr_err *e)
+{
+    size_t nobs = cr_duration_nobs(data);
+    double *weight = xmalloc((nobs + 1) * sizeof *weight);
+    cr_duration_obs_weights(data, weight);
+    int threads = c->threads > 0 ? c->threads : cpu_count();
+    candidate cand[CR_DUR_KMAX];
+    const int n = CR_DUR_KMAX;
+    int rc = 0;
+    for (int k = 1; k <= n; k++) {
+        judge_candidate(&cand[k - 1], k, data, weight, nobs, obs, horizon, c->seed + (uint64_t)k,
+                        threads);
+        print_candidate(name, &cand[k - 1], horizon);
+    }
+    int failing = 1, ch = 0, failed = 0;
+    while (rc == 0) {
+        ch = choose(cand, n, weight, nobs, &failing);
+        /* after a fit failed, only a usable candidate is worth fitting; when none is left, one
+         * component, whose posterior has a single mode */
+        int fallback = failed && (cand[ch].fitted ? !cand[ch].check.pass : !cand[ch].usable);
+        if (fallback)
+            ch = 0;
+        candidate *x = &cand[ch];
+        if (x->fitted)
+            break;
+        if (fallback)
+            cr_info("%s: no other candidate is usable: falling back to 1 component\n", name);
+        else
+            print_choice(name, cand, x, failing);
+        rc = fit_chosen(x, name, c, threads, &x->fit, &x->check, &x->attempts, e);
+        x->fitted = rc == 0;
+        if (rc != 0 || x->check.pass)
+            break;
+        cr_info("%s: %d component%s failed the convergence criteria: choosing again without "
+                "it\n", name, x->k, plural(x->k));
+        x->usable = x->pass = 0;
+        failed = 1;
+    }
     if (rc == 0) {
+        const candidate *x = &cand[ch];
+        const cr_chains_result *r = &x->fit;
+        d->check = x->check;
+        d->attempts = x->attempts;
         d->fitted = 1;
-        double within = summarise_means(&r, x->k, km_end, d);
-        size_t total = (size_t)r.chains * (size_t)r.samples;
+        double within = summarise_means(r, x->k, km_end, horizon, d);
+        size_t total = (size_t)r->chains * (size_t)r->samples;
         cr_duration_params *p = xmalloc(PPC_REPLICATES * sizeof *p);
         for (int i = 0; i < PPC_REPLICATES; i++)
-            p[i] = draw_at(&r, x->k, ((size_t)i * total + total / 2) / PPC_REPLICATES);
+            p[i] = draw_at(r, x->k, ((size_t)i * total + total / 2) / PPC_REPLICATES);
         cr_duration_ppc ppc;
         cr_duration_ppc_run(obs, p, PPC_REPLICATES, c->seed, c->threads, &ppc);
         free(p);
         print_ppc(name, x->k, &ppc);
-        cr_info("%s: mean %.3g s (90%% %.3g to %.3g); up to %.0f s, the longest ended: model "
+        cr_info("%s: mean %.3g s (90%% %.3g to %.3g)%s; up to %.0f s, the longest ended: model "
                 "%.3g s, Kaplan-Meier %.3g s\n", name, d->mean_s[1], d->mean_s[0], d->mean_s[2],
-                km_end, within, km_mean);
+                isinf(horizon) ? "" : " with durations cut at the horizon", km_end, within,
+                km_mean);
         if (ppc.nfail) { /* the status line and the report show the check with the criteria */
             char fails[128];
             ppc_fail_text(&ppc, fails, sizeof fails);
@@ -572,29 +638,28 @@ static int fit_protocol(const cr_duration_data *data, const cr_duration_obs *obs
         }
         d->draws = xmalloc((size_t)c->draws * sizeof *d->draws);
         for (int i = 0; i < c->draws; i++)
-            d->draws[i] = draw_at(&r, x->k, (size_t)i * total / (size_t)c->draws);
-        cr_chains_result_free(&r);
+            d->draws[i] = draw_at(r, x->k, (size_t)i * total / (size_t)c->draws);
         char *dir = cr_sz_path(c->out_dir, "fit", "durations/diagnostics");
         char file[64];
         snprintf(file, sizeof file, "loo_%s.csv", name);
         char *path = cr_sz_path(dir, file, NULL);
-        rc = write_loo(path, cand, CR_DUR_KMAX, ch, e);
+        rc = write_loo(path, cand, n, ch, e);
         free(path);
         snprintf(file, sizeof file, "ppc_%s.csv", name);
         path = cr_sz_path(dir, file, NULL);
         if (rc == 0)
-            rc = write_ppc(path, cand, CR_DUR_KMAX, ch, &ppc, e);
+            rc = write_ppc(path, cand, n, ch, &ppc, e);
         free(path);
         free(dir);
     }
-    for (int k = 0; k < CR_DUR_KMAX; k++)
+    for (int k = 0; k < n; k++)
         candidate_free(&cand[k]);
     free(weight);
     return rc;
 }
 
 int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_config *c,
-                       cr_sizing_duration *d, cr_err *e)
+                       double horizon, cr_sizing_duration *d, cr_err *e)
 {
     const char *name = proto == CR_PROTO_TCP ? "duration_tcp" : "duration_udp";
     int64_t *ms = xmalloc((f->n + 1) * sizeof *ms), *follow = xmalloc((f->n + 1) * sizeof *follow);
@@ -632,7 +697,7 @@ int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_conf
     if (data.nended > 0) {
         cr_info("%s: %zu durations in %d bins\n", name, n, data.nedge - 1);
         cr_duration_obs obs = {n, ms, cens, follow, proto == CR_PROTO_UDP};
-        rc = fit_protocol(&data, &obs, name, c, km_end, km_mean, d, e);
+        rc = fit_protocol(&data, &obs, name, c, horizon, km_end, km_mean, d, e);
     }
     cr_duration_data_free(&data);
     free(ms);

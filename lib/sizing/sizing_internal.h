@@ -32,9 +32,10 @@ void cr_sz_flows_free(cr_sz_flows *f);
  * ended by the rule above. */
 int cr_sz_flow_duration(const cr_sz_flows *f, size_t i, int64_t *ms, int *idle);
 
-/* Fits the duration mixture of one protocol and keeps c->draws evenly thinned draws. */
+/* Fits the duration mixture of one protocol and keeps c->draws evenly thinned draws; the means
+ * it prints and keeps are of durations cut at horizon seconds (INFINITY: not cut). */
 int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_config *c,
-                       cr_sizing_duration *d, cr_err *e);
+                       double horizon, cr_sizing_duration *d, cr_err *e);
 
 /* The law of the time a new session holds a firewall entry (sizing_sessions.c): TCP or UDP by
  * the observed share, a duration from that protocol's posterior draw, plus the profile's hold

@@ -307,8 +307,16 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
                    "other models)", cr_ladder_models[c->model].name);
     fprintf(f, ". Each of %d posterior draws simulates N new independent users, each with its "
                "own baseline rate drawn from the population, for %ld s, so the distributions mix "
-               "parameter, between-user and within-user variation.</li>\n",
+               "parameter, between-user and within-user variation.",
             c->draws, c->seconds);
+    if (s->nmachines < 3)
+        fprintf(f, " <b>With %d machine%s, how much users differ from one another is hardly "
+                   "learned:</b> the spread of a new user's baseline (sigma_machine) is mostly "
+                   "its prior's, half-normal(0, 1) on the log scale, so the upper percentiles "
+                   "and the mean (which rare very busy users dominate) are wide. Captures of "
+                   "more machines narrow them.",
+                s->nmachines, s->nmachines == 1 ? "" : "s");
+    fputs("</li>\n", f);
     fputs("<li><b>Terminations.</b> ", f);
     esc(f, s->logs_why);
     if (s->logs_from_fit && s->fit_end.model && strcmp(s->fit_end.model, s->model)) {
@@ -323,13 +331,20 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
         fprintf(f, "<li><b>%s durations.</b> Lognormal mixture of %d component%s (the number "
                    "chosen by PSIS-LOO among 1 to 4, checked against Kaplan-Meier) with right "
                    "censoring, %zu connections (%zu still open at capture end, censored); "
-                   "posterior mean duration %s s (90%% interval %s to %s s); the ended ones "
-                   "last %s s on average.</li>\n",
+                   "posterior mean duration %s s (90%% interval %s to %s s), durations cut at "
+                   "the horizon below; the ended ones last %s s on average.</li>\n",
                 p ? "UDP" : "TCP", d0->draws[0].k, d0->draws[0].k > 1 ? "s" : "", d0->flows,
                 d0->censored, human(d0->mean_s[1], a, 64),
                 human(d0->mean_s[0], b, 64), human(d0->mean_s[2], d, 64),
                 human(d0->ended_mean_s, g, 64));
     }
+    fprintf(f, "<li><b>Horizon.</b> No connection is simulated longer than %s s (%s). A "
+               "lognormal tail beyond what any capture watched is the model's shape, not the "
+               "data's; uncut, it gave mean durations of 10<sup>17</sup> s on short real "
+               "captures. Raise it with <code>--max-session</code> if your users keep sessions "
+               "open longer (VPN tunnels, chat and push channels).</li>\n",
+            human(s->horizon, a, 64),
+            c->max_session > 0 ? "<code>--max-session</code>" : "the longest capture");
     fprintf(f, "<li><b>Sessions.</b> Each new connection is TCP with probability %.3f (observed); "
                "a TCP session ends by RST with probability %.3f, goes idle without a close "
                "(silent for the last %d s of its capture) with probability %.3f, otherwise by FIN; "

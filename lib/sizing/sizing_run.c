@@ -1,4 +1,5 @@
 /* Steps 2 and 3 of a sizing run: the fits, then the simulation of every N. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -274,8 +275,15 @@ int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_con
                 &dend, e))
         goto done;
     stage(s, "fit end", &t);
-    if (cr_sz_fit_duration(&f, CR_PROTO_TCP, c, &s->dur[0], e) != 0 ||
-        cr_sz_fit_duration(&f, CR_PROTO_UDP, c, &s->dur[1], e) != 0)
+    for (int i = 0; i < nmachines; i++)
+        s->longest_capture = fmax(s->longest_capture,
+                                  (double)(machines[i].last_ms - machines[i].first_ms) / 1000);
+    s->horizon = c->max_session > 0 ? c->max_session : s->longest_capture;
+    cr_info("durations are cut at %.0f s (%s)\n", s->horizon,
+            c->max_session > 0 ? "--max-session" : "the longest capture; --max-session changes it");
+    const double H = s->horizon > 0 ? s->horizon : INFINITY;
+    if (cr_sz_fit_duration(&f, CR_PROTO_TCP, c, H, &s->dur[0], e) != 0 ||
+        cr_sz_fit_duration(&f, CR_PROTO_UDP, c, H, &s->dur[1], e) != 0)
         goto done;
     stage(s, "durations", &t);
     snprintf(s->model, sizeof s->model, "%s",

@@ -3,9 +3,15 @@
 #include "flows/flows.h"
 #include "sizing/sizing_internal.h"
 
+/* The cut of every duration, seconds (s->horizon; 0 means none). */
+static double horizon(const cr_sizing *s)
+{
+    return s->horizon > 0 ? s->horizon : INFINITY;
+}
+
 /* One new connection: TCP or UDP by the observed share, a duration from that protocol's
- * posterior draw, and the firewall's hold for how it ended (RST, idle without a close, or FIN by
- * the observed shares; DNS by the observed share of UDP flows to port 53). */
+ * posterior draw cut at the horizon, and the firewall's hold for how it ended (RST, idle without
+ * a close, or FIN by the observed shares; DNS by the observed share of UDP flows to port 53). */
 double cr_sz_session_seconds(void *ctx, gsl_rng *r, int draw)
 {
     const cr_sz_sessions *sm = ctx;
@@ -13,7 +19,7 @@ double cr_sz_session_seconds(void *ctx, gsl_rng *r, int draw)
     int tcp = gsl_rng_uniform(r) < s->p_tcp;
     const cr_sizing_duration *d = &s->dur[tcp ? 0 : 1];
     double u = gsl_rng_uniform(r);
-    double D = d->fitted ? cr_duration_draw(&d->draws[draw], r) : 0;
+    double D = d->fitted ? fmin(cr_duration_draw(&d->draws[draw], r), horizon(s)) : 0;
     uint8_t reason = !tcp                         ? CR_REASON_UDP_LAST
                      : u < s->p_rst               ? CR_REASON_RST
                      : u < s->p_rst + s->p_idle ? CR_REASON_OPEN
@@ -23,16 +29,22 @@ double cr_sz_session_seconds(void *ctx, gsl_rng *r, int draw)
     return D + hold;
 }
 
-/* E[(D - c)+] of one protocol's duration (0 when it has no connections), for any c. */
-static double duration_stoploss(const cr_sizing_duration *d, int draw, double c)
+/* E[(min(D, H) - c)+] of one protocol's duration cut at the horizon H (0 when it has no
+ * connections), for any c: E[min(D, H)] - E[min(D, H, c)]. */
+static double duration_stoploss(const cr_sizing *s, const cr_sizing_duration *d, int draw,
+                                double c)
 {
-    double mean = d->fitted ? cr_duration_mean(&d->draws[draw]) : 0;
-    return c <= 0 ? mean - c : d->fitted ? mean - cr_duration_mean_within(&d->draws[draw], c) : 0;
+    const double H = horizon(s);
+    if (!d->fitted || c >= H)
+        return c < 0 ? -c : 0;
+    const cr_duration_params *p = &d->draws[draw];
+    return cr_duration_mean_within(p, H) - (c > 0 ? cr_duration_mean_within(p, c) : c);
 }
 
-static double duration_survival(const cr_sizing_duration *d, int draw, double a)
+static double duration_survival(const cr_sizing *s, const cr_sizing_duration *d, int draw,
+                                double a)
 {
-    return d->fitted ? cr_duration_survival(&d->draws[draw], a) : a < 0;
+    return a >= horizon(s) ? 0 : d->fitted ? cr_duration_survival(&d->draws[draw], a) : a < 0;
 }
 
 /* E[(T - x)+] of session_seconds' law T, term by term: a fixed hold h shifts the duration
@@ -48,21 +60,21 @@ double cr_sz_session_stoploss(void *ctx, int draw, double x)
     const double pr[3] = {s->p_rst, s->p_idle, p_fin};
     for (int i = 0; i < 3; i++)
         if (pr[i] > 0)
-            tcp += pr[i] * duration_stoploss(dt, draw, x - cr_fw_hold(sm->fw, CR_PROTO_TCP,
+            tcp += pr[i] * duration_stoploss(s, dt, draw, x - cr_fw_hold(sm->fw, CR_PROTO_TCP,
                                                                        reasons[i], 443, 0));
-    double dns = duration_stoploss(du, draw, x - cr_fw_hold(sm->fw, CR_PROTO_UDP,
+    double dns = duration_stoploss(s, du, draw, x - cr_fw_hold(sm->fw, CR_PROTO_UDP,
                                                             CR_REASON_UDP_LAST, 53, 0));
     const double a = sm->fw->udp_stream_after;
     const double h1 = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 443, 0);
     double other;
     if (!(a > 0)) {
-        other = duration_stoploss(du, draw, x - h1);
+        other = duration_stoploss(s, du, draw, x - h1);
     } else {
         const double h2 = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 443, a);
-        const double Ga = duration_stoploss(du, draw, a), Sa = duration_survival(du, draw, a);
+        const double Ga = duration_stoploss(s, du, draw, a), Sa = duration_survival(s, du, draw, a);
         const double c1 = x - h1, c2 = x - h2;
-        other = c1 < a ? duration_stoploss(du, draw, c1) - Ga - (a - c1) * Sa : 0;
-        other += c2 <= a ? Ga + (a - c2) * Sa : duration_stoploss(du, draw, c2);
+        other = c1 < a ? duration_stoploss(s, du, draw, c1) - Ga - (a - c1) * Sa : 0;
+        other += c2 <= a ? Ga + (a - c2) * Sa : duration_stoploss(s, du, draw, c2);
     }
     return s->p_tcp * tcp + (1 - s->p_tcp) * (s->p_dns * dns + (1 - s->p_dns) * other);
 }

@@ -190,6 +190,10 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     jfit(f, "tcp_new+udp_new", &s->fit_new, &s->ppc_new, "fit/new");
     fputs(",\n    \"end\": ", f);
     jfit(f, "tcp_end+udp_end", &s->fit_end, &s->ppc_end, "fit/end");
+    fputs(",\n    \"duration_horizon_s\": ", f);
+    jnum(f, s->horizon);
+    fprintf(f, ", \"duration_horizon_from\": \"%s\"",
+            c->max_session > 0 ? "--max-session" : "longest capture");
     fputs(",\n    \"duration_tcp\": ", f);
     jduration(f, &s->dur[0]);
     fputs(",\n    \"duration_udp\": ", f);

@@ -992,12 +992,20 @@ static void test_draws_match_survival(void)
             double du = (top + 40) / steps, area = 0;
             for (double i = 0.5; i < steps; i++)
                 area += cr_duration_survival(p, exp(-40 + i * du)) * exp(-40 + i * du) * du;
-            double ours =
-                isinf(upto[j]) ? cr_duration_mean(p) : cr_duration_mean_within(p, upto[j]);
+            double ours = cr_duration_mean_within(p, upto[j]);
             CHECKF(fabs(ours - area) <= 1e-6 * area, "set %d: mean up to %g s %.10g, area %.10g",
                    k, upto[j], ours, area);
         }
     }
+    /* a component too wide for exp(m + s^2 / 2) (the 1e17 s tails of short real captures):
+     * the mean up to t stays finite and equal to the area, the whole mean is infinite */
+    cr_duration_params wide = {2, {0.5, 0.5}, {-2, 3}, {1, 40}};
+    double top = log(1000), du = (top + 40) / 43000, area = 0;
+    for (double i = 0.5; i < 43000; i++)
+        area += cr_duration_survival(&wide, exp(-40 + i * du)) * exp(-40 + i * du) * du;
+    CHECKF(fabs(cr_duration_mean_within(&wide, 1000) - area) <= 1e-6 * area,
+           "wide: mean up to 1000 s %.10g, area %.10g", cr_duration_mean_within(&wide, 1000), area);
+    CHECK(isinf(cr_duration_mean_within(&wide, INFINITY)));
     /* far beyond both components: the conditional draw still lands beyond the age */
     cr_duration_params far = {2, {0.5, 0.5}, {-3, 0}, {0.5, 0.5}};
     CHECK(cr_duration_draw_beyond(&far, 1e6, g) >= 1e6);

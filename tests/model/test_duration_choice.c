@@ -77,7 +77,7 @@ static int fit(const cr_sz_flows *f, const char *dir, int threads, cr_sizing_dur
     c.threads = threads;
     c.fit.sampler.seed = c.seed;
     cr_err e;
-    int rc = cr_sz_fit_duration(f, CR_PROTO_TCP, &c, d, &e);
+    int rc = cr_sz_fit_duration(f, CR_PROTO_TCP, &c, INFINITY, d, &e);
     if (rc != 0)
         fprintf(stderr, "%s\n", e.msg);
     return rc;
