@@ -8,6 +8,7 @@
 #include <gsl/gsl_fft_real.h>
 #include <gsl/gsl_randist.h>
 
+#include "common/pool.h"
 #include "common/xalloc.h"
 #include "sim/parallel.h"
 #include "sim/quantiles.h"
@@ -65,6 +66,79 @@ long cr_sim_burnin(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *q999
     *missed = total > 0 ? tail / total : 0;
     free(x);
     return burnin;
+}
+
+/* The burn-in by the pilot rule, from the stop-loss G itself (no pilot sample): the shortest
+ * whole minutes b with G(b) <= missed_tol G(0) and P(T > b) <= 0.001, at most burnin_cap; and
+ * a[k] = G(k) - G(k + 1) for k < b + seconds into *a (fresh). P(T > k) is taken as a[k], the
+ * mean of the survival over (k, k + 1): q999 is to the second. */
+static long stoploss_kernel(const cr_sim_sessions *ss, int draw, long seconds, double **a,
+                            double *q999, double *missed)
+{
+    const double g0 = ss->stoploss(ss->ctx, draw, 0);
+    long cap = (long)ceil(ss->burnin_cap / 60) * 60, cap_len = cap + seconds, len = cap_len;
+    long burnin = -1;
+    double *x = xmalloc((size_t)cap_len * sizeof *x), g = g0;
+    *q999 = -1;
+    for (long k = 0; k < len; k++) {
+        double next = ss->stoploss(ss->ctx, draw, (double)k + 1);
+        x[k] = g - next;
+        if (*q999 < 0 && x[k] <= 1e-3)
+            *q999 = (double)k;
+        if (burnin < 0 && k % 60 == 0 && *q999 >= 0 &&
+            g <= ss->missed_tol * g0) {
+            burnin = k;
+            len = k + seconds;
+            *missed = g0 > 0 ? g / g0 : 0;
+        }
+        if (burnin < 0 && k == cap) {
+            burnin = cap;
+            *missed = g0 > 0 ? g / g0 : 0;
+        }
+        g = next;
+    }
+    if (*q999 < 0)
+        *q999 = (double)len;
+    *a = x;
+    return burnin;
+}
+
+typedef struct {
+    const cr_sim_sessions *ss;
+    cr_sim_kernels *k;
+} kernels_job;
+
+static void kernel_of(void *ctx, size_t d, int worker)
+{
+    const kernels_job *J = ctx;
+    cr_sim_kernels *k = J->k;
+    (void)worker;
+    k->burnin[d] = stoploss_kernel(J->ss, (int)d, k->seconds, &k->a[d], &k->q999[d],
+                                   &k->missed[d]);
+}
+
+void cr_sim_kernels_build(const cr_sim_sessions *ss, int ndraws, long seconds, int threads,
+                          cr_sim_kernels *k)
+{
+    k->ndraws = ndraws;
+    k->seconds = seconds;
+    k->burnin = xmalloc((size_t)ndraws * sizeof *k->burnin);
+    k->q999 = xmalloc((size_t)ndraws * sizeof *k->q999);
+    k->missed = xmalloc((size_t)ndraws * sizeof *k->missed);
+    k->a = xmalloc((size_t)ndraws * sizeof *k->a);
+    kernels_job J = {ss, k};
+    cr_pool_run((size_t)ndraws, cr_pool_threads(threads), kernel_of, &J);
+}
+
+void cr_sim_kernels_free(cr_sim_kernels *k)
+{
+    for (int d = 0; d < k->ndraws; d++)
+        free(k->a[d]);
+    free(k->a);
+    free(k->burnin);
+    free(k->q999);
+    free(k->missed);
+    memset(k, 0, sizeof *k);
 }
 
 int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_sessions *ss,
@@ -134,23 +208,16 @@ static void transform_kernel(size_t n, size_t m, const double *kern, double *hc)
     gsl_fft_real_radix2_transform(hc, 1, m);
 }
 
-void cr_sim_thin(const double *rate, long burnin, long nsec, const cr_sim_sessions *ss, int draw,
-                 gsl_rng *r, double *ends, double *alive)
+void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gsl_rng *r,
+                 double *ends, double *alive)
 {
     const size_t n = (size_t)(burnin + nsec);
     size_t m = 2;
     while (m < 2 * n)
         m *= 2;
-    /* a[k] = G(k) - G(k + 1): the chance a session of second j is held at the end of j + k */
-    double *a = xmalloc((n + 1) * sizeof *a), *kern = xmalloc(n * sizeof *kern);
+    double *kern = xmalloc(n * sizeof *kern);
     double *hc = xmalloc(m * sizeof *hc), *work = xmalloc(m * sizeof *work);
     double *mean = xmalloc(n * sizeof *mean);
-    double g = ss->stoploss(ss->ctx, draw, 0);
-    for (size_t k = 0; k < n; k++) {
-        double next = ss->stoploss(ss->ctx, draw, (double)k + 1);
-        a[k] = g - next;
-        g = next;
-    }
     for (int what = 0; what < 2; what++) {
         double *out = what ? ends : alive;
         if (!out)
@@ -164,7 +231,6 @@ void cr_sim_thin(const double *rate, long burnin, long nsec, const cr_sim_sessio
             out[t] = mu > 0 ? gsl_ran_poisson(r, mu) : 0; /* FFT noise can dip below 0 */
         }
     }
-    free(a);
     free(kern);
     free(hc);
     free(work);
@@ -187,24 +253,35 @@ static double *row(double *a, int d, long n)
 static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
 {
     conc_job *J = ctx;
+    const cr_sim_sessions *ss = J->ss;
     cr_sim_concurrency_info *in = &J->info[d];
-    long burnin = cr_sim_burnin(J->ss, d, r, &in->q999, &in->missed, e);
-    if (burnin < 0)
+    long n = J->cfg->seconds, burnin;
+    double *a = NULL; /* the kernel, when not shared */
+    const double *ka = NULL;
+    if (ss->kernels) {
+        burnin = ss->kernels->burnin[d];
+        in->q999 = ss->kernels->q999[d];
+        in->missed = ss->kernels->missed[d];
+        ka = ss->kernels->a[d];
+    } else if (ss->stoploss) {
+        burnin = stoploss_kernel(ss, d, n, &a, &in->q999, &in->missed);
+        ka = a;
+    } else if ((burnin = cr_sim_burnin(ss, d, r, &in->q999, &in->missed, e)) < 0) {
         return -1;
+    }
     in->burnin = burnin;
-    long n = J->cfg->seconds;
-    int thin = J->ss->stoploss && cr_sim_poisson_mixture(&J->draws[d]);
+    int thin = ss->stoploss && cr_sim_poisson_mixture(&J->draws[d]);
     double *arr = xmalloc((burnin + n) * sizeof *arr);
     double *rate = thin ? xmalloc((burnin + n) * sizeof *rate) : NULL;
     cr_sim_users_draw(&J->draws[d], J->cfg->nusers, burnin + n, J->cfg->skew_tol, r, arr, rate,
                       NULL);
     int rc = 0;
     if (thin)
-        cr_sim_thin(rate, burnin, n, J->ss, d, r, row(J->ends, d, n), row(J->alive, d, n));
+        cr_sim_thin(rate, burnin, n, ka, r, row(J->ends, d, n), row(J->alive, d, n));
     else
-        rc = cr_sim_sweep(arr, burnin, n, J->ss, d, r, row(J->ends, d, n), row(J->alive, d, n),
-                          e);
+        rc = cr_sim_sweep(arr, burnin, n, ss, d, r, row(J->ends, d, n), row(J->alive, d, n), e);
     free(rate);
+    free(a);
     if (J->arrivals)
         memcpy(row(J->arrivals, d, n), arr + burnin, n * sizeof *arr);
     free(arr);
@@ -219,6 +296,8 @@ int cr_sim_concurrency(const cr_sim_draw *draws, int ndraws, const cr_sim_config
         return -1;
     if (!ss->session_seconds || !(ss->burnin_cap >= 0))
         return cr_fail(e, "simulate: no session time model or a negative burn-in cap");
+    if (ss->kernels && (ss->kernels->ndraws < ndraws || ss->kernels->seconds != cfg->seconds))
+        return cr_fail(e, "simulate: session kernels built for other draws or seconds");
     conc_job J = {draws, cfg, ss, arrivals, ends, alive, xcalloc(ndraws, sizeof *J.info)};
     int rc = cr_sim_parallel(ndraws, cfg->threads, cfg->seed, "simulating sessions", run_draw,
                              &J, e);

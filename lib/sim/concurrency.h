@@ -36,32 +36,54 @@ typedef double (*cr_sim_session_fn)(void *ctx, gsl_rng *r, int draw);
 /* E[(D - x)+] of the same law for draw `draw`, for any x (E[D] - x when x <= 0). */
 typedef double (*cr_sim_stoploss_fn)(void *ctx, int draw, double x);
 
+typedef struct cr_sim_kernels cr_sim_kernels;
+
 typedef struct {
     cr_sim_session_fn session_seconds;
     cr_sim_stoploss_fn stoploss; /* NULL: every session is drawn (the sweep) */
     void *ctx;
-    /* Burn-in of a draw, from `pilot` session times drawn first: the larger of their 99.9th
-     * percentile and the shortest burn-in b whose estimated share of mean concurrency lost,
-     * E[(D - b)+] / E[D] (sessions older than the burn-in are never simulated), is at most
-     * missed_tol; rounded up to whole minutes, at most burnin_cap. */
+    /* Burn-in of a draw: the shortest b in whole minutes, at most burnin_cap, beyond the 99.9th
+     * percentile of session times and whose share of mean concurrency lost, E[(D - b)+] / E[D]
+     * (sessions older than the burn-in are never simulated), is at most missed_tol. From G
+     * itself when there is a stop-loss function; else estimated from `pilot` session times
+     * drawn first. */
     double burnin_cap; /* 7200 s */
     double missed_tol; /* 1e-3 */
     int pilot;         /* 10000 */
+    /* NULL, or the burn-ins and kernels of these draws (cr_sim_kernels_build), shared by every
+     * N instead of evaluating G at each second again for each. */
+    const cr_sim_kernels *kernels;
 } cr_sim_sessions;
+
+/* Per posterior draw, what the thinning takes of the session law whatever N is: the burn-in
+ * and a[k] = G(k) - G(k + 1), k < burnin + seconds. */
+struct cr_sim_kernels {
+    int ndraws;
+    long seconds;
+    long *burnin;         /* [draw] */
+    double *q999, *missed; /* [draw], as in cr_sim_concurrency_info */
+    double **a;           /* [draw][burnin + seconds] */
+};
+
+/* Builds k for draws 0..ndraws-1 of ss (which needs its stop-loss) on `threads` threads (0:
+ * one per CPU). */
+void cr_sim_kernels_build(const cr_sim_sessions *ss, int ndraws, long seconds, int threads,
+                          cr_sim_kernels *k);
+void cr_sim_kernels_free(cr_sim_kernels *k);
 
 /* Sets burnin_cap, missed_tol and pilot; the caller sets session_seconds and ctx. */
 void cr_sim_sessions_default(cr_sim_sessions *ss);
 
 typedef struct {
     long burnin;   /* longest burn-in of any draw, seconds */
-    double q999;   /* largest pilot 99.9th percentile of session seconds */
-    /* Largest pilot estimate of E[(D - burnin)+] / E[D], the share of mean concurrency lost
-     * (at most missed_tol unless the cap bit). */
+    double q999;   /* largest 99.9th percentile of session seconds (from G, or the pilot's) */
+    /* Largest E[(D - burnin)+] / E[D] (or its pilot estimate), the share of mean concurrency
+     * lost (at most missed_tol unless the cap bit). */
     double missed;
 } cr_sim_concurrency_info;
 
-/* The burn-in of one draw from a pilot sample drawn with r; q999 and missed as in
- * cr_sim_concurrency_info. Returns -1 (with e) when the callback returns a bad duration. */
+/* The burn-in of one draw from a pilot sample drawn with r (the rule above); q999 and missed as
+ * in cr_sim_concurrency_info. Returns -1 (with e) when the callback returns a bad duration. */
 long cr_sim_burnin(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *q999, double *missed,
                    cr_err *e);
 
@@ -71,9 +93,9 @@ int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_se
                  int draw, gsl_rng *r, double *ends, double *alive, cr_err *e);
 
 /* alive and ends (either may be NULL) for the last nsec of len = burnin + nsec seconds from the
- * intensity rate[0..len) by the thinning identity above, with draw's stop-loss function. */
-void cr_sim_thin(const double *rate, long burnin, long nsec, const cr_sim_sessions *ss, int draw,
-                 gsl_rng *r, double *ends, double *alive);
+ * intensity rate[0..len) by the thinning identity above, with the kernel a[0..len). */
+void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gsl_rng *r,
+                 double *ends, double *alive);
 
 /* For each draw (threads and streams as cr_sim_users): burn-in, N users' arrivals over burn-in
  * plus cfg->seconds, then the thinning identity where it applies, else the sweep. Outputs

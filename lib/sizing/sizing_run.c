@@ -62,8 +62,8 @@ int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
 /* ---- Step 2: rate fits ---- */
 
 /* Where the kept fit's population draws go: c->draws of them, taken from lib/fit's result in
- * memory rather than from draws/tcp_new.csv, which holds every latent variable of every draw
- * (620 MB on 8 machines x 8 hours) for the 7 columns wanted here. */
+ * memory rather than read back from draws/tcp_new.csv (which run writes with the population
+ * parameters only, for the record). */
 typedef struct {
     int ndraws;
     cr_sim_draw *out;
@@ -93,6 +93,7 @@ static int fit_sum(const cr_cps_table *t, int a, int b, const char *dir,
     lo.model = c->model;
     lo.holdout = 0;
     lo.per_model = 0;
+    lo.draws = CR_FIT_DRAWS_POPULATION; /* the latent effects would be 620 MB on 8 x 8 h */
     *draws = xmalloc((size_t)c->draws * sizeof **draws);
     kept_draws k = {c->draws, *draws, dir};
     lo.kept = keep_draws;
@@ -136,7 +137,7 @@ static double mean_of(const double *x, size_t n)
 }
 
 static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
-                      const cr_sim_draw *dend, cr_sz_sessions *sm, const double *lps,
+                      const cr_sim_draw *dend, const cr_sim_sessions *ss, const double *lps,
                       cr_sizing *s, cr_err *e)
 {
     double t0 = cr_now();
@@ -147,15 +148,10 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
     sc.seconds = c->seconds;
     sc.seed = c->seed;
     sc.threads = c->threads;
-    cr_sim_sessions ss;
-    cr_sim_sessions_default(&ss);
-    ss.session_seconds = cr_sz_session_seconds;
-    ss.stoploss = cr_sz_session_stoploss;
-    ss.ctx = sm;
     double *arr = xmalloc(n * sizeof *arr), *ends = xmalloc(n * sizeof *ends);
     double *alive = xmalloc(n * sizeof *alive);
     cr_sim_concurrency_info info;
-    if (cr_sim_concurrency(dnew, c->draws, &sc, &ss, arr, ends, alive, &info, e) != 0)
+    if (cr_sim_concurrency(dnew, c->draws, &sc, ss, arr, ends, alive, &info, e) != 0)
         goto fail;
     if (info.burnin > s->burnin_max)
         s->burnin_max = info.burnin;
@@ -237,9 +233,18 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
     cr_sz_sessions sm = {.fw = &c->fw, .s = s};
     logs_per_session(&sm, c, lps);
     s->logs_per_session = mean_of(lps, (size_t)c->draws);
+    cr_sim_sessions ss;
+    cr_sim_sessions_default(&ss);
+    ss.session_seconds = cr_sz_session_seconds;
+    ss.stoploss = cr_sz_session_stoploss;
+    ss.ctx = &sm;
+    cr_sim_kernels k; /* G at every second of every draw once, not once per N */
+    cr_sim_kernels_build(&ss, c->draws, c->seconds, c->threads, &k);
+    ss.kernels = &k;
     int rc = 0;
     for (int u = 0; u < c->nusers && rc == 0; u++)
-        rc = simulate_n(u, c, dnew, dend, &sm, lps, s, e);
+        rc = simulate_n(u, c, dnew, dend, &ss, lps, s, e);
+    cr_sim_kernels_free(&k);
     free(lps);
     return rc;
 }

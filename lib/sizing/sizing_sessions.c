@@ -48,27 +48,37 @@ static double duration_survival(const cr_sizing *s, const cr_sizing_duration *d,
 }
 
 /* E[(T - x)+] of session_seconds' law T, term by term: a fixed hold h shifts the duration
- * (E[(D + h - x)+] = G(x - h)); UDP streams (held h2 once D >= a, h1 before) split D at a. */
+ * (E[(D + h - x)+] = G(x - h)); UDP streams (held h2 once D >= a, h1 before) split D at a.
+ * Terms with the same hold are evaluated once: the simulation calls this at every second of
+ * every draw, and under the default profile every hold is 0. */
 double cr_sz_session_stoploss(void *ctx, int draw, double x)
 {
     const cr_sz_sessions *sm = ctx;
     const cr_sizing *s = sm->s;
     const cr_sizing_duration *dt = &s->dur[0], *du = &s->dur[1];
-    const double p_fin = 1 - s->p_rst - s->p_idle;
-    double tcp = 0;
     const uint8_t reasons[3] = {CR_REASON_RST, CR_REASON_OPEN, CR_REASON_FIN};
-    const double pr[3] = {s->p_rst, s->p_idle, p_fin};
-    for (int i = 0; i < 3; i++)
-        if (pr[i] > 0)
-            tcp += pr[i] * duration_stoploss(s, dt, draw, x - cr_fw_hold(sm->fw, CR_PROTO_TCP,
-                                                                       reasons[i], 443, 0));
-    double dns = duration_stoploss(s, du, draw, x - cr_fw_hold(sm->fw, CR_PROTO_UDP,
-                                                            CR_REASON_UDP_LAST, 53, 0));
+    const double pr[3] = {s->p_rst, s->p_idle, 1 - s->p_rst - s->p_idle};
+    double hold[3], weight[3], tcp = 0;
+    int nh = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!(pr[i] > 0))
+            continue;
+        double h = cr_fw_hold(sm->fw, CR_PROTO_TCP, reasons[i], 443, 0);
+        int j = 0;
+        while (j < nh && hold[j] != h)
+            j++;
+        if (j == nh)
+            hold[nh] = h, weight[nh++] = 0;
+        weight[j] += pr[i];
+    }
+    for (int j = 0; j < nh; j++)
+        tcp += weight[j] * duration_stoploss(s, dt, draw, x - hold[j]);
+    const double hdns = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 53, 0);
     const double a = sm->fw->udp_stream_after;
     const double h1 = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 443, 0);
-    double other;
+    double dns = duration_stoploss(s, du, draw, x - hdns), other;
     if (!(a > 0)) {
-        other = duration_stoploss(s, du, draw, x - h1);
+        other = h1 == hdns ? dns : duration_stoploss(s, du, draw, x - h1);
     } else {
         const double h2 = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 443, a);
         const double Ga = duration_stoploss(s, du, draw, a), Sa = duration_survival(s, du, draw, a);
@@ -78,4 +88,3 @@ double cr_sz_session_stoploss(void *ctx, int draw, double x)
     }
     return s->p_tcp * tcp + (1 - s->p_tcp) * (s->p_dns * dns + (1 - s->p_dns) * other);
 }
-

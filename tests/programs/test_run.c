@@ -272,8 +272,8 @@ static void real_captures_within_band(void)
         /* a duration mixture whose chains disagree drops out for fewer components: what is
          * kept has converged, whatever its check against Kaplan-Meier says */
         char *json = slurp_in(dir, "sizing.json");
-        for (int p = 0; p < 2 && json; p++) {
-            const char *d = strstr(json, p ? "\"duration_udp\": {" : "\"duration_tcp\": {");
+        for (int udp = 0; udp < 2 && json; udp++) {
+            const char *d = strstr(json, udp ? "\"duration_udp\": {" : "\"duration_tcp\": {");
             const char *r = d ? strstr(d, "\"reasons\": \"") : NULL;
             const char *end = r ? strchr(r + 13, '"') : NULL;
             if (!r || end - d > 400 || strchr(d, '}') < r) /* no connections: not fitted */
@@ -282,7 +282,8 @@ static void real_captures_within_band(void)
             snprintf(reasons, sizeof reasons, "%.*s", (int)(end - r - 13), r + 13);
             CHECKF(!strstr(reasons, "rhat") && !strstr(reasons, "ess_") &&
                        !strstr(reasons, "divergences") && !strstr(reasons, "ebfmi"),
-                   "%s: %s durations kept unconverged: %s", caps[c], p ? "UDP" : "TCP", reasons);
+                   "%s: %s durations kept unconverged: %s", caps[c], udp ? "UDP" : "TCP",
+                   reasons);
         }
         free(json);
         free(obs);

@@ -289,6 +289,40 @@ static void reproducible_across_threads(void)
     run_free(&b);
 }
 
+/* Kernels built once and shared (as connrate run does across N) give the same bytes as each
+ * draw's own; and the burn-in from G meets its rule exactly: G(b) <= 1e-3 G(0) at b and not a
+ * minute earlier (unless the 99.9% point holds it back). */
+static void shared_kernels_same_bytes(void)
+{
+    session_law L = {3, 30, 1.2}; /* lognormal, median 30 s */
+    cr_sim_sessions ss = sessions(&L, 1);
+    cr_sim_draw p = {.alpha = log(0.5), .sigma_machine = 0.7, .sigma_minute = 0.6,
+                     .phi = 0.4};
+    run a, b;
+    cr_err e;
+    CHECK_INT(simulate(&a, &p, 5, 20, 600, &ss, 2, &e), 0);
+    cr_sim_kernels k;
+    cr_sim_kernels_build(&ss, 5, 600, 2, &k);
+    ss.kernels = &k;
+    CHECK_INT(simulate(&b, &p, 5, 20, 600, &ss, 2, &e), 0);
+    size_t sz = (size_t)5 * 600 * sizeof(double);
+    CHECK(memcmp(a.arrivals, b.arrivals, sz) == 0 && memcmp(a.ends, b.ends, sz) == 0 &&
+          memcmp(a.alive, b.alive, sz) == 0);
+    long burnin = k.burnin[0];
+    double g0 = stoploss(&L, 0, 0);
+    CHECKF(stoploss(&L, 0, (double)burnin) <= 1e-3 * g0 && burnin % 60 == 0,
+           "burn-in %ld: G %g of %g", burnin, stoploss(&L, 0, (double)burnin), g0);
+    CHECKF(stoploss(&L, 0, (double)burnin - 60) > 1e-3 * g0 || burnin - 60 < k.q999[0],
+           "burn-in %ld is not the shortest", burnin);
+    CHECK_NEAR(k.missed[0], stoploss(&L, 0, (double)burnin) / g0, 1e-12);
+    printf("    lognormal median 30 s, s 1.2: burn-in %ld s, 99.9%% point %.0f s (exp(log 30 + "
+           "3.09 x 1.2) = %.0f s)\n", burnin, k.q999[0], exp(log(30) + 3.0902 * 1.2));
+    CHECKF(fabs(k.q999[0] - exp(log(30) + 3.0902 * 1.2)) <= 1.5, "99.9%% point %g", k.q999[0]);
+    cr_sim_kernels_free(&k);
+    run_free(&a);
+    run_free(&b);
+}
+
 static double bad_session(void *ctx, gsl_rng *r, int draw)
 {
     return draw == 2 ? -1 : 5;
@@ -309,5 +343,6 @@ static void rejects_bad_session_times(void)
 
 TEST_MAIN(RUN(sweep_by_hand); RUN(poisson_arrivals_give_poisson_concurrency);
           RUN(littles_law_with_bursty_users); RUN(burnin_cap_reports_missed_share);
+          RUN(shared_kernels_same_bytes);
           RUN(reproducible_across_threads); RUN(rejects_bad_session_times);
           RUN(thinning_matches_sweep))
