@@ -201,7 +201,7 @@ int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attemp
                   path_of(dir, "draws", a->series, ".csv")};
     int rc = 0;
     if (cr_fit_write_summary(p[0], m, a, e) != 0 || cr_fit_write_sampler(p[1], a, e) != 0 ||
-        (draws && cr_fit_write_draws(p[2], m, a, e) != 0))
+        (draws && cr_fit_write_draws(p[2], m, a, draws, e) != 0))
         rc = -1;
     for (int i = 0; i < 3; i++)
         free(p[i]);
@@ -288,7 +288,7 @@ int cr_fit_series(const cr_cps_table *t, int series, const cr_fit_options *o, co
         st->attempts = a.number;
         st->pass = a.chk.pass;
         snprintf(st->reasons, sizeof st->reasons, "%s", a.chk.reasons);
-        rc = cr_fit_write_outputs(dir, &ld.m, &a, 1, e);
+        rc = cr_fit_write_outputs(dir, &ld.m, &a, CR_FIT_DRAWS_ALL, e);
         cr_fit_attempt_free(&a);
     }
     cr_ladder_data_free(&ld);

@@ -77,8 +77,12 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
                const char *dir, cr_fit_attempt *last, cr_err *e);
 void cr_fit_attempt_free(cr_fit_attempt *a);
 
-/* Writes dir/diagnostics/SERIES_summary.csv and SERIES_sampler.csv of an attempt, and with
- * draws != 0 dir/draws/SERIES.csv. */
+/* Which columns of draws/SERIES.csv: none (no file), every output, or the population
+ * parameters only (the names without an index: alpha, sigma_machine, phi, ...). */
+enum { CR_FIT_DRAWS_NONE, CR_FIT_DRAWS_ALL, CR_FIT_DRAWS_POPULATION };
+
+/* Writes dir/diagnostics/SERIES_summary.csv and SERIES_sampler.csv of an attempt, and
+ * dir/draws/SERIES.csv with the columns `draws` says (CR_FIT_DRAWS_*). */
 int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attempt *a, int draws,
                          cr_err *e);
 
@@ -130,6 +134,7 @@ typedef struct {
     int holdout;     /* leave one machine out when there are at least 3 machines (1) */
     double interval; /* central predictive interval of the holdout check (0.9) */
     int per_model;   /* every model's summaries, PPC table and plots under DIR/models/NAME/ */
+    int draws;       /* columns of the kept model's draws/SERIES.csv: CR_FIT_DRAWS_ALL */
     /* When set, called per series with the kept model and its last attempt's draws once their
      * files are written, before they are freed: a caller that needs the draws then does not
      * read draws/SERIES.csv back. A non-zero return stops the fit with that error. */

@@ -20,6 +20,7 @@ void cr_fit_ladder_options_default(cr_fit_ladder_options *o)
     o->holdout = 1;
     o->interval = 0.9;
     o->per_model = 1;
+    o->draws = CR_FIT_DRAWS_ALL;
 }
 
 /* dir/NAMESUFFIX */
@@ -122,7 +123,7 @@ static int fit_one_series(const cr_cps_table *t, int s, const cr_fit_ladder_opti
             break;
         if (o->per_model) {
             char *mdir = join(dir, "models/", lm->name);
-            rc = cr_fit_write_outputs(mdir, &r[i].ld.m, &r[i].fit, 0, e);
+            rc = cr_fit_write_outputs(mdir, &r[i].ld.m, &r[i].fit, CR_FIT_DRAWS_NONE, e);
             if (rc == 0)
                 rc = ppc_files(mdir, series, lm->name, &r[i].ppc, ids, e);
             free(mdir);
@@ -153,7 +154,7 @@ static int fit_one_series(const cr_cps_table *t, int s, const cr_fit_ladder_opti
             snprintf(st->reasons, sizeof st->reasons, "%s%s%s", k->fit.chk.reasons,
                      k->fit.chk.pass ? "" : " ", cr_ladder_ppc_fails(&k->ppc) ? "ppc" : "");
         cr_info("%s: kept %s%s\n", series, st->model, st->pass ? "" : " (FAILING)");
-        rc = cr_fit_write_outputs(dir, &k->ld.m, &k->fit, 1, e);
+        rc = cr_fit_write_outputs(dir, &k->ld.m, &k->fit, o->draws, e);
         if (rc == 0)
             rc = ppc_files(dir, series, st->model, &k->ppc, ids, e);
         if (rc == 0 && o->kept)

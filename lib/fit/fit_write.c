@@ -135,6 +135,7 @@ enum { DRAW_BLOCK_ROWS = 16, DRAW_WINDOW_BLOCKS = 64 };
 
 typedef struct {
     const cr_chains_result *r;
+    const unsigned char *keep; /* [nout]: the columns written */
     size_t row0, nrows;  /* rows of this window */
     char **buf;          /* [block]: formatted text */
     size_t *len;         /* [block] */
@@ -153,24 +154,35 @@ static void format_block(void *ctx, size_t b, int worker)
                 (int)(k % r->samples) + 1, st->lp, st->accept_stat, st->stepsize, st->treedepth,
                 st->n_leapfrog, st->divergent, st->energy);
         const double *x = r->draws + k * r->nout;
-        for (int j = 0; j < r->nout; j++) {
-            fputc(',', f);
-            put_num(f, x[j], "%.17g");
-        }
+        for (int j = 0; j < r->nout; j++)
+            if (w->keep[j]) {
+                fputc(',', f);
+                put_num(f, x[j], "%.17g");
+            }
         fputc('\n', f);
     }
     xmemstream_close(f);
 }
 
+typedef struct {
+    const cr_fit_attempt *a;
+    int which; /* CR_FIT_DRAWS_ALL or CR_FIT_DRAWS_POPULATION */
+} draws_ctx;
+
 static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
 {
-    const cr_fit_attempt *a = ctx;
+    const draws_ctx *dc = ctx;
+    const cr_fit_attempt *a = dc->a;
     const cr_chains_result *r = &a->res;
     char name[128];
+    unsigned char *keep = xmalloc((size_t)m->nout + 1);
     fputs("chain,iteration,lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,"
           "energy__", f);
     for (int j = 0; j < m->nout; j++) {
         m->name(m, j, name, sizeof name);
+        keep[j] = dc->which == CR_FIT_DRAWS_ALL || !strchr(name, '[');
+        if (!keep[j])
+            continue;
         fputc(',', f);
         put_name(f, name);
     }
@@ -181,7 +193,7 @@ static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
     size_t len[DRAW_WINDOW_BLOCKS];
     int threads = cr_pool_threads(a->cfg.threads);
     for (size_t row0 = 0; row0 < total; row0 += window) {
-        draw_window w = {r, row0, total - row0 < window ? total - row0 : window, buf, len};
+        draw_window w = {r, keep, row0, total - row0 < window ? total - row0 : window, buf, len};
         size_t nblocks = (w.nrows + DRAW_BLOCK_ROWS - 1) / DRAW_BLOCK_ROWS;
         cr_pool_run(nblocks, threads, format_block, &w);
         for (size_t b = 0; b < nblocks; b++) {
@@ -189,11 +201,14 @@ static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
             free(buf[b]);
         }
     }
+    free(keep);
 }
 
-int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a, cr_err *e)
+int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a, int which,
+                       cr_err *e)
 {
-    return write_file(path, draw_rows, m, a, e);
+    draws_ctx dc = {a, which};
+    return write_file(path, draw_rows, m, &dc, e);
 }
 
 typedef struct {

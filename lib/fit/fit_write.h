@@ -7,7 +7,8 @@
 
 int cr_fit_write_summary(const char *path, const cr_model *m, const cr_fit_attempt *a, cr_err *e);
 int cr_fit_write_sampler(const char *path, const cr_fit_attempt *a, cr_err *e);
-int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a, cr_err *e);
+int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a, int which,
+                       cr_err *e);
 /* c: the fitted data's cells (their counts are logged), centred: its sampling coordinates. */
 int cr_fit_write_log(const char *path, const cr_model *m, const cr_cells *c, int centred,
                      const cr_fit_attempt *a, cr_err *e);
