@@ -98,7 +98,8 @@ int cr_plot_ppc(const char *path_without_ext, int kind, const cr_ppc_result *res
                 const char *const *ids, const char *title, cr_err *e);
 
 /* A distribution drawn as a histogram of samples with its 50%, 95% and 99% quantiles
- * (type 7) marked and labelled. Integer-valued samples over a short range get one bar per
+ * (type 7) marked and labelled, up to its 99.9th percentile (the share beyond and the largest
+ * sample are written in the panel). Integer-valued samples over a short range get one bar per
  * value; otherwise about 60 equal bins. */
 typedef struct {
     const char *title;

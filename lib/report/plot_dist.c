@@ -37,7 +37,13 @@ void cr_plot_distribution_panel(cr_plot *p, int index, const char *xlabel,
     double *v = xmalloc(n * sizeof *v);
     memcpy(v, s->x, n * sizeof *v);
     qsort(v, n, sizeof *v, cmp_double);
-    double lo = v[0], hi = v[n - 1];
+    /* The axis ends at the 99.9th percentile: the largest of hundreds of thousands of samples
+     * of a heavy-tailed predictive can sit 10x beyond it and squeeze the body into a few bins.
+     * What lies beyond is said in the panel. */
+    double lo = v[0], hi = cr_ppc_quantile7(v, n, 0.999);
+    size_t beyond = 0;
+    while (beyond < n && v[n - 1 - beyond] > hi)
+        beyond++;
     int integer = 1;
     for (size_t i = 0; i < n && integer; i++)
         integer = v[i] == floor(v[i]);
@@ -47,7 +53,7 @@ void cr_plot_distribution_panel(cr_plot *p, int index, const char *xlabel,
     double width = per_value ? 1 : hi > lo ? (hi - lo) / nb : 1;
     double start = per_value ? lo - 0.5 : lo;
     double *share = xcalloc((size_t)nb, sizeof *share);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n - beyond; i++) {
         int b = (int)((v[i] - start) / width);
         share[b < 0 ? 0 : b >= nb ? nb - 1 : b] += 100.0 / (double)n;
     }
@@ -73,8 +79,16 @@ void cr_plot_distribution_panel(cr_plot *p, int index, const char *xlabel,
         format_value(x, val, sizeof val);
         snprintf(label, sizeof label, "%s %s", name[q], val);
         cr_plot_vline(p, x, color[q], 2, q > 0);
-        /* Staggered heights so close quantiles keep readable labels. */
-        cr_plot_text(p, x, ymax * (0.95 - 0.07 * q), 0, 0.95, color[q], label);
+        /* Staggered heights so close quantiles keep readable labels; near the right edge a
+         * label goes to the left of its line. */
+        double just = x > xmin + 0.8 * (xmax - xmin) ? 1 : 0;
+        cr_plot_text(p, x, ymax * (0.95 - 0.07 * q), just, 0.95, color[q], label);
+    }
+    if (beyond) {
+        char val[32], label[96];
+        format_value(v[n - 1], val, sizeof val);
+        snprintf(label, sizeof label, "%.2g%% beyond the axis, up to %s", 100.0 * beyond / n, val);
+        cr_plot_text(p, xmax, ymax * 0.7, 1, 0.85, CR_PLOT_INK, label);
     }
     free(share);
     free(v);
