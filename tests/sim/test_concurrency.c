@@ -271,6 +271,13 @@ static void burnin_cap_reports_missed_share(void)
     gsl_rng_free(r);
 }
 
+static int same_bytes(const run *a, const run *b)
+{
+    size_t sz = (size_t)a->ndraws * (size_t)a->n * sizeof(double);
+    return a->ndraws == b->ndraws && a->n == b->n && !memcmp(a->arrivals, b->arrivals, sz) &&
+           !memcmp(a->ends, b->ends, sz) && !memcmp(a->alive, b->alive, sz);
+}
+
 /* (d) Same seed, same output with 1 and 4 threads. */
 static void reproducible_across_threads(void)
 {
@@ -282,9 +289,7 @@ static void reproducible_across_threads(void)
     cr_err e;
     CHECK_INT(simulate(&a, &p, 7, 50, 300, &ss, 1, &e), 0);
     CHECK_INT(simulate(&b, &p, 7, 50, 300, &ss, 4, &e), 0);
-    size_t sz = (size_t)7 * 300 * sizeof(double);
-    CHECK(memcmp(a.arrivals, b.arrivals, sz) == 0 && memcmp(a.ends, b.ends, sz) == 0 &&
-          memcmp(a.alive, b.alive, sz) == 0);
+    CHECK(same_bytes(&a, &b));
     run_free(&a);
     run_free(&b);
 }
@@ -305,9 +310,7 @@ static void shared_kernels_same_bytes(void)
     cr_sim_kernels_build(&ss, 5, 600, 2, &k);
     ss.kernels = &k;
     CHECK_INT(simulate(&b, &p, 5, 20, 600, &ss, 2, &e), 0);
-    size_t sz = (size_t)5 * 600 * sizeof(double);
-    CHECK(memcmp(a.arrivals, b.arrivals, sz) == 0 && memcmp(a.ends, b.ends, sz) == 0 &&
-          memcmp(a.alive, b.alive, sz) == 0);
+    CHECK(same_bytes(&a, &b));
     long burnin = k.burnin[0];
     double g0 = stoploss(&L, 0, 0);
     CHECKF(stoploss(&L, 0, (double)burnin) <= 1e-3 * g0 && burnin % 60 == 0,
