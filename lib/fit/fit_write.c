@@ -227,6 +227,14 @@ static void json_worst(FILE *f, const cr_model *m, const char *key, double v, in
     fprintf(f, ", \"%s_variable\": \"%s\",\n", key, name);
 }
 
+/* The sampling coordinates of a rate model (CR_EFFECTS_* of model/effects.h). */
+static const char *coords_name(int coords)
+{
+    static const char *const names[] = {"non-centred", "centred", "machines centred",
+                                        "cells centred"};
+    return coords >= 0 && coords < (int)(sizeof names / sizeof *names) ? names[coords] : "?";
+}
+
 static void log_body(FILE *f, const cr_model *m, const void *ctx)
 {
     const log_ctx *lc = ctx;
@@ -244,7 +252,7 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
     fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
             "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
             lc->c->nmachines, lc->c->ncells, lc->c->nseconds, lc->c->total, lc->c->ndistinct,
-            m->dim, lc->centred ? "centred" : "non-centred");
+            m->dim, coords_name(lc->centred));
     fprintf(f, "  \"timings\": {\"sampler_s\": %.3f, \"diagnostics_s\": %.3f},\n", a->sampler_s,
             a->diagnostics_s);
     fprintf(f, "  \"diagnostics\": {\n    \"divergences\": %d,\n    \"min_ebfmi\": ",

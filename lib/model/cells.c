@@ -46,15 +46,17 @@ void cr_cells_from_rows(cr_cells *c, size_t nrows, const int *machine, const int
                 c->cell_minute = xrealloc(c->cell_minute, cap * sizeof(int));
                 c->cell_n = xrealloc(c->cell_n, cap * sizeof(double));
                 c->cell_y = xrealloc(c->cell_y, cap * sizeof(double));
+                c->cell_yy = xrealloc(c->cell_yy, cap * sizeof(double));
             }
             c->cell_machine[k] = machine[r] - 1;
             c->cell_minute[k] = mi;
-            c->cell_n[k] = c->cell_y[k] = 0;
+            c->cell_n[k] = c->cell_y[k] = c->cell_yy[k] = 0;
             if (machine[r] > c->nmachines)
                 c->nmachines = machine[r];
         }
         c->cell_n[c->ncells - 1] += 1;
         c->cell_y[c->ncells - 1] += y[r];
+        c->cell_yy[c->ncells - 1] += (double)y[r] * y[r];
         c->total += y[r];
     }
     c->nseconds = (long)nrows;
@@ -67,6 +69,7 @@ void cr_cells_free(cr_cells *c)
     free(c->cell_minute);
     free(c->cell_n);
     free(c->cell_y);
+    free(c->cell_yy);
     free(c->hist_y);
     free(c->hist_n);
     memset(c, 0, sizeof *c);

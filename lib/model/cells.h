@@ -15,6 +15,7 @@ typedef struct {
     int *cell_minute;   /* per cell, 1-based minute as in the CPS table; 0 for whole machines */
     double *cell_n;     /* seconds observed in the cell */
     double *cell_y;     /* total count in the cell */
+    double *cell_yy;    /* sum of the squared counts (the spread within the cell) */
     int ndistinct;      /* distinct positive per-second counts */
     double *hist_y;     /* those counts, ascending */
     double *hist_n;     /* how many seconds have each */

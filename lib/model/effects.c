@@ -4,102 +4,203 @@
 #include <stdlib.h>
 #include <string.h>
 
-double cr_effects_eta(const cr_cells *c, const cr_effects *x, double *eta)
+#include "common/xalloc.h"
+
+/* Mean and sum of squared deviations, two-pass: S must not lose the spread of members that sit
+ * far from zero. */
+static void level_stats(int n, const double *x, double *mean, double *ss)
 {
-    const int K = c->nmachines, C = c->ncells;
-    const double *zk = x->zk, *zc = x->zc, sm = x->sigma_machine, sn = x->sigma_minute;
-    double sk = 0, sc = 0; /* sums of squared standardized effects */
-    if (!x->centred) {
-        for (int k = 0; k < K; k++)
-            sk += zk[k] * zk[k];
-        for (int i = 0; i < C; i++) {
-            eta[i] = x->alpha + sm * zk[c->cell_machine[i]];
-            if (zc) {
-                eta[i] += sn * zc[i];
-                sc += zc[i] * zc[i];
-            }
-        }
-        return -0.5 * (sk + sc);
+    double m = 0, s = 0;
+    for (int i = 0; i < n; i++)
+        m += x[i];
+    m /= n;
+    for (int i = 0; i < n; i++)
+        s += (x[i] - m) * (x[i] - m);
+    *mean = m;
+    *ss = s;
+}
+
+double cr_level_lp(int n, const double *x, double w, double s, double *m)
+{
+    double xm, ss;
+    level_stats(n, x, &xm, &ss);
+    *m = xm + s * w / sqrt(n);
+    return -0.5 * ss / (s * s) - 0.5 * w * w - (n - 1) * log(s);
+}
+
+double cr_level_grad(int n, const double *x, double w, double s, double gm, double *gx,
+                     double *glogs)
+{
+    double xm, ss;
+    level_stats(n, x, &xm, &ss);
+    const double p = 1 / (s * s), sw = s / sqrt(n);
+    for (int i = 0; i < n; i++)
+        gx[i] += gm / n - (x[i] - xm) * p;
+    *glogs += ss * p - (n - 1) + gm * sw * w;
+    return gm * sw - w;
+}
+
+/* The end of the run of cells of machine cell_machine[lo] that starts at lo (cells are ordered
+ * by machine). */
+static int run_end(const cr_cells *c, int lo)
+{
+    int hi = lo;
+    while (hi < c->ncells && c->cell_machine[hi] == c->cell_machine[lo])
+        hi++;
+    return hi;
+}
+
+/* The mean of x over the run [lo, hi)'s cells that count in its machine's mean log rate: the
+ * cells with seconds, which are what the data pin, or all of them when none has any (*all).
+ * *n: how many count. */
+static double run_mean(const cr_cells *c, const double *x, int lo, int hi, int *n, int *all)
+{
+    double s = 0, t = 0;
+    *n = 0;
+    for (int i = lo; i < hi; i++) {
+        t += x[i];
+        if (c->cell_n[i] > 0)
+            s += x[i], ++*n;
     }
-    for (int k = 0; k < K; k++)
-        sk += (zk[k] - x->alpha) * (zk[k] - x->alpha);
-    double lp = -0.5 * sk / (sm * sm) - K * log(sm);
+    *all = *n == 0;
+    if (*all)
+        *n = hi - lo, s = t;
+    return s / *n;
+}
+
+/* The machine levels x->v and alpha; returns the prior of the machine coordinates, and of the
+ * cell coordinates too when they carry the levels (CR_EFFECTS_CENTRED). */
+static double levels(const cr_cells *c, cr_effects *x)
+{
+    const int K = c->nmachines;
+    const double *zk = x->zk, sm = x->sigma_machine, sn = x->sigma_minute;
+    double lp = 0;
+    if (x->coords == CR_EFFECTS_NONCENTRED || x->coords == CR_EFFECTS_CELLS) {
+        double zbar = 0;
+        for (int k = 0; k < K && x->coords == CR_EFFECTS_CELLS; k++)
+            zbar += zk[k] / K;
+        x->alpha = x->a - sm * zbar;
+        for (int k = 0; k < K; k++) {
+            x->v[k] = x->alpha + sm * zk[k];
+            lp -= 0.5 * zk[k] * zk[k];
+        }
+        return lp;
+    }
+    memcpy(x->v, zk, (size_t)K * sizeof(double)); /* a machine without cells keeps its own */
+    for (int lo = 0, hi, n, all; x->zc && lo < c->ncells; lo = hi) {
+        const int k = c->cell_machine[lo];
+        hi = run_end(c, lo);
+        if (x->coords == CR_EFFECTS_CENTRED)
+            lp += cr_level_lp(hi - lo, x->zc + lo, zk[k], sn, &x->v[k]);
+        else /* zk[k] is the mean of the cells' log rates v + sn zc */
+            x->v[k] = zk[k] - sn * run_mean(c, x->zc, lo, hi, &n, &all);
+    }
+    return lp + cr_level_lp(K, x->v, x->a, sm, &x->alpha);
+}
+
+double cr_effects_eta(const cr_cells *c, cr_effects *x, double *eta)
+{
+    const int C = c->ncells, uc = x->zc && cr_effects_centred_cells(x->coords);
+    const double *zc = x->zc, sn = x->sigma_minute;
+    double lp = levels(c, x), sc = 0;
     for (int i = 0; i < C; i++) {
-        eta[i] = zc ? zc[i] : zk[c->cell_machine[i]];
-        if (zc) {
-            double r = zc[i] - zk[c->cell_machine[i]];
-            sc += r * r;
+        const double v = x->v[c->cell_machine[i]];
+        if (!zc) {
+            eta[i] = v;
+        } else if (uc) {
+            eta[i] = zc[i];
+            if (x->coords == CR_EFFECTS_CELLS) /* u ~ normal(v, sn), the Jacobian below */
+                sc += (zc[i] - v) * (zc[i] - v) / (sn * sn);
+        } else {
+            eta[i] = v + sn * zc[i];
+            sc += zc[i] * zc[i];
         }
     }
-    if (zc)
-        lp -= 0.5 * sc / (sn * sn) + C * log(sn);
-    return lp;
+    return lp - 0.5 * sc - (zc && x->coords == CR_EFFECTS_CELLS ? C * log(sn) : 0);
 }
 
 void cr_effects_grad(const cr_cells *c, const cr_effects *x, double *g, double *gk,
                      double *gfixed)
 {
-    const int K = c->nmachines, C = c->ncells;
+    const int K = c->nmachines, C = c->ncells, uc = x->zc && cr_effects_centred_cells(x->coords);
     const double *zk = x->zk, *zc = x->zc, sm = x->sigma_machine, sn = x->sigma_minute;
-    double ga = 0, gsm = 0, gsn = 0;
-    memset(gk, 0, (size_t)K * sizeof(double));
-    if (!x->centred) {
+    /* the cells' prior, and eta back to the machine levels */
+    if (!uc) {
+        double gsn = 0;
         for (int i = 0; i < C; i++) {
-            ga += g[i];
             gk[c->cell_machine[i]] += g[i];
             if (zc) {
                 gsn += g[i] * zc[i];
                 g[i] = sn * g[i] - zc[i];
             }
         }
-        for (int k = 0; k < K; k++) {
-            gsm += gk[k] * zk[k];
-            gk[k] = sm * gk[k] - zk[k];
-        }
-        gsm *= sm;
-        gsn *= sn;
-    } else {
-        const double pk = 1 / (sm * sm), pc = 1 / (sn * sn);
-        double sk = 0, sc = 0;
+        if (zc)
+            gfixed[2] += sn * gsn;
+    } else if (x->coords == CR_EFFECTS_CELLS) {
+        const double pc = 1 / (sn * sn);
+        double sc = 0;
         for (int i = 0; i < C; i++) {
-            if (!zc) {
-                gk[c->cell_machine[i]] += g[i];
-                continue;
-            }
-            double r = zc[i] - zk[c->cell_machine[i]];
-            sc += r * r;
+            const double r = zc[i] - x->v[c->cell_machine[i]];
             g[i] -= r * pc;
             gk[c->cell_machine[i]] += r * pc;
+            sc += r * r;
         }
-        for (int k = 0; k < K; k++) {
-            double r = zk[k] - x->alpha;
-            sk += r * r;
-            gk[k] -= r * pk;
-            ga += r * pk;
-        }
-        gsm = sk * pk - K;
-        gsn = sc * pc - C;
+        gfixed[2] += sc * pc - C;
     }
-    gfixed[0] += ga;
-    gfixed[1] += gsm;
-    if (zc)
-        gfixed[2] += gsn;
+    /* the machine levels back to their coordinates and alpha's */
+    if (x->coords == CR_EFFECTS_NONCENTRED || x->coords == CR_EFFECTS_CELLS) {
+        const int cells = x->coords == CR_EFFECTS_CELLS;
+        double ga = gfixed[0], gv = 0, zbar = 0, gsm = 0;
+        for (int k = 0; k < K; k++)
+            gv += gk[k], zbar += cells ? zk[k] / K : 0;
+        for (int k = 0; k < K; k++) {
+            gsm += gk[k] * (zk[k] - zbar);
+            gk[k] = sm * gk[k] - zk[k] - (cells ? sm * (gv + ga) / K : 0);
+        }
+        gfixed[0] = gv + ga;
+        gfixed[1] += sm * (gsm - ga * zbar);
+        return;
+    }
+    gfixed[0] = cr_level_grad(K, x->v, x->a, sm, gfixed[0], gk, &gfixed[1]);
+    for (int lo = 0, hi, n, all; zc && lo < C; lo = hi) {
+        const int k = c->cell_machine[lo];
+        hi = run_end(c, lo);
+        if (x->coords == CR_EFFECTS_CENTRED) {
+            gk[k] = cr_level_grad(hi - lo, zc + lo, zk[k], sn, gk[k], g + lo, &gfixed[2]);
+            continue;
+        }
+        /* v[k] = zk[k] - sn * mean zc: d/dzk is d/dv's */
+        gfixed[2] -= gk[k] * sn * run_mean(c, zc, lo, hi, &n, &all);
+        for (int i = lo; i < hi; i++)
+            if (all || c->cell_n[i] > 0)
+                g[i] -= gk[k] * sn / n;
+    }
 }
 
-void cr_effects_standardize(const cr_cells *c, const cr_effects *x, double *zk, double *zc)
+void cr_effects_standardize(const cr_cells *c, const cr_effects *x, double *alpha, double *zk,
+                            double *zc)
 {
     const int K = c->nmachines, C = c->ncells;
-    if (!x->centred) {
+    if (x->coords == CR_EFFECTS_NONCENTRED) {
+        *alpha = x->a;
         memcpy(zk, x->zk, (size_t)K * sizeof(double));
-        if (x->zc)
+        if (x->zc && zc != x->zc)
             memcpy(zc, x->zc, (size_t)C * sizeof(double));
         return;
     }
-    for (int k = 0; k < K; k++)
-        zk[k] = (x->zk[k] - x->alpha) / x->sigma_machine;
-    if (x->zc)
-        for (int i = 0; i < C; i++)
-            zc[i] = (x->zc[i] - x->zk[c->cell_machine[i]]) / x->sigma_minute;
+    cr_effects y = *x;
+    y.v = zk; /* the levels, standardized in place below */
+    levels(c, &y);
+    for (int i = 0; x->zc && i < C; i++)
+        zc[i] = cr_effects_centred_cells(x->coords)
+                    ? (x->zc[i] - zk[c->cell_machine[i]]) / x->sigma_minute
+                    : x->zc[i];
+    if (x->coords == CR_EFFECTS_CELLS)
+        memcpy(zk, x->zk, (size_t)K * sizeof(double));
+    else
+        for (int k = 0; k < K; k++)
+            zk[k] = (zk[k] - y.alpha) / x->sigma_machine;
+    *alpha = y.alpha;
 }
 
 double cr_effects_eta_at(const cr_cells *c, double alpha, double sm, double sn, const double *zk,
@@ -117,10 +218,77 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int cr_effects_prefer_centred(double *info, int ncells)
+int cr_effects_prefer_centred(double *info, int n)
 {
-    if (ncells == 0)
+    if (n == 0)
         return 0;
-    qsort(info, (size_t)ncells, sizeof(double), cmp_double);
-    return info[ncells / 2] > 4;
+    qsort(info, (size_t)n, sizeof(double), cmp_double);
+    return info[n / 2] > 4;
+}
+
+/* A scale^2 estimated from the spread ss (df > 0 degrees of freedom) of log rates whose mean
+ * noise is noise. */
+static double scale2(double ss, int df, double noise)
+{
+    return fmax(0, ss / df - noise);
+}
+
+int cr_effects_choose(const cr_cells *c, int cells_pinned, int poisson)
+{
+    const int K = c->nmachines, C = c->ncells;
+    if (C > 0 && c->cell_minute[0] == 0) /* whole machines */
+        return K == 1 || cells_pinned ? CR_EFFECTS_CENTRED : CR_EFFECTS_NONCENTRED;
+    if (C == 1)
+        return CR_EFFECTS_CENTRED;
+    /* 1/phi by moments: E(sum of squares about the cell mean) = (n - 1)(m + m^2/phi) */
+    double num = 0, den = 0;
+    for (int i = 0; i < C && !poisson; i++)
+        if (c->cell_n[i] >= 2) {
+            const double n = c->cell_n[i], m = c->cell_y[i] / n;
+            num += c->cell_yy[i] - n * m * m - (n - 1) * m;
+            den += (n - 1) * m * m;
+        }
+    const double over = num > 0 ? num / den : 0;
+    /* per machine, over its cells with counts: their number, mean log rate and mean noise */
+    double *r = xmalloc((size_t)(C + 3 * K + 1) * sizeof(double));
+    double *L = r + C, *nz = L + K, *q = nz + K, ss = 0, noise = 0;
+    int df = 0, ncn = 0;
+    memset(L, 0, 3 * (size_t)K * sizeof(double));
+    for (int lo = 0, hi; lo < C; lo = hi) {
+        const int k = c->cell_machine[lo];
+        double sl = 0, sq = 0;
+        hi = run_end(c, lo);
+        for (int i = lo; i < hi; i++)
+            if (c->cell_y[i] > 0) {
+                const double l = log(c->cell_y[i] / c->cell_n[i]);
+                sl += l, sq += l * l, nz[k] += 1 / c->cell_y[i] + over / c->cell_n[i], q[k]++;
+            }
+        if (q[k] >= 2) {
+            ss += sq - sl * sl / q[k], df += (int)q[k] - 1, noise += nz[k], ncn += (int)q[k];
+        }
+        if (q[k] > 0)
+            L[k] = sl / q[k], nz[k] /= q[k];
+    }
+    const double sn2 = df > 0 ? scale2(ss, df, noise / ncn) : 1; /* else the prior's */
+    int n = 0;
+    for (int i = 0; i < C; i++)
+        if (c->cell_n[i] > 0)
+            r[n++] = c->cell_y[i] > 0 ? sn2 / (1 / c->cell_y[i] + over / c->cell_n[i]) : 0;
+    const int cells = cells_pinned && df > 0 && cr_effects_prefer_centred(r, n);
+    /* a machine's level: the mean of its cells', each blurred by the minutes' spread */
+    double sl = 0, sq = 0, tau = 0;
+    int km = 0;
+    for (int k = 0; k < K; k++)
+        if (q[k] > 0) {
+            nz[k] = (sn2 + nz[k]) / q[k];
+            sl += L[k], sq += L[k] * L[k], tau += nz[k], km++;
+        }
+    const double sm2 = km > 1 ? scale2(sq - sl * sl / km, km - 1, tau / km) : 0;
+    for (int k = 0; k < K; k++)
+        r[k] = q[k] > 0 ? sm2 / nz[k] : 0;
+    const int machines = K == 1 || cr_effects_prefer_centred(r, K);
+    free(r);
+    if (cells)
+        return machines ? CR_EFFECTS_CENTRED : CR_EFFECTS_CELLS;
+    return machines ? CR_EFFECTS_MACHINES : CR_EFFECTS_NONCENTRED;
 }

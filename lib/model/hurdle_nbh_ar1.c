@@ -37,7 +37,7 @@ void cr_hurdle_nbh_ar1_data_from_rows(cr_hurdle_nbh_ar1_data *d, size_t nrows,
         double n = d->machine_zero[k] + d->machine_pos[k];
         info[k] = n > 0 ? d->machine_zero[k] * d->machine_pos[k] / n : 0;
     }
-    d->pi_centred = cr_effects_prefer_centred(info, K);
+    d->pi_centred = K == 1 || cr_effects_prefer_centred(info, K);
     free(info);
 }
 
@@ -142,28 +142,29 @@ double cr_hurdle_nbh_ar1_logp(const cr_model *m, const double *theta, double *gr
         return lp;
 
     const int K = d->ar.cells.nmachines, at = cr_hurdle_nbh_ar1_pi_index(d);
-    const double mu = theta[at + CR_HURDLE_MU_PI], lsp = theta[at + CR_HURDLE_LOG_SIGMA_PI];
-    const double sp = exp(lsp), *z = theta + at + CR_HURDLE_NFIXED;
-    if (!isfinite(sp))
+    const double lsp = theta[at + CR_HURDLE_LOG_SIGMA_PI], sp = exp(lsp);
+    const double *z = theta + at + CR_HURDLE_NFIXED, w = theta[at + CR_HURDLE_MU_PI];
+    if (!isfinite(sp) || !(sp > 0))
         return -INFINITY;
-    /* priors of mu_pi, sigma_pi (with its log-scale Jacobian) and the machines' logit pi */
+    /* centred, z holds the logits and mu_pi's coordinate is model/effects.h's w */
+    double mu = w;
+    if (d->pi_centred)
+        lp += cr_level_lp(K, z, w, sp, &mu);
+    /* priors of mu_pi and sigma_pi (with its log-scale Jacobian) */
     lp += -mu * mu / 8 - 0.5 * sp * sp + lsp;
     double gmu = -mu / 4, gsp = 0, *g = grad ? grad + at + CR_HURDLE_NFIXED : NULL;
-    const double prec = 1 / (sp * sp);
     for (int k = 0; k < K; k++) {
-        /* l = logit pi[k]: z[k] itself when centred (prior N(mu, sp)), else mu + sp z[k] */
-        const double l = d->pi_centred ? z[k] : mu + sp * z[k], r = l - mu;
+        const double l = d->pi_centred ? z[k] : mu + sp * z[k]; /* logit pi[k] */
         const double Z = d->machine_zero[k], P = d->machine_pos[k];
         lp += Z * log_inv_logit(l) + P * log_inv_logit(-l);
-        lp -= d->pi_centred ? 0.5 * r * r * prec + lsp : 0.5 * z[k] * z[k];
+        if (!d->pi_centred)
+            lp -= 0.5 * z[k] * z[k];
         if (!grad)
             continue;
         /* d/dl: Z (1 - pi) - P pi, with pi = inv_logit(l) */
         const double pi = inv_logit(l), gl = Z * (1 - pi) - P * pi;
         if (d->pi_centred) {
-            g[k] = gl - r * prec;
-            gmu += r * prec;
-            gsp += r * r * prec - 1;
+            g[k] = gl;
         } else {
             g[k] = sp * gl - z[k];
             gmu += gl;
@@ -171,6 +172,8 @@ double cr_hurdle_nbh_ar1_logp(const cr_model *m, const double *theta, double *gr
         }
     }
     if (grad) {
+        if (d->pi_centred)
+            gmu = cr_level_grad(K, z, w, sp, gmu, g, &gsp);
         grad[at + CR_HURDLE_MU_PI] = gmu;
         grad[at + CR_HURDLE_LOG_SIGMA_PI] = gsp - sp * sp + 1;
     }
@@ -210,10 +213,15 @@ static void hurdle_constrain(const cr_model *m, const double *theta, double *out
     memcpy(out + at, theta + at, (size_t)(m->dim - at) * sizeof(double));
     const double sp = exp(theta[at + CR_HURDLE_LOG_SIGMA_PI]);
     out[at + CR_HURDLE_LOG_SIGMA_PI] = sp;
-    if (d->pi_centred)
-        for (int k = 0; k < d->ar.cells.nmachines; k++)
-            out[at + CR_HURDLE_NFIXED + k] =
-                (theta[at + CR_HURDLE_NFIXED + k] - theta[at + CR_HURDLE_MU_PI]) / sp;
+    if (d->pi_centred) {
+        const int K = d->ar.cells.nmachines;
+        const double *l = theta + at + CR_HURDLE_NFIXED;
+        double mu;
+        cr_level_lp(K, l, theta[at + CR_HURDLE_MU_PI], sp, &mu);
+        out[at + CR_HURDLE_MU_PI] = mu;
+        for (int k = 0; k < K; k++)
+            out[at + CR_HURDLE_NFIXED + k] = (l[k] - mu) / sp;
+    }
 }
 
 void cr_hurdle_nbh_ar1_model(cr_model *m, const cr_hurdle_nbh_ar1_data *d)

@@ -27,11 +27,13 @@ typedef struct {
     cr_nbh_ar1_data ar;
     double *machine_zero; /* per machine, zero seconds */
     double *machine_pos;  /* per machine, positive seconds */
-    /* The hurdle's coordinates: 1 samples logit pi[k] itself instead of z_pi[k] (the outputs
-     * stay z_pi). Set by data_from_rows when every machine's seconds pin its pi down, as
-     * thousands of seconds do: non-centred, z_pi is then a narrow ridge tied to mu_pi and
-     * sigma_pi that forces tiny steps (rule: cr_effects_prefer_centred on each machine's
-     * information n pi (1 - pi)). */
+    /* The hurdle's coordinates: 1 samples logit pi[k] itself instead of z_pi[k], and mu_pi
+     * from below (model/effects.h: w in its place, mu_pi = mean logit + sigma_pi w / sqrt(K));
+     * the outputs stay mu_pi and z_pi. Set by data_from_rows when every machine's seconds pin
+     * its pi down, as thousands of seconds do (non-centred, z_pi is then a narrow ridge tied
+     * to mu_pi and sigma_pi that forces tiny steps; rule: cr_effects_prefer_centred on each
+     * machine's information n pi (1 - pi)), and always for a single machine, whose mu_pi is
+     * never identified apart from its pi and sigma_pi. */
     int pi_centred;
 } cr_hurdle_nbh_ar1_data;
 

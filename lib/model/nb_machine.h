@@ -17,14 +17,15 @@
 
 /* Unconstrained coordinates, in nb_machine.stan's parameter order (so that rstan's log_prob takes
  * the same vector when not centred): alpha, log sigma_machine, log inv_sqrt_phi,
- * z_machine[1..K]. Outputs: alpha, sigma_machine, phi, z_machine[1..K]. */
+ * z_machine[1..K]; centred, the machine levels log mu[k] stand in z_machine's place and alpha's
+ * coordinate is model/effects.h's w. Outputs: alpha, sigma_machine, phi, z_machine[1..K]. */
 enum { CR_NB_MACHINE_ALPHA, CR_NB_MACHINE_LOG_SIGMA_MACHINE, CR_NB_MACHINE_LOG_INV_SQRT_PHI,
        CR_NB_MACHINE_NFIXED };
 
 typedef struct {
     cr_cells cells; /* one cell per machine */
-    /* 0: non-centred as nb_machine.stan; 1: v[k] = log mu[k] in place of the z's, the same
-     * posterior (model/effects.h, cr_nb_machine_prefer_centred) */
+    /* CR_EFFECTS_NONCENTRED as nb_machine.stan, or any other value of model/effects.h: the
+     * machine levels as coordinates, the same posterior (cr_nb_machine_prefer_centred) */
     int centred;
 } cr_nb_machine_data;
 
@@ -35,8 +36,9 @@ void cr_nb_machine_data_from_rows(cr_nb_machine_data *d, size_t nrows, const int
                                   const int *y);
 void cr_nb_machine_data_free(cr_nb_machine_data *d);
 
-/* Whether the median machine's Fisher information for its log rate, at its own mean and a
- * moment estimate of phi, exceeds 4 (almost always with real captures). */
+/* The sampling coordinates (cr_effects_choose): centred when the median machine's Fisher
+ * information for its log rate, at its own mean and a moment estimate of phi, exceeds 4 (almost
+ * always with real captures), or with a single machine. */
 int cr_nb_machine_prefer_centred(const cr_nb_machine_data *d);
 
 /* Fills m for data d (d must outlive m). Output variables: alpha, sigma_machine, phi,

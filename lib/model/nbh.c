@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "common/xalloc.h"
 #include "model/effects.h"
 #include "model/nb2.h"
@@ -29,7 +28,7 @@ void cr_nbh_data_free(cr_nbh_data *d)
 
 int cr_nbh_prefer_centred(const cr_nbh_data *d)
 {
-    return cr_nb2_prefer_centred(&d->cells);
+    return cr_effects_choose(&d->cells, cr_nb2_prefer_centred(&d->cells), 0);
 }
 
 double cr_nbh_logp(const cr_model *m, const double *theta, double *grad, void *scratch)
@@ -37,32 +36,32 @@ double cr_nbh_logp(const cr_model *m, const double *theta, double *grad, void *s
     const cr_nbh_data *d = m->data;
     const cr_cells *c = &d->cells;
     const int K = c->nmachines, C = c->ncells;
-    const double alpha = theta[CR_NBH_ALPHA];
     const double lsm = theta[CR_NBH_LOG_SIGMA_MACHINE], sm = exp(lsm);
     const double lsn = theta[CR_NBH_LOG_SIGMA_MINUTE], sn = exp(lsn);
     const double lisp = theta[CR_NBH_LOG_INV_SQRT_PHI], isp = exp(lisp);
     const double logphi = -2 * lisp, phi = exp(logphi);
     if (!isfinite(phi) || !(phi > 0) || !isfinite(sm) || !isfinite(sn) || !(sm > 0) || !(sn > 0))
         return -INFINITY;
-    const cr_effects x = {alpha, sm, sn, theta + CR_NBH_NFIXED, theta + CR_NBH_NFIXED + K,
-                          d->centred};
-    double *own = scratch ? NULL : xmalloc((size_t)(C ? C : 1) * sizeof(double));
+    double *own = scratch ? NULL : xmalloc(m->scratch_size);
     double *eta = scratch ? scratch : own, *g = grad ? grad + CR_NBH_NFIXED + K : NULL, dphi = 0;
+    cr_effects x = {theta[CR_NBH_ALPHA], sm, sn, theta + CR_NBH_NFIXED,
+                    theta + CR_NBH_NFIXED + K, d->centred, 0, eta + C};
 
+    double lp = cr_effects_eta(c, &x, eta);
     /* priors of alpha and the three scales, with the log-scale Jacobians */
-    double lp = -alpha * alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) + lsm + lsn + lisp;
-    lp += cr_effects_eta(c, &x, eta);
+    lp += -x.alpha * x.alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) + lsm + lsn + lisp;
     cr_nb2_cells(c, eta, logphi, &lp, g, &dphi);
     cr_nb2_histogram(c, phi, &lp, &dphi);
+    if (grad) {
+        grad[CR_NBH_ALPHA] = -x.alpha / 9;
+        grad[CR_NBH_LOG_SIGMA_MACHINE] = 1 - sm * sm;
+        grad[CR_NBH_LOG_SIGMA_MINUTE] = 1 - sn * sn;
+        /* phi = isp^-2, so d phi / d log isp = -2 phi */
+        grad[CR_NBH_LOG_INV_SQRT_PHI] = -2 * dphi - isp * isp + 1;
+        memset(grad + CR_NBH_NFIXED, 0, (size_t)K * sizeof(double));
+        cr_effects_grad(c, &x, g, grad + CR_NBH_NFIXED, grad);
+    }
     free(own);
-    if (!grad)
-        return lp;
-    grad[CR_NBH_ALPHA] = -alpha / 9;
-    grad[CR_NBH_LOG_SIGMA_MACHINE] = 1 - sm * sm;
-    grad[CR_NBH_LOG_SIGMA_MINUTE] = 1 - sn * sn;
-    /* phi = isp^-2, so d phi / d log isp = -2 phi */
-    grad[CR_NBH_LOG_INV_SQRT_PHI] = -2 * dphi - isp * isp + 1;
-    cr_effects_grad(c, &x, g, grad + CR_NBH_NFIXED, grad);
     return lp;
 }
 
@@ -84,14 +83,14 @@ static void nbh_constrain(const cr_model *m, const double *theta, double *out)
 {
     const cr_nbh_data *d = m->data;
     const int K = d->cells.nmachines;
-    out[CR_NBH_ALPHA] = theta[CR_NBH_ALPHA];
     out[CR_NBH_LOG_SIGMA_MACHINE] = exp(theta[CR_NBH_LOG_SIGMA_MACHINE]);
     out[CR_NBH_LOG_SIGMA_MINUTE] = exp(theta[CR_NBH_LOG_SIGMA_MINUTE]);
     out[CR_NBH_LOG_INV_SQRT_PHI] = exp(-2 * theta[CR_NBH_LOG_INV_SQRT_PHI]);
-    const cr_effects x = {out[CR_NBH_ALPHA], out[CR_NBH_LOG_SIGMA_MACHINE],
+    const cr_effects x = {theta[CR_NBH_ALPHA], out[CR_NBH_LOG_SIGMA_MACHINE],
                           out[CR_NBH_LOG_SIGMA_MINUTE], theta + CR_NBH_NFIXED,
-                          theta + CR_NBH_NFIXED + K, d->centred};
-    cr_effects_standardize(&d->cells, &x, out + CR_NBH_NFIXED, out + CR_NBH_NFIXED + K);
+                          theta + CR_NBH_NFIXED + K, d->centred, 0, NULL};
+    cr_effects_standardize(&d->cells, &x, &out[CR_NBH_ALPHA], out + CR_NBH_NFIXED,
+                           out + CR_NBH_NFIXED + K);
 }
 
 void cr_nbh_model(cr_model *m, const cr_nbh_data *d)
@@ -99,7 +98,8 @@ void cr_nbh_model(cr_model *m, const cr_nbh_data *d)
     memset(m, 0, sizeof *m);
     m->dim = CR_NBH_NFIXED + d->cells.nmachines + d->cells.ncells;
     m->logp = cr_nbh_logp;
-    m->scratch_size = (size_t)(d->cells.ncells ? d->cells.ncells : 1) * sizeof(double);
+    /* eta per cell, then the machine levels */
+    m->scratch_size = (size_t)(d->cells.ncells + d->cells.nmachines + 1) * sizeof(double);
     m->nout = m->dim;
     m->name = nbh_name;
     m->constrain = nbh_constrain;

@@ -19,16 +19,15 @@
 
 /* Unconstrained coordinates, in nbh.stan's parameter order (so that rstan's log_prob takes the
  * same vector when not centred): alpha, log sigma_machine, log sigma_minute, log inv_sqrt_phi,
- * z_machine[1..K], z_minute[1..C] (cells ordered by machine then minute). */
+ * z_machine[1..K], z_minute[1..C] (cells ordered by machine then minute). In the other sampling
+ * coordinates of model/effects.h, alpha's and the z's places hold what it says. */
 enum { CR_NBH_ALPHA, CR_NBH_LOG_SIGMA_MACHINE, CR_NBH_LOG_SIGMA_MINUTE, CR_NBH_LOG_INV_SQRT_PHI,
        CR_NBH_NFIXED };
 
 typedef struct {
     cr_cells cells; /* machine-minute cells */
-    /* Sampling coordinates (the posterior is the same; outputs are always z_machine and
-     * z_minute): 0, non-centred as nbh.stan writes it; 1, centred (model/effects.h), far better
-     * conditioned when every minute holds enough counts to pin its own rate
-     * (cr_nbh_prefer_centred). */
+    /* Sampling coordinates, CR_EFFECTS_... (model/effects.h): the posterior and the outputs
+     * (z_machine, z_minute) are the same; 0 is nbh.stan's (cr_nbh_prefer_centred). */
     int centred;
 } cr_nbh_data;
 
@@ -40,9 +39,9 @@ void cr_nbh_data_from_rows(cr_nbh_data *d, size_t nrows, const int *machine, con
                            const int *y);
 void cr_nbh_data_free(cr_nbh_data *d);
 
-/* Whether the data inform each minute's rate more than the prior does (the median cell's
- * Fisher information for its log rate, at the pooled mean and a moment estimate of phi, above
- * 4): then centred coordinates sample far better, otherwise the non-centred ones. */
+/* The sampling coordinates for the data (cr_effects_choose), the cells judged pinned against the
+ * prior's scale when the median cell's Fisher information for its log rate, at the pooled mean
+ * and a moment estimate of phi, exceeds 4. */
 int cr_nbh_prefer_centred(const cr_nbh_data *d);
 
 /* Fills m for data d (d must outlive m). Output variables: alpha, sigma_machine, sigma_minute,

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "common/xalloc.h"
 #include "model/effects.h"
 #include "model/nb2.h"
@@ -24,16 +23,19 @@ static void index_machines(cr_nbh_ar1_data *d)
         int *mach = xmalloc((size_t)need * sizeof(int)), *min = xmalloc((size_t)need * sizeof(int));
         double *n = xmalloc((size_t)need * sizeof(double));
         double *y = xmalloc((size_t)need * sizeof(double));
+        double *yy = xmalloc((size_t)need * sizeof(double));
         int o = 0;
         for (int c = 0; c < C; c++) {
             if (c > 0 && cl->cell_machine[c] == cl->cell_machine[c - 1])
                 for (int m = cl->cell_minute[c - 1] + 1; m < cl->cell_minute[c]; m++, o++)
-                    mach[o] = cl->cell_machine[c], min[o] = m, n[o] = y[o] = 0;
+                    mach[o] = cl->cell_machine[c], min[o] = m, n[o] = y[o] = yy[o] = 0;
             mach[o] = cl->cell_machine[c], min[o] = cl->cell_minute[c];
-            n[o] = cl->cell_n[c], y[o++] = cl->cell_y[c];
+            n[o] = cl->cell_n[c], y[o] = cl->cell_y[c], yy[o++] = cl->cell_yy[c];
         }
         free(cl->cell_machine), free(cl->cell_minute), free(cl->cell_n), free(cl->cell_y);
+        free(cl->cell_yy);
         cl->cell_machine = mach, cl->cell_minute = min, cl->cell_n = n, cl->cell_y = y;
+        cl->cell_yy = yy;
         cl->ncells = need;
     }
     d->first_cell = xmalloc((size_t)(K + 1) * sizeof(int));
@@ -66,7 +68,7 @@ void cr_nbh_ar1_data_free(cr_nbh_ar1_data *d)
 
 int cr_nbh_ar1_prefer_centred(const cr_nbh_ar1_data *d)
 {
-    return cr_nb2_prefer_centred(&d->cells);
+    return cr_effects_choose(&d->cells, cr_nb2_prefer_centred(&d->cells), 0);
 }
 
 /* rho = tanh(x / 2), s = sqrt(1 - rho^2) = sech(x / 2) and log(1 - rho^2), without the
@@ -157,7 +159,7 @@ static double ar_centred(const cr_nbh_ar1_data *d, const double *v, const double
 
 size_t cr_nbh_ar1_scratch_size(const cr_nbh_ar1_data *d)
 {
-    return (4 * (size_t)d->cells.ncells + 1) * sizeof(double);
+    return (4 * (size_t)d->cells.ncells + (size_t)d->cells.nmachines + 1) * sizeof(double);
 }
 
 double cr_nbh_ar1_logp_with(const cr_nbh_ar1_data *d, const double *theta, double *grad,
@@ -165,26 +167,26 @@ double cr_nbh_ar1_logp_with(const cr_nbh_ar1_data *d, const double *theta, doubl
 {
     const cr_cells *cl = &d->cells;
     const int K = cl->nmachines, C = cl->ncells;
-    const double alpha = theta[CR_NBH_AR1_ALPHA];
+    const int uc = cr_effects_centred_cells(d->centred); /* the cell rates are coordinates */
     const double lsm = theta[CR_NBH_AR1_LOG_SIGMA_MACHINE], sm = exp(lsm);
     const double lsn = theta[CR_NBH_AR1_LOG_SIGMA_MINUTE], sn = exp(lsn);
     const double lisp = theta[CR_NBH_AR1_LOG_INV_SQRT_PHI], isp = exp(lisp);
     const double logphi = -2 * lisp, phi = exp(logphi);
     const ar_coef a = ar_coef_at(theta[CR_NBH_AR1_RHO]);
     if (!isfinite(sm) || !(sm > 0) || !isfinite(sn) || !(sn > 0) || !isfinite(phi) ||
-        !(phi > 0) || (d->centred && !(a.q > 0)))
+        !(phi > 0) || (uc && !(a.q > 0)))
         return -INFINITY;
-    const double *zk = theta + CR_NBH_AR1_NFIXED, *e = zk + K; /* e: eps, or u when centred */
-    double *z = scratch, *eta = z + C, *g = eta + C, *gt = g + C, dphi = 0;
+    const double *zk = theta + CR_NBH_AR1_NFIXED, *e = zk + K; /* e: eps, or u when uc */
+    double *z = scratch, *eta = z + C, *g = eta + C, *gt = g + C, *v = gt + C, dphi = 0;
 
-    /* priors of alpha, the scales, inv_sqrt_phi and (rho + 1) / 2 ~ beta(2,2), with the
-     * Jacobians: log scales, and d rho / dx = (1 - rho^2) / 2 */
-    double lp = -alpha * alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) + lsm + lsn + lisp;
-    lp += 2 * a.logq;
-    if (!d->centred)
+    /* (rho + 1) / 2 ~ beta(2,2) with the Jacobian d rho / dx = (1 - rho^2) / 2 */
+    double lp = 2 * a.logq;
+    if (!uc)
         lp += ar_states(d, e, a, z);
-    const cr_effects x = {alpha, sm, sn, zk, d->centred ? e : z, d->centred};
+    cr_effects x = {theta[CR_NBH_AR1_ALPHA], sm, sn, zk, uc ? e : z, d->centred, 0, v};
     lp += cr_effects_eta(cl, &x, eta);
+    /* priors of alpha, the scales and inv_sqrt_phi, with the log-scale Jacobians */
+    lp += -x.alpha * x.alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) + lsm + lsn + lisp;
     cr_nb2_cells(cl, eta, logphi, &lp, grad ? g : NULL, &dphi);
     cr_nb2_histogram(cl, phi, &lp, &dphi);
     if (terms) {
@@ -194,22 +196,24 @@ double cr_nbh_ar1_logp_with(const cr_nbh_ar1_data *d, const double *theta, doubl
                 g[c] += gt[c];
     }
     if (!grad)
-        return d->centred ? lp + ar_centred(d, zk, e, sn, a, NULL, NULL, NULL, NULL) : lp;
+        return uc ? lp + ar_centred(d, v, e, sn, a, NULL, NULL, NULL, NULL) : lp;
 
     double gx = -2 * a.rho;
-    grad[CR_NBH_AR1_ALPHA] = -alpha / 9;
+    grad[CR_NBH_AR1_ALPHA] = -x.alpha / 9;
     grad[CR_NBH_AR1_LOG_SIGMA_MACHINE] = 1 - sm * sm;
     grad[CR_NBH_AR1_LOG_SIGMA_MINUTE] = 1 - sn * sn;
     /* phi = isp^-2, so d phi / d log isp = -2 phi */
     grad[CR_NBH_AR1_LOG_INV_SQRT_PHI] = -2 * dphi - isp * isp + 1;
     double *gk = grad + CR_NBH_AR1_NFIXED, *ge = gk + K;
+    memset(gk, 0, (size_t)K * sizeof(double));
+    /* the AR correction's derivatives in u and v go back through the effects with the rest */
+    if (uc)
+        lp += ar_centred(d, v, e, sn, a, g, gk, &grad[CR_NBH_AR1_LOG_SIGMA_MINUTE], &gx);
     cr_effects_grad(cl, &x, g, gk, grad); /* alpha, log sigma_machine, log sigma_minute first */
-    if (d->centred) {
+    if (uc)
         memcpy(ge, g, (size_t)C * sizeof(double));
-        lp += ar_centred(d, zk, e, sn, a, ge, gk, &grad[CR_NBH_AR1_LOG_SIGMA_MINUTE], &gx);
-    } else {
+    else
         ar_states_grad(d, e, a, z, g, ge, &gx);
-    }
     grad[CR_NBH_AR1_RHO] = gx;
     return lp;
 }
@@ -241,21 +245,19 @@ static void ar1_name(const cr_model *m, int i, char *buf, size_t n)
 static void ar1_constrain(const cr_model *m, const double *theta, double *out)
 {
     const cr_nbh_ar1_data *d = m->data;
-    const int K = d->cells.nmachines;
-    out[CR_NBH_AR1_ALPHA] = theta[CR_NBH_AR1_ALPHA];
+    const int K = d->cells.nmachines, uc = cr_effects_centred_cells(d->centred);
     out[CR_NBH_AR1_LOG_SIGMA_MACHINE] = exp(theta[CR_NBH_AR1_LOG_SIGMA_MACHINE]);
     out[CR_NBH_AR1_LOG_SIGMA_MINUTE] = exp(theta[CR_NBH_AR1_LOG_SIGMA_MINUTE]);
     out[CR_NBH_AR1_RHO] = ar_coef_at(theta[CR_NBH_AR1_RHO]).rho;
     out[CR_NBH_AR1_LOG_INV_SQRT_PHI] = exp(-2 * theta[CR_NBH_AR1_LOG_INV_SQRT_PHI]);
     const double *zk = theta + CR_NBH_AR1_NFIXED, *e = zk + K;
     double *ok = out + CR_NBH_AR1_NFIXED, *oz = ok + K;
-    if (d->centred) {
-        const cr_effects x = {out[0], out[1], out[2], zk, e, 1};
-        cr_effects_standardize(&d->cells, &x, ok, oz);
-    } else {
-        memcpy(ok, zk, (size_t)K * sizeof(double));
+    if (!uc) /* the AR states are the non-centred cell coordinates */
         ar_states(d, e, ar_coef_at(theta[CR_NBH_AR1_RHO]), oz);
-    }
+    const cr_effects x = {theta[CR_NBH_AR1_ALPHA], out[CR_NBH_AR1_LOG_SIGMA_MACHINE],
+                          out[CR_NBH_AR1_LOG_SIGMA_MINUTE], zk, uc ? e : oz, d->centred, 0,
+                          NULL};
+    cr_effects_standardize(&d->cells, &x, &out[CR_NBH_AR1_ALPHA], ok, oz);
 }
 
 void cr_nbh_ar1_model(cr_model *m, const cr_nbh_ar1_data *d)

@@ -31,8 +31,9 @@ enum { CR_NBH_AR1_ALPHA, CR_NBH_AR1_LOG_SIGMA_MACHINE, CR_NBH_AR1_LOG_SIGMA_MINU
 typedef struct {
     cr_cells cells;  /* every minute from each machine's first to its last, in order */
     int *first_cell; /* [K + 1]: machine k's cells are first_cell[k] .. first_cell[k+1] - 1 */
-    /* 0: non-centred as nbh_ar1.stan; 1: v[k] = alpha + sigma_machine z_machine[k] and
-     * u[c] = log mu[c] in place of z_machine and eps, the same posterior (model/effects.h) */
+    /* Sampling coordinates, CR_EFFECTS_... (model/effects.h): the posterior and the outputs
+     * are the same. 0 is nbh_ar1.stan's; with centred cells their log rates u[c] stand in
+     * eps's place. */
     int centred;
 } cr_nbh_ar1_data;
 
@@ -42,8 +43,9 @@ void cr_nbh_ar1_data_from_rows(cr_nbh_ar1_data *d, size_t nrows, const int *mach
                                const int *minute, const int *y);
 void cr_nbh_ar1_data_free(cr_nbh_ar1_data *d);
 
-/* Whether the median non-empty cell's Fisher information for its log rate, at the pooled mean
- * and a moment estimate of phi, exceeds 4: then centred coordinates sample better. */
+/* The sampling coordinates (cr_effects_choose), the cells judged pinned against the prior's
+ * scale when the median non-empty cell's Fisher information for its log rate, at the pooled
+ * mean and a moment estimate of phi, exceeds 4. */
 int cr_nbh_ar1_prefer_centred(const cr_nbh_ar1_data *d);
 
 /* Fills m for data d (d must outlive m). */

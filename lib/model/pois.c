@@ -33,9 +33,9 @@ int cr_pois_prefer_centred(const cr_pois_data *d)
     const cr_cells *c = &d->cells;
     double *info = xmalloc((size_t)(c->ncells + 1) * sizeof(double));
     memcpy(info, c->cell_y, (size_t)c->ncells * sizeof(double));
-    int centred = cr_effects_prefer_centred(info, c->ncells);
+    int coords = cr_effects_choose(c, cr_effects_prefer_centred(info, c->ncells), 1);
     free(info);
-    return centred;
+    return coords;
 }
 
 double cr_pois_logp(const cr_model *m, const double *theta, double *grad, void *scratch)
@@ -43,19 +43,18 @@ double cr_pois_logp(const cr_model *m, const double *theta, double *grad, void *
     const cr_pois_data *d = m->data;
     const cr_cells *c = &d->cells;
     const int K = c->nmachines, C = c->ncells;
-    const double alpha = theta[CR_POIS_ALPHA];
     const double lsm = theta[CR_POIS_LOG_SIGMA_MACHINE], sm = exp(lsm);
     const double lsn = theta[CR_POIS_LOG_SIGMA_MINUTE], sn = exp(lsn);
     if (!isfinite(sm) || !isfinite(sn) || !(sm > 0) || !(sn > 0))
         return -INFINITY;
-    const cr_effects x = {alpha, sm, sn, theta + CR_POIS_NFIXED, theta + CR_POIS_NFIXED + K,
-                          d->centred};
-    double *own = scratch ? NULL : xmalloc((size_t)(C ? C : 1) * sizeof(double));
+    double *own = scratch ? NULL : xmalloc(m->scratch_size);
     double *eta = scratch ? scratch : own;
+    cr_effects x = {theta[CR_POIS_ALPHA], sm, sn, theta + CR_POIS_NFIXED,
+                    theta + CR_POIS_NFIXED + K, d->centred, 0, eta + C};
 
+    double lp = cr_effects_eta(c, &x, eta);
     /* priors of alpha and the two scales, with the log-scale Jacobians */
-    double lp = -alpha * alpha / 18 - 0.5 * (sm * sm + sn * sn) + lsm + lsn;
-    lp += cr_effects_eta(c, &x, eta);
+    lp += -x.alpha * x.alpha / 18 - 0.5 * (sm * sm + sn * sn) + lsm + lsn;
     /* per cell: sum over seconds of y eta - exp(eta), lgamma(y + 1) dropped */
     double *g = grad ? grad + CR_POIS_NFIXED + K : NULL;
     for (int i = 0; i < C; i++) {
@@ -64,13 +63,14 @@ double cr_pois_logp(const cr_model *m, const double *theta, double *grad, void *
         if (g)
             g[i] = c->cell_y[i] - nmu;
     }
+    if (grad) {
+        grad[CR_POIS_ALPHA] = -x.alpha / 9;
+        grad[CR_POIS_LOG_SIGMA_MACHINE] = 1 - sm * sm;
+        grad[CR_POIS_LOG_SIGMA_MINUTE] = 1 - sn * sn;
+        memset(grad + CR_POIS_NFIXED, 0, (size_t)K * sizeof(double));
+        cr_effects_grad(c, &x, g, grad + CR_POIS_NFIXED, grad);
+    }
     free(own);
-    if (!grad)
-        return lp;
-    grad[CR_POIS_ALPHA] = -alpha / 9;
-    grad[CR_POIS_LOG_SIGMA_MACHINE] = 1 - sm * sm;
-    grad[CR_POIS_LOG_SIGMA_MINUTE] = 1 - sn * sn;
-    cr_effects_grad(c, &x, g, grad + CR_POIS_NFIXED, grad);
     return lp;
 }
 
@@ -92,13 +92,13 @@ static void pois_constrain(const cr_model *m, const double *theta, double *out)
 {
     const cr_pois_data *d = m->data;
     const int K = d->cells.nmachines;
-    out[CR_POIS_ALPHA] = theta[CR_POIS_ALPHA];
     out[CR_POIS_LOG_SIGMA_MACHINE] = exp(theta[CR_POIS_LOG_SIGMA_MACHINE]);
     out[CR_POIS_LOG_SIGMA_MINUTE] = exp(theta[CR_POIS_LOG_SIGMA_MINUTE]);
-    const cr_effects x = {out[CR_POIS_ALPHA], out[CR_POIS_LOG_SIGMA_MACHINE],
+    const cr_effects x = {theta[CR_POIS_ALPHA], out[CR_POIS_LOG_SIGMA_MACHINE],
                           out[CR_POIS_LOG_SIGMA_MINUTE], theta + CR_POIS_NFIXED,
-                          theta + CR_POIS_NFIXED + K, d->centred};
-    cr_effects_standardize(&d->cells, &x, out + CR_POIS_NFIXED, out + CR_POIS_NFIXED + K);
+                          theta + CR_POIS_NFIXED + K, d->centred, 0, NULL};
+    cr_effects_standardize(&d->cells, &x, &out[CR_POIS_ALPHA], out + CR_POIS_NFIXED,
+                           out + CR_POIS_NFIXED + K);
 }
 
 void cr_pois_model(cr_model *m, const cr_pois_data *d)
@@ -106,7 +106,8 @@ void cr_pois_model(cr_model *m, const cr_pois_data *d)
     memset(m, 0, sizeof *m);
     m->dim = CR_POIS_NFIXED + d->cells.nmachines + d->cells.ncells;
     m->logp = cr_pois_logp;
-    m->scratch_size = (size_t)(d->cells.ncells ? d->cells.ncells : 1) * sizeof(double);
+    /* eta per cell, then the machine levels */
+    m->scratch_size = (size_t)(d->cells.ncells + d->cells.nmachines + 1) * sizeof(double);
     m->nout = m->dim;
     m->name = pois_name;
     m->constrain = pois_constrain;

@@ -16,14 +16,15 @@
 
 /* Unconstrained coordinates, in pois.stan's parameter order (so that rstan's log_prob takes the
  * same vector when not centred): alpha, log sigma_machine, log sigma_minute, z_machine[1..K],
- * z_minute[1..C] (cells ordered by machine then minute). Outputs: the same with the scales
- * exponentiated. */
+ * z_minute[1..C] (cells ordered by machine then minute); in the other sampling coordinates of
+ * model/effects.h, alpha's and the z's places hold what it says. Outputs: pois.stan's, with the
+ * scales exponentiated. */
 enum { CR_POIS_ALPHA, CR_POIS_LOG_SIGMA_MACHINE, CR_POIS_LOG_SIGMA_MINUTE, CR_POIS_NFIXED };
 
 typedef struct {
     cr_cells cells; /* machine-minute cells */
-    /* 0: non-centred as pois.stan; 1: centred coordinates (model/effects.h) in place of the z's,
-     * the same posterior (cr_pois_prefer_centred) */
+    /* Sampling coordinates, CR_EFFECTS_... (model/effects.h): the posterior and the outputs
+     * are the same; 0 is pois.stan's (cr_pois_prefer_centred). */
     int centred;
 } cr_pois_data;
 
@@ -34,7 +35,9 @@ void cr_pois_data_from_rows(cr_pois_data *d, size_t nrows, const int *machine, c
                             const int *y);
 void cr_pois_data_free(cr_pois_data *d);
 
-/* Whether the median cell's Fisher information for its log rate (its total count) exceeds 4. */
+/* The sampling coordinates (cr_effects_choose), the cells judged pinned against the prior's
+ * scale when the median cell's Fisher information for its log rate (its total count) exceeds
+ * 4. */
 int cr_pois_prefer_centred(const cr_pois_data *d);
 
 /* Fills m for data d (d must outlive m). Output variables: alpha, sigma_machine, sigma_minute,

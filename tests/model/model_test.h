@@ -10,6 +10,7 @@
 
 #include "common/xalloc.h"
 #include "model/cells.h"
+#include "model/effects.h"
 #include "model/model.h"
 #include "test.h"
 
@@ -117,20 +118,58 @@ static inline double fd_worst(const cr_model *m, double *th, const char *what)
     return worst;
 }
 
-/* A centred point of the same effects as the non-centred th (alpha at 0, log sigma_machine at
- * 1, log sigma_minute at isn or none when isn < 0; machine coordinates from nfixed on, then
- * cells): v = alpha + sigma_machine z_machine, u = v + sigma_minute z_minute. */
-static inline void to_centred(const cr_cells *c, int nfixed, int isn, const double *th,
-                              double *out)
+/* The non-centred point th (alpha at 0, log sigma_machine at 1, log sigma_minute at isn or none
+ * when isn < 0; machine coordinates from nfixed on, then one per cell) in the sampling
+ * coordinates coords of model/effects.h, written here from their definitions:
+ * v = alpha + sigma_machine z_machine, u = v + sigma_minute zc (zc: the cells' standardized
+ * effects, th's cell coordinates when NULL); CR_EFFECTS_CELLS: mean(v) in alpha's place, the
+ * z_machine, and u; otherwise the anchor w of alpha = mean(v) + sigma_machine w / sqrt(K), and
+ * per machine either (centred cells, then u) the anchor of v[k] = mean of its u +
+ * sigma_minute w[k] / sqrt(C_k) or the mean of its u over the cells with seconds. Cell
+ * coordinates that stay non-centred are copied from th. Returns the log Jacobian of the map
+ * back to th, constants dropped as the models drop them: the density in the new coordinates is
+ * th's plus this: (1 - K) log sigma_machine with alpha from below, -C log sigma_minute with
+ * centred cells, and K log sigma_minute with the machine levels from below them. */
+static inline double to_coords(const cr_cells *c, int nfixed, int isn, int coords,
+                               const double *th, const double *zc, double *out)
 {
-    const int K = c->nmachines;
-    memcpy(out, th, (size_t)nfixed * sizeof(double));
-    for (int k = 0; k < K; k++)
-        out[nfixed + k] = th[0] + exp(th[1]) * th[nfixed + k];
-    if (isn >= 0)
-        for (int i = 0; i < c->ncells; i++)
-            out[nfixed + K + i] =
-                out[nfixed + c->cell_machine[i]] + exp(th[isn]) * th[nfixed + K + i];
+    const int K = c->nmachines, C = isn >= 0 ? c->ncells : 0;
+    const double sm = exp(th[1]), sn = isn >= 0 ? exp(th[isn]) : 0;
+    memcpy(out, th, (size_t)(nfixed + K + C) * sizeof(double));
+    if (coords == CR_EFFECTS_NONCENTRED)
+        return 0;
+    if (!zc)
+        zc = th + nfixed + K;
+    const int centred = cr_effects_centred_cells(coords) && isn >= 0;
+    double *v = out + nfixed, vbar = 0, zbar = 0;
+    for (int k = 0; k < K; k++) {
+        vbar += (v[k] = th[0] + sm * th[nfixed + k]) / K;
+        zbar += th[nfixed + k] / K;
+    }
+    for (int i = 0; i < C && centred; i++)
+        out[nfixed + K + i] = v[c->cell_machine[i]] + sn * zc[i];
+    if (coords == CR_EFFECTS_CELLS) {
+        out[0] = th[0] + sm * zbar;
+        memcpy(v, th + nfixed, (size_t)K * sizeof(double));
+        return -C * (isn >= 0 ? th[isn] : 0);
+    }
+    out[0] = (th[0] - vbar) * sqrt(K) / sm;
+    for (int k = 0; k < K && isn >= 0; k++) {
+        double all = 0, data = 0;
+        int n = 0, ndata = 0;
+        for (int i = 0; i < C; i++)
+            if (c->cell_machine[i] == k) {
+                const double u = v[k] + sn * zc[i];
+                all += u, n++;
+                if (c->cell_n[i] > 0)
+                    data += u, ndata++;
+            }
+        if (centred)
+            v[k] = (v[k] - all / n) * sqrt(n) / sn;
+        else
+            v[k] = ndata ? data / ndata : all / n;
+    }
+    return (1 - K) * th[1] + (centred ? (K - C) * th[isn] : 0);
 }
 
 /* rstan's log_prob and grad_log_prob (unconstrained, Jacobian included) of the Stan program at

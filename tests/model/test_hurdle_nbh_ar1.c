@@ -166,9 +166,10 @@ static void test_gradient_finite_differences(void)
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 42);
     double worst = 0;
-    for (int k = 0; k < 2 * NDATA; k++) {
+    for (int k = 0; k < 4 * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
-        ds->d.ar.centred = ds->d.pi_centred = k >= NDATA;
+        ds->d.ar.centred = k / NDATA;
+        ds->d.pi_centred = k >= NDATA;
         double *th = xmalloc((size_t)ds->m.dim * sizeof(double));
         for (int rep = 0; rep < 12; rep++) {
             random_point(ds, g, 2.5, th);
@@ -181,8 +182,8 @@ static void test_gradient_finite_differences(void)
             if (rep == 3) /* rates so small that 1 - NB(0) is below 1e-8 */
                 th[CR_NBH_AR1_ALPHA] = -25;
             char what[96];
-            snprintf(what, sizeof what, "%s %s point %d", ds->r.name,
-                     ds->d.ar.centred ? "centred" : "non-centred", rep);
+            snprintf(what, sizeof what, "%s coordinates %d point %d", ds->r.name,
+                     ds->d.ar.centred, rep);
             double w = fd_worst(&ds->m, th, what);
             worst = w > worst ? w : worst;
         }
@@ -192,6 +193,52 @@ static void test_gradient_finite_differences(void)
     printf("     worst gradient error / tolerance: %.3g\n", worst);
     gsl_rng_free(g);
     CHECK(worst <= 1);
+}
+
+/* The rate part's other coordinates (to_coords, as for nbh_ar1) and the hurdle's centred ones
+ * (logit pi[k] = mu_pi + sigma_pi z_pi[k] and the anchor w of mu_pi = mean logit + sigma_pi w /
+ * sqrt(K)) carry the same density times their Jacobians, sigma_pi^(1 - K) for the hurdle's,
+ * and give the same outputs. */
+static void test_centred_is_reparameterization(void)
+{
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 5);
+    for (int k = 0; k < 3 * NDATA; k++) {
+        dataset *ds = &data[k % NDATA];
+        const int coords = k / NDATA + 1;
+        const int dim = ds->m.dim, K = ds->d.ar.cells.nmachines, C = ds->d.ar.cells.ncells;
+        const int at = cr_hurdle_nbh_ar1_pi_index(&ds->d);
+        double *z = xmalloc((size_t)dim * sizeof(double)), *c = xmalloc((size_t)dim * 8);
+        double *o1 = xmalloc((size_t)dim * sizeof(double)), *o2 = xmalloc((size_t)dim * 8);
+        random_point(ds, g, 1, z);
+        ds->m.constrain(&ds->m, z, o1);
+        const double rho = o1[3], mu = z[at], sp = exp(z[at + 1]);
+        double expect = cr_hurdle_nbh_ar1_logp(&ds->m, z, NULL, NULL) +
+                        to_coords(&ds->d.ar.cells, NF, CR_NBH_AR1_LOG_SIGMA_MINUTE, coords, z,
+                                  o1 + NF + K, c);
+        if (cr_effects_centred_cells(coords))
+            expect -= 0.5 * (C - K) * log(1 - rho * rho);
+        double lbar = 0;
+        c[at + 1] = z[at + 1];
+        for (int j = 0; j < K; j++)
+            lbar += (c[at + 2 + j] = mu + sp * z[at + 2 + j]) / K;
+        c[at] = (mu - lbar) * sqrt(K) / sp;
+        expect += (1 - K) * z[at + 1];
+        ds->d.ar.centred = coords;
+        ds->d.pi_centred = 1;
+        double lc = cr_hurdle_nbh_ar1_logp(&ds->m, c, NULL, NULL);
+        ds->m.constrain(&ds->m, c, o2);
+        ds->d.ar.centred = ds->d.pi_centred = 0;
+        CHECKF(fabs(lc - expect) <= 1e-9 * fabs(expect), "%s coordinates %d: %.15g vs %.15g",
+               ds->r.name, coords, lc, expect);
+        for (int i = 0; i < dim; i++)
+            CHECK_NEAR(o2[i], o1[i], 1e-9 * (1 + fabs(o1[i])));
+        free(z);
+        free(c);
+        free(o1);
+        free(o2);
+    }
+    gsl_rng_free(g);
 }
 
 /* The hurdle's log pmf of one second from GSL's NB pmf. */
@@ -352,5 +399,5 @@ static void test_vs_rstan(void)
 }
 
 TEST_MAIN(setup(); RUN(test_statistics); RUN(test_log_positive);
-          RUN(test_gradient_finite_differences); RUN(test_density_vs_brute_force);
-          RUN(test_loglik); RUN(test_simulate_truncated); RUN(test_vs_rstan); teardown())
+          RUN(test_gradient_finite_differences); RUN(test_centred_is_reparameterization);
+          RUN(test_density_vs_brute_force); RUN(test_loglik); RUN(test_simulate_truncated); RUN(test_vs_rstan); teardown())

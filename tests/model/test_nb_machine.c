@@ -107,8 +107,9 @@ static void test_cells_and_names(void)
     CHECK_STR(buf, "z_machine[4]");
 }
 
-/* Both sampling coordinates (non-centred as nb_machine.stan, and centred), 12 random points
- * each, two of them with phi = e^14 (Stirling branch) and e^-6. */
+/* Both sampling coordinates (non-centred as nb_machine.stan, and the machine levels with
+ * alpha's anchor), 12 random points each, two of them with phi = e^14 (Stirling branch) and
+ * e^-6. */
 static void test_gradient_finite_differences(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
@@ -133,22 +134,23 @@ static void test_gradient_finite_differences(void)
     CHECK(worst <= 1);
 }
 
-/* Centred coordinates v = alpha + sigma_machine z_machine carry the same density times the
- * Jacobian sigma_machine^-K, and map back to the same outputs. */
+/* The machine levels with alpha's anchor (to_coords) carry the same density times their
+ * Jacobian sigma_machine^(1 - K), and map back to the same outputs. */
 static void test_centred_is_reparameterization(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 5);
     for (int k = 0; k < NDATA; k++) {
         dataset *ds = &data[k];
-        int dim = ds->m.dim, K = ds->d.cells.nmachines;
+        int dim = ds->m.dim;
         double *z = xmalloc((size_t)dim * sizeof(double)), *c = xmalloc((size_t)dim * 8);
         double *o1 = xmalloc((size_t)dim * sizeof(double)), *o2 = xmalloc((size_t)dim * 8);
         random_point(ds, g, 1, z);
-        to_centred(&ds->d.cells, CR_NB_MACHINE_NFIXED, -1, z, c);
-        double lnc = cr_nb_machine_logp(&ds->m, z, NULL, NULL), want = lnc - K * z[1];
+        double want = cr_nb_machine_logp(&ds->m, z, NULL, NULL) +
+                      to_coords(&ds->d.cells, CR_NB_MACHINE_NFIXED, -1, CR_EFFECTS_CENTRED, z,
+                                NULL, c);
         ds->m.constrain(&ds->m, z, o1);
-        ds->d.centred = 1;
+        ds->d.centred = CR_EFFECTS_CENTRED;
         double lc = cr_nb_machine_logp(&ds->m, c, NULL, NULL);
         ds->m.constrain(&ds->m, c, o2);
         ds->d.centred = 0;

@@ -108,16 +108,16 @@ static void test_cells_and_histogram(void)
     CHECK_STR(buf, "z_minute[2,2]");
 }
 
-/* Both sampling coordinates (non-centred as nbh.stan, and centred), phi from tiny to the
- * Stirling branch. */
+/* All three sampling coordinates (model/effects.h; non-centred as nbh.stan), phi from tiny to
+ * the Stirling branch. */
 static void test_gradient_finite_differences(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 42);
     double worst = 0;
-    for (int k = 0; k < 2 * NDATA; k++) {
+    for (int k = 0; k < 4 * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
-        ds->d.centred = k >= NDATA;
+        ds->d.centred = k / NDATA;
         double *th = xmalloc((size_t)ds->m.dim * sizeof(double));
         for (int rep = 0; rep < 12; rep++) {
             random_point(ds, g, 2.5, th);
@@ -126,7 +126,8 @@ static void test_gradient_finite_differences(void)
             if (rep == 1)
                 th[3] = 3; /* phi = e^-6 */
             double w = fd_worst(&ds->m, th, ds->r.name);
-            CHECKF(w <= 1, "%s point %d: gradient error / tolerance %.3g", ds->r.name, rep, w);
+            CHECKF(w <= 1, "%s coordinates %d point %d: gradient error / tolerance %.3g",
+                   ds->r.name, ds->d.centred, rep, w);
             worst = w > worst ? w : worst;
         }
         free(th);
@@ -136,28 +137,28 @@ static void test_gradient_finite_differences(void)
     gsl_rng_free(g);
 }
 
-/* Centred coordinates v = alpha + sigma_machine z_machine, u = v + sigma_minute z_minute carry
- * the same density times the Jacobian sigma_machine^-K sigma_minute^-C, and map back to the
- * same outputs. */
+/* The other coordinates (to_coords: machine levels, cell rates and the anchors of their means)
+ * carry the same density times their Jacobian and map back to the same outputs. */
 static void test_centred_is_reparameterization(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 5);
-    for (int k = 0; k < NDATA; k++) {
-        dataset *ds = &data[k];
-        int dim = ds->m.dim, K = ds->d.cells.nmachines, C = ds->d.cells.ncells;
+    for (int k = 0; k < 3 * NDATA; k++) {
+        dataset *ds = &data[k % NDATA];
+        const int coords = k / NDATA + 1, dim = ds->m.dim;
         double *z = xmalloc((size_t)dim * sizeof(double)), *c = xmalloc((size_t)dim * 8);
         double *o1 = xmalloc((size_t)dim * sizeof(double)), *o2 = xmalloc((size_t)dim * 8);
         random_point(ds, g, 1, z);
-        to_centred(&ds->d.cells, CR_NBH_NFIXED, CR_NBH_LOG_SIGMA_MINUTE, z, c);
+        double jac = to_coords(&ds->d.cells, CR_NBH_NFIXED, CR_NBH_LOG_SIGMA_MINUTE, coords, z,
+                               NULL, c);
         double lnc = lp_at(ds, z);
         ds->m.constrain(&ds->m, z, o1);
-        ds->d.centred = 1;
+        ds->d.centred = coords;
         double lc = lp_at(ds, c);
         ds->m.constrain(&ds->m, c, o2);
         ds->d.centred = 0;
-        CHECKF(fabs(lc - (lnc - K * z[1] - C * z[2])) <= 1e-10 * fabs(lnc), "%s: %.15g vs %.15g",
-               ds->r.name, lc, lnc - K * z[1] - C * z[2]);
+        CHECKF(fabs(lc - (lnc + jac)) <= 1e-10 * fabs(lnc), "%s coordinates %d: %.15g vs %.15g",
+               ds->r.name, coords, lc, lnc + jac);
         for (int i = 0; i < dim; i++)
             CHECK_NEAR(o2[i], o1[i], 1e-10 * (1 + fabs(o1[i])));
         free(z);

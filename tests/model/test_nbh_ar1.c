@@ -111,9 +111,9 @@ static void test_gradient_finite_differences(void)
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 42);
     double worst = 0;
-    for (int k = 0; k < 2 * NDATA; k++) {
+    for (int k = 0; k < 4 * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
-        ds->d.centred = k >= NDATA;
+        ds->d.centred = k / NDATA;
         double *th = xmalloc((size_t)ds->m.dim * sizeof(double));
         for (int rep = 0; rep < 12; rep++) {
             random_point(ds, g, 2.5, th);
@@ -126,8 +126,8 @@ static void test_gradient_finite_differences(void)
             if (rep == 3)
                 th[CR_NBH_AR1_RHO] = -6;
             char what[96];
-            snprintf(what, sizeof what, "%s %s point %d", ds->r.name,
-                     ds->d.centred ? "centred" : "non-centred", rep);
+            snprintf(what, sizeof what, "%s coordinates %d point %d", ds->r.name,
+                     ds->d.centred, rep);
             double w = fd_worst(&ds->m, th, what);
             worst = w > worst ? w : worst;
         }
@@ -139,34 +139,34 @@ static void test_gradient_finite_differences(void)
     CHECK(worst <= 1);
 }
 
-/* Centred coordinates v = alpha + sigma_machine z_machine, u = v + sigma_minute z_minute (the
- * AR states) carry the same density times the inverse Jacobian of (z_machine, eps) -> (v, u),
- * sigma_machine^-K sigma_minute^-C sqrt(1 - rho^2)^-(C - K), and give the same outputs. */
+/* The other coordinates (to_coords: machine levels, cell rates u = v + sigma_minute z_minute at
+ * the AR states, and the anchors of their means) carry the same density times their Jacobian,
+ * with centred cells times that of eps -> z, sqrt(1 - rho^2)^-(C - K), and give the same
+ * outputs. */
 static void test_centred_is_reparameterization(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 5);
-    for (int k = 0; k < NDATA; k++) {
-        dataset *ds = &data[k];
+    for (int k = 0; k < 3 * NDATA; k++) {
+        dataset *ds = &data[k % NDATA];
+        const int coords = k / NDATA + 1;
         const int dim = ds->m.dim, K = ds->d.cells.nmachines, C = ds->d.cells.ncells;
         double *z = xmalloc((size_t)dim * sizeof(double)), *c = xmalloc((size_t)dim * 8);
         double *o1 = xmalloc((size_t)dim * sizeof(double)), *o2 = xmalloc((size_t)dim * 8);
         random_point(ds, g, 1, z);
         ds->m.constrain(&ds->m, z, o1);
-        memcpy(c, z, (size_t)dim * sizeof(double));
-        double sm = o1[1], sn = o1[2], rho = o1[3];
-        for (int i = 0; i < K; i++)
-            c[NF + i] = z[0] + sm * z[NF + i];
-        for (int j = 0; j < C; j++)
-            c[NF + K + j] = c[NF + ds->d.cells.cell_machine[j]] + sn * o1[NF + K + j];
-        double lnc = cr_nbh_ar1_logp(&ds->m, z, NULL, NULL);
-        ds->d.centred = 1;
+        const double rho = o1[3];
+        double expect = cr_nbh_ar1_logp(&ds->m, z, NULL, NULL) +
+                        to_coords(&ds->d.cells, NF, CR_NBH_AR1_LOG_SIGMA_MINUTE, coords, z,
+                                  o1 + NF + K, c);
+        if (cr_effects_centred_cells(coords))
+            expect -= 0.5 * (C - K) * log(1 - rho * rho);
+        ds->d.centred = coords;
         double lc = cr_nbh_ar1_logp(&ds->m, c, NULL, NULL);
         ds->m.constrain(&ds->m, c, o2);
         ds->d.centred = 0;
-        double expect = lnc - K * z[1] - C * z[2] - 0.5 * (C - K) * log(1 - rho * rho);
-        CHECKF(fabs(lc - expect) <= 1e-9 * fabs(lnc), "%s: %.15g vs %.15g", ds->r.name, lc,
-               expect);
+        CHECKF(fabs(lc - expect) <= 1e-9 * fabs(expect), "%s coordinates %d: %.15g vs %.15g",
+               ds->r.name, coords, lc, expect);
         for (int i = 0; i < dim; i++)
             CHECK_NEAR(o2[i], o1[i], 1e-9 * (1 + fabs(o1[i])));
         free(z);

@@ -101,15 +101,16 @@ static void test_cells_and_names(void)
     CHECK_STR(buf, "z_minute[2,2]");
 }
 
-/* Both sampling coordinates (non-centred as pois.stan, and centred), 12 random points each. */
+/* All three sampling coordinates (model/effects.h; non-centred as pois.stan), 12 random points
+ * each. */
 static void test_gradient_finite_differences(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 42);
     double worst = 0;
-    for (int k = 0; k < 2 * NDATA; k++) {
+    for (int k = 0; k < 4 * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
-        ds->d.centred = k >= NDATA;
+        ds->d.centred = k / NDATA;
         double *th = xmalloc((size_t)ds->m.dim * sizeof(double));
         for (int rep = 0; rep < 12; rep++) {
             random_point(ds, g, th);
@@ -124,26 +125,28 @@ static void test_gradient_finite_differences(void)
     CHECK(worst <= 1);
 }
 
-/* Centred coordinates carry the same density times the Jacobian sigma_machine^-K
- * sigma_minute^-C, and map back to the same outputs. */
+/* The other coordinates (to_coords: machine levels, cell rates and the anchors of their means)
+ * carry the same density times their Jacobian and map back to the same outputs. */
 static void test_centred_is_reparameterization(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 5);
-    for (int k = 0; k < NDATA; k++) {
-        dataset *ds = &data[k];
-        int dim = ds->m.dim, K = ds->d.cells.nmachines, C = ds->d.cells.ncells;
+    for (int k = 0; k < 3 * NDATA; k++) {
+        dataset *ds = &data[k % NDATA];
+        const int coords = k / NDATA + 1, dim = ds->m.dim;
         double *z = xmalloc((size_t)dim * sizeof(double)), *c = xmalloc((size_t)dim * 8);
         double *o1 = xmalloc((size_t)dim * sizeof(double)), *o2 = xmalloc((size_t)dim * 8);
         random_point(ds, g, z);
-        to_centred(&ds->d.cells, CR_POIS_NFIXED, CR_POIS_LOG_SIGMA_MINUTE, z, c);
-        double lnc = cr_pois_logp(&ds->m, z, NULL, NULL), want = lnc - K * z[1] - C * z[2];
+        double want = cr_pois_logp(&ds->m, z, NULL, NULL) +
+                      to_coords(&ds->d.cells, CR_POIS_NFIXED, CR_POIS_LOG_SIGMA_MINUTE, coords,
+                                z, NULL, c);
         ds->m.constrain(&ds->m, z, o1);
-        ds->d.centred = 1;
+        ds->d.centred = coords;
         double lc = cr_pois_logp(&ds->m, c, NULL, NULL);
         ds->m.constrain(&ds->m, c, o2);
         ds->d.centred = 0;
-        CHECKF(fabs(lc - want) <= 1e-10 * fabs(want), "%s: %.15g vs %.15g", ds->r.name, lc, want);
+        CHECKF(fabs(lc - want) <= 1e-10 * fabs(want), "%s coordinates %d: %.15g vs %.15g",
+               ds->r.name, coords, lc, want);
         for (int i = 0; i < dim; i++)
             CHECK_NEAR(o2[i], o1[i], 1e-10 * (1 + fabs(o1[i])));
         free(z);
