@@ -172,6 +172,18 @@ static inline double to_coords(const cr_cells *c, int nfixed, int isn, int coord
     return (1 - K) * th[1] + (centred ? (K - C) * th[isn] : 0);
 }
 
+
+/* A reparameterization holds at one point: the log density in the other coordinates is got, and
+ * the same parameters give the same outputs (o1 in Stan's coordinates, o2 in the others). */
+static inline void check_reparam(const char *name, int coords, double got, double want,
+                                 double scale, double tol, const double *o1, const double *o2,
+                                 int dim)
+{
+    CHECKF(fabs(got - want) <= tol * scale, "%s coordinates %d: %.15g vs %.15g", name, coords,
+           got, want);
+    for (int i = 0; i < dim; i++)
+        CHECK_NEAR(o2[i], o1[i], tol * (1 + fabs(o1[i])));
+}
 /* rstan's log_prob and grad_log_prob (unconstrained, Jacobian included) of the Stan program at
  * npts points th (dim each), data from r: lp[p] and grad[p * dim + i]. Returns 0, 77 when rstan
  * is unusable here, or another status when it failed (log in the test's tmpdir). */

@@ -229,10 +229,7 @@ static void test_centred_is_reparameterization(void)
         double lc = cr_hurdle_nbh_ar1_logp(&ds->m, c, NULL, NULL);
         ds->m.constrain(&ds->m, c, o2);
         ds->d.ar.centred = ds->d.pi_centred = 0;
-        CHECKF(fabs(lc - expect) <= 1e-9 * fabs(expect), "%s coordinates %d: %.15g vs %.15g",
-               ds->r.name, coords, lc, expect);
-        for (int i = 0; i < dim; i++)
-            CHECK_NEAR(o2[i], o1[i], 1e-9 * (1 + fabs(o1[i])));
+        check_reparam(ds->r.name, coords, lc, expect, fabs(expect), 1e-9, o1, o2, dim);
         free(z);
         free(c);
         free(o1);

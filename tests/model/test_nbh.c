@@ -157,10 +157,7 @@ static void test_centred_is_reparameterization(void)
         double lc = lp_at(ds, c);
         ds->m.constrain(&ds->m, c, o2);
         ds->d.centred = 0;
-        CHECKF(fabs(lc - (lnc + jac)) <= 1e-10 * fabs(lnc), "%s coordinates %d: %.15g vs %.15g",
-               ds->r.name, coords, lc, lnc + jac);
-        for (int i = 0; i < dim; i++)
-            CHECK_NEAR(o2[i], o1[i], 1e-10 * (1 + fabs(o1[i])));
+        check_reparam(ds->r.name, coords, lc, lnc + jac, fabs(lnc), 1e-10, o1, o2, dim);
         free(z);
         free(c);
         free(o1);

@@ -145,10 +145,7 @@ static void test_centred_is_reparameterization(void)
         double lc = cr_pois_logp(&ds->m, c, NULL, NULL);
         ds->m.constrain(&ds->m, c, o2);
         ds->d.centred = 0;
-        CHECKF(fabs(lc - want) <= 1e-10 * fabs(want), "%s coordinates %d: %.15g vs %.15g",
-               ds->r.name, coords, lc, want);
-        for (int i = 0; i < dim; i++)
-            CHECK_NEAR(o2[i], o1[i], 1e-10 * (1 + fabs(o1[i])));
+        check_reparam(ds->r.name, coords, lc, want, fabs(want), 1e-10, o1, o2, dim);
         free(z);
         free(c);
         free(o1);
