@@ -1,28 +1,12 @@
 /* connrate packets: one TSV row per TCP/UDP packet of a capture (or export), with the columns of
  * the seed's data frame plus tcp.stream, tcp.flags and tcp.len. */
 #include <stdio.h>
-#include <string.h>
 
-#include "cli.h"
 #include "common/outfile.h"
 #include "common/progress.h"
 #include "ingest/packet_format.h"
 #include "ingest/source.h"
-
-static void help(void)
-{
-    printf("usage: connrate packets [-o FILE] [--quiet] CAPTURE\n\n"
-           "Writes one tab-separated row per TCP/UDP packet of CAPTURE (pcap, pcapng, or a tshark\n"
-           "export as .Rds/.tsv/.csv), as tshark 4.0.17's single-pass export shows it:\n"
-           "  id timestamp protocol ip_version src_ip dst_ip src_port dst_port\n"
-           "  tcp_time_relative tcp_completeness tcp_stream tcp_flags tcp_len\n"
-           "timestamp is milliseconds since the epoch; the tcp_* columns are empty for UDP.\n"
-           "ICMP errors quoting TCP headers update the TCP state as in tshark but are not rows.\n\n"
-           "options:\n"
-           "  -o FILE    write to FILE (created whole or not at all) instead of stdout\n"
-           "  --quiet    no summary on stderr\n"
-           "  --help     this text\n");
-}
+#include "options.h"
 
 static void summary(const cr_source *s, uint64_t tcp, uint64_t udp)
 {
@@ -36,37 +20,15 @@ static void summary(const cr_source *s, uint64_t tcp, uint64_t udp)
             (unsigned long long)udp, s->ndrops ? drops : "none");
 }
 
-int cmd_packets(int argc, char **argv)
+static int run(cli_args *a)
 {
-    const char *out = NULL, *in = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            help();
-            return 0;
-        } else if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
-            if (++i == argc)
-                return cli_usage_error("packets", "%s needs a file name", argv[i - 1]);
-            out = argv[i];
-        } else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
-            cr_progress_set_quiet(1);
-        } else if (argv[i][0] == '-' && argv[i][1]) {
-            return cli_usage_error("packets", "unknown option '%s'", argv[i]);
-        } else if (in) {
-            return cli_usage_error("packets", "one capture at a time ('%s' and '%s')", in,
-                                   argv[i]);
-        } else {
-            in = argv[i];
-        }
-    }
-    if (!in)
-        return cli_usage_error("packets", "no capture given");
-
+    const char *in = a->inputs[0];
     cr_err e;
     cr_source *src;
-    if (cr_source_open(&src, in, &e) != 0)
+    if (cr_output_check(a->out, 0, a->inputs, 1, &e) != 0 || cr_source_open(&src, in, &e) != 0)
         return cli_fail(&e);
     cr_outfile o;
-    if (cr_outfile_open(&o, out, &e) != 0) {
+    if (cr_outfile_open(&o, a->out, &e) != 0) {
         cr_source_close(src);
         return cli_fail(&e);
     }
@@ -86,6 +48,9 @@ int cmd_packets(int argc, char **argv)
             cr_progress(0, "%s: %llu packets", in, (unsigned long long)(tcp + udp));
     }
     cr_progress_done();
+    /* the same verdict as cps on the same file: nothing to count is an error, not a header */
+    if (rc == 0 && tcp + udp == 0)
+        rc = cr_fail(&e, "%s: no TCP or UDP packets (empty capture)", in);
     if (rc < 0 || cr_outfile_commit(&o, &e) != 0) {
         cr_outfile_abort(&o);
         cr_source_close(src);
@@ -95,3 +60,17 @@ int cmd_packets(int argc, char **argv)
     cr_source_close(src);
     return 0;
 }
+
+static const cli_group *const groups[] = {&opt_output_file, &opt_general, NULL};
+
+const cli_command cmd_packets = {
+    "packets",
+    "one row per TCP/UDP packet, as tshark's single-pass export",
+    "[OPTIONS] CAPTURE",
+    "Writes one tab-separated row per TCP/UDP packet of CAPTURE (pcap, pcapng, or a tshark\n"
+    "export as .Rds/.tsv/.csv), as tshark 4.0.17's single-pass export shows it:\n"
+    "  id timestamp protocol ip_version src_ip dst_ip src_port dst_port\n"
+    "  tcp_time_relative tcp_completeness tcp_stream tcp_flags tcp_len\n"
+    "timestamp is milliseconds since the epoch; the tcp_* columns are empty for UDP. ICMP\n"
+    "errors quoting TCP headers update the TCP state as in tshark but are not rows.",
+    1, 1, groups, run};

@@ -4,34 +4,37 @@
 #include <string.h>
 
 #include "cli.h"
+#include "common/progress.h"
+#include "common/tempfiles.h"
 
-static const struct {
-    const char *name;
-    int (*fn)(int, char **);
-    const char *what;
-} commands[] = {
-    {"packets", cmd_packets, "one row per TCP/UDP packet, as tshark's single-pass export"},
-    {"cps", cmd_cps, "per-second new/ended TCP and UDP connections (the seed's CPS table)"},
-    {"flows", cmd_flows, "one row per outbound connection with start, end and how it ended"},
-    {"synth", cmd_synth, "synthetic workstation captures with their true event log"},
-    {"fit", cmd_fit, "the hierarchical negative binomial rate model, fitted per series"},
-    {"run", cmd_run, "firewall sizing for N users: fits, simulation, sizing table, report"},
-};
+extern const cli_command cmd_packets, cmd_cps, cmd_flows, cmd_synth, cmd_fit, cmd_run;
+
+const cli_command *const cli_commands[] = {&cmd_packets, &cmd_cps, &cmd_flows, &cmd_synth,
+                                           &cmd_fit,     &cmd_run, NULL};
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: connrate COMMAND [OPTIONS] ...\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
-    fprintf(f, "\n`connrate COMMAND --help` describes each command; `connrate --version` prints the "
-               "version.\n");
+    for (const cli_command *const *c = cli_commands; *c; c++)
+        fprintf(f, "  %-8s %s\n", (*c)->name, (*c)->summary);
+    fprintf(f, "\n`connrate COMMAND --help` (or `connrate man COMMAND`) describes each command;\n"
+               "`connrate --version` prints the version.\n");
+}
+
+static const cli_command *find(const char *name)
+{
+    for (const cli_command *const *c = cli_commands; *c; c++)
+        if (!strcmp((*c)->name, name))
+            return *c;
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
+    cr_tempfiles_install();
     if (argc < 2) {
         usage(stderr);
-        return 2;
+        return CLI_USAGE;
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("connrate %s\n", CONNRATE_VERSION);
@@ -41,9 +44,23 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "connrate: unknown command '%s' (see: connrate --help)\n", argv[1]);
-    return 2;
+    /* `connrate man COMMAND`: the command's man page, generated from its option tables */
+    if (!strcmp(argv[1], "man") && argc == 3 && find(argv[2])) {
+        cli_man(stdout, find(argv[2]), CONNRATE_VERSION);
+        return 0;
+    }
+    const cli_command *c = find(argv[1]);
+    if (!c) {
+        fprintf(stderr, "connrate: unknown command '%s' (see: connrate --help)\n", argv[1]);
+        return CLI_USAGE;
+    }
+    cli_args a;
+    cli_args_init(&a, c->name);
+    int rc = cli_parse(c, argc - 1, argv + 1, &a);
+    if (rc < 0) {
+        cr_progress_set_quiet(a.quiet);
+        rc = c->run(&a);
+    }
+    cli_args_free(&a);
+    return rc;
 }

@@ -12,7 +12,9 @@
 static const char NEUTRALISE[] = "=+-@\t\r'";
 
 struct cr_csv {
-    gzFile gz;
+    gzFile gz;             /* or NULL when reading memory */
+    const unsigned char *mem;
+    size_t mem_left;
     char *path;
     char delim;
     int plain;
@@ -33,7 +35,15 @@ static int next_byte(cr_csv *r)
     if (r->pos == r->end) {
         if (r->eof)
             return -1;
-        int n = gzread(r->gz, r->buf, sizeof r->buf);
+        int n;
+        if (r->gz) {
+            n = gzread(r->gz, r->buf, sizeof r->buf);
+        } else {
+            n = (int)(r->mem_left < sizeof r->buf ? r->mem_left : sizeof r->buf);
+            memcpy(r->buf, r->mem, (size_t)n);
+            r->mem += n;
+            r->mem_left -= (size_t)n;
+        }
         if (n < 0)
             return -2;
         if (n == 0) {
@@ -54,17 +64,9 @@ static int peek_byte(cr_csv *r)
     return c;
 }
 
-int cr_csv_open(cr_csv **out, const char *path, char delim, int flags, cr_err *e)
+/* Skips a byte-order mark and settles the delimiter, from the first buffer read. */
+static void start(cr_csv *r, char delim, int flags)
 {
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return cr_fail(e, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
-    gzbuffer(gz, 1 << 17);
-    cr_csv *r = xcalloc(1, sizeof *r);
-    r->gz = gz;
-    r->path = xstrdup(path);
-    r->delim = delim;
-    r->plain = (flags & CR_CSV_PLAIN) || delim == 0;
     r->line = 1;
     static const unsigned char bom[3] = {0xef, 0xbb, 0xbf};
     int i = 0;
@@ -74,9 +76,44 @@ int cr_csv_open(cr_csv **out, const char *path, char delim, int flags, cr_err *e
     }
     if (i > 0 && i < 3) /* not a BOM after all: give back what was taken */
         r->pos -= (size_t)i;
+    if (flags & CR_CSV_SNIFF) {
+        delim = ',';
+        for (size_t k = r->pos; k < r->end && r->buf[k] != '\n'; k++)
+            if (r->buf[k] == '\t') {
+                delim = '\t';
+                break;
+            }
+    }
+    r->delim = delim;
+    r->plain = (flags & CR_CSV_PLAIN) || delim == 0;
+}
+
+int cr_csv_open(cr_csv **out, const char *path, char delim, int flags, cr_err *e)
+{
+    errno = 0;
+    gzFile gz = gzopen(path, "rb");
+    if (!gz)
+        return cr_fail(e, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    gzbuffer(gz, 1 << 17);
+    cr_csv *r = xcalloc(1, sizeof *r);
+    r->gz = gz;
+    r->path = xstrdup(path);
+    start(r, delim, flags);
     *out = r;
     return 0;
 }
+
+cr_csv *cr_csv_open_mem(const void *buf, size_t len, const char *name, char delim, int flags)
+{
+    cr_csv *r = xcalloc(1, sizeof *r);
+    r->mem = buf;
+    r->mem_left = len;
+    r->path = xstrdup(name);
+    start(r, delim, flags);
+    return r;
+}
+
+char cr_csv_delim(const cr_csv *r) { return r->delim; }
 
 static void put(cr_csv *r, char c)
 {
@@ -199,7 +236,8 @@ void cr_csv_close(cr_csv *r)
 {
     if (!r)
         return;
-    gzclose(r->gz);
+    if (r->gz)
+        gzclose(r->gz);
     free(r->path);
     free(r->out);
     free(r->start);
@@ -224,6 +262,16 @@ void cr_csv_text(FILE *f, const char *s, char delim)
     }
     if (quote)
         fputc('"', f);
+}
+
+char *cr_csv_escape(const char *s, char delim)
+{
+    char *buf;
+    size_t len;
+    FILE *f = xmemstream_open(&buf, &len);
+    cr_csv_text(f, s, delim);
+    xmemstream_close(f);
+    return buf;
 }
 
 void cr_csv_row(FILE *f, const char *const *cells, int n, char delim)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csv.h"
 #include "common/xalloc.h"
 
 int64_t cr_tcp_conn_end(const cr_tcp_conn *c, uint8_t *reason)
@@ -112,6 +113,7 @@ void cr_flows_write_header(FILE *f)
 void cr_flows_write(FILE *f, const char *machine_id, const cr_flow *fl, size_t n)
 {
     char s[CR_ADDR_STRLEN], d[CR_ADDR_STRLEN], end[24];
+    char *id = cr_csv_escape(machine_id, ',');
     for (size_t i = 0; i < n; i++) {
         const cr_flow *x = &fl[i];
         cr_addr_format(&x->src, s);
@@ -119,8 +121,9 @@ void cr_flows_write(FILE *f, const char *machine_id, const cr_flow *fl, size_t n
         end[0] = 0;
         if (x->end_ms != CR_NA_I64)
             snprintf(end, sizeof end, "%" PRId64, x->end_ms);
-        fprintf(f, "%s,%s,%d,%s,%u,%s,%u,%" PRId64 ",%s,%" PRId64 ",%s,%" PRIu64 "\n", machine_id,
+        fprintf(f, "%s,%s,%d,%s,%u,%s,%u,%" PRId64 ",%s,%" PRId64 ",%s,%" PRIu64 "\n", id,
                 x->proto == CR_PROTO_TCP ? "tcp" : "udp", x->ipver, s, x->sport, d, x->dport,
                 x->start_ms, end, x->last_ms, cr_reason_name(x->reason), x->packets);
     }
+    free(id);
 }

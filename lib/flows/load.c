@@ -4,6 +4,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/pool.h"
 #include "common/progress.h"
@@ -47,9 +48,33 @@ static void load_one(void *arg, size_t ii, int worker)
     cr_progress(1, "read %d of %d captures (%s)", d, j->in->n, it->machine_id);
 }
 
-int cr_machines_load(const cr_inputs *in, const cr_local_ip *given, int ngiven, int threads,
-                     cr_machine **out, cr_err *e)
+/* UTC text of a time in ms. */
+static void utc(int64_t ms, char *buf, size_t n)
 {
+    time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0));
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
+        snprintf(buf, n, "%" PRId64 " ms", ms);
+}
+
+static int check_span(const cr_machine *m, double max_span_s, cr_err *e)
+{
+    double span = ((double)m->last_ms - (double)m->first_ms) / 1000;
+    if (max_span_s <= 0 || span <= max_span_s)
+        return 0;
+    char a[64], b[64];
+    utc(m->first_ms, a, sizeof a);
+    utc(m->last_ms, b, sizeof b);
+    return cr_fail(e, "%s: packets span %.1f days, from record %" PRIu64 " at %s to record %" PRIu64
+                   " at %s, more than --max-span (%.4g days): a misdated packet? "
+                   "(--max-span raises the limit)", m->path, span / 86400, m->first_id, a,
+                   m->last_id, b, max_span_s / 86400);
+}
+
+int cr_machines_load(const cr_inputs *in, const cr_load_options *o, cr_machine **out, cr_err *e)
+{
+    const cr_local_ip *given = o->given;
+    int ngiven = o->ngiven;
     *out = NULL;
     for (int g = 0; g < ngiven; g++) {
         int found = 0;
@@ -64,13 +89,15 @@ int cr_machines_load(const cr_inputs *in, const cr_local_ip *given, int ngiven, 
     j.errs = xcalloc((size_t)in->n, sizeof *j.errs);
     j.failed = xcalloc((size_t)in->n, sizeof *j.failed);
     atomic_init(&j.done, 0);
-    cr_pool_run((size_t)in->n, cr_pool_threads(threads), load_one, &j);
+    cr_pool_run((size_t)in->n, cr_pool_threads(o->threads), load_one, &j);
     cr_progress_done();
     int rc = 0;
     for (int i = 0; i < in->n && !rc; i++)
         if (j.failed[i]) {
             *e = j.errs[i];
             rc = -1;
+        } else {
+            rc = check_span(&j.machines[i], o->max_span_s, e);
         }
     free(j.errs);
     free(j.failed);

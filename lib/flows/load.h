@@ -16,10 +16,19 @@ typedef struct {
 /* Parses "MACHINE=IP" (the --local-ip option). */
 int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e);
 
-/* machines[i] corresponds to in->items[i] and gets machine = i + 1. threads <= 0 means one per
- * CPU. On error nothing is returned and e names the failing file. */
-int cr_machines_load(const cr_inputs *in, const cr_local_ip *given, int ngiven, int threads,
-                     cr_machine **machines, cr_err *e);
+typedef struct {
+    const cr_local_ip *given; /* --local-ip */
+    int ngiven;
+    int threads;              /* <= 0: one per CPU */
+    /* Longest time a capture may span, first to last packet (0: no limit). One misdated packet
+     * would otherwise make the per-second table billions of rows long. */
+    double max_span_s;
+} cr_load_options;
+
+/* machines[i] corresponds to in->items[i] and gets machine = i + 1. On error nothing is
+ * returned and e names the failing file. */
+int cr_machines_load(const cr_inputs *in, const cr_load_options *o, cr_machine **machines,
+                     cr_err *e);
 void cr_machines_free(cr_machine *machines, int n);
 
 /* One paragraph per machine for stderr: input kind, packets, drops with reasons, local

@@ -180,10 +180,14 @@ int cr_machine_ingest(cr_machine *m, cr_source *s, cr_err *e)
     while ((rc = cr_source_next(s, &p, e)) == 1) {
         int64_t ms = cr_packet_ms(&p);
         m->packets++;
-        if (ms < m->first_ms)
+        if (ms < m->first_ms) {
             m->first_ms = ms;
-        if (ms > m->last_ms)
+            m->first_id = p.id;
+        }
+        if (ms > m->last_ms) {
             m->last_ms = ms;
+            m->last_id = p.id;
+        }
         if (p.proto == CR_PROTO_TCP) {
             m->tcp_packets++;
             add_tcp(m, &p, ms);

@@ -58,6 +58,7 @@ typedef struct {
     struct { const char *why; uint64_t n; } drops[CR_SOURCE_MAX_DROPS];
     int ndrops;
     int64_t first_ms, last_ms;
+    uint64_t first_id, last_id; /* frames (records) of the earliest and the latest packet */
 
     cr_tcp_conn *tcp;
     size_t ntcp, tcp_cap;

@@ -162,21 +162,71 @@ static size_t size_hint(const codec *c, const unsigned char *in, size_t n)
     return n < SIZE_MAX / 8 ? n * 8 + 4096 : n;
 }
 
+/* What an xz file's index says it decompresses to, when the index covers the whole file (one
+ * stream, no padding); 0 when it says nothing usable. */
+static size_t xz_claim(const unsigned char *in, size_t n)
+{
+    lzma_stream_flags flags;
+    if (n < 2 * LZMA_STREAM_HEADER_SIZE ||
+        lzma_stream_footer_decode(&flags, in + n - LZMA_STREAM_HEADER_SIZE) != LZMA_OK ||
+        flags.backward_size > n - 2 * LZMA_STREAM_HEADER_SIZE)
+        return 0;
+    lzma_index *idx = NULL;
+    uint64_t memlimit = 64 << 20;
+    size_t pos = 0;
+    const unsigned char *p = in + n - LZMA_STREAM_HEADER_SIZE - flags.backward_size;
+    if (lzma_index_buffer_decode(&idx, &memlimit, NULL, p, &pos, flags.backward_size) != LZMA_OK)
+        return 0;
+    uint64_t file = lzma_index_file_size(idx), out = lzma_index_uncompressed_size(idx);
+    lzma_index_end(idx, NULL);
+    return file == n && out < SIZE_MAX ? (size_t)out : 0;
+}
+
+/* Half the machine's memory: a file that decompresses to more cannot be read anyway, and
+ * stopping there names the file instead of letting the system kill the process. */
+static size_t memory_cap(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || size <= 0)
+        return SIZE_MAX;
+    return (size_t)pages / 2 * (size_t)size;
+}
+
+/* An R data file begins with a serialization or workspace header: checked on the first bytes
+ * out, so that a compressed stream of anything else (a decompression bomb) stops there. */
+static int looks_like_r(const unsigned char *p, size_t n)
+{
+    return n >= 2 && ((p[1] == '\n' && (p[0] == 'X' || p[0] == 'A' || p[0] == 'B')) ||
+                      (p[0] == 'R' && p[1] == 'D'));
+}
+
 static int decompress(const codec *c, const unsigned char *in, size_t n, const char *name,
                       size_t max_bytes, rds_image *im, cr_err *e)
 {
     codec_state st;
     if (c->init(&st) != 0)
         return cr_fail(e, "%s: cannot start %s decoder", name, c->what);
+    size_t claim = c->step == xz_step ? xz_claim(in, n) : 0;
+    const char *limit_why = "the reader's limit";
+    if (!max_bytes || max_bytes > memory_cap()) {
+        max_bytes = memory_cap();
+        limit_why = "half this machine's memory";
+    }
+    if (claim && claim < max_bytes) {
+        max_bytes = claim + 1; /* room for the decoder to see the end */
+        limit_why = "what its xz index claims";
+    }
     size_t cap = size_hint(c, in, n), len = 0, pos = 0;
+    int checked = 0;
     if (max_bytes && cap > max_bytes)
         cap = max_bytes;
     unsigned char *out = xmalloc(cap);
     int rc = -1;
     for (;;) {
         if (len == cap) {
-            if (max_bytes && cap >= max_bytes) {
-                cr_fail(e, "%s: decompressed data larger than %zu bytes", name, max_bytes);
+            if (cap >= max_bytes) {
+                cr_fail(e, "%s: decompresses to more than %zu bytes (%s)", name, max_bytes,
+                        limit_why);
                 break;
             }
             cap = cap < SIZE_MAX / 2 ? cap * 2 : SIZE_MAX;
@@ -189,6 +239,14 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
         int s = c->step(&st, in + pos, &nin, out + len, &nout, &msg);
         pos += nin0 - nin;
         len += nout0 - nout;
+        if (!checked && len >= 2) {
+            checked = 1;
+            if (!looks_like_r(out, len)) {
+                cr_fail(e, "%s: %s data that is not an R data file (no serialization header)",
+                        name, c->what);
+                break;
+            }
+        }
         if (s == STEP_BAD) {
             cr_fail(e, "%s: corrupt %s stream (%s)", name, c->what, msg);
             break;

@@ -48,7 +48,8 @@ void cr_source_drop(cr_source *s, const char *why);
 int cr_pcap_source_open(cr_source **out, const char *path, cr_err *e);
 int cr_rds_source_open(cr_source **out, const char *path, cr_err *e);
 int cr_tsv_source_open(cr_source **out, const char *path, cr_err *e);
-/* The same over an open stream (taken over and closed by the source); path names it in errors. */
-int cr_tsv_source_stream(cr_source **out, FILE *f, const char *path, cr_err *e);
+/* The same over len bytes in memory (kept, not copied, until the source is closed); name
+ * stands for the file in messages. */
+int cr_tsv_source_mem(cr_source **out, const void *buf, size_t len, const char *name, cr_err *e);
 
 #endif

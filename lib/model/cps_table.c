@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csv.h"
 #include "common/xalloc.h"
 
 const char *const cr_cps_series_names[CR_CPS_NSERIES] = {"tcp_new", "udp_new", "tcp_end",
@@ -24,54 +25,14 @@ enum { COL_MACHINE_ID, COL_MACHINE, COL_SECOND, COL_MINUTE, COL_SERIES0, NCOLS =
 static const char *const col_names[NCOLS] = {"machine_id", "machine", "second", "minute",
                                              "tcp_new", "udp_new", "tcp_end", "udp_end"};
 
-/* Splits one CSV line in place into fields (RFC 4180 quoting, no embedded newlines). Returns the
- * number of fields, or -1 on a malformed quote. */
-static int split_fields(char *line, char ***fields, size_t *cap)
-{
-    size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = 0;
-    int nf = 0;
-    char *p = line;
-    for (;;) {
-        xgrow(fields, cap, (size_t)nf + 1, sizeof(char *));
-        if (*p == '"') {
-            char *out = ++p, *start = p;
-            for (;;) {
-                if (!*p)
-                    return -1;
-                if (*p == '"' && p[1] == '"') {
-                    *out++ = '"';
-                    p += 2;
-                } else if (*p == '"') {
-                    p++;
-                    break;
-                } else {
-                    *out++ = *p++;
-                }
-            }
-            if (*p && *p != ',')
-                return -1;
-            *out = 0;
-            (*fields)[nf++] = start;
-        } else {
-            (*fields)[nf++] = p;
-            p += strcspn(p, ",");
-        }
-        if (!*p)
-            return nf;
-        *p++ = 0;
-    }
-}
-
-/* A plain non-negative decimal integer that fits in an int ("NA", "1.0", "-1", "" are errors). */
-static int parse_count(const char *s, int *out)
+/* A plain non-negative decimal integer up to max ("NA", "1.0", "-1", "" are errors). */
+static int parse_count(const char *s, long max, int *out)
 {
     if (!*s || strspn(s, "0123456789") != strlen(s))
         return -1;
     errno = 0;
     long v = strtol(s, NULL, 10);
-    if (errno || v > INT_MAX)
+    if (errno || v > max)
         return -1;
     *out = (int)v;
     return 0;
@@ -89,12 +50,12 @@ static int bad_value(const ctx *c, int col, const char *v, const char *want)
                    want);
 }
 
-static int read_header(const ctx *c, char **f, int nf, int *pos)
+static int read_header(const ctx *c, const cr_csv_field *f, int nf, int *pos)
 {
     for (int j = 0; j < NCOLS; j++) {
         pos[j] = -1;
         for (int i = 0; i < nf; i++)
-            if (!strcmp(f[i], col_names[j]))
+            if (!strcmp(f[i].s, col_names[j]))
                 pos[j] = i;
         if (pos[j] < 0)
             return cr_fail(c->e, "%s:1: missing column %s (need %s,%s,%s,%s,%s,%s,%s,%s)", c->path,
@@ -105,19 +66,24 @@ static int read_header(const ctx *c, char **f, int nf, int *pos)
 }
 
 /* Checks one row against the previous one and appends it. */
-static int add_row(cr_cps_table *t, size_t *cap, const ctx *c, char **f, const int *pos)
+static int add_row(cr_cps_table *t, size_t *cap, const ctx *c, const cr_csv_field *f,
+                   const int *pos)
 {
     int v[NCOLS];
-    for (int j = COL_MACHINE; j < NCOLS; j++)
-        if (parse_count(f[pos[j]], &v[j]) != 0)
-            return bad_value(c, j, f[pos[j]], "a non-negative integer");
-    const char *id = f[pos[COL_MACHINE_ID]];
+    for (int j = COL_MACHINE; j < COL_SERIES0; j++)
+        if (parse_count(f[pos[j]].s, INT_MAX, &v[j]) != 0)
+            return bad_value(c, j, f[pos[j]].s, "a non-negative integer");
+    for (int j = COL_SERIES0; j < NCOLS; j++)
+        if (parse_count(f[pos[j]].s, CR_CPS_MAX_COUNT, &v[j]) != 0)
+            return bad_value(c, j, f[pos[j]].s, "a count from 0 to " CR_CPS_MAX_COUNT_TEXT
+                             " (connections of one machine in one second)");
+    const char *id = f[pos[COL_MACHINE_ID]].s;
     if (!*id)
         return cr_fail(c->e, "%s:%zu: column machine_id: empty", c->path, c->line);
     if (v[COL_MACHINE] < 1)
-        return bad_value(c, COL_MACHINE, f[pos[COL_MACHINE]], "a machine index >= 1");
+        return bad_value(c, COL_MACHINE, f[pos[COL_MACHINE]].s, "a machine index >= 1");
     if (v[COL_SECOND] < 1)
-        return bad_value(c, COL_SECOND, f[pos[COL_SECOND]], "a second >= 1");
+        return bad_value(c, COL_SECOND, f[pos[COL_SECOND]].s, "a second >= 1");
     if (v[COL_MINUTE] != (v[COL_SECOND] - 1) / 60 + 1)
         return cr_fail(c->e, "%s:%zu: column minute: %d does not match second %d (expected %d)",
                        c->path, c->line, v[COL_MINUTE], v[COL_SECOND],
@@ -164,27 +130,22 @@ static int add_row(cr_cps_table *t, size_t *cap, const ctx *c, char **f, const i
 int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e)
 {
     memset(t, 0, sizeof *t);
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return cr_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    cr_csv *r;
+    if (cr_csv_open(&r, path, ',', 0, e) != 0)
+        return -1;
     ctx c = {path, 0, e};
-    char *line = NULL, **f = NULL;
-    size_t linecap = 0, fcap = 0, rowcap = 0;
-    int pos[NCOLS], width = 0, rc = 0;
-    while (getline(&line, &linecap, fp) >= 0) {
-        c.line++;
-        int nf = split_fields(line, &f, &fcap);
-        if (nf < 0) {
-            rc = cr_fail(e, "%s:%zu: unterminated or misplaced quote", path, c.line);
-            break;
-        }
-        if (c.line == 1) {
+    cr_csv_field *f;
+    size_t rowcap = 0;
+    int pos[NCOLS], width = 0, rc = 0, nf;
+    while ((nf = cr_csv_next(r, &f, e)) > 0) {
+        c.line = cr_csv_line(r);
+        if (width == 0) {
             width = nf;
             if ((rc = read_header(&c, f, nf, pos)) != 0)
                 break;
             continue;
         }
-        if (nf == 1 && !*f[0])
+        if (nf == 1 && !f[0].len && !f[0].quoted)
             continue; /* blank line, e.g. a trailing one */
         if (nf != width) {
             rc = cr_fail(e, "%s:%zu: %d fields, header has %d", path, c.line, nf, width);
@@ -193,15 +154,13 @@ int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e)
         if ((rc = add_row(t, &rowcap, &c, f, pos)) != 0)
             break;
     }
-    if (!rc && ferror(fp))
-        rc = cr_fail(e, "%s: read error: %s", path, strerror(errno));
-    else if (!rc && c.line == 0)
+    if (nf < 0)
+        rc = -1;
+    else if (!rc && width == 0)
         rc = cr_fail(e, "%s: empty file (no header)", path);
     else if (!rc && t->nrows == 0)
         rc = cr_fail(e, "%s: no data rows", path);
-    free(line);
-    free(f);
-    fclose(fp);
+    cr_csv_close(r);
     if (rc)
         cr_cps_free(t);
     return rc;

@@ -24,8 +24,14 @@ typedef struct {
     int *count[CR_CPS_NSERIES]; /* per series, per row, >= 0 */
 } cr_cps_table;
 
-/* Reads a CPS CSV. Columns are found by name (extra columns are ignored); rows must be ordered
- * by machine then second, with minute consistent with second and one machine_id per machine. */
+/* Largest count one machine can have in one second: beyond it a value is a corrupt table, not
+ * traffic (and sums over users could overflow an int). */
+#define CR_CPS_MAX_COUNT 10000000
+#define CR_CPS_MAX_COUNT_TEXT "10000000"
+
+/* Reads a CPS CSV (common/csv.h: quoted fields, a byte-order mark, gzip). Columns are found by
+ * name (extra columns are ignored); rows must be ordered by machine then second, with minute
+ * consistent with second and one machine_id per machine. */
 int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e);
 void cr_cps_free(cr_cps_table *t);
 

@@ -2,7 +2,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "common/csv.h"
 #include "common/outfile.h"
 
 void cr_ppc_class_label(const cr_ppc_check *c, int cls, char *buf, size_t n)
@@ -38,8 +40,9 @@ void cr_ppc_failure_text(const cr_ppc_result *r, const cr_ppc_failure *f,
 
 static void write_check(FILE *fp, const cr_ppc_check *c, const char *const *ids)
 {
-    char who[256], cls[32];
-    machine_name(c->machine, ids, who, sizeof who);
+    char name[256], cls[32];
+    machine_name(c->machine, ids, name, sizeof name);
+    char *who = cr_csv_escape(name, ',');
     for (int s = 0; s < CR_PPC_NSTATS; s++) {
         const cr_ppc_stat *st = &c->stat[s];
         fprintf(fp, "%s,stat,%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%d\n", who,
@@ -52,6 +55,7 @@ static void write_check(FILE *fp, const cr_ppc_check *c, const char *const *ids)
                 c->cls_obs[k], c->cls_mean[k], c->cls_median[k], c->cls_lo[k], c->cls_hi[k],
                 c->cls_fail[k]);
     }
+    free(who);
 }
 
 int cr_ppc_write_csv(const char *path, const cr_ppc_result *r, const char *const *ids,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/outfile.h"
+#include "common/tempfiles.h"
 #include "common/xalloc.h"
 
 /* Pixel sizes at 1600 x 1000; everything scales with the figure's height. */
@@ -488,8 +489,10 @@ int cr_plot_render(const char *base, int width, int height, cr_plot_draw_fn draw
         if (rename(tmp[i], path[i]) != 0)
             rc = cr_fail(e, "%s: cannot rename into place: %s", path[i], strerror(errno));
     for (int i = 0; i < 2; i++) {
-        if (tmp[i])
+        if (tmp[i]) {
             unlink(tmp[i]); /* no-op after a successful rename */
+            cr_tempfiles_forget(tmp[i]);
+        }
         free(path[i]);
         free(tmp[i]);
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csv.h"
 #include "common/xalloc.h"
 #include "flows/flows.h"
 
@@ -129,8 +130,10 @@ void cr_cps_write_header(FILE *f)
 
 void cr_cps_write(FILE *f, const cr_machine *m, const cr_cps_counts *c)
 {
+    char *id = cr_csv_escape(m->machine_id, ',');
     for (int64_t s = 1; s <= c->nsec; s++)
-        fprintf(f, "%s,%d,%" PRId64 ",%" PRId64 ",%u,%u,%u,%u\n", m->machine_id, m->machine, s,
+        fprintf(f, "%s,%d,%" PRId64 ",%" PRId64 ",%u,%u,%u,%u\n", id, m->machine, s,
                 (s - 1) / 60 + 1, c->col[CR_CPS_TCP_NEW][s - 1], c->col[CR_CPS_UDP_NEW][s - 1],
                 c->col[CR_CPS_TCP_END][s - 1], c->col[CR_CPS_UDP_END][s - 1]);
+    free(id);
 }

@@ -22,6 +22,7 @@
 #include "flows/machine.h"
 #include "model/duration.h"
 #include "sim/concurrency.h"
+#include "series/cps.h"
 #include "sim/quantiles.h"
 
 /* The rows of sizing.csv, in this order. */
@@ -46,6 +47,7 @@ typedef struct {
     int model;                  /* rate model: CR_LADDER_NBH (default), any CR_LADDER_*, or -1
                                  * for the ladder's automatic choice */
     int threads;                /* 0: one per CPU */
+    cr_tcp_end_rule tcp_end;    /* the CPS table's termination rule: flags */
 } cr_sizing_config;
 
 void cr_sizing_config_default(cr_sizing_config *c);

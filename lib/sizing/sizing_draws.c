@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csv.h"
 #include "common/xalloc.h"
 #include "sizing/sizing.h"
 
@@ -78,89 +79,60 @@ int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int
     return 0;
 }
 
-/* Finds the wanted columns in a header line (names may be double-quoted). */
-static void header_columns(char *line, int *at)
+/* A whole cell that is a finite number. */
+static int cell_number(const cr_csv_field *f, double *x)
 {
-    for (int k = 0; k < NCOLS; k++)
-        at[k] = -1;
-    int col = 0;
-    for (char *p = line; *p && *p != '\n'; col++) {
-        int quoted = *p == '"';
-        char *start = p + quoted, *end = start;
-        while (*end && *end != '\n' && (quoted ? *end != '"' : *end != ','))
-            end++;
-        match_column(start, (size_t)(end - start), col, at);
-        p = end + (quoted && *end == '"');
-        if (*p == ',')
-            p++;
-        else
-            break;
-    }
-}
-
-static int parse_row(char *line, const int *at, double *v)
-{
-    int col = 0, want = 0;
-    for (int k = 0; k < NCOLS; k++)
-        want += at[k] >= 0;
-    for (char *p = line; want > 0; col++) {
-        char *end;
-        errno = 0;
-        double x = strtod(p, &end);
-        int ok = end != p && errno == 0 && (*end == ',' || *end == '\n' || !*end);
-        for (int k = 0; k < NCOLS; k++)
-            if (at[k] == col) {
-                if (!ok)
-                    return -1;
-                v[k] = x;
-                want--;
-            }
-        p = strchr(p, ',');
-        if (!p)
-            break;
-        p++;
-    }
-    return want == 0 ? 0 : -1;
+    char *end;
+    errno = 0;
+    *x = strtod(f->s, &end);
+    return f->len && !*end && !errno && isfinite(*x) ? 0 : -1;
 }
 
 int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err *e)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return cr_fail(e, "%s: cannot open (%s)", path, strerror(errno));
-    char *line = NULL;
-    size_t cap = 0;
-    int at[NCOLS];
+    cr_csv *r;
+    if (cr_csv_open(&r, path, ',', 0, e) != 0)
+        return -1;
+    cr_csv_field *f;
+    int at[NCOLS], n = cr_csv_next(r, &f, e), rc = 0;
     size_t nrows = 0, nv = 0;
     double *v = NULL;
-    int rc = 0;
-    if (getline(&line, &cap, f) < 0) {
+    for (int k = 0; k < NCOLS; k++)
+        at[k] = -1;
+    if (n == 0)
         rc = cr_fail(e, "%s: empty draws file", path);
+    for (int i = 0; i < n; i++)
+        match_column(f[i].s, f[i].len, i, at);
+    int width = n;
+    if (n < 0 || rc || (rc = check_columns(at, path, e)) != 0)
         goto done;
-    }
-    header_columns(line, at);
-    if ((rc = check_columns(at, path, e)) != 0)
-        goto done;
-    while (getline(&line, &cap, f) >= 0) {
+    while ((n = cr_csv_next(r, &f, e)) > 0) {
         double row[NCOLS] = {0};
-        if (parse_row(line, at, row) != 0) {
-            rc = cr_fail(e, "%s:%zu: bad number in a parameter column", path, nrows + 2);
+        for (int k = 0; k < NCOLS && n == width; k++)
+            if (at[k] >= 0 && cell_number(&f[at[k]], &row[k]) != 0) {
+                rc = cr_fail(e, "%s:%zu: column %s: '%s' is not a number", path, cr_csv_line(r),
+                             col_names[k], f[at[k]].s);
+                goto done;
+            }
+        if (n != width) {
+            rc = cr_fail(e, "%s:%zu: %d fields, the header has %d", path, cr_csv_line(r), n,
+                         width);
             goto done;
         }
         xgrow(&v, &nv, (nrows + 1) * NCOLS, sizeof *v);
         memcpy(v + nrows * NCOLS, row, sizeof row);
         nrows++;
     }
-    if (nrows == 0) {
+    if (n < 0)
+        rc = -1;
+    else if (nrows == 0)
         rc = cr_fail(e, "%s: no draws", path);
-        goto done;
-    }
-    thin(v, nrows, at, ndraws, out);
+    else
+        thin(v, nrows, at, ndraws, out);
 done:
-    free(line);
     free(v);
-    fclose(f);
-    return rc;
+    cr_csv_close(r);
+    return rc ? -1 : 0;
 }
 
 int cr_sizing_read_ppc(const char *dir, cr_sizing_ppc *p, cr_err *e)

@@ -18,8 +18,8 @@ typedef struct {
 
 /* Step 1: writes DIR/cps.csv and DIR/flows.csv, reads the CPS table back into t, collects the
  * flows and fills the observed facts of s. */
-int cr_sz_tables(const cr_machine *ms, int n, const char *dir, cr_sizing *s, cr_cps_table *t,
-                 cr_sz_flows *f, cr_err *e);
+int cr_sz_tables(const cr_machine *ms, int n, const char *dir, cr_tcp_end_rule rule,
+                 cr_sizing *s, cr_cps_table *t, cr_sz_flows *f, cr_err *e);
 void cr_sz_flows_free(cr_sz_flows *f);
 
 /* A TCP connection that never closed and was silent for this long before its capture ended is

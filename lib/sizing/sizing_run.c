@@ -265,7 +265,7 @@ int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_con
     double t = cr_now();
     cr_cps_table tab;
     cr_sz_flows f;
-    if (cr_sz_tables(machines, nmachines, c->out_dir, s, &tab, &f, e) != 0)
+    if (cr_sz_tables(machines, nmachines, c->out_dir, c->tcp_end, s, &tab, &f, e) != 0)
         return -1;
     stage(s, "tables", &t);
     char *dnew_dir = cr_sz_path(c->out_dir, "fit", "new");

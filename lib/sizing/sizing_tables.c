@@ -31,7 +31,8 @@ static int machine_shows_closes(const cr_machine *m)
     return 1;
 }
 
-static int write_cps(const cr_machine *ms, int n, const char *path, cr_sizing *s, cr_err *e)
+static int write_cps(const cr_machine *ms, int n, cr_tcp_end_rule rule, const char *path,
+                     cr_sizing *s, cr_err *e)
 {
     cr_outfile o;
     if (cr_outfile_open(&o, path, e) != 0)
@@ -39,7 +40,7 @@ static int write_cps(const cr_machine *ms, int n, const char *path, cr_sizing *s
     cr_cps_write_header(o.fp);
     for (int i = 0; i < n; i++) {
         cr_cps_counts c;
-        cr_cps_build(&ms[i], CR_TCP_END_FLAGS, &c);
+        cr_cps_build(&ms[i], rule, &c);
         cr_cps_write(o.fp, &ms[i], &c);
         for (int k = 0; k < CR_CPS_NSERIES; k++)
             s->total[k] += c.total[k];
@@ -118,8 +119,8 @@ static void observed_shares(const cr_sz_flows *f, cr_sizing *s)
     s->p_dns = udp > 0 ? dns / udp : 0;
 }
 
-int cr_sz_tables(const cr_machine *ms, int n, const char *dir, cr_sizing *s, cr_cps_table *t,
-                 cr_sz_flows *f, cr_err *e)
+int cr_sz_tables(const cr_machine *ms, int n, const char *dir, cr_tcp_end_rule rule,
+                 cr_sizing *s, cr_cps_table *t, cr_sz_flows *f, cr_err *e)
 {
     s->nmachines = n;
     s->machine_ids = xmalloc((size_t)n * sizeof(char *));
@@ -135,7 +136,7 @@ int cr_sz_tables(const cr_machine *ms, int n, const char *dir, cr_sizing *s, cr_
     char *cps = cr_sz_path(dir, "cps.csv", NULL), *flows = cr_sz_path(dir, "flows.csv", NULL);
     int rc = -1;
     memset(f, 0, sizeof *f);
-    if (write_cps(ms, n, cps, s, e) == 0 && cr_cps_read(t, cps, e) == 0) {
+    if (write_cps(ms, n, rule, cps, s, e) == 0 && cr_cps_read(t, cps, e) == 0) {
         if (collect_flows(ms, n, flows, f, e) == 0)
             rc = 0;
         else

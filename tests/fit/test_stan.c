@@ -62,8 +62,8 @@ static void compare(const char *cps, const char *series)
         SKIP("rstan not usable (R, rstan or Boost headers missing)");
     if (rc != 0)
         SKIP("rstan failed to compile or sample (see %s/rstan_%s.log)", tmp, series);
-    CHECK_INT(cr_test_sh("%s fit '%s' -o '%s/ours' --series %s --model nbh --no-holdout --quiet",
-                         cr_test_bin(), cps, tmp, series), 0);
+    CHECK(cr_test_ran(cr_test_sh("%s fit '%s' -o '%s/ours' --series %s --model nbh --no-holdout "
+                                 "--quiet", cr_test_bin(), cps, tmp, series)));
     char path[512];
     double m0[4], s0[4], m1[4], s1[4];
     snprintf(path, sizeof path, "%s/rstan_%s_summary.csv", tmp, series);

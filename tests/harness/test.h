@@ -27,6 +27,9 @@ int cr_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True in the sanitizer run (make check-san sets CONNRATE_SKIP_SLOW): tests that take minutes
  * (calibration studies, rstan comparisons) run in make check only. */
 int cr_test_skip_slow(void);
+/* The exit status of a fit or run that ran to the end: 0, or 3 when a fit failed its checks
+ * (which short test chains may). */
+static inline int cr_test_ran(int status) { return status == 0 || status == 3; }
 /* Path of the built connrate binary ($CONNRATE_BIN, set by tests/run.sh). */
 const char *cr_test_bin(void);
 

@@ -615,10 +615,18 @@ static void test_messages(void)
     unsigned char text[2000];
     for (size_t i = 0; i < sizeof text; i++)
         text[i] = (unsigned char)junk[i % (sizeof junk - 1)];
+    /* an R header first, or the reader stops at the first bytes out (the bomb check) */
+    memcpy(text, "X\n", 2);
     unsigned char *gz = compress_gz(text, sizeof text, &n);
     gz[n / 2] ^= 0x55;
     CHECK(open_copy(gz, n, &df, &e) != 0);
     CHECKF(strstr(e.msg, "x.rds: corrupt gzip stream") == e.msg, "%s", e.msg);
+    free(gz);
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (unsigned char)junk[i % (sizeof junk - 1)];
+    gz = compress_gz(text, sizeof text, &n);
+    CHECK(open_copy(gz, n, &df, &e) != 0);
+    CHECK_STR(e.msg, "x.rds: gzip data that is not an R data file (no serialization header)");
     free(gz);
 
     cr_err fe;

@@ -26,8 +26,8 @@ static int synth_run(void)
     snprintf(run_dir, sizeof run_dir, "%s/run", t);
     done = cr_test_sh("%s synth -q --machines 3 --minutes 20 --seed 5 -o %s", cr_test_bin(),
                       synth_dir) == 0 &&
-           cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa " FAST, cr_test_bin(),
-                      synth_dir, run_dir) == 0;
+           cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa " FAST,
+                                  cr_test_bin(), synth_dir, run_dir));
     return done;
 }
 
@@ -131,8 +131,8 @@ static void same_seed_same_bytes(void)
     CHECK(synth_run());
     char other[600];
     snprintf(other, sizeof other, "%s/again", cr_test_tmpdir());
-    CHECK(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa --threads 1 " FAST,
-                     cr_test_bin(), synth_dir, other) == 0);
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa "
+                                 "--threads 1 " FAST, cr_test_bin(), synth_dir, other)));
     CHECK(cr_test_sh("cmp -s %s/sizing.csv %s/sizing.csv", run_dir, other) == 0);
     CHECK(cr_test_sh("cmp -s %s/sizing.json %s/sizing.json", run_dir, other) == 0);
     CHECK(cr_test_sh("cmp -s %s/report.html %s/report.html", run_dir, other) == 0);
@@ -246,7 +246,8 @@ static void real_captures_within_band(void)
         char cap[700], dir[600], p[700];
         snprintf(cap, sizeof cap, "%s/captures/real/%s", sh, caps[c]);
         snprintf(dir, sizeof dir, "%s/real%zu", cr_test_tmpdir(), c);
-        CHECKF(cr_test_sh("%s run -q %s -o %s --users 1 " FAST, cr_test_bin(), cap, dir) == 0,
+        CHECKF(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1 " FAST, cr_test_bin(), cap,
+                                      dir)),
                "%s: run failed", caps[c]);
         snprintf(p, sizeof p, "%s/flows.csv", dir);
         double *obs;
@@ -304,8 +305,8 @@ static void runs_other_ladder_models(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char dir[600], want[96];
         snprintf(dir, sizeof dir, "%s/model_%s", cr_test_tmpdir(), cases[i].model);
-        CHECKF(cr_test_sh("%s run -q %s -o %s --users 1,100 --model %s " FAST, cr_test_bin(),
-                          synth_dir, dir, cases[i].model) == 0,
+        CHECKF(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,100 --model %s " FAST,
+                                      cr_test_bin(), synth_dir, dir, cases[i].model)),
                "--model %s failed", cases[i].model);
         char *json = slurp_in(dir, "sizing.json"), *html = slurp_in(dir, "report.html");
         CHECK(json && html);
@@ -329,10 +330,10 @@ static void rejects_bad_options(void)
     } cases[] = {{"--users 10,5", "--users 10,5: values must be increasing"},
                  {"--users 0", "--users 0"},
                  {"--firewall nope", "nope"},
-                 {"--model nope", "--model nope: expected auto, pois, nb_machine, nbh, nbh_ar1 "
-                                  "or hurdle_nbh_ar1"},
+                 {"--model nope", "--model nope: expected one of auto, pois, nb_machine, nbh, "
+                                  "nbh_ar1, hurdle_nbh_ar1"},
                  {"--udp-timeout -3", "--udp-timeout"},
-                 {"--max-session 0", "--max-session 0: expected a duration of 1 s or more"},
+                 {"--max-session 0", "--max-session 0: expected a duration from 1 s to 366d"},
                  {"--draws 0", "--draws 0"}};
     const char *t = cr_test_tmpdir();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

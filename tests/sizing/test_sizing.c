@@ -189,7 +189,7 @@ static void rejects_incomplete_draws(void)
         {"alpha,sigma_machine,sigma_minute,phi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
         {"alpha,sigma_machine,sigma_minute,sigma_pi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
         {"alpha,sigma_machine,z\n1,2,3\n", "neither sigma_minute nor phi"},
-        {"alpha,sigma_machine,phi\n1,2,x\n", ":2: bad number"},
+        {"alpha,sigma_machine,phi\n1,2,x\n", ":2: column phi: 'x' is not a number"},
         {"alpha,sigma_machine,phi\n", "no draws"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

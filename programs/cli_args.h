@@ -1,0 +1,59 @@
+/* Everything a command line can set, in one flat struct: the option tables (cli.h) point into
+ * it, so an option shared by several commands lands in the same field whichever command parses
+ * it, and each command turns the fields it uses into its library configuration. */
+#ifndef CR_CLI_ARGS_H
+#define CR_CLI_ARGS_H
+
+#include "flows/load.h"
+#include "series/cps.h"
+#include "sizing/sizing.h"
+#include "synth/synth.h"
+
+#define CLI_MAX_OVERRIDES 8
+
+typedef struct cli_args {
+    const char *cmd;
+    char **inputs; /* positional arguments */
+    int ninputs;
+    int seen[128]; /* how often each option of the command was given, by table position */
+
+    /* output */
+    const char *out;
+    int force, quiet, threads;
+
+    /* ingest */
+    cr_local_ip *local_ip;
+    int nlocal_ip;
+    int tcp_end; /* cr_tcp_end_rule */
+    double max_span;
+
+    /* fit */
+    int model; /* -1: the ladder's choice */
+    int series[CR_CPS_NSERIES], nseries;
+    int no_holdout;
+    int chains, warmup, samples, max_depth, attempts;
+    double adapt_delta;
+    long seed;
+
+    /* sizing */
+    int users[CR_SZ_MAX_USERS], nusers;
+    const char *firewall;
+    struct {
+        const char *opt, *value;
+    } overrides[CLI_MAX_OVERRIDES];
+    int noverrides;
+    double max_session, log_bytes;
+    int draws;
+    long seconds;
+
+    /* synth */
+    int machines;
+    double minutes;
+    int synth_format; /* cr_synth_format */
+} cli_args;
+
+/* The defaults of command cmd (the library's own defaults). */
+void cli_args_init(cli_args *a, const char *cmd);
+void cli_args_free(cli_args *a);
+
+#endif

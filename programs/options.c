@@ -1,0 +1,283 @@
+#include "options.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "fit/fit.h"
+#include "model/cps_table.h"
+
+#define F(x) offsetof(cli_args, x)
+
+void cli_args_init(cli_args *a, const char *cmd)
+{
+    memset(a, 0, sizeof *a);
+    a->cmd = cmd;
+    a->tcp_end = CR_TCP_END_FLAGS;
+    a->max_span = 31 * 86400.0;
+    cr_fit_options fo;
+    cr_fit_options_default(&fo);
+    a->model = strcmp(cmd, "fit") ? CR_LADDER_NBH : -1;
+    for (int k = 0; k < CR_CPS_NSERIES; k++)
+        a->series[k] = k;
+    a->nseries = CR_CPS_NSERIES;
+    a->chains = fo.sampler.chains;
+    a->warmup = fo.sampler.warmup;
+    a->samples = fo.sampler.samples;
+    a->max_depth = fo.sampler.max_depth;
+    a->attempts = fo.attempts;
+    a->adapt_delta = fo.sampler.adapt_delta;
+    a->seed = 42;
+    cr_sizing_config sc;
+    cr_sizing_config_default(&sc);
+    memcpy(a->users, sc.users, sizeof a->users);
+    a->nusers = sc.nusers;
+    a->firewall = "none";
+    a->log_bytes = sc.log_bytes;
+    a->draws = sc.draws;
+    a->seconds = sc.seconds;
+    a->machines = 3;
+    a->minutes = 60;
+    a->synth_format = CR_SYNTH_PCAP;
+}
+
+void cli_args_free(cli_args *a)
+{
+    for (int i = 0; i < a->nlocal_ip; i++)
+        free(a->local_ip[i].machine_id);
+    free(a->local_ip);
+    free(a->inputs);
+    a->local_ip = NULL;
+    a->inputs = NULL;
+}
+
+/* ---- values parsed by hand ---- */
+
+static int local_ip(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    cr_local_ip ip;
+    if (cr_local_ip_parse(v, &ip, e) != 0)
+        return -1;
+    a->local_ip = xrealloc(a->local_ip, (size_t)(a->nlocal_ip + 1) * sizeof *a->local_ip);
+    a->local_ip[a->nlocal_ip++] = ip;
+    return 0;
+}
+
+static int choice(const char *opt, const char *v, const char *const *names, int n, int *out,
+                  cr_err *e)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(v, names[i])) {
+            *out = i;
+            return 0;
+        }
+    char list[256] = "";
+    for (int i = 0; i < n; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", names[i]);
+    return cr_fail(e, "--%s %s: expected one of %s", opt, v, list);
+}
+
+static int tcp_end(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    static const char *const names[] = {"flags", "seed"}; /* cr_tcp_end_rule order */
+    return choice(o->name, v, names, 2, &a->tcp_end, e);
+}
+
+static int synth_format(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    static const char *const names[] = {"pcap", "rds"}; /* cr_synth_format order */
+    return choice(o->name, v, names, 2, &a->synth_format, e);
+}
+
+static int model(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    const char *names[CR_LADDER_NMODELS + 1] = {"auto"};
+    for (int i = 0; i < CR_LADDER_NMODELS; i++)
+        names[i + 1] = cr_ladder_models[i].name;
+    int k;
+    if (choice(o->name, v, names, CR_LADDER_NMODELS + 1, &k, e) != 0)
+        return -1;
+    a->model = k - 1;
+    return 0;
+}
+
+static int series(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    char *s = xstrdup(v), *save = NULL;
+    int n = 0, rc = 0;
+    for (char *tok = strtok_r(s, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+        int k = cr_cps_series_index(tok);
+        for (int i = 0; i < n && k >= 0; i++)
+            if (a->series[i] == k)
+                k = -1;
+        if (k < 0 || n == CR_CPS_NSERIES)
+            rc = -1;
+        else
+            a->series[n++] = k;
+    }
+    free(s);
+    if (rc || !n)
+        return cr_fail(e, "--series %s: expected distinct names from tcp_new,udp_new,tcp_end,"
+                       "udp_end", v);
+    a->nseries = n;
+    return 0;
+}
+
+static int users(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    cr_sizing_config c;
+    if (cr_sizing_parse_users(&c, v, e) != 0)
+        return -1;
+    memcpy(a->users, c.users, sizeof a->users);
+    a->nusers = c.nusers;
+    return 0;
+}
+
+/* Timer overrides apply after --firewall whatever their order, so they are kept, then applied
+ * by the command (cli_sizing_config). */
+static int override(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    for (int i = 0; i < a->noverrides; i++)
+        if (!strcmp(a->overrides[i].opt, o->name))
+            return cr_fail(e, "--%s given more than once", o->name);
+    cr_fw_profile p;
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", o->name);
+    cr_fw_profile_get(&p, "none", NULL);
+    if (cr_fw_override(&p, opt, v, e) != 0)
+        return -1;
+    a->overrides[a->noverrides].opt = o->name;
+    a->overrides[a->noverrides++].value = v;
+    return 0;
+}
+
+/* ---- the groups ---- */
+
+static const cli_opt general[] = {
+    {"quiet", 'q', CLI_FLAG, F(quiet), "", 0, 0, 0, NULL,
+     "no summary or progress on stderr (errors are still printed)"},
+    {"help", 'h', CLI_FLAG, 0, "", 0, 0, 0, NULL, "this text"},
+};
+const cli_group opt_general = {"general", general, 2};
+
+static const cli_opt threads[] = {
+    {"threads", 0, CLI_INT, F(threads), "N", 1, 256, 0, NULL,
+     "threads to use (default: one per CPU; outputs never depend on it)"},
+};
+const cli_group opt_threads = {"threads", threads, 1};
+
+static const cli_opt output_file[] = {
+    {"output", 'o', CLI_TEXT, F(out), "FILE", 0, 0, 0, NULL,
+     "write here (default: stdout); the file appears whole or not at all, and never\n"
+     "replaces one of the inputs"},
+};
+const cli_group opt_output_file = {"output", output_file, 1};
+
+static const cli_opt output_dir[] = {
+    {"output", 'o', CLI_TEXT, F(out), "DIR", 0, 0, 0, NULL,
+     "output directory (required): written in a temporary directory beside it and\n"
+     "renamed into place at the end, so it holds one whole run or nothing new"},
+    {"force", 0, CLI_FLAG, F(force), "", 0, 0, 0, NULL,
+     "replace DIR whole when it exists and is not empty (default: refuse)"},
+};
+const cli_group opt_output_dir = {"output", output_dir, 2};
+
+static const cli_opt ingest[] = {
+    {"local-ip", 0, CLI_CALL, 0, "MACHINE=IP", 0, 0, 1, local_ip,
+     "the workstation address of machine MACHINE (once per machine and IP version);\n"
+     "by default inferred as the seed does: the most frequent source of TCP rows with\n"
+     "completeness 0"},
+    {"max-span", 0, CLI_SECONDS, F(max_span), "S", 1, 366 * 86400.0, 0, NULL,
+     "longest time a capture may span from its first to its last packet (s/m/h/d);\n"
+     "a longer one is an error naming its outlying packets (default: 31d)"},
+};
+const cli_group opt_ingest = {"input", ingest, 2};
+
+static const cli_opt series_rule[] = {
+    {"tcp-end", 0, CLI_CALL, 0, "RULE", 0, 0, 0, tcp_end,
+     "flags (default): a TCP connection ends at its first FIN+ACK or RST, from its flags\n"
+     "(captures) or one row before completeness shows it (exports); seed: the seed's rule,\n"
+     "the first outbound row whose completeness is 15, 31 or 63 (15 is not a close: see\n"
+     "README)"},
+};
+const cli_group opt_series = {"counting", series_rule, 1};
+
+static const cli_opt seed[] = {
+    {"seed", 0, CLI_LONG, F(seed), "N", 0, 2147483647.0, 0, NULL,
+     "random seed: the same inputs and seed give byte-identical outputs"},
+};
+const cli_group opt_seed = {"random", seed, 1};
+
+static const cli_opt fit[] = {
+    {"model", 0, CLI_CALL, 0, "NAME", 0, 0, 0, model,
+     "rate model: auto (fit every model of the ladder and keep one by its checks and\n"
+     "PSIS-LOO; the default of fit) or one of pois, nb_machine, nbh (the default of run),\n"
+     "nbh_ar1, hurdle_nbh_ar1"},
+    {"chains", 0, CLI_INT, F(chains), "N", 1, 64, 0, NULL, "chains per fit"},
+    {"warmup", 0, CLI_INT, F(warmup), "N", 0, 10000000, 0, NULL,
+     "warmup iterations per chain"},
+    {"samples", 0, CLI_INT, F(samples), "N", 4, 10000000, 0, NULL, "saved draws per chain"},
+    {"adapt-delta", 0, CLI_REAL, F(adapt_delta), "X", 0.5, 0.9999, 0, NULL,
+     "target acceptance statistic of the first attempt"},
+    {"max-depth", 0, CLI_INT, F(max_depth), "N", 1, 30, 0, NULL, "maximum tree depth"},
+    {"attempts", 0, CLI_INT, F(attempts), "N", 1, 3, 0, NULL,
+     "attempts per fit including retries (1 = no retries)"},
+};
+const cli_group opt_fit = {"fit", fit, 7};
+
+static const cli_opt fit_only[] = {
+    {"series", 0, CLI_CALL, 0, "LIST", 0, 0, 0, series,
+     "comma-separated subset of tcp_new,udp_new,tcp_end,udp_end (default: all)"},
+    {"no-holdout", 0, CLI_FLAG, F(no_holdout), "", 0, 0, 0, NULL,
+     "skip the leave-one-machine-out refits"},
+};
+const cli_group opt_fit_only = {"ladder", fit_only, 2};
+
+static const cli_opt sizing[] = {
+    {"users", 0, CLI_CALL, 0, "LIST", 0, 0, 0, users,
+     "numbers of users, increasing, each 1 to 1000000 (default: 1,10,50,100)"},
+    {"firewall", 0, CLI_TEXT, F(firewall), "NAME", 0, 0, 0, NULL,
+     "timeout profile: none (no hold time, one log per session), linux, pf, paloalto,\n"
+     "fortigate, asa, checkpoint (docs/firewall-profiles.md)"},
+    {"udp-timeout", 0, CLI_CALL, 0, "S", 0, 0, 0, override,
+     "override the profile's UDP idle timeout (seconds; s/m/h/d)"},
+    {"tcp-fin-hold", 0, CLI_CALL, 0, "S", 0, 0, 0, override,
+     "override the hold after a FIN close"},
+    {"tcp-rst-hold", 0, CLI_CALL, 0, "S", 0, 0, 0, override, "override the hold after an RST"},
+    {"dns-timeout", 0, CLI_CALL, 0, "S", 0, 0, 0, override,
+     "override the hold of DNS (UDP to port 53)"},
+    {"max-session", 0, CLI_SECONDS, F(max_session), "S", 1, 366 * 86400.0, 0, NULL,
+     "longest a connection lives (s/m/h/d; default: the longest capture, as no capture\n"
+     "shows longer; docs/durations.md, \"The horizon\")"},
+    {"log-bytes", 0, CLI_REAL, F(log_bytes), "B", 1, 1e6, 0, NULL,
+     "bytes per firewall log line"},
+    {"draws", 0, CLI_INT, F(draws), "N", 1, 100000, 0, NULL,
+     "posterior draws simulated per N"},
+    {"seconds", 0, CLI_LONG, F(seconds), "N", 60, 86400, 0, NULL,
+     "simulated seconds per draw and N"},
+};
+const cli_group opt_sizing = {"sizing", sizing, 10};
+
+static const cli_opt synth[] = {
+    {"machines", 0, CLI_INT, F(machines), "K", 1, CR_SYNTH_MAX_MACHINES, 0, NULL,
+     "number of workstations"},
+    {"minutes", 0, CLI_REAL, F(minutes), "M", CR_SYNTH_MIN_MINUTES, CR_SYNTH_MAX_MINUTES, 0,
+     NULL, "capture length per machine"},
+    {"format", 0, CLI_CALL, 0, "F", 0, 0, 0, synth_format,
+     "pcap (default) or rds (the capture as tshark + R export it)"},
+};
+const cli_group opt_synth = {"synth", synth, 3};
+
+void cli_fit_options(const cli_args *a, cr_fit_options *o)
+{
+    cr_fit_options_default(o);
+    o->sampler.chains = a->chains;
+    o->sampler.warmup = a->warmup;
+    o->sampler.samples = a->samples;
+    o->sampler.max_depth = a->max_depth;
+    o->sampler.adapt_delta = a->adapt_delta;
+    o->sampler.seed = (uint64_t)a->seed;
+    o->sampler.threads = a->threads;
+    o->attempts = a->attempts;
+}

@@ -1,0 +1,24 @@
+/* The option groups, one per stage a command runs: a command that runs a stage takes the whole
+ * group, so its options mean the same everywhere. */
+#ifndef CR_OPTIONS_H
+#define CR_OPTIONS_H
+
+#include "cli.h"
+#include "fit/fit.h"
+
+extern const cli_group opt_general;     /* -q, --help */
+extern const cli_group opt_threads;     /* --threads */
+extern const cli_group opt_output_file; /* -o FILE (stdout by default) */
+extern const cli_group opt_output_dir;  /* -o DIR (required), --force */
+extern const cli_group opt_ingest;      /* --local-ip, --max-span */
+extern const cli_group opt_series;      /* --tcp-end */
+extern const cli_group opt_seed;        /* --seed */
+extern const cli_group opt_fit;         /* --model and the sampler's settings */
+extern const cli_group opt_fit_only;    /* --series, --no-holdout */
+extern const cli_group opt_sizing;      /* --users, --firewall and its timers, simulation size */
+extern const cli_group opt_synth;       /* --machines, --minutes, --format */
+
+/* The sampler settings of every fit a command line asks for (fit and run). */
+void cli_fit_options(const cli_args *a, cr_fit_options *o);
+
+#endif
