@@ -22,6 +22,7 @@ static const char help[] =
     "  nbh             negative binomial around machine and minute rates\n"
     "  nbh_ar1         nbh with minute rates that persist (AR(1))\n"
     "  hurdle_nbh_ar1  nbh_ar1 with a per-machine chance of an idle second\n"
+    "  nbh_burst       nbh with a chance that a second is a burst of connections\n"
     "Each fit must meet the seed's convergence criteria (zero divergences, E-BFMI > 0.3 on all\n"
     "chains, R-hat < 1.01, bulk and tail ESS > 400; retried with adapt_delta 0.95, then 0.99,\n"
     "doubling the warmup) and reproduce each machine's statistics in posterior predictive\n"
@@ -115,7 +116,7 @@ int cmd_fit(int argc, char **argv)
             const cr_ladder_model *lm = cr_ladder_find(optarg);
             if (!lm && strcmp(optarg, "auto") != 0)
                 return cli_usage_error("fit", "--model %s: expected auto, pois, nb_machine, nbh, "
-                                       "nbh_ar1 or hurdle_nbh_ar1", optarg);
+                                       "nbh_ar1, hurdle_nbh_ar1 or nbh_burst", optarg);
             lo.model = lm ? (int)(lm - cr_ladder_models) : -1;
             break;
         }

@@ -37,8 +37,9 @@ static const char help[] =
     "                       as no capture shows longer; docs/durations.md, \"The horizon\")\n"
     "  --log-bytes B        bytes per firewall log line (800)\n"
     "  --model NAME         rate model of both rate fits: nbh (default), pois, nb_machine,\n"
-    "                       nbh_ar1, hurdle_nbh_ar1, or auto (the ladder fits all five and\n"
-    "                       keeps one per fit by its checks and PSIS-LOO, as connrate fit does)\n"
+    "                       nbh_ar1, hurdle_nbh_ar1, nbh_burst, or auto (the ladder fits all\n"
+    "                       six and keeps one per fit by its checks and PSIS-LOO, as connrate\n"
+    "                       fit does)\n"
     "  --seed N             random seed of the fits and the simulation (42)\n"
     "  --draws N            posterior draws simulated per N (200)\n"
     "  --seconds N          simulated seconds per draw and N (3600)\n"
@@ -112,7 +113,7 @@ static int parse(int argc, char **argv, cr_sizing_config *c, int *quiet, int *do
                 c->model = (int)(lm - cr_ladder_models);
             else
                 return cli_usage_error("run", "--model %s: expected auto, pois, nb_machine, nbh, "
-                                       "nbh_ar1 or hurdle_nbh_ar1", optarg);
+                                       "nbh_ar1, hurdle_nbh_ar1 or nbh_burst", optarg);
             break;
         }
         case OPT_OVERRIDE:
