@@ -61,6 +61,7 @@ const cli_command cmd_fit = {
     "  nbh             negative binomial around machine and minute rates\n"
     "  nbh_ar1         nbh with minute rates that persist (AR(1))\n"
     "  hurdle_nbh_ar1  nbh_ar1 with a per-machine chance of an idle second\n"
+    "  nbh_burst       nbh with a chance that a second is a burst of connections\n"
     "Each fit must meet the seed's convergence criteria (zero divergences, E-BFMI > 0.3 on all\n"
     "chains, R-hat < 1.01, bulk and tail ESS > 400; retried with adapt_delta 0.95, then 0.99,\n"
     "doubling the warmup) and reproduce each machine's statistics in posterior predictive\n"

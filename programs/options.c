@@ -213,7 +213,7 @@ static const cli_opt fit[] = {
     {"model", 0, CLI_CALL, 0, "NAME", 0, 0, 0, model,
      "rate model: auto (fit every model of the ladder and keep one by its checks and\n"
      "PSIS-LOO; the default of fit) or one of pois, nb_machine, nbh (the default of run),\n"
-     "nbh_ar1, hurdle_nbh_ar1"},
+     "nbh_ar1, hurdle_nbh_ar1, nbh_burst"},
     {"chains", 0, CLI_INT, F(chains), "N", 1, 64, 0, NULL, "chains per fit"},
     {"warmup", 0, CLI_INT, F(warmup), "N", 0, 10000000, 0, NULL,
      "warmup iterations per chain"},

@@ -202,7 +202,7 @@ int cr_fit_ladder(const cr_cps_table *t, const int *series, int nseries,
     char intro[256];
     snprintf(intro, sizeof intro, "Data: %d machines, %zu seconds. Models: %s.", t->nmachines,
              t->nrows, o->model < 0 ? "the whole ladder (pois, nb_machine, nbh, nbh_ar1, "
-                                      "hurdle_nbh_ar1), simplest first"
+                                      "hurdle_nbh_ar1, nbh_burst), simplest first"
                                     : cr_ladder_models[o->model].name);
     cr_fit_notes_preamble(out.fp, intro);
     for (int i = 0; i < nseries && rc == 0; i++)

@@ -11,6 +11,7 @@
 #include "model/nb_machine.h"
 #include "model/nbh.h"
 #include "model/nbh_ar1.h"
+#include "model/nbh_burst.h"
 #include "model/pois.h"
 
 /* The models' own functions under the ladder's untyped signatures. FROM_ROWS builds data of
@@ -56,6 +57,9 @@ LADDER_ADAPTERS(nbh_ar1, cr_nbh_ar1_data,
 LADDER_ADAPTERS(hurdle_nbh_ar1, cr_hurdle_nbh_ar1_data,
                 cr_hurdle_nbh_ar1_data_from_rows(x, r->n, r->machine, r->minute, r->y),
                 x->ar.cells, x->ar.centred)
+LADDER_ADAPTERS(nbh_burst, cr_nbh_burst_data,
+                cr_nbh_burst_data_from_rows(x, r->n, r->machine, r->minute, r->y), x->nbh.cells,
+                x->nbh.centred)
 
 static int pois_prefer(const void *d) { return cr_pois_prefer_centred(d); }
 static int nb_machine_prefer(const void *d) { return cr_nb_machine_prefer_centred(d); }
@@ -64,6 +68,10 @@ static int nbh_ar1_prefer(const void *d) { return cr_nbh_ar1_prefer_centred(d); 
 static int hurdle_prefer(const void *d)
 {
     return cr_nbh_ar1_prefer_centred(&((const cr_hurdle_nbh_ar1_data *)d)->ar);
+}
+static int nbh_burst_prefer(const void *d)
+{
+    return cr_nbh_prefer_centred(&((const cr_nbh_burst_data *)d)->nbh);
 }
 
 #define ENTRY(P, ABOUT, NFIXED, CELLS, TF, TM, RHO, PREFER)                                     \
@@ -86,6 +94,9 @@ const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS] = {
     ENTRY(hurdle_nbh_ar1, "as nbh_ar1, plus a per-machine chance that a second has no new "
                           "connection at all (a hurdle for idle seconds)",
           CR_NBH_AR1_NFIXED, 1, CR_HURDLE_NFIXED, 1, CR_NBH_AR1_RHO, hurdle_prefer),
+    ENTRY(nbh_burst, "as nbh, plus burst seconds: with a small chance a second carries a burst "
+                     "of its own size (a page load opening tens of connections at once)",
+          CR_NBH_NFIXED, 1, CR_BURST_NTAIL, 0, -1, nbh_burst_prefer),
 };
 
 const cr_ladder_model *cr_ladder_find(const char *name)

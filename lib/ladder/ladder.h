@@ -7,6 +7,7 @@
  *   nbh             negative binomial, machine and independent minute effects
  *   nbh_ar1         as nbh with AR(1) minute effects per machine
  *   hurdle_nbh_ar1  as nbh_ar1 with a per-machine chance of a zero second
+ *   nbh_burst       as nbh with a chance that a second is a burst of a size of its own
  *
  * Every model's output vector (cr_model.constrain) has the same shape:
  *   [nfixed population values][z_machine 1..K][one value per cell, when has_cells]
@@ -57,7 +58,7 @@ struct cr_ladder_model {
 };
 
 enum { CR_LADDER_POIS, CR_LADDER_NB_MACHINE, CR_LADDER_NBH, CR_LADDER_NBH_AR1,
-       CR_LADDER_HURDLE_NBH_AR1, CR_LADDER_NMODELS };
+       CR_LADDER_HURDLE_NBH_AR1, CR_LADDER_NBH_BURST, CR_LADDER_NMODELS };
 
 /* The ladder in complexity order (simplest first). */
 extern const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS];

@@ -50,6 +50,22 @@ void cr_nb2_histogram(const cr_cells *c, double phi, double *lp, double *dphi)
     *dphi += g;
 }
 
+void cr_nb2_lgamma_ratios(int n, const double *y, double phi, double *out, double *dout)
+{
+    const int stirling = phi >= STIRLING_PHI;
+    const double lg = stirling ? 0 : gsl_sf_lngamma(phi), ps = stirling ? 0 : gsl_sf_psi(phi);
+    for (int i = 0; i < n; i++) {
+        if (y[i] == 0)
+            out[i] = dout[i] = 0;
+        else if (stirling)
+            out[i] = lgamma_ratio_stirling(phi, y[i], &dout[i]);
+        else {
+            out[i] = gsl_sf_lngamma(phi + y[i]) - lg;
+            dout[i] = phi * (gsl_sf_psi(phi + y[i]) - ps);
+        }
+    }
+}
+
 /* lgamma(phi + y) - lgamma(phi) for one count: for small y the log of the rising factorial,
  * which is cheaper than two lgammas and more accurate than their difference. */
 static double lgamma_ratio(double phi, int y)

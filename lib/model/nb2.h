@@ -22,6 +22,22 @@ void cr_nb2_softplus(double eta, double logphi, double *lse_eta, double *lse_phi
  * times its derivative in phi to *dphi. */
 void cr_nb2_histogram(const cr_cells *c, double phi, double *lp, double *dphi);
 
+/* lgamma(phi + y[i]) - lgamma(phi) into out[i] and phi times its derivative in phi into
+ * dout[i], for n counts y[i] >= 0: the per-count terms of a likelihood that weighs each count
+ * differently (the burst mixture's components), where cr_nb2_histogram only needs their sum. */
+void cr_nb2_lgamma_ratios(int n, const double *y, double phi, double *out, double *dout);
+
+/* For n log rates eta[i] at one log phi, the terms of the NB2 log pmf and its derivatives
+ * (nb2_kernel.c, vectorized): lse_eta = log(mu + phi) - eta, lse_phi = log(mu + phi) - log phi,
+ * p = mu / (mu + phi), q = 1 - p (each without cancellation), f = p - lse_phi. Then
+ * log NB2(y) = lgamma ratio - lgamma(y + 1) - y lse_eta - phi lse_phi, its derivative in eta is
+ * y q - phi p and in log phi (eta held) phi (psi(y + phi) - psi(phi)) - y q + phi f. */
+typedef struct {
+    double *lse_eta, *lse_phi, *p, *q, *f;
+} cr_nb2_terms;
+
+void cr_nb2_cell_terms(int n, const double *eta, double logphi, const cr_nb2_terms *t);
+
 /* cr_effects_prefer_centred on each non-empty cell's Fisher information for its log rate, at
  * the cell's mean and a moment estimate of phi from the histogram (Poisson's, the total, when
  * the counts are not over-dispersed). */

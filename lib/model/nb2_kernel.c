@@ -39,6 +39,22 @@ void cr_nb2_softplus(double eta, double logphi, double *lse_eta, double *lse_phi
     *lse_phi = t.lse_phi;
 }
 
+__attribute__((target_clones("avx2", "default"))) void
+cr_nb2_cell_terms(int n, const double *restrict eta, double logphi, const cr_nb2_terms *t)
+{
+    double *restrict le = t->lse_eta, *restrict lf = t->lse_phi, *restrict p = t->p;
+    double *restrict q = t->q, *restrict f = t->f;
+#pragma omp simd
+    for (int i = 0; i < n; i++) {
+        nb2_terms x = terms(eta[i], logphi);
+        le[i] = x.lse_eta;
+        lf[i] = x.lse_phi;
+        p[i] = x.p;
+        q[i] = x.q;
+        f[i] = x.f;
+    }
+}
+
 __attribute__((target_clones("avx2", "default"))) static void
 cells(int n, const double *restrict cell_n, const double *restrict cell_y,
       const double *restrict eta, double logphi, double phi, double *restrict g, double *lp,

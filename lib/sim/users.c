@@ -74,6 +74,19 @@ static int split_users(double *mu, int n, double phi, double tol_k3, power_sums 
     return matched;
 }
 
+/* Users mu[0..matched) whose summed gamma rates one gamma matches within skew_tol (none when
+ * skew_tol < 0), their power sums in *bulk; returns matched. */
+static int match_users(double *mu, int n, double phi, double skew_tol, power_sums *bulk)
+{
+    *bulk = (power_sums){0, 0, 0};
+    if (skew_tol < 0)
+        return 0;
+    for (int i = 0; i < n; i++)
+        add_user(bulk, mu[i]);
+    double tol_k3 = skew_tol * pow(bulk->m + bulk->q / phi, 1.5);
+    return k3_shortfall(bulk, phi) <= tol_k3 ? n : split_users(mu, n, phi, tol_k3, bulk);
+}
+
 int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_rng *r,
                   double *y, double *rate)
 {
@@ -88,19 +101,13 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
         }
         return 0;
     }
-    int matched = 0; /* users mu[0..matched) share one gamma, the rest are drawn one by one */
+    /* users mu[0..matched) share one gamma, the rest are drawn one by one */
+    power_sums bulk;
+    const int matched = match_users(mu, n, phi, skew_tol, &bulk);
     double shape = 0, scale = 0;
-    if (skew_tol >= 0) {
-        power_sums all = {0, 0, 0};
-        for (int i = 0; i < n; i++)
-            add_user(&all, mu[i]);
-        double tol_k3 = skew_tol * pow(all.m + all.q / phi, 1.5);
-        power_sums bulk = all;
-        matched = k3_shortfall(&all, phi) <= tol_k3 ? n : split_users(mu, n, phi, tol_k3, &bulk);
-        if (bulk.q > 0) { /* else every matched rate underflowed to 0 */
-            shape = phi * bulk.m * bulk.m / bulk.q;
-            scale = bulk.q / (phi * bulk.m);
-        }
+    if (bulk.q > 0) { /* else every matched rate underflowed to 0 */
+        shape = phi * bulk.m * bulk.m / bulk.q;
+        scale = bulk.q / (phi * bulk.m);
     }
     for (int s = 0; s < nsec; s++) {
         double lambda = shape > 0 ? gsl_ran_gamma(r, shape, scale) : 0;
@@ -110,6 +117,47 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
         if (rate)
             rate[s] = lambda;
     }
+    return n - matched;
+}
+
+int cr_sim_minute_burst(double *mu, int n, const cr_sim_draw *p, double skew_tol, int nsec,
+                        gsl_rng *r, double *y, double *rate)
+{
+    const double phi = p->phi, bscale = p->lambda_b / p->phi_b;
+    power_sums bulk;
+    const int matched = match_users(mu, n, phi, skew_tol, &bulk);
+    unsigned char *in = xcalloc((size_t)n + 1, 1);
+    int *who = xmalloc(((size_t)n + 1) * sizeof *who);
+    for (int s = 0; s < nsec; s++) {
+        const int nb = (int)gsl_ran_binomial(r, p->w, (unsigned)n);
+        /* which nb users burst: a uniform subset by Floyd's algorithm, O(nb) */
+        int nbulk = 0;
+        power_sums rest = bulk;
+        for (int j = n - nb, k = 0; j < n; j++, k++) {
+            int t = (int)gsl_rng_uniform_int(r, (unsigned long)j + 1);
+            t = in[t] ? j : t;
+            in[t] = 1;
+            who[k] = t;
+            if (t < matched) {
+                nbulk++;
+                rest.m -= mu[t];
+                rest.q -= mu[t] * mu[t];
+            }
+        }
+        double lambda = nb > 0 && bscale > 0 ? gsl_ran_gamma(r, nb * p->phi_b, bscale) : 0;
+        if (nbulk < matched && rest.m > 0 && rest.q > 0)
+            lambda += gsl_ran_gamma(r, phi * rest.m * rest.m / rest.q, rest.q / (phi * rest.m));
+        for (int i = matched; i < n; i++)
+            if (!in[i])
+                lambda += gsl_ran_gamma(r, phi, mu[i] / phi);
+        for (int k = 0; k < nb; k++)
+            in[who[k]] = 0;
+        y[s] = lambda > 0 ? gsl_ran_poisson(r, lambda) : 0;
+        if (rate)
+            rate[s] = lambda;
+    }
+    free(in);
+    free(who);
     return n - matched;
 }
 
@@ -195,6 +243,9 @@ void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_
                 y[s0 + s] = 0;
             for (int u = 0; u < nusers; u++)
                 hurdle_minute(mu[u], p->phi, log_pi[u], len, r, y + s0);
+        } else if (p->burst) {
+            exact = cr_sim_minute_burst(mu, nusers, p, skew_tol, len, r, y + s0,
+                                        rate ? rate + s0 : NULL);
         } else {
             exact = cr_sim_minute(mu, nusers, p->phi, skew_tol, len, r, y + s0,
                                   rate ? rate + s0 : NULL);
@@ -253,6 +304,8 @@ static double truncated_mean(double eta, const cr_sim_draw *p)
 double cr_sim_user_mean(const cr_sim_draw *p)
 {
     double s2 = p->sigma_machine * p->sigma_machine + p->sigma_minute * p->sigma_minute;
+    if (p->burst)
+        return (1 - p->w) * exp(p->alpha + s2 / 2) + p->w * p->lambda_b;
     if (!p->hurdle)
         return exp(p->alpha + s2 / 2);
     return normal_expect(positive_chance, p, p->mu_pi, p->sigma_pi) *
@@ -277,6 +330,11 @@ int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
             return cr_fail(e, "simulate: draw %d: invalid parameters (alpha %g, sigma_machine "
                               "%g, sigma_minute %g, phi %g, rho %g)", d + 1, p->alpha,
                            p->sigma_machine, p->sigma_minute, p->phi, p->rho);
+        if (p->burst && !(p->w >= 0 && p->w <= 0.5 && p->lambda_b >= 0 &&
+                          isfinite(p->lambda_b) && p->phi_b > 0 && isfinite(p->phi_b) &&
+                          isfinite(p->phi)))
+            return cr_fail(e, "simulate: draw %d: invalid burst parameters (w %g, lambda_b %g, "
+                              "phi_b %g, phi %g)", d + 1, p->w, p->lambda_b, p->phi_b, p->phi);
         if (p->hurdle && (!isfinite(p->mu_pi) || !(p->sigma_pi >= 0) ||
                           !isfinite(p->sigma_pi) || !isfinite(p->phi)))
             return cr_fail(e, "simulate: draw %d: invalid hurdle parameters (mu_pi %g, "

@@ -31,11 +31,18 @@
  *                   (still N(0,1) at every minute)
  *   hurdle_nbh_ar1  hurdle = 1: zero with the user's chance pi[u], logit pi[u] = mu_pi + sigma_pi
  *                   z_pi[u] (z_pi ~ N(0,1), fresh per user), else zero-truncated NB2(mu, phi);
- *                   the rest as nbh_ar1 (phi finite). mu is the rate before truncation. */
+ *                   the rest as nbh_ar1 (phi finite). mu is the rate before truncation.
+ *   nbh_burst       burst = 1: each user's second is, with chance w, a burst second with count
+ *                   NB2(lambda_b, phi_b) whatever mu, else NB2(mu, phi); the rest as nbh.
+ *                   Still a Poisson mixture: the intensity is a gamma of either component.
+ *                   cr_sim_check wants w in [0, 1/2], lambda_b >= 0, phi_b > 0 and phi, all
+ *                   finite. */
 typedef struct {
     double alpha, sigma_machine, sigma_minute, phi, rho;
     int hurdle;
     double mu_pi, sigma_pi;
+    int burst;
+    double w, lambda_b, phi_b;
 } cr_sim_draw;
 
 typedef struct {
@@ -58,7 +65,7 @@ typedef struct {
 
 /* Expected count of one new user in one second under draw p (for the hurdle by Gauss-Hermite
  * quadrature over z_pi and the user's log rate, whose marginal is N(alpha, sigma_machine^2 +
- * sigma_minute^2)). */
+ * sigma_minute^2); with bursts (1 - w) exp(alpha + s^2 / 2) + w lambda_b). */
 double cr_sim_user_mean(const cr_sim_draw *p);
 
 /* Draws nsec per-second aggregate counts y[0..nsec) of n users whose rates in this minute are
@@ -72,6 +79,16 @@ double cr_sim_user_mean(const cr_sim_draw *p);
  * Returns how many users were drawn exactly. */
 int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_rng *r,
                   double *y, double *rate);
+
+/* cr_sim_minute for users with burst seconds (p->burst): each user's second is, independently
+ * with chance p->w, a burst whose intensity is Gamma(phi_b, lambda_b / phi_b) instead of the
+ * user's Gamma(phi, mu / phi). Per second the number of burst users is binomial and their
+ * summed intensity one gamma (they share a law); the other users' intensities are drawn as
+ * cr_sim_minute draws them all, the moment-matched gamma losing the burst users' terms, so the
+ * count's mean and variance stay exact given the burst users and hence overall. Same
+ * arguments and result as cr_sim_minute. */
+int cr_sim_minute_burst(double *mu, int n, const cr_sim_draw *p, double skew_tol, int nsec,
+                        gsl_rng *r, double *y, double *rate);
 
 /* One posterior draw: N new users over nsec seconds (whole minutes, the last one possibly cut
  * short), counts into y[0..nsec), and when rate is not NULL the Poisson intensity of each

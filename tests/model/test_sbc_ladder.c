@@ -1,5 +1,5 @@
 /* Simulation-based calibration (Talts et al. 2018) and parameter recovery for the lower rungs of
- * the model ladder (pois, nb_machine), model and sampler together, in the sampling coordinates
+ * the model ladder (pois, nb_machine) and for nbh_burst, model and sampler together, in the sampling coordinates
  * connrate's fit would choose (cr_*_prefer_centred).
  *
  * SBC: parameters from the prior, data from the model (3 machines x 5 minutes), short chains,
@@ -20,16 +20,18 @@
 
 #include "common/xalloc.h"
 #include "model/nb_machine.h"
+#include "model/nbh_burst.h"
 #include "model/pois.h"
 #include "sampler/chains.h"
 
 /* One rung of the ladder as the harness sees it. */
 typedef struct {
     const char *name;
-    int nfixed;                 /* population parameters, first in the outputs */
-    const char *const *names;   /* their names */
+    int nfixed;                 /* population parameters first in the outputs */
+    int ntail;                  /* and last in the outputs */
+    const char *const *names;   /* their names, first then last */
     int minute_effects;         /* whether z_minute per cell follow z_machine */
-    void (*prior)(gsl_rng *g, double *v); /* draws the population parameters */
+    void (*prior)(gsl_rng *g, double *v); /* draws the nfixed + ntail population parameters */
     void (*simulate)(size_t n, const int *machine, const int *minute, const double *v,
                      gsl_rng *r, int *y);
     /* builds the model's data (the coordinates fit would choose) and m; returns the data */
@@ -91,17 +93,50 @@ static void nbm_destroy(void *d)
     free(d);
 }
 
+static void burst_prior(gsl_rng *g, double *v)
+{
+    v[0] = gsl_ran_gaussian(g, 3);
+    v[1] = half_normal(g);
+    v[2] = half_normal(g);
+    double isp = half_normal(g), isp_b = isp + 2 * half_normal(g);
+    v[3] = 1 / (isp * isp);
+    v[4] = gsl_ran_beta(g, 1, 9) / 2;
+    v[5] = gsl_ran_lognormal(g, 2, 1.5);
+    v[6] = 1 / (isp_b * isp_b);
+}
+
+static void *burst_build(cr_model *m, size_t n, const int *machine, const int *minute,
+                         const int *y)
+{
+    cr_nbh_burst_data *d = xmalloc(sizeof *d);
+    cr_nbh_burst_data_from_rows(d, n, machine, minute, y);
+    d->nbh.centred = cr_nbh_prefer_centred(&d->nbh);
+    cr_nbh_burst_model(m, d);
+    return d;
+}
+
+static void burst_destroy(void *d)
+{
+    cr_nbh_burst_data_free(d);
+    free(d);
+}
+
 static const char *const pois_names[] = {"alpha", "sigma_machine", "sigma_minute"};
 static const char *const nbm_names[] = {"alpha", "sigma_machine", "phi"};
 static const double pois_truth[] = {1.0, 0.5, 0.4};
 static const double nbm_truth[] = {1.0, 0.5, 3.0};
+static const char *const burst_names[] = {"alpha", "sigma_machine", "sigma_minute", "phi",
+                                          "w", "lambda_b", "phi_b"};
+static const double burst_truth[] = {-1.0, 0.5, 0.4, 5.0, 0.03, 12.0, 1.0};
 static const rung rungs[] = {
-    {"pois", CR_POIS_NFIXED, pois_names, 1, pois_prior, cr_pois_simulate, pois_build,
+    {"pois", CR_POIS_NFIXED, 0, pois_names, 1, pois_prior, cr_pois_simulate, pois_build,
      pois_destroy, pois_truth},
-    {"nb_machine", CR_NB_MACHINE_NFIXED, nbm_names, 0, nbm_prior, cr_nb_machine_simulate,
+    {"nb_machine", CR_NB_MACHINE_NFIXED, 0, nbm_names, 0, nbm_prior, cr_nb_machine_simulate,
      nbm_build, nbm_destroy, nbm_truth},
+    {"nbh_burst", CR_NBH_NFIXED, CR_BURST_NTAIL, burst_names, 1, burst_prior,
+     cr_nbh_burst_simulate, burst_build, burst_destroy, burst_truth},
 };
-enum { NFIXED_MAX = 3 };
+enum { NFIXED_MAX = 7 };
 
 /* A CPS-like layout: machines x seconds, rows ordered by machine then second. */
 typedef struct {
@@ -133,7 +168,22 @@ static void layout_free(layout *l)
 
 static int nout_of(const rung *rg, const layout *l)
 {
-    return rg->nfixed + l->nmachines + (rg->minute_effects ? l->ncells : 0);
+    return rg->nfixed + l->nmachines + (rg->minute_effects ? l->ncells : 0) + rg->ntail;
+}
+
+/* Output index of population parameter j. */
+static int pop_out(const rung *rg, int nout, int j)
+{
+    return j < rg->nfixed ? j : nout - rg->ntail + (j - rg->nfixed);
+}
+
+/* truth: the population parameters pop in their places, standard normal effects between. */
+static void set_truth(const rung *rg, int nout, const double *pop, gsl_rng *g, double *truth)
+{
+    for (int i = rg->nfixed; i < nout - rg->ntail; i++)
+        truth[i] = gsl_ran_gaussian(g, 1);
+    for (int j = 0; j < rg->nfixed + rg->ntail; j++)
+        truth[pop_out(rg, nout, j)] = pop[j];
 }
 
 static void no_progress(void *ctx, int chain, int done, int total, int warmup)
@@ -178,16 +228,16 @@ static void sbc(const rung *rg)
     layout l;
     layout_init(&l, SBC_MACHINES, SBC_SECONDS);
     const int nout = nout_of(rg, &l);
-    double *truth = xmalloc((size_t)nout * sizeof(double));
+    double *truth = xmalloc((size_t)nout * sizeof(double)), pop[NFIXED_MAX];
+    const int npop = rg->nfixed + rg->ntail;
     int count[NFIXED_MAX][BINS];
     memset(count, 0, sizeof count);
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 20240611);
     int failed = 0, divergent_reps = 0;
     for (int rep = 0; rep < SBC_REPS; rep++) {
-        rg->prior(g, truth);
-        for (int i = rg->nfixed; i < nout; i++)
-            truth[i] = gsl_ran_gaussian(g, 1);
+        rg->prior(g, pop);
+        set_truth(rg, nout, pop, g, truth);
         rg->simulate(l.n, l.machine, l.minute, truth, g, l.y);
         cr_chains_result res;
         if (fit(rg, &l, SBC_WARMUP, SBC_SAMPLES, (uint64_t)rep + 1, &res) != 0) {
@@ -195,10 +245,11 @@ static void sbc(const rung *rg)
             continue;
         }
         divergent_reps += divergences(&res) > 0;
-        for (int j = 0; j < rg->nfixed; j++) {
+        for (int j = 0; j < npop; j++) {
+            const int o = pop_out(rg, nout, j);
             int rank = 0;
             for (int i = THIN - 1; i < 2 * SBC_SAMPLES; i += THIN)
-                rank += res.draws[(size_t)i * res.nout + j] < truth[j];
+                rank += res.draws[(size_t)i * res.nout + o] < truth[o];
             count[j][rank * BINS / NRANK]++;
         }
         cr_chains_result_free(&res);
@@ -213,7 +264,7 @@ static void sbc(const rung *rg)
 
     int worst = 0;
     double worst_p = 1;
-    for (int j = 0; j < rg->nfixed; j++) {
+    for (int j = 0; j < npop; j++) {
         int total = 0;
         for (int b = 0; b < BINS; b++)
             total += count[j][b];
@@ -259,10 +310,9 @@ static void recovery(const rung *rg)
     long pooled = 0, pooled_n = 0;
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 20240612);
-    memcpy(truth, rg->recovery_truth, (size_t)rg->nfixed * sizeof(double));
+    const int npop = rg->nfixed + rg->ntail;
     for (int rep = 0; rep < REC_REPS; rep++) {
-        for (int i = rg->nfixed; i < nout; i++)
-            truth[i] = gsl_ran_gaussian(g, 1);
+        set_truth(rg, nout, rg->recovery_truth, g, truth);
         rg->simulate(l.n, l.machine, l.minute, truth, g, l.y);
         cr_chains_result res;
         if (fit(rg, &l, REC_WARMUP, REC_SAMPLES, 1000 + (uint64_t)rep, &res) != 0) {
@@ -276,8 +326,8 @@ static void recovery(const rung *rg)
             qsort(col, (size_t)ndraws, sizeof(double), cmp_double);
             double lo = col[(int)(0.05 * ndraws)], hi = col[(int)(0.95 * ndraws) - 1];
             int in = lo <= truth[j] && truth[j] <= hi;
-            if (j < rg->nfixed)
-                covered[j] += in;
+            for (int p = 0; p < npop; p++)
+                covered[p] += in && j == pop_out(rg, nout, p);
             pooled += in;
             pooled_n++;
         }
@@ -290,11 +340,11 @@ static void recovery(const rung *rg)
     CHECKF(failed == 0, "%s: %d of %d fits could not start", rg->name, failed, REC_REPS);
     printf("     %s: %d replications, %d with divergences; 90%% intervals cover", rg->name,
            REC_REPS, divergent_reps);
-    for (int j = 0; j < rg->nfixed; j++)
+    for (int j = 0; j < npop; j++)
         printf(" %s %d/%d,", rg->names[j], covered[j], REC_REPS);
     double rate = (double)pooled / (double)pooled_n;
     printf(" all outputs %.3f\n", rate);
-    for (int j = 0; j < rg->nfixed; j++)
+    for (int j = 0; j < npop; j++)
         CHECKF(covered[j] >= 38, "%s: 90%% intervals of %s cover the truth %d times in %d",
                rg->name, rg->names[j], covered[j], REC_REPS);
     CHECKF(rate >= 0.85 && rate <= 0.95, "%s: pooled coverage %.3f", rg->name, rate);
@@ -320,5 +370,16 @@ static void test_recovery_nb_machine(void)
     recovery(&rungs[1]);
 }
 
+static void test_sbc_nbh_burst(void)
+{
+    sbc(&rungs[2]);
+}
+
+static void test_recovery_nbh_burst(void)
+{
+    recovery(&rungs[2]);
+}
+
 TEST_MAIN(RUN_SLOW(test_sbc_pois); RUN_SLOW(test_sbc_nb_machine); RUN_SLOW(test_recovery_pois);
-          RUN_SLOW(test_recovery_nb_machine))
+          RUN_SLOW(test_recovery_nb_machine); RUN_SLOW(test_sbc_nbh_burst);
+          RUN_SLOW(test_recovery_nbh_burst))

@@ -331,7 +331,7 @@ static void rejects_bad_options(void)
                  {"--users 0", "--users 0"},
                  {"--firewall nope", "nope"},
                  {"--model nope", "--model nope: expected one of auto, pois, nb_machine, nbh, "
-                                  "nbh_ar1, hurdle_nbh_ar1"},
+                                  "nbh_ar1, hurdle_nbh_ar1, nbh_burst"},
                  {"--udp-timeout -3", "--udp-timeout"},
                  {"--max-session 0", "--max-session 0: expected a duration from 1 s to 366d"},
                  {"--draws 0", "--draws 0"}};

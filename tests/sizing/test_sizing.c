@@ -122,7 +122,9 @@ static int same_draw(const cr_sim_draw *a, const cr_sim_draw *b)
 {
     return a->alpha == b->alpha && a->sigma_machine == b->sigma_machine &&
            a->sigma_minute == b->sigma_minute && a->phi == b->phi && a->rho == b->rho &&
-           a->hurdle == b->hurdle && a->mu_pi == b->mu_pi && a->sigma_pi == b->sigma_pi;
+           a->hurdle == b->hurdle && a->mu_pi == b->mu_pi && a->sigma_pi == b->sigma_pi &&
+           a->burst == b->burst && a->w == b->w && a->lambda_b == b->lambda_b &&
+           a->phi_b == b->phi_b;
 }
 
 static const char *write_draws(const char *text)
@@ -164,6 +166,11 @@ static void reads_draws_of_every_model(void)
                            "1,1,-2,0.5,1.25,0.625,-0.375,3.5,0.1,0.2,-1.75,0.5,0.3\n",
          {.alpha = 0.5, .sigma_machine = 1.25, .sigma_minute = 0.625, .rho = -0.375, .phi = 3.5,
           .hurdle = 1, .mu_pi = -1.75, .sigma_pi = 0.5}},
+        {"nbh_burst", "chain,iteration,lp__,alpha,sigma_machine,sigma_minute,phi,z_machine[1],"
+                      "\"z_minute[1,1]\",w,lambda_b,phi_b\n"
+                      "1,1,-2,0.5,1.25,0.625,3.5,0.1,0.2,0.03125,12.5,1.5\n",
+         {.alpha = 0.5, .sigma_machine = 1.25, .sigma_minute = 0.625, .phi = 3.5, .burst = 1,
+          .w = 0.03125, .lambda_b = 12.5, .phi_b = 1.5}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *path = write_draws(cases[i].csv);
@@ -188,6 +195,7 @@ static void rejects_incomplete_draws(void)
         {"mu_pi\n0.5\n", "no column alpha"},
         {"alpha,sigma_machine,sigma_minute,phi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
         {"alpha,sigma_machine,sigma_minute,sigma_pi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
+        {"alpha,sigma_machine,sigma_minute,phi,w,phi_b\n1,2,3,4,0.1,1\n", "burst model needs"},
         {"alpha,sigma_machine,z\n1,2,3\n", "neither sigma_minute nor phi"},
         {"alpha,sigma_machine,phi\n1,2,x\n", ":2: column phi: 'x' is not a number"},
         {"alpha,sigma_machine,phi\n", "no draws"},
@@ -269,6 +277,7 @@ static void draws_from_fit_match_the_file(void)
             CHECKF(same_draw(&mem[d], &disk[d]), "%s: draw %d in memory differs from %s", name,
                    d + 1, file);
         CHECKF(mem[0].hurdle == (i == CR_LADDER_HURDLE_NBH_AR1) &&
+                   mem[0].burst == (i == CR_LADDER_NBH_BURST) &&
                    isinf(mem[0].phi) == (i == CR_LADDER_POIS),
                "%s: read as another model", name);
     }
