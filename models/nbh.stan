@@ -10,7 +10,7 @@
 //
 // This is the model connrate's own sampler fits (lib/model/nbh.c computes this log density and
 // its gradient by hand, on per-cell sufficient statistics), in current Stan syntax (>= 2.33;
-// array[N] int) for users with CmdStan. The data layout matches /work/shared's reference
+// array[N] int) for users with CmdStan. The data layout matches ../shared/reference/nbh.stan
 // (2.21 syntax) so the same data file fits both:
 //   K             number of machines
 //   C             machine-minute cells, ordered by machine then minute

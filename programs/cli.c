@@ -294,13 +294,19 @@ static void wrap(FILE *f, const char *text, int indent, int width)
 void cli_help(FILE *f, const cli_command *c)
 {
     fprintf(f, "usage: connrate %s %s\n\n%s\n", c->name, c->usage, c->about);
+    if (c->more) {
+        fputc('\n', f);
+        c->more(f);
+    }
     for (const cli_group *const *g = c->groups; *g; g++) {
         fprintf(f, "\n%s options:\n", (*g)->title);
         for (int i = 0; i < (*g)->n; i++) {
             const cli_opt *o = &(*g)->opts[i];
-            char head[64], dflt[96], text[1024];
+            char head[64], dflt[96], text[1024], more[512] = "";
             option_lines(c, o, head, sizeof head, dflt, sizeof dflt);
-            snprintf(text, sizeof text, "%s%s", o->help, dflt);
+            if (o->help_more)
+                o->help_more(more, sizeof more);
+            snprintf(text, sizeof text, "%s%s%s", o->help, more, dflt);
             if (strlen(head) > 22)
                 fprintf(f, "  %s\n%25s", head, "");
             else
@@ -339,6 +345,17 @@ void cli_man(FILE *f, const cli_command *c, const char *version)
     /* paragraphs are separated by blank lines; lines within one are joined by roff */
     roff(f, c->about, strlen(c->about));
     fputs("\n", f);
+    if (c->more) {
+        char *buf;
+        size_t len;
+        FILE *m = open_memstream(&buf, &len);
+        c->more(m);
+        fclose(m);
+        fputs(".nf\n", f);
+        roff(f, buf, len);
+        fputs(".fi\n", f);
+        free(buf);
+    }
     for (const cli_group *const *g = c->groups; *g; g++) {
         fputs(".SH ", f);
         for (const char *t = (*g)->title; *t; t++)
@@ -351,7 +368,11 @@ void cli_man(FILE *f, const cli_command *c, const char *version)
             fputs(".TP\n\\fB", f);
             roff(f, head, strlen(head));
             fputs("\\fR\n", f);
+            char more[512] = "";
+            if (o->help_more)
+                o->help_more(more, sizeof more);
             roff(f, o->help, strlen(o->help));
+            roff(f, more, strlen(more));
             roff(f, dflt, strlen(dflt));
             fputc('\n', f);
         }

@@ -37,6 +37,8 @@ typedef struct cli_opt {
     int repeat;       /* may be given more than once (each use calls call()) */
     int (*call)(cli_args *a, const struct cli_opt *o, const char *value, cr_err *e);
     const char *help; /* lines separated by '\n'; states the default */
+    /* More help computed at run time (the names of the ladder's models, say), or NULL. */
+    void (*help_more)(char *buf, size_t n);
 } cli_opt;
 
 typedef struct {
@@ -51,6 +53,8 @@ typedef struct {
     const char *usage;   /* after "usage: connrate NAME " */
     const char *about;   /* paragraphs, '\n'-wrapped at 78 columns */
     int min_inputs, max_inputs; /* positional arguments (max -1: any) */
+    /* Printed after `about` in --help and the man page (a list from a registry), or NULL. */
+    void (*more)(FILE *f);
     const cli_group *const *groups; /* NULL-terminated */
     int (*run)(cli_args *a);
 } cli_command;

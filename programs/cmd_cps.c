@@ -56,4 +56,4 @@ const cli_command cmd_cps = {
     "TCP/UDP packet. INPUT is any mix of .Rds exports, pcap/pcapng captures, tshark TSV/CSV\n"
     "exports and directories of them; each file is one machine (machine_id = file name\n"
     "without extension).",
-    1, -1, groups, run};
+    1, -1, NULL, groups, run};

@@ -4,6 +4,7 @@
 
 #include "common/outfile.h"
 #include "common/progress.h"
+#include "common/xalloc.h"
 #include "options.h"
 
 static int run(cli_args *a)
@@ -29,20 +30,42 @@ static int run(cli_args *a)
         return cli_fail(&e);
     }
     cr_info("fit: %s: %d machines, %zu seconds\n", a->inputs[0], t.nmachines, t.nrows);
-    cr_fit_status st[CR_CPS_NSERIES];
-    int rc = cr_fit_ladder(&t, a->series, a->nseries, &lo, d.tmp, st, &e);
+    /* one series at a time, written as soon as it is done: the draws of only one are held */
+    cr_fit_result *res = xcalloc((size_t)a->nseries, sizeof *res);
+    const cr_fit_result **done = xcalloc((size_t)a->nseries, sizeof *done);
+    int rc = 0, failed = 0;
+    for (int i = 0; i < a->nseries && rc == 0; i++) {
+        cr_series s = {cr_cps_series_names[a->series[i]], t.count[a->series[i]]};
+        rc = cr_fit_ladder_series(&t, &s, &lo, &res[i], &e) != 0 ||
+             cr_fit_result_write(d.tmp, &res[i], 1, NULL, &e) != 0;
+        if (rc == 0) {
+            /* what the notes and the status need stays; the draws go */
+            for (int g = 0; g < res[i].nrungs; g++)
+                cr_chains_result_free(&res[i].rung[g].fit.res);
+            done[i] = &res[i];
+            failed |= !res[i].status.pass;
+        }
+    }
+    char intro[256];
+    snprintf(intro, sizeof intro, "Data: %d machines, %zu seconds. Models: %s.", t.nmachines,
+             t.nrows, a->model < 0 ? "the whole ladder, simplest first"
+                                   : cr_ladder_models[a->model].name);
+    if (rc == 0)
+        rc = cr_fit_write_notes(d.tmp, intro, done, a->nseries, &e) != 0 ||
+             cr_outdir_commit(&d, &e) != 0;
+    for (int i = 0; i < a->nseries; i++)
+        if (done[i])
+            cr_info("%s %s %s%s%s\n", res[i].status.series, res[i].status.model,
+                    res[i].status.pass ? "PASS" : "FAIL", res[i].status.pass ? "" : " ",
+                    res[i].status.reasons);
+    for (int i = 0; i < a->nseries; i++)
+        cr_fit_result_free(&res[i]);
+    free(res);
+    free(done);
     cr_cps_free(&t);
-    if (rc != 0 || cr_outdir_commit(&d, &e) != 0) {
-        cr_outdir_abort(&d);
-        return cli_fail(&e);
-    }
     cr_outdir_abort(&d);
-    int failed = 0;
-    for (int i = 0; i < a->nseries; i++) {
-        cr_info("%s %s %s%s%s\n", cr_cps_series_names[a->series[i]], st[i].model,
-                st[i].pass ? "PASS" : "FAIL", st[i].pass ? "" : " ", st[i].reasons);
-        failed |= !st[i].pass;
-    }
+    if (rc)
+        return cli_fail(&e);
     return failed ? CLI_CHECKS_FAILED : CLI_OK;
 }
 
@@ -54,14 +77,7 @@ const cli_command cmd_fit = {
     "rate models fitted to each series of a CPS table, checked, one kept",
     "CPS.csv -o DIR [OPTIONS]",
     "Fits rate models to each series of a CPS table (`connrate cps`) with connrate's NUTS\n"
-    "sampler, checks them and keeps one, explaining why in DIR/NOTES.md. The ladder, simplest\n"
-    "first (models/NAME.stan):\n"
-    "  pois            Poisson around machine and minute rates\n"
-    "  nb_machine      negative binomial around one rate per machine\n"
-    "  nbh             negative binomial around machine and minute rates\n"
-    "  nbh_ar1         nbh with minute rates that persist (AR(1))\n"
-    "  hurdle_nbh_ar1  nbh_ar1 with a per-machine chance of an idle second\n"
-    "  nbh_burst       nbh with a chance that a second is a burst of connections\n"
+    "sampler, checks them and keeps one, explaining why in DIR/NOTES.md.\n"
     "Each fit must meet the seed's convergence criteria (zero divergences, E-BFMI > 0.3 on all\n"
     "chains, R-hat < 1.01, bulk and tail ESS > 400; retried with adapt_delta 0.95, then 0.99,\n"
     "doubling the warmup) and reproduce each machine's statistics in posterior predictive\n"
@@ -77,4 +93,4 @@ const cli_command cmd_fit = {
     "timings); NOTES.md; and diagnostics/status (`SERIES MODEL PASS` / `... FAIL why`). Outputs\n"
     "are the same bytes for the same data, settings and seed whatever --threads. The exit\n"
     "status is 3 when a series FAILs its checks.",
-    1, 1, groups, run};
+    1, 1, cli_print_ladder, groups, run};

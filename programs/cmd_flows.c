@@ -45,4 +45,4 @@ const cli_command cmd_flows = {
     "src_port,dst_ip,dst_port,start_ms,end_ms,last_ms,end_reason,packets. end_ms is empty for\n"
     "a TCP connection still open at capture end; end_reason is fin, rst, udp_last or open;\n"
     "last_ms is the last packet in either direction; packets counts both directions.",
-    1, -1, groups, run};
+    1, -1, NULL, groups, run};

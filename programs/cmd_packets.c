@@ -73,4 +73,4 @@ const cli_command cmd_packets = {
     "  tcp_time_relative tcp_completeness tcp_stream tcp_flags tcp_len\n"
     "timestamp is milliseconds since the epoch; the tcp_* columns are empty for UDP. ICMP\n"
     "errors quoting TCP headers update the TCP state as in tshark but are not rows.",
-    1, 1, groups, run};
+    1, 1, NULL, groups, run};

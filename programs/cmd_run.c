@@ -36,17 +36,6 @@ static int sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c
     return 0;
 }
 
-static int write_all(const cr_sizing_config *c, const cr_sizing *s, cr_err *e)
-{
-    char csv[4096], json[4096];
-    snprintf(csv, sizeof csv, "%s/sizing.csv", c->out_dir);
-    snprintf(json, sizeof json, "%s/sizing.json", c->out_dir);
-    if (cr_sizing_write_csv(csv, c, s, e) != 0 || cr_sizing_write_json(json, c, s, e) != 0 ||
-        cr_sizing_plots(c->out_dir, c, s, e) != 0 || cr_sizing_report(c->out_dir, c, s, e) != 0)
-        return -1;
-    return 0;
-}
-
 static int run(cli_args *a)
 {
     if (!a->out)
@@ -68,15 +57,20 @@ static int run(cli_args *a)
              cr_outdir_open(&d, a->out, a->force, &e) != 0 ||
              cr_machines_load(&in, &lo, &ms, &e) != 0;
     cr_sizing s;
+    cr_sizing_data data;
     memset(&s, 0, sizeof s);
+    memset(&data, 0, sizeof data);
     if (!rc) {
         c.out_dir = d.tmp;
+        cr_sizing_data_from_machines(ms, in.n, c.tcp_end, &data);
+        cr_machines_free(ms, in.n);
+        ms = NULL;
         char fw[512];
         cr_fw_describe(&c.fw, fw, sizeof fw);
         cr_info("firewall profile: %s\n", fw);
         double t1 = cr_now() - t0;
         cr_info("stage %-12s %7.1f s\n", "load", t1);
-        rc = cr_sizing_run(ms, in.n, &c, &s, &e) != 0 || write_all(&c, &s, &e) != 0 ||
+        rc = cr_sizing_run(&data, &c, &s, &e) != 0 || cr_sizing_write(d.tmp, &c, &s, &e) != 0 ||
              cr_outdir_commit(&d, &e) != 0;
         if (!rc)
             cr_info("stage %-12s %7.1f s\nstage %-12s %7.1f s\n", "outputs",
@@ -87,6 +81,7 @@ static int run(cli_args *a)
     cr_inputs_free(&in);
     if (rc) {
         cr_sizing_free(&s);
+        cr_sizing_data_free(&data);
         return cli_fail(&e);
     }
     char status[1200];
@@ -94,6 +89,7 @@ static int run(cli_args *a)
     cr_info("status: %s\nreport: %s/report.html\n", status, a->out);
     int pass = !strcmp(status, "PASS");
     cr_sizing_free(&s);
+    cr_sizing_data_free(&data);
     return pass ? CLI_OK : CLI_CHECKS_FAILED;
 }
 
@@ -114,4 +110,4 @@ const cli_command cmd_run = {
     "versions), DIR/plots/ (new_per_s, logs_per_min, concurrent, scaling as .png and .svg),\n"
     "DIR/report.html (one self-contained page), and DIR/cps.csv, DIR/flows.csv, DIR/fit/ (the\n"
     "tables and fits behind them). The exit status is 3 when a fit fails its checks.",
-    1, -1, groups, run};
+    1, -1, NULL, groups, run};

@@ -42,4 +42,4 @@ const cli_command cmd_synth = {
     "DIR/truth/flows.csv (one row per outbound connection: start, end, how it ended, packets)\n"
     "and DIR/truth/cps.csv (the seed's per-second table). The same seed gives byte-identical\n"
     "files.",
-    0, 0, groups, run};
+    0, 0, NULL, groups, run};

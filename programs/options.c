@@ -6,7 +6,7 @@
 
 #include "common/xalloc.h"
 #include "fit/fit.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 
 #define F(x) offsetof(cli_args, x)
 
@@ -152,34 +152,50 @@ static int override(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
     return 0;
 }
 
+/* The ladder's models by name, from its registry. */
+static void model_names(char *buf, size_t n)
+{
+    size_t len = 0;
+    for (int i = 0; i < CR_LADDER_NMODELS && len < n; i++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : " ",
+                                cr_ladder_models[i].name);
+}
+
+void cli_print_ladder(FILE *f)
+{
+    fputs("The ladder of rate models, simplest first (models/NAME.stan):\n", f);
+    for (int i = 0; i < CR_LADDER_NMODELS; i++)
+        fprintf(f, "  %-15s %s\n", cr_ladder_models[i].name, cr_ladder_models[i].summary);
+}
+
 /* ---- the groups ---- */
 
 static const cli_opt general[] = {
     {"quiet", 'q', CLI_FLAG, F(quiet), "", 0, 0, 0, NULL,
-     "no summary or progress on stderr (errors are still printed)"},
-    {"help", 'h', CLI_FLAG, 0, "", 0, 0, 0, NULL, "this text"},
+     "no summary or progress on stderr (errors are still printed)", NULL},
+    {"help", 'h', CLI_FLAG, 0, "", 0, 0, 0, NULL, "this text", NULL},
 };
 const cli_group opt_general = {"general", general, 2};
 
 static const cli_opt threads[] = {
     {"threads", 0, CLI_INT, F(threads), "N", 1, 256, 0, NULL,
-     "threads to use (default: one per CPU; outputs never depend on it)"},
+     "threads to use (default: one per CPU; outputs never depend on it)", NULL},
 };
 const cli_group opt_threads = {"threads", threads, 1};
 
 static const cli_opt output_file[] = {
     {"output", 'o', CLI_TEXT, F(out), "FILE", 0, 0, 0, NULL,
      "write here (default: stdout); the file appears whole or not at all, and never\n"
-     "replaces one of the inputs"},
+     "replaces one of the inputs", NULL},
 };
 const cli_group opt_output_file = {"output", output_file, 1};
 
 static const cli_opt output_dir[] = {
     {"output", 'o', CLI_TEXT, F(out), "DIR", 0, 0, 0, NULL,
      "output directory (required): written in a temporary directory beside it and\n"
-     "renamed into place at the end, so it holds one whole run or nothing new"},
+     "renamed into place at the end, so it holds one whole run or nothing new", NULL},
     {"force", 0, CLI_FLAG, F(force), "", 0, 0, 0, NULL,
-     "replace DIR whole when it exists and is not empty (default: refuse)"},
+     "replace DIR whole when it exists and is not empty (default: refuse)", NULL},
 };
 const cli_group opt_output_dir = {"output", output_dir, 2};
 
@@ -187,10 +203,10 @@ static const cli_opt ingest[] = {
     {"local-ip", 0, CLI_CALL, 0, "MACHINE=IP", 0, 0, 1, local_ip,
      "the workstation address of machine MACHINE (once per machine and IP version);\n"
      "by default inferred as the seed does: the most frequent source of TCP rows with\n"
-     "completeness 0"},
+     "completeness 0", NULL},
     {"max-span", 0, CLI_SECONDS, F(max_span), "S", 1, 366 * 86400.0, 0, NULL,
      "longest time a capture may span from its first to its last packet (s/m/h/d);\n"
-     "a longer one is an error naming its outlying packets (default: 31d)"},
+     "a longer one is an error naming its outlying packets (default: 31d)", NULL},
 };
 const cli_group opt_ingest = {"input", ingest, 2};
 
@@ -199,73 +215,73 @@ static const cli_opt series_rule[] = {
      "flags (default): a TCP connection ends at its first FIN+ACK or RST, from its flags\n"
      "(captures) or one row before completeness shows it (exports); seed: the seed's rule,\n"
      "the first outbound row whose completeness is 15, 31 or 63 (15 is not a close: see\n"
-     "README)"},
+     "README)", NULL},
 };
 const cli_group opt_series = {"counting", series_rule, 1};
 
 static const cli_opt seed[] = {
     {"seed", 0, CLI_LONG, F(seed), "N", 0, 2147483647.0, 0, NULL,
-     "random seed: the same inputs and seed give byte-identical outputs"},
+     "random seed: the same inputs and seed give byte-identical outputs", NULL},
 };
 const cli_group opt_seed = {"random", seed, 1};
 
 static const cli_opt fit[] = {
     {"model", 0, CLI_CALL, 0, "NAME", 0, 0, 0, model,
      "rate model: auto (fit every model of the ladder and keep one by its checks and\n"
-     "PSIS-LOO; the default of fit) or one of pois, nb_machine, nbh (the default of run),\n"
-     "nbh_ar1, hurdle_nbh_ar1, nbh_burst"},
-    {"chains", 0, CLI_INT, F(chains), "N", 1, 64, 0, NULL, "chains per fit"},
+     "PSIS-LOO; the default of fit) or one model of the ladder (nbh, the default of run):",
+     model_names},
+    {"chains", 0, CLI_INT, F(chains), "N", 1, 64, 0, NULL, "chains per fit", NULL},
     {"warmup", 0, CLI_INT, F(warmup), "N", 0, 10000000, 0, NULL,
-     "warmup iterations per chain"},
-    {"samples", 0, CLI_INT, F(samples), "N", 4, 10000000, 0, NULL, "saved draws per chain"},
+     "warmup iterations per chain", NULL},
+    {"samples", 0, CLI_INT, F(samples), "N", 4, 10000000, 0, NULL, "saved draws per chain", NULL},
     {"adapt-delta", 0, CLI_REAL, F(adapt_delta), "X", 0.5, 0.9999, 0, NULL,
-     "target acceptance statistic of the first attempt"},
-    {"max-depth", 0, CLI_INT, F(max_depth), "N", 1, 30, 0, NULL, "maximum tree depth"},
+     "target acceptance statistic of the first attempt", NULL},
+    {"max-depth", 0, CLI_INT, F(max_depth), "N", 1, 30, 0, NULL, "maximum tree depth", NULL},
     {"attempts", 0, CLI_INT, F(attempts), "N", 1, 3, 0, NULL,
-     "attempts per fit including retries (1 = no retries)"},
+     "attempts per fit including retries (1 = no retries)", NULL},
 };
 const cli_group opt_fit = {"fit", fit, 7};
 
 static const cli_opt fit_only[] = {
     {"series", 0, CLI_CALL, 0, "LIST", 0, 0, 0, series,
-     "comma-separated subset of tcp_new,udp_new,tcp_end,udp_end (default: all)"},
+     "comma-separated subset of tcp_new,udp_new,tcp_end,udp_end (default: all)", NULL},
     {"no-holdout", 0, CLI_FLAG, F(no_holdout), "", 0, 0, 0, NULL,
-     "skip the leave-one-machine-out refits"},
+     "skip the leave-one-machine-out refits", NULL},
 };
 const cli_group opt_fit_only = {"ladder", fit_only, 2};
 
 static const cli_opt sizing[] = {
     {"users", 0, CLI_CALL, 0, "LIST", 0, 0, 0, users,
-     "numbers of users, increasing, each 1 to 1000000 (default: 1,10,50,100)"},
+     "numbers of users, increasing, each 1 to 1000000 (default: 1,10,50,100)", NULL},
     {"firewall", 0, CLI_TEXT, F(firewall), "NAME", 0, 0, 0, NULL,
      "timeout profile: none (no hold time, one log per session), linux, pf, paloalto,\n"
-     "fortigate, asa, checkpoint (docs/firewall-profiles.md)"},
+     "fortigate, asa, checkpoint (docs/firewall-profiles.md)", NULL},
     {"udp-timeout", 0, CLI_CALL, 0, "S", 0, 0, 0, override,
-     "override the profile's UDP idle timeout (seconds; s/m/h/d)"},
+     "override the profile's UDP idle timeout (seconds; s/m/h/d)", NULL},
     {"tcp-fin-hold", 0, CLI_CALL, 0, "S", 0, 0, 0, override,
-     "override the hold after a FIN close"},
-    {"tcp-rst-hold", 0, CLI_CALL, 0, "S", 0, 0, 0, override, "override the hold after an RST"},
+     "override the hold after a FIN close", NULL},
+    {"tcp-rst-hold", 0, CLI_CALL, 0, "S", 0, 0, 0, override, "override the hold after an RST", NULL},
     {"dns-timeout", 0, CLI_CALL, 0, "S", 0, 0, 0, override,
-     "override the hold of DNS (UDP to port 53)"},
+     "override the hold of DNS (UDP to port 53)", NULL},
     {"max-session", 0, CLI_SECONDS, F(max_session), "S", 1, 366 * 86400.0, 0, NULL,
      "longest a connection lives (s/m/h/d; default: the longest capture, as no capture\n"
-     "shows longer; docs/durations.md, \"The horizon\")"},
+     "shows longer; docs/durations.md, \"The horizon\")", NULL},
     {"log-bytes", 0, CLI_REAL, F(log_bytes), "B", 1, 1e6, 0, NULL,
-     "bytes per firewall log line"},
+     "bytes per firewall log line", NULL},
     {"draws", 0, CLI_INT, F(draws), "N", 1, 100000, 0, NULL,
-     "posterior draws simulated per N"},
+     "posterior draws simulated per N", NULL},
     {"seconds", 0, CLI_LONG, F(seconds), "N", 60, 86400, 0, NULL,
-     "simulated seconds per draw and N"},
+     "simulated seconds per draw and N", NULL},
 };
 const cli_group opt_sizing = {"sizing", sizing, 10};
 
 static const cli_opt synth[] = {
     {"machines", 0, CLI_INT, F(machines), "K", 1, CR_SYNTH_MAX_MACHINES, 0, NULL,
-     "number of workstations"},
+     "number of workstations", NULL},
     {"minutes", 0, CLI_REAL, F(minutes), "M", CR_SYNTH_MIN_MINUTES, CR_SYNTH_MAX_MINUTES, 0,
-     NULL, "capture length per machine"},
+     NULL, "capture length per machine", NULL},
     {"format", 0, CLI_CALL, 0, "F", 0, 0, 0, synth_format,
-     "pcap (default) or rds (the capture as tshark + R export it)"},
+     "pcap (default) or rds (the capture as tshark + R export it)", NULL},
 };
 const cli_group opt_synth = {"synth", synth, 3};
 

@@ -18,6 +18,9 @@ extern const cli_group opt_fit_only;    /* --series, --no-holdout */
 extern const cli_group opt_sizing;      /* --users, --firewall and its timers, simulation size */
 extern const cli_group opt_synth;       /* --machines, --minutes, --format */
 
+/* The ladder's models, one line each, from its registry (fit's --help). */
+void cli_print_ladder(FILE *f);
+
 /* The sampler settings of every fit a command line asks for (fit and run). */
 void cli_fit_options(const cli_args *a, cr_fit_options *o);
 

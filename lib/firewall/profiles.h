@@ -1,7 +1,7 @@
 /* Firewall timeout profiles: how long a product keeps a session-table entry after a connection's
  * last packet, and how many log lines one session costs. Session-table size and log volume for
  * N users depend on these far more than on anything else the capture can tell (see
- * docs/firewall-profiles.md for every number's source; /work/shared/notes/firewall-domain.md
+ * docs/firewall-profiles.md for every number's source; ../shared/notes/firewall-domain.md
  * §0 and §2 are the research behind them).
  *
  * A session lives for the connection's duration (first to last packet, or to the FIN/RST) plus a

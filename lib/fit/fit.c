@@ -185,27 +185,47 @@ void cr_fit_attempt_free(cr_fit_attempt *a)
     a->ebfmi = NULL;
 }
 
-static char *path_of(const char *dir, const char *sub, const char *series, const char *suffix)
+void cr_fit_logs_free(cr_fit_logs *l)
 {
-    size_t n = strlen(dir) + strlen(sub) + strlen(series) + strlen(suffix) + 4;
-    char *p = xmalloc(n);
-    snprintf(p, n, "%s/%s/%s%s", dir, sub, series, suffix);
-    return p;
+    for (int i = 0; i < l->n; i++) {
+        free(l->name[i]);
+        free(l->text[i]);
+    }
+    free(l->name);
+    free(l->text);
+    memset(l, 0, sizeof *l);
 }
 
-int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attempt *a, int draws,
-                         cr_err *e)
+static void logs_add(cr_fit_logs *l, const char *series, const char *model, int attempt,
+                     char *text)
 {
-    char *p[3] = {path_of(dir, "diagnostics", a->series, "_summary.csv"),
-                  path_of(dir, "diagnostics", a->series, "_sampler.csv"),
-                  path_of(dir, "draws", a->series, ".csv")};
-    int rc = 0;
-    if (cr_fit_write_summary(p[0], m, a, e) != 0 || cr_fit_write_sampler(p[1], a, e) != 0 ||
-        (draws && cr_fit_write_draws(p[2], m, a, draws, e) != 0))
-        rc = -1;
-    for (int i = 0; i < 3; i++)
-        free(p[i]);
-    return rc;
+    size_t cap = l->cap;
+    xgrow(&l->name, &cap, (size_t)l->n + 1, sizeof *l->name);
+    xgrow(&l->text, &l->cap, (size_t)l->n + 1, sizeof *l->text);
+    char name[160];
+    snprintf(name, sizeof name, "%s-%s-%d.json", series, model, attempt);
+    l->name[l->n] = xstrdup(name);
+    l->text[l->n++] = text;
+}
+
+int cr_fit_logs_write(const char *dir, const cr_fit_logs *l, cr_err *e)
+{
+    for (int i = 0; i < l->n; i++) {
+        size_t n = strlen(dir) + strlen(l->name[i]) + 16;
+        char *path = xmalloc(n);
+        snprintf(path, n, "%s/loop_logs/%s", dir, l->name[i]);
+        cr_outfile o;
+        int rc = cr_outfile_open(&o, path, e);
+        if (rc == 0) {
+            fputs(l->text[i], o.fp);
+            if ((rc = cr_outfile_commit(&o, e)) != 0)
+                cr_outfile_abort(&o);
+        }
+        free(path);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int cr_fit_mixing_only(const cr_fit_check *c)
@@ -214,7 +234,7 @@ int cr_fit_mixing_only(const cr_fit_check *c)
 }
 
 int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
-               const char *dir, cr_fit_attempt *last, cr_err *e)
+               cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e)
 {
     const char *model = ld->lm->name;
     char label[64];
@@ -243,17 +263,9 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
         a->number = n;
         if (run_attempt(&ld->m, a, extend, label, e) != 0)
             return cr_fail_prefix(e, label);
-        char suffix[64];
-        snprintf(suffix, sizeof suffix, "-%s-%d.json", model, n);
-        char *log = dir ? path_of(dir, "loop_logs", series, suffix) : NULL;
-        int rc = log ? cr_fit_write_log(log, &ld->m, cr_ladder_cells(ld), cr_ladder_centred(ld),
-                                        a, e)
-                     : 0;
-        free(log);
-        if (rc != 0) {
-            cr_fit_attempt_free(a);
-            return -1;
-        }
+        if (logs)
+            logs_add(logs, series, model, n,
+                     cr_fit_log_text(&ld->m, cr_ladder_cells(ld), cr_ladder_centred(ld), a));
         int final = a->chk.pass || n == o->attempts;
         char how[96];
         if (extend)
@@ -272,44 +284,4 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
             return 0;
     }
     return 0;
-}
-
-int cr_fit_series(const cr_cps_table *t, int series, const cr_fit_options *o, const char *dir,
-                  cr_fit_status *st, cr_err *e)
-{
-    const cr_ladder_rows rows = {t->nrows, t->machine, t->minute, t->count[series]};
-    cr_ladder_data ld;
-    cr_ladder_data_init(&ld, &cr_ladder_models[CR_LADDER_NBH], &rows);
-    memset(st, 0, sizeof *st);
-    st->series = series;
-    cr_fit_attempt a;
-    int rc = cr_fit_run(&ld, cr_cps_series_names[series], o, dir, &a, e);
-    if (rc == 0) {
-        st->attempts = a.number;
-        st->pass = a.chk.pass;
-        snprintf(st->reasons, sizeof st->reasons, "%s", a.chk.reasons);
-        rc = cr_fit_write_outputs(dir, &ld.m, &a, CR_FIT_DRAWS_ALL, e);
-        cr_fit_attempt_free(&a);
-    }
-    cr_ladder_data_free(&ld);
-    return rc;
-}
-
-int cr_fit_write_status(const char *dir, const cr_fit_status *st, int n, cr_err *e)
-{
-    size_t len = strlen(dir) + 32;
-    char *path = xmalloc(len);
-    snprintf(path, len, "%s/diagnostics/status", dir);
-    cr_outfile o;
-    int rc = cr_outfile_open(&o, path, e);
-    if (rc == 0) {
-        for (int i = 0; i < n; i++)
-            fprintf(o.fp, "%s%s%s %s%s%s\n", cr_cps_series_names[st[i].series],
-                    st[i].model ? " " : "", st[i].model ? st[i].model : "",
-                    st[i].pass ? "PASS" : "FAIL", st[i].pass ? "" : " ", st[i].reasons);
-        if ((rc = cr_outfile_commit(&o, e)) != 0)
-            cr_outfile_abort(&o);
-    }
-    free(path);
-    return rc;
 }

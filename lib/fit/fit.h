@@ -1,4 +1,4 @@
-/* Fitting one model of the ladder (ladder/ladder.h) to one CPS series with the project's NUTS
+/* Fitting the models of the ladder (ladder/ladder.h) to a count series with the project's NUTS
  * sampler, judged by the seed's convergence criteria (zero divergences, E-BFMI > 0.3 on every
  * chain, every R-hat < 1.01, every bulk and tail ESS > 400, over all output variables including
  * the latent z's). A fit that fails only on R-hat or ESS (no divergence, E-BFMI fine) is
@@ -6,13 +6,21 @@
  * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99, doubling the
  * warmup each time. Every attempt is logged, and a fit that still fails is reported as such.
  *
- * Files written under DIR, each atomically:
+ * Computing and writing are apart: cr_fit_ladder_series fits, checks and chooses in memory and
+ * returns a cr_fit_result; cr_fit_result_write writes its files (the `connrate fit` layout
+ * below, each file atomically) and cr_fit_write_notes the run's NOTES.md and status. A caller
+ * that only needs the numbers (connrate run, validate) never touches the disk.
+ *
  *   diagnostics/SERIES_summary.csv  variable,mean,sd,mcse_mean,q5,q50,q95,rhat,ess_bulk,ess_tail
  *   diagnostics/SERIES_sampler.csv  one row per chain: divergences, E-BFMI, tree depth
  *                                   saturations, step size, mean accept_stat and n_leapfrog
- *   draws/SERIES.csv                every saved draw: chain, iteration, sampler columns, variables
+ *   diagnostics/ppc_SERIES.csv      the predictive checks of the kept model
+ *   draws/SERIES.csv                saved draws: chain, iteration, sampler columns, variables
+ *   plots/ppc_SERIES.{png,svg}, plots/ppc_density_SERIES.{png,svg}
+ *   models/NAME/...                 the same for every model tried (no draws)
  *   loop_logs/SERIES-MODEL-ATTEMPT.json  settings, timings and diagnostics of each attempt
- *   diagnostics/status              `SERIES [MODEL] PASS` or `SERIES [MODEL] FAIL <reasons>`
+ *   diagnostics/status              `SERIES MODEL PASS` or `SERIES MODEL FAIL <reasons>`
+ *   NOTES.md                        the investigation in plain sentences
  * Everything but loop_logs/ depends only on the data and the settings (seed included), never on
  * the thread count or the machine's speed: wall-clock timings live in loop_logs/ only. The
  * summary, sampler table and draws are those of the last attempt. */
@@ -21,8 +29,9 @@
 
 #include "common/err.h"
 #include "diag/diag.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "ladder/ladder.h"
+#include "report/plot.h"
 #include "model/model.h"
 #include "sampler/chains.h"
 
@@ -69,40 +78,42 @@ typedef struct {
     double sampler_s, diagnostics_s; /* wall clock */
 } cr_fit_attempt;
 
-/* Fits ld's model to one series with retries, writing dir/loop_logs/SERIES-MODEL-N.json for
- * each attempt (no logs when dir is NULL), and leaves the last attempt in *last (free it with
- * cr_fit_attempt_free). Fails only when the sampler cannot run or a log cannot be written;
- * non-convergence is last->chk.pass == 0. */
+/* The loop logs of a fit, one JSON text per attempt, kept in memory until written. */
+typedef struct {
+    int n;
+    size_t cap;
+    char **name; /* file name under loop_logs/, "tcp_new-nbh-1.json" */
+    char **text;
+} cr_fit_logs;
+
+void cr_fit_logs_free(cr_fit_logs *l);
+/* dir/loop_logs/NAME for every log. */
+int cr_fit_logs_write(const char *dir, const cr_fit_logs *l, cr_err *e);
+
+/* Fits ld's model to one series with retries, adding a loop log for each attempt to logs (none
+ * when logs is NULL), and leaves the last attempt in *last (free it with cr_fit_attempt_free).
+ * Fails only when the sampler cannot run; non-convergence is last->chk.pass == 0. */
 int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
-               const char *dir, cr_fit_attempt *last, cr_err *e);
+               cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e);
 void cr_fit_attempt_free(cr_fit_attempt *a);
 
-/* Which columns of draws/SERIES.csv: none (no file), every output, or the population
- * parameters only (the names without an index: alpha, sigma_machine, phi, ...). */
+/* Which draws a result keeps (and draws/SERIES.csv holds): none, every output, or the
+ * population parameters only (the names without an index: alpha, sigma_machine, phi, ...). */
 enum { CR_FIT_DRAWS_NONE, CR_FIT_DRAWS_ALL, CR_FIT_DRAWS_POPULATION };
 
-/* Writes dir/diagnostics/SERIES_summary.csv and SERIES_sampler.csv of an attempt, and
- * dir/draws/SERIES.csv with the columns `draws` says (CR_FIT_DRAWS_*). */
-int cr_fit_write_outputs(const char *dir, const cr_model *m, const cr_fit_attempt *a, int draws,
-                         cr_err *e);
+/* A count series of a table, named by what it counts. */
+typedef struct {
+    const char *name; /* "tcp_new", or "new" for tcp_new + udp_new */
+    const int *y;     /* one count per row of the table */
+} cr_series;
 
 typedef struct {
-    int series;        /* CR_CPS_TCP_NEW... */
-    const char *model; /* ladder model kept, or NULL (cr_fit_series: nbh) */
-    int attempts;      /* made for it */
+    const char *series; /* its name */
+    const char *model;  /* ladder model kept */
+    int attempts;       /* made for it */
     int pass;
     char reasons[512];
 } cr_fit_status;
-
-/* Fits nbh to one series of t and writes its files under dir (the loop of `connrate fit
- * --model nbh` without the checks that follow it). Fails only when the sampler cannot run or a
- * file cannot be written; non-convergence is a FAIL status, not an error. */
-int cr_fit_series(const cr_cps_table *t, int series, const cr_fit_options *o, const char *dir,
-                  cr_fit_status *st, cr_err *e);
-
-/* Writes dir/diagnostics/status with one line per fitted series: `SERIES PASS` or
- * `SERIES FAIL reasons`, with the model after the series name when st->model is set. */
-int cr_fit_write_status(const char *dir, const cr_fit_status *st, int n, cr_err *e);
 
 /* ---- Leave one machine out (fit_holdout.c) ---- */
 
@@ -120,10 +131,10 @@ typedef struct {
 /* For each machine k of r (K >= 2): refits lm without it and asks whether its mean rate, 99th
  * percentile (type 7) and zero fraction fall in the central `interval` of the predictive of a
  * NEW machine with the same seconds (new z_machine, minute effects and per-machine values;
- * cr_ladder_new_machine_view) over up to 1000 evenly spaced draws. out[K]. Loop logs go to
- * dir/loop_logs/SERIES-without-mK-MODEL-N.json (none when dir is NULL). */
+ * cr_ladder_new_machine_view) over up to 1000 evenly spaced draws. out[K]. Loop logs are
+ * named SERIES-without-mK-MODEL-N.json (none when logs is NULL). */
 int cr_fit_holdout(const cr_ladder_model *lm, const cr_ladder_rows *r, const cr_fit_options *o,
-                   double interval, const char *dir, const char *series,
+                   double interval, cr_fit_logs *logs, const char *series,
                    cr_holdout_machine *out, cr_err *e);
 
 /* ---- The ladder and the automatic choice (fit_ladder.c, fit_notes.c) ---- */
@@ -133,24 +144,61 @@ typedef struct {
     int model;       /* CR_LADDER_* to fit that model alone, or -1: the whole ladder (auto) */
     int holdout;     /* leave one machine out when there are at least 3 machines (1) */
     double interval; /* central predictive interval of the holdout check (0.9) */
-    int per_model;   /* every model's summaries, PPC table and plots under DIR/models/NAME/ */
-    int draws;       /* columns of the kept model's draws/SERIES.csv: CR_FIT_DRAWS_ALL */
-    /* When set, called per series with the kept model and its last attempt's draws once their
-     * files are written, before they are freed: a caller that needs the draws then does not
-     * read draws/SERIES.csv back. A non-zero return stops the fit with that error. */
-    int (*kept)(void *ctx, int series, const cr_model *m, const cr_chains_result *res,
-                cr_err *e);
+    int draws;       /* draws the result keeps of the kept model: CR_FIT_DRAWS_ALL */
+    int logs;        /* keep the loop logs in the result (1) */
+    /* When set, called with the kept model and all its draws before the result trims them to
+     * o->draws. A non-zero return stops the fit with that error. */
+    int (*kept)(void *ctx, const cr_model *m, const cr_chains_result *res, cr_err *e);
     void *kept_ctx;
 } cr_fit_ladder_options;
 
 void cr_fit_ladder_options_default(cr_fit_ladder_options *o);
 
-/* Fits the ladder (or o->model) to each listed series of t, checks every model (convergence,
- * PPC, PSIS-LOO), keeps one per series (ladder/ladder.h, cr_ladder_choose), and writes under
- * dir: the fit files of fit.h for the kept model, plots/ppc_SERIES.{png,svg} (hanging
- * rootogram) and plots/ppc_density_SERIES.{png,svg}, diagnostics/ppc_SERIES.csv,
- * diagnostics/status, and NOTES.md: the investigation in plain sentences. st[nseries]. */
-int cr_fit_ladder(const cr_cps_table *t, const int *series, int nseries,
-                  const cr_fit_ladder_options *o, const char *dir, cr_fit_status *st, cr_err *e);
+/* One model of the ladder fitted to one series and checked. */
+typedef struct {
+    cr_ladder_data ld;     /* the model, alive for the names of its outputs */
+    cr_fit_attempt fit;    /* its last attempt; res.draws as the result keeps them */
+    int *draw_cols;        /* outputs res.draws holds per draw (NULL: all m.nout of them) */
+    int ndraw_cols;
+    cr_ppc_result ppc;
+    double *elpd;          /* pointwise elpd_loo (when models were compared) */
+    cr_loo_estimates loo;
+} cr_fit_rung;
+
+/* Everything the fit of one series found, in memory. */
+typedef struct {
+    const char *series;
+    const char *const *machine_ids; /* K, borrowed from the table */
+    int nmachines;
+    int nrungs;                     /* models tried, in ladder order */
+    cr_fit_rung rung[CR_LADDER_NMODELS];
+    int kept;                       /* rung kept */
+    cr_ladder_choice choice;
+    cr_fit_status status;
+    cr_holdout_machine *holdout;    /* leave one machine out (NULL: not run) */
+    char *notes;                    /* this series' section of NOTES.md */
+    cr_fit_logs logs;
+} cr_fit_result;
+
+/* Fits the ladder (or o->model) to series s of table t (its rows, machines and minutes),
+ * checks every model (convergence, PPC, PSIS-LOO), keeps one (ladder/ladder.h,
+ * cr_ladder_choose), runs the leave-one-machine-out check when asked and there are 3 or more
+ * machines, and calls o->kept. Writes nothing. Fails only when a sampler cannot run; a series
+ * that fails its checks has out->status.pass == 0. */
+int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
+                         const cr_fit_ladder_options *o, cr_fit_result *out, cr_err *e);
+void cr_fit_result_free(cr_fit_result *r);
+
+/* The kept model and its draws (as kept: see draw_cols). */
+const cr_fit_rung *cr_fit_kept(const cr_fit_result *r);
+
+/* Writes r's files under dir (the layout above, but NOTES.md and status); models/NAME/ for
+ * every model tried when per_model is set. The kept model's rootogram SVG goes to *rootogram
+ * when it is not NULL. */
+int cr_fit_result_write(const char *dir, const cr_fit_result *r, int per_model,
+                        cr_plot_svg *rootogram, cr_err *e);
+/* dir/NOTES.md (intro, then each result's section) and dir/diagnostics/status. */
+int cr_fit_write_notes(const char *dir, const char *intro, const cr_fit_result *const *r, int n,
+                       cr_err *e);
 
 #endif

@@ -102,7 +102,7 @@ static void check_machine(const cr_ladder_data *ld, const cr_chains_result *res,
 }
 
 int cr_fit_holdout(const cr_ladder_model *lm, const cr_ladder_rows *r, const cr_fit_options *o,
-                   double interval, const char *dir, const char *series,
+                   double interval, cr_fit_logs *logs, const char *series,
                    cr_holdout_machine *out, cr_err *e)
 {
     int K = 0;
@@ -119,7 +119,7 @@ int cr_fit_holdout(const cr_ladder_model *lm, const cr_ladder_rows *r, const cr_
         cr_fit_attempt a;
         memset(&out[k - 1], 0, sizeof out[k - 1]);
         out[k - 1].machine = k;
-        if ((rc = cr_fit_run(&ld, label, o, dir, &a, e)) == 0) {
+        if ((rc = cr_fit_run(&ld, label, o, logs, &a, e)) == 0) {
             out[k - 1].converged = a.chk.pass;
             check_machine(&ld, &a.res, &held, o->sampler.seed, interval, &out[k - 1]);
             cr_fit_attempt_free(&a);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csv.h"
 #include "common/outfile.h"
 #include "common/pool.h"
 #include "common/xalloc.h"
@@ -36,23 +37,6 @@ static void put_num(FILE *f, double x, const char *fmt)
         fprintf(f, fmt, x);
 }
 
-/* Variable names such as z_minute[1,2] hold commas, so CSV cells quote them (RFC 4180), as R's
- * write.csv does; read.csv(check.names = FALSE) gives the names back. */
-static void put_name(FILE *f, const char *name)
-{
-    if (!strpbrk(name, ",\"\n")) {
-        fputs(name, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 /* JSON has no NaN or Inf: null. */
 static void put_json(FILE *f, double x)
 {
@@ -72,7 +56,7 @@ static void summary_rows(FILE *f, const cr_model *m, const void *ctx)
         const double v[] = {s->mean, s->sd, s->mcse_mean, s->q5, s->q50, s->q95, s->rhat,
                             s->ess_bulk, s->ess_tail};
         m->name(m, j, name, sizeof name);
-        put_name(f, name);
+        cr_csv_text(f, name, ',');
         for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
             fputc(',', f);
             put_num(f, v[i], "%.8g");
@@ -135,7 +119,7 @@ enum { DRAW_BLOCK_ROWS = 16, DRAW_WINDOW_BLOCKS = 64 };
 
 typedef struct {
     const cr_chains_result *r;
-    const unsigned char *keep; /* [nout]: the columns written */
+    int ncols; /* the columns res.draws holds per row, all written */
     size_t row0, nrows;  /* rows of this window */
     char **buf;          /* [block]: formatted text */
     size_t *len;         /* [block] */
@@ -153,12 +137,11 @@ static void format_block(void *ctx, size_t b, int worker)
         fprintf(f, "%d,%d,%.9g,%.6g,%.6g,%d,%d,%d,%.9g", (int)(k / r->samples) + 1,
                 (int)(k % r->samples) + 1, st->lp, st->accept_stat, st->stepsize, st->treedepth,
                 st->n_leapfrog, st->divergent, st->energy);
-        const double *x = r->draws + k * r->nout;
-        for (int j = 0; j < r->nout; j++)
-            if (w->keep[j]) {
-                fputc(',', f);
-                put_num(f, x[j], "%.17g");
-            }
+        const double *x = r->draws + k * (size_t)w->ncols;
+        for (int j = 0; j < w->ncols; j++) {
+            fputc(',', f);
+            put_num(f, x[j], "%.17g");
+        }
         fputc('\n', f);
     }
     xmemstream_close(f);
@@ -166,7 +149,8 @@ static void format_block(void *ctx, size_t b, int worker)
 
 typedef struct {
     const cr_fit_attempt *a;
-    int which; /* CR_FIT_DRAWS_ALL or CR_FIT_DRAWS_POPULATION */
+    const int *cols; /* NULL: every output */
+    int ncols;
 } draws_ctx;
 
 static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
@@ -175,16 +159,13 @@ static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
     const cr_fit_attempt *a = dc->a;
     const cr_chains_result *r = &a->res;
     char name[128];
-    unsigned char *keep = xmalloc((size_t)m->nout + 1);
+    int ncols = dc->cols ? dc->ncols : m->nout;
     fputs("chain,iteration,lp__,accept_stat__,stepsize__,treedepth__,n_leapfrog__,divergent__,"
           "energy__", f);
-    for (int j = 0; j < m->nout; j++) {
-        m->name(m, j, name, sizeof name);
-        keep[j] = dc->which == CR_FIT_DRAWS_ALL || !strchr(name, '[');
-        if (!keep[j])
-            continue;
+    for (int j = 0; j < ncols; j++) {
+        m->name(m, dc->cols ? dc->cols[j] : j, name, sizeof name);
         fputc(',', f);
-        put_name(f, name);
+        cr_csv_text(f, name, ',');
     }
     fputc('\n', f);
     const size_t total = (size_t)r->chains * r->samples;
@@ -193,7 +174,7 @@ static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
     size_t len[DRAW_WINDOW_BLOCKS];
     int threads = cr_pool_threads(a->cfg.threads);
     for (size_t row0 = 0; row0 < total; row0 += window) {
-        draw_window w = {r, keep, row0, total - row0 < window ? total - row0 : window, buf, len};
+        draw_window w = {r, ncols, row0, total - row0 < window ? total - row0 : window, buf, len};
         size_t nblocks = (w.nrows + DRAW_BLOCK_ROWS - 1) / DRAW_BLOCK_ROWS;
         cr_pool_run(nblocks, threads, format_block, &w);
         for (size_t b = 0; b < nblocks; b++) {
@@ -201,13 +182,12 @@ static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
             free(buf[b]);
         }
     }
-    free(keep);
 }
 
-int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a, int which,
-                       cr_err *e)
+int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt *a,
+                       const int *draw_cols, int ndraw_cols, cr_err *e)
 {
-    draws_ctx dc = {a, which};
+    draws_ctx dc = {a, draw_cols, ndraw_cols};
     return write_file(path, draw_rows, m, &dc, e);
 }
 
@@ -276,9 +256,13 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
     fputs("    ]\n  }\n}\n", f);
 }
 
-int cr_fit_write_log(const char *path, const cr_model *m, const cr_cells *c, int centred,
-                     const cr_fit_attempt *a, cr_err *e)
+char *cr_fit_log_text(const cr_model *m, const cr_cells *c, int centred, const cr_fit_attempt *a)
 {
     log_ctx lc = {a, c, centred};
-    return write_file(path, log_body, m, &lc, e);
+    char *text;
+    size_t len;
+    FILE *f = xmemstream_open(&text, &len);
+    log_body(f, m, &lc);
+    xmemstream_close(f);
+    return text;
 }

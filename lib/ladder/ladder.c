@@ -74,27 +74,34 @@ static int nbh_burst_prefer(const void *d)
     return cr_nbh_prefer_centred(&((const cr_nbh_burst_data *)d)->nbh);
 }
 
-#define ENTRY(P, ABOUT, NFIXED, CELLS, TF, TM, RHO, PREFER)                                     \
-    {#P, "models/" #P ".stan", ABOUT, NFIXED, CELLS, TF, TM, RHO, P##_new, P##_free, P##_cells, \
-     P##_centred, PREFER, P##_model, cr_##P##_simulate, P##_loglik}
+#define ENTRY(P, SUMMARY, ABOUT, NFIXED, CELLS, TF, TM, RHO, PREFER)                            \
+    {#P,       "models/" #P ".stan", SUMMARY,   ABOUT,     NFIXED,        CELLS,             \
+     TF,       TM,                   RHO,       P##_new,   P##_free,      P##_cells,         \
+     P##_centred, PREFER,            P##_model, cr_##P##_simulate, P##_loglik}
 
 const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS] = {
-    ENTRY(pois, "Poisson counts around a rate that varies between machines and from minute to "
+    ENTRY(pois, "Poisson around machine and minute rates",
+          "Poisson counts around a rate that varies between machines and from minute to "
                 "minute, with no extra burstiness within a minute",
           CR_POIS_NFIXED, 1, 0, 0, -1, pois_prefer),
-    ENTRY(nb_machine, "negative binomial (bursty) counts around one steady rate per machine, "
+    ENTRY(nb_machine, "negative binomial around one rate per machine",
+          "negative binomial (bursty) counts around one steady rate per machine, "
                       "with no minute-to-minute variation",
           CR_NB_MACHINE_NFIXED, 0, 0, 0, -1, nb_machine_prefer),
-    ENTRY(nbh, "negative binomial (bursty) counts around a rate that varies between machines "
+    ENTRY(nbh, "negative binomial around machine and minute rates",
+          "negative binomial (bursty) counts around a rate that varies between machines "
                "and independently from minute to minute",
           CR_NBH_NFIXED, 1, 0, 0, -1, nbh_prefer),
-    ENTRY(nbh_ar1, "as nbh, but a busy minute tends to be followed by another busy minute "
+    ENTRY(nbh_ar1, "nbh with minute rates that persist (AR(1))",
+          "as nbh, but a busy minute tends to be followed by another busy minute "
                    "(AR(1) minute effects)",
           CR_NBH_AR1_NFIXED, 1, 0, 0, CR_NBH_AR1_RHO, nbh_ar1_prefer),
-    ENTRY(hurdle_nbh_ar1, "as nbh_ar1, plus a per-machine chance that a second has no new "
+    ENTRY(hurdle_nbh_ar1, "nbh_ar1 with a per-machine chance of an idle second",
+          "as nbh_ar1, plus a per-machine chance that a second has no new "
                           "connection at all (a hurdle for idle seconds)",
           CR_NBH_AR1_NFIXED, 1, CR_HURDLE_NFIXED, 1, CR_NBH_AR1_RHO, hurdle_prefer),
-    ENTRY(nbh_burst, "as nbh, plus burst seconds: with a small chance a second carries a burst "
+    ENTRY(nbh_burst, "nbh with a chance that a second is a burst of connections",
+          "as nbh, plus burst seconds: with a small chance a second carries a burst "
                      "of its own size (a page load opening tens of connections at once)",
           CR_NBH_NFIXED, 1, CR_BURST_NTAIL, 0, -1, nbh_burst_prefer),
 };

@@ -1,4 +1,4 @@
-/* The model ladder of issue 4: the rate models of a CPS series, simplest first, behind one
+/* The model ladder: the rate models of a count series, simplest first, behind one
  * interface so that fitting, posterior predictive checks, PSIS-LOO and the leave-one-machine-out
  * check treat them alike.
  *
@@ -39,7 +39,8 @@ typedef struct cr_ladder_model cr_ladder_model;
 struct cr_ladder_model {
     const char *name;  /* "pois" */
     const char *stan;  /* its Stan twin, "models/pois.stan" */
-    const char *about; /* one plain sentence for NOTES.md */
+    const char *summary; /* a few words for --help */
+    const char *about;   /* one plain sentence for NOTES.md and the report */
     int nfixed, has_cells, tail_fixed, tail_per_machine;
     int rho;           /* output index of an AR(1) coefficient of the minute effects, or -1 */
     /* Model-specific data: built from rows, freed, its cells (the rate cells: for the hurdle,
@@ -145,7 +146,7 @@ typedef struct {
     char reason[512]; /* plain sentence(s) */
 } cr_ladder_choice;
 
-/* The rule of issue 4: drop the models that fail convergence or the PPC; among the rest keep
+/* The choice rule: drop the models that fail convergence or the PPC; among the rest keep
  * the simplest (lowest index) whose elpd_loo is within 2 standard errors of the difference
  * (loo_compare's se_diff) of the best. When none passes, keep the best elpd of all, marked
  * failing. n candidates (n <= CR_LADDER_NMODELS) named by names; weight[npoints] as for

@@ -11,7 +11,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "model/model.h"
 #include "model/nbh_ar1.h"
 

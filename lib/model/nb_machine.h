@@ -12,7 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "model/cells.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in nb_machine.stan's parameter order (so that rstan's log_prob takes

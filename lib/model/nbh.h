@@ -14,7 +14,7 @@
 
 #include "common/err.h"
 #include "model/cells.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in nbh.stan's parameter order (so that rstan's log_prob takes the

@@ -18,7 +18,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "model/cells.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in nbh_ar1.stan's parameter order: alpha, log sigma_machine,

@@ -31,7 +31,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "model/cells.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "model/model.h"
 #include "model/nbh.h"
 

@@ -11,7 +11,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "model/cells.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in pois.stan's parameter order (so that rstan's log_prob takes the

@@ -1,8 +1,8 @@
 /* Report figures: a small layer over PLplot's cairo devices that draws every figure twice, as
- * PATH.png and PATH.svg, from one drawing callback. Each file is written to a temporary name
- * and renamed into place only when both are complete, so a failed run leaves no half figure.
- * Output depends only on the inputs (no dates or host names are embedded), so the same inputs
- * give byte-identical files.
+ * PATH.png and PATH.svg, from one drawing callback, in memory first: the files are written
+ * whole or not at all (common/outfile.h), and a page can embed the SVG without reading it
+ * back. Output depends only on the inputs (no dates or host names are embedded), so the same
+ * inputs give byte-identical files.
  *
  * PLplot keeps global state, so figures are drawn one at a time under a process-wide lock:
  * callers may render from several threads, the drawing itself is serialised.
@@ -29,10 +29,19 @@ enum { CR_PLOT_WHITE, CR_PLOT_INK, CR_PLOT_GRID, CR_PLOT_AXIS, CR_PLOT_BLUE, CR_
 typedef struct cr_plot cr_plot;
 typedef void (*cr_plot_draw_fn)(cr_plot *p, void *ctx);
 
-/* Draws the figure into path_without_ext.png and .svg, width x height pixels (1600 x 1000
- * when 0). Parent directories are created. */
+/* A figure's SVG text kept in memory, for a page that embeds it. */
+typedef struct {
+    char *text;
+    size_t len;
+} cr_plot_svg;
+void cr_plot_svg_free(cr_plot_svg *s);
+
+/* Draws the figure, width x height pixels (0: 1600 x 1000), in memory with PLplot's cairo
+ * devices, then writes path_without_ext.png and .svg (each whole or not at all) unless
+ * path_without_ext is NULL; the SVG text goes to *keep when keep is not NULL (free it with
+ * cr_plot_svg_free). The same figure gives the same bytes. */
 int cr_plot_render(const char *path_without_ext, int width, int height, cr_plot_draw_fn draw,
-                   void *ctx, cr_err *e);
+                   void *ctx, cr_plot_svg *keep, cr_err *e);
 
 /* The title strip; subtitle may be NULL. Call once, before the panels. */
 void cr_plot_title(cr_plot *p, const char *title, const char *subtitle);
@@ -95,7 +104,7 @@ void cr_plot_pad(double *lo, double *hi, double pad, int log);
  *     points, the predictive median as a line and its band. */
 enum { CR_PLOT_ROOTOGRAM, CR_PLOT_DENSITY };
 int cr_plot_ppc(const char *path_without_ext, int kind, const cr_ppc_result *res,
-                const char *const *ids, const char *title, cr_err *e);
+                const char *const *ids, const char *title, cr_plot_svg *keep, cr_err *e);
 
 /* A distribution drawn as a histogram of samples with its 50%, 95% and 99% quantiles
  * (type 7) marked and labelled, up to its 99.9th percentile (the share beyond and the largest
@@ -108,7 +117,7 @@ typedef struct {
 } cr_plot_sample;
 /* One panel per sample (up to 12), sharing xlabel. */
 int cr_plot_distributions(const char *path_without_ext, const char *title, const char *xlabel,
-                          int n, const cr_plot_sample *s, cr_err *e);
+                          int n, const cr_plot_sample *s, cr_plot_svg *keep, cr_err *e);
 /* Panel-level form for composite figures. */
 void cr_plot_distribution_panel(cr_plot *p, int index, const char *xlabel,
                                 const cr_plot_sample *s);
@@ -130,7 +139,7 @@ typedef struct {
 } cr_plot_loglog;
 /* One panel per entry (up to 12) with a shared xlabel and a legend from the first panel. */
 int cr_plot_loglogs(const char *path_without_ext, const char *title, const char *xlabel, int n,
-                    const cr_plot_loglog *panels, cr_err *e);
+                    const cr_plot_loglog *panels, cr_plot_svg *keep, cr_err *e);
 void cr_plot_loglog_panel(cr_plot *p, int index, const char *xlabel, const cr_plot_loglog *l);
 
 /* Columns x rows for n panels in a wide figure (1 -> 1x1, 2 -> 2x1, 4 -> 2x2, 12 -> 4x3). */

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "common/outfile.h"
-#include "common/tempfiles.h"
 #include "common/xalloc.h"
 
 /* Pixel sizes at 1600 x 1000; everything scales with the figure's height. */
@@ -382,28 +381,16 @@ const char *__lsan_default_suppressions(void)
 static pthread_mutex_t plplot_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* cairo numbers SVG surfaces with a process-wide counter, so the same figure drawn twice would
- * differ; renumbering them by first appearance makes the file depend on its content only. */
-static int normalise_svg(const char *path)
+ * differ; renumbering them by first appearance makes the text depend on its content only. */
+static void normalise_svg(cr_plot_svg *svg)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return -1;
-    char *in = NULL;
-    size_t len = 0, cap = 0, got;
-    do {
-        xgrow(&in, &cap, len + 65536, 1);
-        got = fread(in + len, 1, cap - len, fp);
-        len += got;
-    } while (got > 0);
-    int bad = ferror(fp);
-    fclose(fp);
+    const char *in = svg->text;
+    size_t len = svg->len;
     long *seen = NULL;
     size_t nseen = 0, scap = 0;
-    fp = bad ? NULL : fopen(path, "wb");
-    if (!fp) {
-        free(in);
-        return -1;
-    }
+    char *out;
+    size_t olen;
+    FILE *fp = xmemstream_open(&out, &olen);
     static const char key[] = "surface";
     const size_t klen = sizeof key - 1;
     for (size_t i = 0; i < len;) {
@@ -424,17 +411,21 @@ static int normalise_svg(const char *path)
         }
         fputc(in[i++], fp);
     }
+    xmemstream_close(fp);
     free(seen);
-    free(in);
-    return fclose(fp) == 0 ? 0 : -1;
+    free(svg->text);
+    svg->text = out;
+    svg->len = olen;
 }
 
-static int draw_to(const char *device, const char *tmp, int width, int height,
-                   cr_plot_draw_fn draw, void *ctx)
+/* One device into memory: PLplot writes to the stream and closes it at plend. */
+static void draw_to(const char *device, int width, int height, cr_plot_draw_fn draw, void *ctx,
+                    cr_plot_svg *out)
 {
     cr_plot p = {.width = width, .height = height, .ncols = 1, .nrows = 1, .fs = 1};
+    FILE *f = xmemstream_open(&out->text, &out->len);
     plsdev(device);
-    plsfnam(tmp);
+    plsfile(f);
     plspage(96, 96, width, height, 0, 0);
     plsetopt("drvopt", "text_anti_aliasing=2,graphics_anti_aliasing=2");
     plscolbg(255, 255, 255);
@@ -447,54 +438,53 @@ static int draw_to(const char *device, const char *tmp, int width, int height,
     free(p.by);
     free(p.text);
     free(p.cut);
-    struct stat st;
-    if (stat(tmp, &st) != 0 || st.st_size == 0)
-        return -1;
-    return strcmp(device, "svgcairo") == 0 ? normalise_svg(tmp) : 0;
+}
+
+void cr_plot_svg_free(cr_plot_svg *s)
+{
+    free(s->text);
+    s->text = NULL;
+    s->len = 0;
+}
+
+static int save(const char *base, const char *ext, const cr_plot_svg *img, cr_err *e)
+{
+    size_t n = strlen(base) + 8;
+    char *path = xmalloc(n);
+    snprintf(path, n, "%s.%s", base, ext);
+    cr_outfile o;
+    int rc = cr_outfile_open(&o, path, e);
+    if (rc == 0) {
+        fwrite(img->text, 1, img->len, o.fp);
+        if ((rc = cr_outfile_commit(&o, e)) != 0)
+            cr_outfile_abort(&o);
+    }
+    free(path);
+    return rc;
 }
 
 int cr_plot_render(const char *base, int width, int height, cr_plot_draw_fn draw, void *ctx,
-                   cr_err *e)
+                   cr_plot_svg *keep, cr_err *e)
 {
-    static const char *const device[2] = {"pngcairo", "svgcairo"}, *ext[2] = {"png", "svg"};
     width = width > 0 ? width : 1600;
     height = height > 0 ? height : 1000;
-    char *path[2] = {NULL, NULL}, *tmp[2] = {NULL, NULL};
+    cr_plot_svg img[2] = {{NULL, 0}, {NULL, 0}}; /* PNG, SVG */
+    pthread_mutex_lock(&plplot_lock);
+    if (base)
+        draw_to("pngcairo", width, height, draw, ctx, &img[0]);
+    draw_to("svgcairo", width, height, draw, ctx, &img[1]);
+    pthread_mutex_unlock(&plplot_lock);
     int rc = 0;
-    for (int i = 0; i < 2 && rc == 0; i++) {
-        size_t n = strlen(base) + 32;
-        path[i] = xmalloc(n);
-        tmp[i] = xmalloc(n);
-        snprintf(path[i], n, "%s.%s", base, ext[i]);
-        /* The temporary file exists before PLplot opens it: PLplot exits the process when it
-         * cannot open its output, so every failure must be caught here first. */
-        cr_outfile o;
-        if (cr_outfile_open(&o, path[i], e) != 0) {
-            rc = -1;
-            break;
-        }
-        snprintf(tmp[i], n, "%s", o.tmp);
-        fclose(o.fp);
-        free(o.path);
-        free(o.tmp);
-    }
-    if (rc == 0) {
-        pthread_mutex_lock(&plplot_lock);
-        for (int i = 0; i < 2 && rc == 0; i++)
-            if (draw_to(device[i], tmp[i], width, height, draw, ctx) != 0)
-                rc = cr_fail(e, "%s: PLplot (%s) wrote nothing", path[i], device[i]);
-        pthread_mutex_unlock(&plplot_lock);
-    }
-    for (int i = 0; i < 2 && rc == 0; i++)
-        if (rename(tmp[i], path[i]) != 0)
-            rc = cr_fail(e, "%s: cannot rename into place: %s", path[i], strerror(errno));
-    for (int i = 0; i < 2; i++) {
-        if (tmp[i]) {
-            unlink(tmp[i]); /* no-op after a successful rename */
-            cr_tempfiles_forget(tmp[i]);
-        }
-        free(path[i]);
-        free(tmp[i]);
-    }
+    if ((base && img[0].len == 0) || img[1].len == 0)
+        rc = cr_fail(e, "%s: PLplot drew nothing", base ? base : "figure");
+    if (rc == 0)
+        normalise_svg(&img[1]);
+    if (rc == 0 && base && (save(base, "png", &img[0], e) != 0 || save(base, "svg", &img[1], e)))
+        rc = -1;
+    cr_plot_svg_free(&img[0]);
+    if (rc == 0 && keep)
+        *keep = img[1];
+    else
+        cr_plot_svg_free(&img[1]);
     return rc;
 }

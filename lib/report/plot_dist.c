@@ -116,8 +116,8 @@ static void draw_dist(cr_plot *p, void *ctx)
 }
 
 int cr_plot_distributions(const char *path_without_ext, const char *title, const char *xlabel,
-                          int n, const cr_plot_sample *s, cr_err *e)
+                          int n, const cr_plot_sample *s, cr_plot_svg *keep, cr_err *e)
 {
     dist_figure f = {title, xlabel, n, s};
-    return cr_plot_render(path_without_ext, 1600, 1000, draw_dist, &f, e);
+    return cr_plot_render(path_without_ext, 1600, 1000, draw_dist, &f, keep, e);
 }

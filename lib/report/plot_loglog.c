@@ -56,8 +56,8 @@ static void draw_loglog(cr_plot *p, void *ctx)
 }
 
 int cr_plot_loglogs(const char *path_without_ext, const char *title, const char *xlabel, int n,
-                    const cr_plot_loglog *panels, cr_err *e)
+                    const cr_plot_loglog *panels, cr_plot_svg *keep, cr_err *e)
 {
     loglog_figure f = {title, xlabel, n, panels};
-    return cr_plot_render(path_without_ext, 1600, 1000, draw_loglog, &f, e);
+    return cr_plot_render(path_without_ext, 1600, 1000, draw_loglog, &f, keep, e);
 }

@@ -233,9 +233,9 @@ static void draw_ppc(cr_plot *p, void *ctx)
 }
 
 int cr_plot_ppc(const char *path_without_ext, int kind, const cr_ppc_result *res,
-                const char *const *ids, const char *title, cr_err *e)
+                const char *const *ids, const char *title, cr_plot_svg *keep, cr_err *e)
 {
     ppc_figure f = {.res = res, .ids = ids, .title = title, .kind = kind};
     choose_panels(&f);
-    return cr_plot_render(path_without_ext, 1600, 1000, draw_ppc, &f, e);
+    return cr_plot_render(path_without_ext, 1600, 1000, draw_ppc, &f, keep, e);
 }

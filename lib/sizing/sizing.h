@@ -1,13 +1,15 @@
-/* Firewall sizing for N users (`connrate run`, docs/report.md): from loaded captures to the
- * sizing table, its JSON twin, the figures and the report page.
+/* Firewall sizing for N users (`connrate run`, docs/report.md), from observed machines in
+ * memory to the sizing table, its JSON twin, the figures and the report page.
  *
- *   1. tables: DIR/cps.csv and DIR/flows.csv, as `connrate cps` and `connrate flows` write them;
- *   2. fits: the hierarchical rate model of new connections (tcp_new + udp_new) and of
- *      terminations (tcp_end + udp_end) under DIR/fit/new and DIR/fit/end (lib/fit), and the
- *      censored duration mixture per protocol (model/duration.h) with the same criteria;
+ *   1. data (cr_sizing_data): each machine's per-second table and outbound connections, from
+ *      loaded captures or any other source, with the facts the report quotes;
+ *   2. fits: the hierarchical rate model of new connections (tcp_new + udp_new, the series
+ *      "new") and of terminations ("end"), lib/fit in memory, and the censored duration
+ *      mixture per protocol (model/duration.h) with the same criteria;
  *   3. simulation per N (lib/sim): arrivals from the new-connection draws, a session time per
  *      arrival (duration plus the firewall profile's hold), sessions alive and ending per second;
- *   4. outputs: sizing.csv, sizing.json, plots/, report.html.
+ *   4. outputs (cr_sizing_write, the only step that writes): cps.csv and flows.csv as `connrate
+ *      cps` and `connrate flows` write them, fit/, sizing.csv, sizing.json, plots/, report.html.
  *
  * Everything written depends only on the inputs and the settings (seed included), never on the
  * thread count or the machine's speed. */
@@ -20,6 +22,7 @@
 #include "firewall/profiles.h"
 #include "fit/fit.h"
 #include "flows/machine.h"
+#include "series/cps_table.h"
 #include "model/duration.h"
 #include "sim/concurrency.h"
 #include "series/cps.h"
@@ -33,6 +36,8 @@ extern const char *const cr_sizing_metric_names[CR_SZ_NMETRICS];
 #define CR_SZ_MAX_USERS 16
 
 typedef struct {
+    /* Where the duration fits write their diagnostics (NULL: nowhere); everything else is
+     * written by cr_sizing_write. */
     const char *out_dir;
     int nusers;
     int users[CR_SZ_MAX_USERS]; /* 1, 10, 50, 100 */
@@ -54,6 +59,48 @@ void cr_sizing_config_default(cr_sizing_config *c);
 /* Parses "1,10,50,100" (ascending, distinct, 1..1e6) into c->users. */
 int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e);
 
+/* Every outbound connection of the machines, with its machine (0-based) and that machine's
+ * capture end, for the duration fits. */
+typedef struct {
+    size_t n;
+    cr_flow *fl;
+    int *machine;
+    int64_t *capture_end_ms; /* per machine */
+} cr_sz_flows;
+
+/* One observed machine. */
+typedef struct {
+    char *id;
+    char *input;             /* path */
+    const char *kind;        /* input kind */
+    double capture_s;        /* first to last packet, seconds */
+    uint64_t total[4];       /* tcp_new, udp_new, tcp_end, udp_end */
+    uint64_t tcp_streams, tcp_never_closed;
+    int closes_visible;      /* TCP closes show (captures with flags; exports lose most) */
+} cr_sizing_machine;
+
+/* Step 1: what a run knows of the observed machines, in memory. */
+typedef struct {
+    int nmachines;
+    cr_sizing_machine *m;
+    cr_cps_table cps;        /* one row per machine and second */
+    cr_sz_flows flows;
+    /* over all machines */
+    double seconds;          /* seconds of the table */
+    double longest_capture;  /* seconds, the longest of one machine */
+    uint64_t total[4];
+    uint64_t tcp_streams, tcp_never_closed;
+    int closes_visible;      /* every machine's */
+} cr_sizing_data;
+
+/* From loaded machines (local addresses set); the CPS table uses the given TCP end rule. */
+void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule rule,
+                                  cr_sizing_data *d);
+/* The machines keep[0..nkeep) of d (0-based, ascending), renumbered 1..nkeep. */
+void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
+                           cr_sizing_data *out);
+void cr_sizing_data_free(cr_sizing_data *d);
+
 /* The duration fit of one protocol. */
 typedef struct {
     size_t flows, censored;  /* connections used; of them still open at capture end */
@@ -65,7 +112,7 @@ typedef struct {
     cr_duration_params *draws; /* [config draws], aligned with the rate draws */
 } cr_sizing_duration;
 
-/* The posterior predictive checks of a rate fit (lib/fit's diagnostics/ppc_SERIES.csv). */
+/* The posterior predictive checks of a rate fit, counted. */
 typedef struct {
     int ran;
     int checks, failed;    /* statistics and count classes, every machine and pooled */
@@ -73,15 +120,8 @@ typedef struct {
 } cr_sizing_ppc;
 
 typedef struct {
-    int nmachines;
-    char **machine_ids;
-    char **inputs;           /* path per machine */
-    const char **kinds;      /* input kind per machine */
-    double seconds;          /* capture seconds, all machines */
-    double longest_capture;  /* seconds, the longest of one machine */
-    uint64_t total[4];       /* tcp_new, udp_new, tcp_end, udp_end over all machines */
-    uint64_t tcp_streams, tcp_never_closed;
-
+    const cr_sizing_data *data; /* what was sized (borrowed) */
+    cr_fit_result fit[2];    /* the rate fits of "new" and "end", population draws kept */
     cr_fit_status fit_new, fit_end; /* convergence and predictive checks together */
     cr_sizing_ppc ppc_new, ppc_end;
     char model[32];          /* the rate model simulated (of the new-connection fit) */
@@ -94,10 +134,9 @@ typedef struct {
      * closed by RST and those that went idle without a close (CR_SZ_IDLE_MS); DNS of UDP. */
     double p_tcp, p_rst, p_idle, p_dns;
 
-    /* Terminations: when every input shows closes (captures with TCP flags), the fitted
+    /* Terminations: when every input shows closes (data->closes_visible), the fitted
      * termination series is simulated; otherwise log volume is derived from new connections
      * and session times (sessions end once each), and the fitted series is only a check. */
-    int closes_visible;
     int logs_from_fit;
     char logs_why[320];
     double logs_check_ratio; /* N=1 mean of the other estimate / the one used */
@@ -112,11 +151,14 @@ typedef struct {
     size_t nsample;
 } cr_sizing;
 
-/* Runs steps 1-3 on loaded machines (local addresses set) and fills s; writes nothing of step
- * 4. A fit that fails its criteria is a status, not an error. */
-int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_config *c,
-                  cr_sizing *s, cr_err *e);
+/* Runs steps 2-3 on d (which must outlive s) and fills s; writes nothing but the duration
+ * diagnostics under c->out_dir when it is set. A fit that fails its criteria is a status, not
+ * an error. */
+int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing *s, cr_err *e);
 void cr_sizing_free(cr_sizing *s);
+
+/* Step 4: every output under dir, each file atomically. */
+int cr_sizing_write(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e);
 
 /* Step 3 alone, for tests and callers with their own fits: simulates every N of c from rate
  * draws dnew (and dend, used when s->logs_from_fit) and what s already holds of the session
@@ -130,19 +172,24 @@ int cr_sizing_write_csv(const char *path, const cr_sizing_config *c, const cr_si
                         cr_err *e);
 int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_sizing *s,
                          cr_err *e);
-/* DIR/plots/{new_per_s,logs_per_min,concurrent,scaling}.{png,svg}. */
-int cr_sizing_plots(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e);
-/* DIR/report.html, embedding DIR/plots/ *.svg (written first). */
-int cr_sizing_report(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e);
+/* The figures a report embeds, as their SVG text: the three distributions, the scaling plot,
+ * the new-connection fit's rootogram. */
+enum { CR_SZ_FIG_NEW, CR_SZ_FIG_LOGS, CR_SZ_FIG_CONC, CR_SZ_FIG_SCALING, CR_SZ_FIG_PPC,
+       CR_SZ_NFIGURES };
+/* DIR/plots/{new_per_s,logs_per_min,concurrent,scaling}.{png,svg}; their SVG text into
+ * svg[CR_SZ_FIG_NEW .. CR_SZ_FIG_SCALING]. */
+int cr_sizing_plots(const char *dir, const cr_sizing_config *c, const cr_sizing *s,
+                    cr_plot_svg svg[CR_SZ_NFIGURES], cr_err *e);
+/* DIR/report.html, one self-contained page embedding the figures' SVG text. */
+int cr_sizing_report(const char *dir, const cr_sizing_config *c, const cr_sizing *s,
+                     const cr_plot_svg svg[CR_SZ_NFIGURES], cr_err *e);
 
 /* The overall status line: "PASS" when every fit met the criteria, else "FAIL: ..." */
 void cr_sizing_status(const cr_sizing *s, char *buf, size_t n);
 
-/* Reads dir/diagnostics/ppc_tcp_new.csv (ran = 0 when there is none). */
-int cr_sizing_read_ppc(const char *dir, cr_sizing_ppc *p, cr_err *e);
-
 /* Posterior draws of a rate model of the ladder, any of them, as lib/sim draws them: out[ndraws]
- * evenly thinned from the draws in chain order, the parameters found by name (alpha,
+ * evenly thinned from the draws in chain order (all of m's outputs per draw), the parameters
+ * found by name (alpha,
  * sigma_machine, sigma_minute, phi, rho, mu_pi, sigma_pi). What is absent says which model made
  * them: no phi is pois (phi = INFINITY), no sigma_minute nb_machine (0), no rho a model without
  * AR(1) minutes (0), mu_pi and sigma_pi (both, with phi) the hurdle. Anything else is a one-line

@@ -642,18 +642,20 @@ static int fit_protocol(const cr_duration_data *data, const cr_duration_obs *obs
         d->draws = xmalloc((size_t)c->draws * sizeof *d->draws);
         for (int i = 0; i < c->draws; i++)
             d->draws[i] = draw_at(r, x->k, (size_t)i * total / (size_t)c->draws);
-        char *dir = cr_sz_path(c->out_dir, "fit", "durations/diagnostics");
-        char file[64];
-        snprintf(file, sizeof file, "loo_%s.csv", name);
-        char *path = cr_sz_path(dir, file, NULL);
-        rc = write_loo(path, cand, n, ch, e);
-        free(path);
-        snprintf(file, sizeof file, "ppc_%s.csv", name);
-        path = cr_sz_path(dir, file, NULL);
-        if (rc == 0)
-            rc = write_ppc(path, cand, n, ch, &ppc, e);
-        free(path);
-        free(dir);
+        if (c->out_dir) {
+            char *dir = cr_sz_path(c->out_dir, "fit", "durations/diagnostics");
+            char file[64];
+            snprintf(file, sizeof file, "loo_%s.csv", name);
+            char *path = cr_sz_path(dir, file, NULL);
+            rc = write_loo(path, cand, n, ch, e);
+            free(path);
+            snprintf(file, sizeof file, "ppc_%s.csv", name);
+            path = cr_sz_path(dir, file, NULL);
+            if (rc == 0)
+                rc = write_ppc(path, cand, n, ch, &ppc, e);
+            free(path);
+            free(dir);
+        }
     }
     for (int k = 0; k < n; k++)
         candidate_free(&cand[k]);

@@ -4,23 +4,8 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "sizing/sizing.h"
-
-/* Every outbound connection of the run, with its machine (0-based) and that machine's capture
- * end, for the duration fits. */
-typedef struct {
-    size_t n;
-    cr_flow *fl;
-    int *machine;
-    int64_t *capture_end_ms; /* per machine */
-} cr_sz_flows;
-
-/* Step 1: writes DIR/cps.csv and DIR/flows.csv, reads the CPS table back into t, collects the
- * flows and fills the observed facts of s. */
-int cr_sz_tables(const cr_machine *ms, int n, const char *dir, cr_tcp_end_rule rule,
-                 cr_sizing *s, cr_cps_table *t, cr_sz_flows *f, cr_err *e);
-void cr_sz_flows_free(cr_sz_flows *f);
 
 /* A TCP connection that never closed and was silent for this long before its capture ended is
  * taken to have ended at its last packet (an idle session the firewall ages out), not to be

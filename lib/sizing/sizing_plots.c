@@ -18,7 +18,7 @@ static const struct {
 };
 
 static int distribution(const char *dir, int k, const cr_sizing_config *c, const cr_sizing *s,
-                        cr_err *e)
+                        cr_plot_svg *keep, cr_err *e)
 {
     cr_plot_sample ps[CR_SZ_MAX_USERS];
     char titles[CR_SZ_MAX_USERS][48];
@@ -29,12 +29,13 @@ static int distribution(const char *dir, int k, const cr_sizing_config *c, const
         ps[u] = (cr_plot_sample){titles[u], s->sample[u][k], s->nsample};
     }
     char *path = cr_sz_path(dir, "plots", figures[k].file);
-    int rc = cr_plot_distributions(path, figures[k].title, figures[k].xlabel, n, ps, e);
+    int rc = cr_plot_distributions(path, figures[k].title, figures[k].xlabel, n, ps, keep, e);
     free(path);
     return rc;
 }
 
-static int scaling(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e)
+static int scaling(const char *dir, const cr_sizing_config *c, const cr_sizing *s,
+                   cr_plot_svg *keep, cr_err *e)
 {
     static const int metric[3] = {CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC};
     static const char *const ylabel[3] = {"new sessions / s", "log lines / min",
@@ -62,15 +63,16 @@ static int scaling(const char *dir, const cr_sizing_config *c, const cr_sizing *
     }
     char *path = cr_sz_path(dir, "plots", "scaling");
     int rc = cr_plot_loglogs(path, "How the sizing quantities scale with the number of users",
-                             "users (N)", 3, panels, e);
+                             "users (N)", 3, panels, keep, e);
     free(path);
     return rc;
 }
 
-int cr_sizing_plots(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e)
+int cr_sizing_plots(const char *dir, const cr_sizing_config *c, const cr_sizing *s,
+                    cr_plot_svg svg[CR_SZ_NFIGURES], cr_err *e)
 {
     for (int k = 0; k < 3; k++)
-        if (distribution(dir, k, c, s, e) != 0)
+        if (distribution(dir, k, c, s, &svg[k], e) != 0)
             return -1;
-    return scaling(dir, c, s, e);
+    return scaling(dir, c, s, &svg[CR_SZ_FIG_SCALING], e);
 }

@@ -138,33 +138,17 @@ static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
 
 /* Copies an SVG file into the page with its ids prefixed, since cairo names the glyphs and
  * clip paths of every figure alike and ids must be unique within one document. */
-static int embed_svg(FILE *f, const char *path, const char *prefix, cr_err *e)
+/* An SVG figure inline, its ids prefixed so that several figures on one page never share one. */
+static int embed_svg(FILE *f, const cr_plot_svg *svg, const char *prefix, cr_err *e)
 {
-    FILE *in = fopen(path, "r");
-    if (!in)
-        return cr_fail(e, "%s: cannot open", path);
-    char *text = NULL;
-    size_t cap = 0, len = 0, got;
-    char chunk[65536];
-    while ((got = fread(chunk, 1, sizeof chunk, in)) > 0) {
-        xgrow(&text, &cap, len + got + 1, 1);
-        memcpy(text + len, chunk, got);
-        len += got;
-    }
-    fclose(in);
-    if (!text)
-        return cr_fail(e, "%s: empty figure", path);
-    text[len] = 0;
-    char *p = strstr(text, "<svg");
-    if (!p) {
-        free(text);
-        return cr_fail(e, "%s: not an SVG file", path);
-    }
+    const char *p = svg->text ? strstr(svg->text, "<svg") : NULL;
+    if (!p)
+        return cr_fail(e, "figure %s: no SVG drawn", prefix);
     static const char *const refs[] = {" id=\"", "href=\"#", "url(#"};
     while (*p) {
         size_t best = SIZE_MAX, which = 0;
         for (size_t i = 0; i < 3; i++) {
-            char *q = strstr(p, refs[i]);
+            const char *q = strstr(p, refs[i]);
             if (q && (size_t)(q - p) < best)
                 best = (size_t)(q - p), which = i;
         }
@@ -177,18 +161,14 @@ static int embed_svg(FILE *f, const char *path, const char *prefix, cr_err *e)
         fprintf(f, "%s-", prefix);
         p += n;
     }
-    free(text);
     return 0;
 }
 
-static int figure(FILE *f, const char *dir, const char *name, const char *caption, cr_err *e)
+static int figure(FILE *f, const cr_plot_svg *svg, const char *name, const char *caption,
+                  cr_err *e)
 {
-    char file[64];
-    snprintf(file, sizeof file, "%s.svg", name);
-    char *path = cr_sz_path(dir, "plots", file);
     fprintf(f, "<figure id=\"fig-%s\">\n", name);
-    int rc = embed_svg(f, path, name, e);
-    free(path);
+    int rc = embed_svg(f, svg, name, e);
     fprintf(f, "<figcaption>%s (also <code>plots/%s.png</code>).</figcaption>\n</figure>\n",
             caption, name);
     return rc;
@@ -221,7 +201,7 @@ static void ppc_cell(FILE *f, const cr_sizing_ppc *p)
     fputs("</td>", f);
 }
 
-static int checks(FILE *f, const char *dir, const cr_sizing *s, cr_err *e)
+static int checks(FILE *f, const cr_plot_svg *rootogram, const cr_sizing *s, cr_err *e)
 {
     fputs("<h2>Convergence and checks</h2>\n<table><thead><tr><th class=\"l\">Fit</th>"
           "<th class=\"l\">Model</th><th>Attempts</th><th class=\"l\">Status</th>"
@@ -234,9 +214,8 @@ static int checks(FILE *f, const char *dir, const cr_sizing *s, cr_err *e)
     } rows[] = {
         {"new connections (tcp_new + udp_new)", s->model, s->fit_new.attempts, s->fit_new.pass,
          s->fit_new.reasons, &s->ppc_new},
-        {"terminations (tcp_end + udp_end)", s->fit_end.model ? s->fit_end.model : "nbh",
-         s->fit_end.attempts, s->fit_end.pass,
-         s->fit_end.reasons, &s->ppc_end},
+        {"terminations (tcp_end + udp_end)", s->fit_end.model, s->fit_end.attempts,
+         s->fit_end.pass, s->fit_end.reasons, &s->ppc_end},
         {"TCP durations", "censored lognormal mixture", s->dur[0].attempts,
          s->dur[0].check.pass, s->dur[0].check.reasons, NULL},
         {"UDP durations", "censored lognormal mixture", s->dur[1].attempts,
@@ -263,20 +242,12 @@ static int checks(FILE *f, const char *dir, const cr_sizing *s, cr_err *e)
           "pooled, mean, variance, zero fraction, q90, q99, max and busiest minute against "
           "replicates, and every count class against its 99% band; under a correct model about "
           "2% of them fail by chance. Files: <code>fit/new/</code>, <code>fit/end/</code> "
-          "(diagnostics, draws, <code>ppc_tcp_new.csv</code>).</p>\n", f);
-    char *ppc = cr_sz_path(dir, "fit/new/plots", "ppc_tcp_new.svg");
-    FILE *probe = fopen(ppc, "r");
-    int rc = 0;
-    if (probe) {
-        fclose(probe);
-        fputs("<figure id=\"fig-ppc\">\n", f);
-        rc = embed_svg(f, ppc, "ppc", e);
-        fputs("<figcaption>Hanging rootogram of the new-connection fit (its files say tcp_new: "
-              "the series holds tcp_new + udp_new): observed seconds per count, hanging from "
-              "the predictive expectation (also <code>fit/new/plots/ppc_tcp_new.png</code>)."
-              "</figcaption>\n</figure>\n", f);
-    }
-    free(ppc);
+          "(diagnostics, draws, <code>ppc_new.csv</code>).</p>\n", f);
+    fputs("<figure id=\"fig-ppc\">\n", f);
+    int rc = embed_svg(f, rootogram, "ppc", e);
+    fputs("<figcaption>Hanging rootogram of the new-connection fit (tcp_new + udp_new): observed "
+          "seconds per count, hanging from the predictive expectation (also "
+          "<code>fit/new/plots/ppc_new.png</code>).</figcaption>\n</figure>\n", f);
     return rc;
 }
 
@@ -309,13 +280,13 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
                "own baseline rate drawn from the population, for %ld s, so the distributions mix "
                "parameter, between-user and within-user variation.",
             c->draws, c->seconds);
-    if (s->nmachines < 3)
+    if (s->data->nmachines < 3)
         fprintf(f, " <b>With %d machine%s, how much users differ from one another is hardly "
                    "learned:</b> the spread of a new user's baseline (sigma_machine) is mostly "
                    "its prior's, half-normal(0, 1) on the log scale, so the upper percentiles "
                    "and the mean (which rare very busy users dominate) are wide. Captures of "
                    "more machines narrow them.",
-                s->nmachines, s->nmachines == 1 ? "" : "s");
+                s->data->nmachines, s->data->nmachines == 1 ? "" : "s");
     fputs("</li>\n", f);
     fputs("<li><b>Terminations.</b> ", f);
     esc(f, s->logs_why);
@@ -374,21 +345,22 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
 {
     fputs("<h2>Inputs</h2>\n<table><thead><tr><th class=\"l\">Machine</th>"
           "<th class=\"l\">Input</th><th class=\"l\">Kind</th></tr></thead><tbody>\n", f);
-    for (int i = 0; i < s->nmachines; i++) {
+    const cr_sizing_data *d = s->data;
+    for (int i = 0; i < d->nmachines; i++) {
         fputs("<tr><td class=\"l\">", f);
-        esc(f, s->machine_ids[i]);
+        esc(f, d->m[i].id);
         fputs("</td><td class=\"l\"><code>", f);
-        esc(f, s->inputs[i]);
+        esc(f, d->m[i].input);
         fputs("</code></td><td class=\"l\">", f);
-        esc(f, s->kinds[i]);
+        esc(f, d->m[i].kind);
         fputs("</td></tr>\n", f);
     }
     fprintf(f, "</tbody></table>\n<p class=\"note\">%.1f capture hours; %llu TCP and %llu UDP new "
                "connections, %llu TCP and %llu UDP terminations; %llu of %llu outbound TCP streams "
                "never showed a close. Settings: users ",
-            s->seconds / 3600, (unsigned long long)s->total[0], (unsigned long long)s->total[1],
-            (unsigned long long)s->total[2], (unsigned long long)s->total[3],
-            (unsigned long long)s->tcp_never_closed, (unsigned long long)s->tcp_streams);
+            d->seconds / 3600, (unsigned long long)d->total[0], (unsigned long long)d->total[1],
+            (unsigned long long)d->total[2], (unsigned long long)d->total[3],
+            (unsigned long long)d->tcp_never_closed, (unsigned long long)d->tcp_streams);
     for (int u = 0; u < c->nusers; u++)
         fprintf(f, "%s%d", u ? "," : "", c->users[u]);
     fprintf(f, ", seed %llu, %d draws x %ld s, %d chains x (%d warmup + %d samples). connrate %s."
@@ -397,8 +369,8 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
             c->fit.sampler.warmup, c->fit.sampler.samples, CONNRATE_VERSION);
 }
 
-static int write_page(FILE *f, const char *dir, const cr_sizing_config *c, const cr_sizing *s,
-                      cr_err *e)
+static int write_page(FILE *f, const cr_plot_svg *svg, const cr_sizing_config *c,
+                      const cr_sizing *s, cr_err *e)
 {
     char status[1200];
     cr_sizing_status(s, status, sizeof status);
@@ -409,7 +381,7 @@ static int write_page(FILE *f, const char *dir, const cr_sizing_config *c, const
                "<main>\n<h1>Firewall sizing for N users<span class=\"badge %s\">%s</span></h1>\n"
                "<p class=\"sub\">%d capture%s, firewall profile <b>",
             css, pass ? "pass" : "fail", pass ? "all fits converged" : "check the fits",
-            s->nmachines, s->nmachines == 1 ? "" : "s");
+            s->data->nmachines, s->data->nmachines == 1 ? "" : "s");
     esc(f, c->fw.name);
     fputs("</b> (", f);
     esc(f, c->fw.product);
@@ -423,21 +395,18 @@ static int write_page(FILE *f, const char *dir, const cr_sizing_config *c, const
     sentences(f, c, s);
     table(f, c, s);
     fputs("<h2>Distributions</h2>\n", f);
-    if (figure(f, dir, "new_per_s", "New sessions per second (session-creation throughput) for "
-                                    "each N, with the median, 95% and 99% quantiles marked",
-               e) != 0 ||
-        figure(f, dir, "concurrent", "Concurrent sessions (session-table size) for each N", e) !=
-            0 ||
-        figure(f, dir, "logs_per_min", "Log lines per minute (terminations per second x 60) for "
-                                       "each N",
-               e) != 0)
+    if (figure(f, &svg[CR_SZ_FIG_NEW], "new_per_s", "New sessions per second (session-creation "
+               "throughput) for each N, with the median, 95% and 99% quantiles marked", e) != 0 ||
+        figure(f, &svg[CR_SZ_FIG_CONC], "concurrent", "Concurrent sessions (session-table size) "
+               "for each N", e) != 0 ||
+        figure(f, &svg[CR_SZ_FIG_LOGS], "logs_per_min", "Log lines per minute (terminations per "
+               "second x 60) for each N", e) != 0)
         return -1;
     fputs("<h2>Scaling with N</h2>\n", f);
-    if (figure(f, dir, "scaling", "Mean, median, 95% and 99% quantiles against the number of "
-                                  "users, log-log axes",
-               e) != 0)
+    if (figure(f, &svg[CR_SZ_FIG_SCALING], "scaling", "Mean, median, 95% and 99% quantiles "
+               "against the number of users, log-log axes", e) != 0)
         return -1;
-    if (checks(f, dir, s, e) != 0)
+    if (checks(f, &svg[CR_SZ_FIG_PPC], s, e) != 0)
         return -1;
     notes(f, c, s);
     inputs(f, c, s);
@@ -445,12 +414,13 @@ static int write_page(FILE *f, const char *dir, const cr_sizing_config *c, const
     return 0;
 }
 
-int cr_sizing_report(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e)
+int cr_sizing_report(const char *dir, const cr_sizing_config *c, const cr_sizing *s,
+                     const cr_plot_svg svg[CR_SZ_NFIGURES], cr_err *e)
 {
     char *path = cr_sz_path(dir, "report.html", NULL);
     cr_outfile o;
     int rc = cr_outfile_open(&o, path, e);
-    if (rc == 0 && (rc = write_page(o.fp, dir, c, s, e)) == 0)
+    if (rc == 0 && (rc = write_page(o.fp, svg, c, s, e)) == 0)
         rc = cr_outfile_commit(&o, e);
     cr_outfile_abort(&o);
     free(path);

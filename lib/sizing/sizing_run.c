@@ -61,53 +61,79 @@ int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
 
 /* ---- Step 2: rate fits ---- */
 
-/* Where the kept fit's population draws go: c->draws of them, taken from lib/fit's result in
- * memory rather than read back from draws/tcp_new.csv (which run writes with the population
- * parameters only, for the record). */
+/* Where the kept fit's population draws go: c->draws of them, from lib/fit's result. */
 typedef struct {
     int ndraws;
     cr_sim_draw *out;
-    const char *dir;
+    const char *what;
 } kept_draws;
 
-static int keep_draws(void *ctx, int series, const cr_model *m, const cr_chains_result *res,
-                      cr_err *e)
+static int keep_draws(void *ctx, const cr_model *m, const cr_chains_result *res, cr_err *e)
 {
     const kept_draws *k = ctx;
-    return cr_sizing_draws_from_fit(m, res, k->ndraws, k->out, k->dir, e);
+    return cr_sizing_draws_from_fit(m, res, k->ndraws, k->out, k->what, e);
 }
 
-/* New connections are tcp_new + udp_new and terminations tcp_end + udp_end: one model each, so
- * the TCP and UDP activity of one user share its rate. lib/fit fits a series of a CPS table, so
- * the sums go into the tcp_new slot of a copy (the fit's files are named after it). The fit is
+/* The kept model's predictive checks counted: every statistic and count class of every machine
+ * and the pooled check, the failing pooled ones named. */
+static void tally_ppc(const cr_ppc_result *r, cr_sizing_ppc *p)
+{
+    memset(p, 0, sizeof *p);
+    p->ran = 1;
+    size_t len = 0;
+    for (int k = -1; k < r->nmachines; k++) {
+        const cr_ppc_check *c = k < 0 ? &r->pooled : &r->machines[k];
+        p->checks += CR_PPC_NSTATS + c->ncls;
+        for (int j = 0; j < CR_PPC_NSTATS; j++)
+            p->failed += c->stat[j].fail;
+        for (int j = 0; j < c->ncls; j++)
+            p->failed += c->cls_fail[j];
+        for (int j = 0; j < CR_PPC_NSTATS + c->ncls && k < 0; j++) {
+            char what[40];
+            if (j < CR_PPC_NSTATS && c->stat[j].fail)
+                snprintf(what, sizeof what, "%s", cr_ppc_stat_names[j]);
+            else if (j >= CR_PPC_NSTATS && c->cls_fail[j - CR_PPC_NSTATS]) {
+                char cls[32];
+                cr_ppc_class_label(c, j - CR_PPC_NSTATS, cls, sizeof cls);
+                snprintf(what, sizeof what, "class %s", cls);
+            } else
+                continue;
+            if (len + strlen(what) + 2 < sizeof p->pooled)
+                len += (size_t)snprintf(p->pooled + len, sizeof p->pooled - len, "%s%s",
+                                        len ? " " : "", what);
+        }
+    }
+}
+
+/* New connections are tcp_new + udp_new (the series "new") and terminations tcp_end + udp_end
+ * ("end"): one model each, so the TCP and UDP activity of one user share its rate. The fit is
  * the ladder's loop for the configured model (or the whole ladder): convergence, retries and
  * the predictive checks; lib/sim draws from whichever model it keeps, c->draws draws into
- * *draws. */
-static int fit_sum(const cr_cps_table *t, int a, int b, const char *dir,
-                   const cr_sizing_config *c, cr_fit_status *st, cr_sizing_ppc *ppc,
-                   cr_sim_draw **draws, cr_err *e)
+ * *draws. The result keeps the population draws and the checks for the outputs. */
+static int fit_sum(const cr_cps_table *t, int a, int b, const char *name,
+                   const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
+                   cr_sizing_ppc *ppc, cr_sim_draw **draws, cr_err *e)
 {
     cr_fit_ladder_options lo;
     cr_fit_ladder_options_default(&lo);
     lo.fit = c->fit;
     lo.model = c->model;
     lo.holdout = 0;
-    lo.per_model = 0;
     lo.draws = CR_FIT_DRAWS_POPULATION; /* the latent effects would be 620 MB on 8 x 8 h */
     *draws = xmalloc((size_t)c->draws * sizeof **draws);
-    kept_draws k = {c->draws, *draws, dir};
+    kept_draws k = {c->draws, *draws, name};
     lo.kept = keep_draws;
     lo.kept_ctx = &k;
-    int series = CR_CPS_TCP_NEW;
-    cr_cps_table sum = *t;
     int *y = xmalloc((t->nrows ? t->nrows : 1) * sizeof *y);
     for (size_t i = 0; i < t->nrows; i++)
         y[i] = t->count[a][i] + t->count[b][i];
-    sum.count[CR_CPS_TCP_NEW] = y;
-    int rc = cr_fit_ladder(&sum, &series, 1, &lo, dir, st, e);
-    if (rc == 0)
-        rc = cr_sizing_read_ppc(dir, ppc, e);
+    cr_series series = {name, y};
+    int rc = cr_fit_ladder_series(t, &series, &lo, res, e);
     free(y);
+    if (rc == 0) {
+        *st = res->status;
+        tally_ppc(&cr_fit_kept(res)->ppc, ppc);
+    }
     return rc;
 }
 
@@ -203,10 +229,11 @@ static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_s
         mn += cr_sim_user_mean(&dnew[d]);
         me += cr_sim_user_mean(&dend[d]);
     }
-    s->logs_from_fit = s->closes_visible;
-    unsigned long long nnew = s->total[CR_CPS_TCP_NEW] + s->total[CR_CPS_UDP_NEW];
-    unsigned long long nend = s->total[CR_CPS_TCP_END] + s->total[CR_CPS_UDP_END];
-    if (s->closes_visible) {
+    const cr_sizing_data *d = s->data;
+    s->logs_from_fit = d->closes_visible;
+    unsigned long long nnew = d->total[CR_CPS_TCP_NEW] + d->total[CR_CPS_UDP_NEW];
+    unsigned long long nend = d->total[CR_CPS_TCP_END] + d->total[CR_CPS_UDP_END];
+    if (d->closes_visible) {
         s->logs_check_ratio = mn / me;
         snprintf(s->logs_why, sizeof s->logs_why,
                  "every input is a capture with TCP flags, so closes are visible (%llu "
@@ -221,7 +248,7 @@ static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_s
                  "outbound streams never show one): log volume is derived from new connections "
                  "and session times, as every session ends once; the fitted terminations give "
                  "only %.2f times as many",
-                 (unsigned long long)s->tcp_never_closed, (unsigned long long)s->tcp_streams,
+                 (unsigned long long)d->tcp_never_closed, (unsigned long long)d->tcp_streams,
                  s->logs_check_ratio);
     }
 }
@@ -258,41 +285,58 @@ static void stage(cr_sizing *s, const char *what, double *t)
     *t = t1;
 }
 
-int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_config *c,
-                  cr_sizing *s, cr_err *e)
+/* The observed shares the session-time model plugs in (their uncertainty is small next to the
+ * durations' and is not propagated). */
+static void observed_shares(const cr_sizing_data *d, cr_sizing *s)
+{
+    double tcp = 0, rst = 0, idle = 0, udp = 0, dns = 0;
+    const cr_sz_flows *f = &d->flows;
+    for (size_t i = 0; i < f->n; i++) {
+        const cr_flow *x = &f->fl[i];
+        int64_t ms;
+        int idled;
+        int censored = cr_sz_flow_duration(f, i, &ms, &idled);
+        if (x->proto == CR_PROTO_TCP && !censored) {
+            tcp++;
+            rst += x->reason == CR_REASON_RST;
+            idle += idled;
+        } else if (x->proto == CR_PROTO_UDP) {
+            udp++;
+            dns += x->dport == 53;
+        }
+    }
+    double nnew = (double)(d->total[CR_CPS_TCP_NEW] + d->total[CR_CPS_UDP_NEW]);
+    s->p_tcp = nnew > 0 ? d->total[CR_CPS_TCP_NEW] / nnew : 0;
+    s->p_rst = tcp > 0 ? rst / tcp : 0;
+    s->p_idle = tcp > 0 ? idle / tcp : 0;
+    s->p_dns = udp > 0 ? dns / udp : 0;
+}
+
+int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing *s, cr_err *e)
 {
     memset(s, 0, sizeof *s);
+    s->data = d;
     double t = cr_now();
-    cr_cps_table tab;
-    cr_sz_flows f;
-    if (cr_sz_tables(machines, nmachines, c->out_dir, c->tcp_end, s, &tab, &f, e) != 0)
-        return -1;
-    stage(s, "tables", &t);
-    char *dnew_dir = cr_sz_path(c->out_dir, "fit", "new");
-    char *dend_dir = cr_sz_path(c->out_dir, "fit", "end");
     cr_sim_draw *dnew = NULL, *dend = NULL;
     int rc = -1;
-    if (fit_sum(&tab, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, dnew_dir, c, &s->fit_new, &s->ppc_new,
-                &dnew, e))
+    if (fit_sum(&d->cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &s->fit[0], &s->fit_new,
+                &s->ppc_new, &dnew, e))
         goto done;
     stage(s, "fit new", &t);
-    if (fit_sum(&tab, CR_CPS_TCP_END, CR_CPS_UDP_END, dend_dir, c, &s->fit_end, &s->ppc_end,
-                &dend, e))
+    if (fit_sum(&d->cps, CR_CPS_TCP_END, CR_CPS_UDP_END, "end", c, &s->fit[1], &s->fit_end,
+                &s->ppc_end, &dend, e))
         goto done;
     stage(s, "fit end", &t);
-    for (int i = 0; i < nmachines; i++)
-        s->longest_capture = fmax(s->longest_capture,
-                                  (double)(machines[i].last_ms - machines[i].first_ms) / 1000);
-    s->horizon = c->max_session > 0 ? c->max_session : s->longest_capture;
+    s->horizon = c->max_session > 0 ? c->max_session : d->longest_capture;
     cr_info("durations are cut at %.0f s (%s)\n", s->horizon,
             c->max_session > 0 ? "--max-session" : "the longest capture; --max-session changes it");
     const double H = s->horizon > 0 ? s->horizon : INFINITY;
-    if (cr_sz_fit_duration(&f, CR_PROTO_TCP, c, H, &s->dur[0], e) != 0 ||
-        cr_sz_fit_duration(&f, CR_PROTO_UDP, c, H, &s->dur[1], e) != 0)
+    if (cr_sz_fit_duration(&d->flows, CR_PROTO_TCP, c, H, &s->dur[0], e) != 0 ||
+        cr_sz_fit_duration(&d->flows, CR_PROTO_UDP, c, H, &s->dur[1], e) != 0)
         goto done;
     stage(s, "durations", &t);
-    snprintf(s->model, sizeof s->model, "%s",
-             s->fit_new.model ? s->fit_new.model : cr_ladder_models[CR_LADDER_NBH].name);
+    observed_shares(d, s);
+    snprintf(s->model, sizeof s->model, "%s", s->fit_new.model);
     choose_logs_source(s, dnew, dend, c->draws);
     rc = cr_sizing_simulate(c, dnew, dend, s, e);
     if (rc == 0)
@@ -300,10 +344,6 @@ int cr_sizing_run(const cr_machine *machines, int nmachines, const cr_sizing_con
 done:
     free(dnew);
     free(dend);
-    free(dnew_dir);
-    free(dend_dir);
-    cr_cps_free(&tab);
-    cr_sz_flows_free(&f);
     return rc;
 }
 
@@ -331,15 +371,10 @@ void cr_sizing_status(const cr_sizing *s, char *buf, size_t n)
 
 void cr_sizing_free(cr_sizing *s)
 {
-    for (int i = 0; i < s->nmachines; i++) {
-        free(s->machine_ids[i]);
-        free(s->inputs[i]);
-    }
-    free(s->machine_ids);
-    free(s->inputs);
-    free(s->kinds);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
         free(s->dur[i].draws);
+        cr_fit_result_free(&s->fit[i]);
+    }
     for (int u = 0; u < CR_SZ_MAX_USERS; u++)
         for (int k = 0; k < 3; k++)
             free(s->sample[u][k]);

@@ -1,10 +1,14 @@
-/* sizing.csv and sizing.json. Both print every number with the same format, so the JSON's
- * table is the CSV's to the last digit. */
+/* Step 4 of a sizing run, the only one that writes: the tables and fits behind it, sizing.csv
+ * and sizing.json (every number in the same format, so the JSON's table is the CSV's to the
+ * last digit), the figures and the report. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/outfile.h"
+#include "flows/flows.h"
+#include "sizing/sizing_internal.h"
 #include "sizing/sizing.h"
 
 #define NUM "%.10g"
@@ -67,13 +71,15 @@ static void jnum(FILE *f, double x)
         fputs("null", f);
 }
 
-static void jfit(FILE *f, const char *series, const cr_fit_status *st, const cr_sizing_ppc *p,
-                 const char *dir)
+static void jfit(FILE *f, const char *series, const char *counts, const cr_fit_status *st,
+                 const cr_sizing_ppc *p, const char *dir)
 {
     fprintf(f, "{\"series\": ");
     jstr(f, series);
+    fprintf(f, ", \"counts\": ");
+    jstr(f, counts);
     fputs(", \"model\": ", f);
-    jstr(f, st->model ? st->model : "nbh");
+    jstr(f, st->model);
     fprintf(f, ", \"status\": \"%s\", \"reasons\": ", st->pass ? "PASS" : "FAIL");
     jstr(f, st->reasons);
     fprintf(f, ", \"attempts\": %d, \"ppc\": {\"ran\": %s, \"checks\": %d, \"failed\": %d, "
@@ -160,21 +166,22 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     fputs("  \"status\": ", f);
     jstr(f, status);
     fputs(",\n  \"inputs\": [", f);
-    for (int i = 0; i < s->nmachines; i++) {
+    const cr_sizing_data *d = s->data;
+    for (int i = 0; i < d->nmachines; i++) {
         fputs(i ? ", {\"machine_id\": " : "{\"machine_id\": ", f);
-        jstr(f, s->machine_ids[i]);
+        jstr(f, d->m[i].id);
         fputs(", \"path\": ", f);
-        jstr(f, s->inputs[i]);
+        jstr(f, d->m[i].input);
         fputs(", \"kind\": ", f);
-        jstr(f, s->kinds[i]);
+        jstr(f, d->m[i].kind);
         fputc('}', f);
     }
     fprintf(f, "],\n  \"observed\": {\"capture_seconds\": ");
-    jnum(f, s->seconds);
+    jnum(f, d->seconds);
     for (int k = 0; k < CR_CPS_NSERIES; k++)
-        fprintf(f, ", \"%s\": %llu", cr_cps_series_names[k], (unsigned long long)s->total[k]);
+        fprintf(f, ", \"%s\": %llu", cr_cps_series_names[k], (unsigned long long)d->total[k]);
     fprintf(f, ", \"tcp_streams\": %llu, \"tcp_never_closed\": %llu},\n",
-            (unsigned long long)s->tcp_streams, (unsigned long long)s->tcp_never_closed);
+            (unsigned long long)d->tcp_streams, (unsigned long long)d->tcp_never_closed);
     fprintf(f, "  \"settings\": {\"users\": [");
     for (int u = 0; u < c->nusers; u++)
         fprintf(f, "%s%d", u ? ", " : "", c->users[u]);
@@ -187,9 +194,9 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
             c->fit.attempts);
     jfirewall(f, &c->fw);
     fprintf(f, "},\n  \"models\": {\"rate_model\": \"%s\",\n    \"new\": ", s->model);
-    jfit(f, "tcp_new+udp_new", &s->fit_new, &s->ppc_new, "fit/new");
+    jfit(f, "new", "tcp_new + udp_new", &s->fit_new, &s->ppc_new, "fit/new");
     fputs(",\n    \"end\": ", f);
-    jfit(f, "tcp_end+udp_end", &s->fit_end, &s->ppc_end, "fit/end");
+    jfit(f, "end", "tcp_end + udp_end", &s->fit_end, &s->ppc_end, "fit/end");
     fputs(",\n    \"duration_horizon_s\": ", f);
     jnum(f, s->horizon);
     fprintf(f, ", \"duration_horizon_from\": \"%s\"",
@@ -208,7 +215,7 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     jnum(f, s->p_dns);
     fputs("}},\n  \"terminations\": {\"source\": ", f);
     jstr(f, s->logs_from_fit ? "fitted terminations" : "new connections and session times");
-    fprintf(f, ", \"closes_visible\": %s, \"why\": ", s->closes_visible ? "true" : "false");
+    fprintf(f, ", \"closes_visible\": %s, \"why\": ", d->closes_visible ? "true" : "false");
     jstr(f, s->logs_why);
     fputs(", \"other_over_used_mean\": ", f);
     jnum(f, s->logs_check_ratio);
@@ -223,4 +230,58 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     int rc = cr_outfile_commit(&o, e);
     cr_outfile_abort(&o);
     return rc;
+}
+
+/* The tables behind the run, as `connrate cps` and `connrate flows` write them. */
+static int write_tables(const char *dir, const cr_sizing_data *d, cr_err *e)
+{
+    char *cps = cr_sz_path(dir, "cps.csv", NULL), *flows = cr_sz_path(dir, "flows.csv", NULL);
+    cr_outfile a, b;
+    memset(&b, 0, sizeof b);
+    int rc = cr_outfile_open(&a, cps, e) != 0 || cr_outfile_open(&b, flows, e) != 0;
+    if (rc == 0) {
+        cr_cps_table_write(a.fp, &d->cps);
+        cr_flows_write_header(b.fp);
+        for (size_t i = 0, j; i < d->flows.n; i = j) {
+            for (j = i; j < d->flows.n && d->flows.machine[j] == d->flows.machine[i]; j++)
+                ;
+            cr_flows_write(b.fp, d->m[d->flows.machine[i]].id, d->flows.fl + i, j - i);
+        }
+        rc = cr_outfile_commit(&a, e) != 0 || cr_outfile_commit(&b, e) != 0;
+    }
+    cr_outfile_abort(&a);
+    cr_outfile_abort(&b);
+    free(cps);
+    free(flows);
+    return rc ? -1 : 0;
+}
+
+static int write_fit(const char *dir, const char *name, const char *counts,
+                     const cr_fit_result *r, cr_plot_svg *rootogram, cr_err *e)
+{
+    char *sub = cr_sz_path(dir, "fit", name), intro[160];
+    snprintf(intro, sizeof intro, "The series `%s` counts %s per machine and second.", name,
+             counts);
+    const cr_fit_result *one[1] = {r};
+    int rc = cr_fit_result_write(sub, r, 0, rootogram, e) != 0 ||
+             cr_fit_write_notes(sub, intro, one, 1, e) != 0;
+    free(sub);
+    return rc ? -1 : 0;
+}
+
+int cr_sizing_write(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e)
+{
+    char *csv = cr_sz_path(dir, "sizing.csv", NULL), *json = cr_sz_path(dir, "sizing.json", NULL);
+    cr_plot_svg svg[CR_SZ_NFIGURES];
+    memset(svg, 0, sizeof svg);
+    int rc = write_tables(dir, s->data, e) != 0 ||
+             write_fit(dir, "new", "tcp_new + udp_new", &s->fit[0], &svg[CR_SZ_FIG_PPC], e) != 0 ||
+             write_fit(dir, "end", "tcp_end + udp_end", &s->fit[1], NULL, e) != 0 ||
+             cr_sizing_write_csv(csv, c, s, e) != 0 || cr_sizing_write_json(json, c, s, e) != 0 ||
+             cr_sizing_plots(dir, c, s, svg, e) != 0 || cr_sizing_report(dir, c, s, svg, e) != 0;
+    for (int i = 0; i < CR_SZ_NFIGURES; i++)
+        cr_plot_svg_free(&svg[i]);
+    free(csv);
+    free(json);
+    return rc ? -1 : 0;
 }

@@ -1,5 +1,5 @@
 /* Firewall timeout profiles (lib/firewall/profiles.c): the values against the research notes'
- * table (/work/shared/notes/firewall-domain.md §2, transcribed here and also looked up in the
+ * table (../shared/notes/firewall-domain.md §2, transcribed here and also looked up in the
  * notes' own rows), the hold-time rule per connection, DNS, overrides and their errors, logs per
  * session, and the one-line descriptions. */
 #include "test.h"

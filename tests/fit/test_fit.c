@@ -10,7 +10,7 @@
 
 #include "common/xalloc.h"
 #include "fit/fit.h"
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "model/nbh.h"
 
 static const char *HEADER = "machine_id,machine,second,minute,tcp_new,udp_new,tcp_end,udp_end\n";

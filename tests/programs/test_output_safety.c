@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 #include "test.h"
 
 /* A small capture from the committed corpus, copied to dir/name. */

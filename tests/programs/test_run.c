@@ -66,7 +66,7 @@ static void outputs_exist_and_agree(void)
         "sizing.csv", "sizing.json", "report.html", "cps.csv", "flows.csv",
         "plots/new_per_s.png", "plots/new_per_s.svg", "plots/logs_per_min.png",
         "plots/logs_per_min.svg", "plots/concurrent.png", "plots/concurrent.svg",
-        "plots/scaling.png", "plots/scaling.svg", "fit/new/draws/tcp_new.csv",
+        "plots/scaling.png", "plots/scaling.svg", "fit/new/draws/new.csv",
         "fit/end/diagnostics/status"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         CHECKF(exists(run_dir, files[i]), "missing %s", files[i]);

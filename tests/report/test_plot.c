@@ -128,9 +128,9 @@ static void test_ppc_figures(void)
         const char *name = kind == CR_PLOT_ROOTOGRAM ? "rootogram" : "density";
         snprintf(a, sizeof a, "%s/ppc_%s", out_dir(), name);
         snprintf(b, sizeof b, "%s/again/ppc_%s", out_dir(), name);
-        CHECKF(cr_plot_ppc(a, kind, &res, ids, "tcp_new: posterior predictive check",
+        CHECKF(cr_plot_ppc(a, kind, &res, ids, "tcp_new: posterior predictive check", NULL,
                            &e) == 0, "%s", e.msg);
-        CHECKF(cr_plot_ppc(b, kind, &res, ids, "tcp_new: posterior predictive check",
+        CHECKF(cr_plot_ppc(b, kind, &res, ids, "tcp_new: posterior predictive check", NULL,
                            &e) == 0, "%s", e.msg);
         check_figure(a);
         check_figure(b);
@@ -155,7 +155,7 @@ static void test_ppc_many_machines(void)
     char base[512];
     cr_err e;
     snprintf(base, sizeof base, "%s/ppc_many", out_dir());
-    CHECKF(cr_plot_ppc(base, CR_PLOT_ROOTOGRAM, &res, NULL, "14 machines", &e) == 0, "%s",
+    CHECKF(cr_plot_ppc(base, CR_PLOT_ROOTOGRAM, &res, NULL, "14 machines", NULL, &e) == 0, "%s",
            e.msg);
     check_figure(base);
     cr_ppc_free(&res);
@@ -178,9 +178,18 @@ static void test_distributions(void)
     char base[512];
     cr_err e;
     snprintf(base, sizeof base, "%s/dist", out_dir());
+    cr_plot_svg kept = {NULL, 0};
     CHECKF(cr_plot_distributions(base, "Posterior predictive distributions", "value", 2, s,
-                                 &e) == 0, "%s", e.msg);
+                                 &kept, &e) == 0, "%s", e.msg);
     check_figure(base);
+    /* the SVG kept in memory is the file's, byte for byte */
+    char svg[600];
+    snprintf(svg, sizeof svg, "%s.svg", base);
+    size_t len;
+    char *text = cr_test_slurp(svg, &len);
+    CHECK(text && len == kept.len && !memcmp(text, kept.text, len));
+    free(text);
+    cr_plot_svg_free(&kept);
     free(a);
     free(b);
 }
@@ -201,7 +210,8 @@ static void test_loglog(void)
     char base[512];
     cr_err e;
     snprintf(base, sizeof base, "%s/scaling", out_dir());
-    CHECKF(cr_plot_loglogs(base, "Firewall sizing against users", "users N", 2, l, &e) == 0,
+    CHECKF(cr_plot_loglogs(base, "Firewall sizing against users", "users N", 2, l, NULL, &e) ==
+               0,
            "%s", e.msg);
     check_figure(base);
 }
@@ -209,7 +219,7 @@ static void test_loglog(void)
 static void test_unwritable(void)
 {
     cr_err e;
-    CHECK(cr_plot_loglogs("/proc/no/such/dir/fig", "t", "x", 0, NULL, &e) != 0);
+    CHECK(cr_plot_loglogs("/proc/no/such/dir/fig", "t", "x", 0, NULL, NULL, &e) != 0);
     CHECKF(strstr(e.msg, "/proc/no") != NULL, "%s", e.msg);
 }
 

@@ -217,8 +217,7 @@ typedef struct {
     const char *dir;
 } kept_ctx;
 
-static int keep(void *ctx, int series, const cr_model *m, const cr_chains_result *res,
-                cr_err *e)
+static int keep(void *ctx, const cr_model *m, const cr_chains_result *res, cr_err *e)
 {
     kept_ctx *k = ctx;
     k->called++;
@@ -226,8 +225,8 @@ static int keep(void *ctx, int series, const cr_model *m, const cr_chains_result
 }
 
 /* Every model of the ladder fitted (briefly) to a small table through lib/fit's ladder loop:
- * the draws handed over in memory are those of the draws file the fit wrote, read back by the
- * CSV reader (17 significant digits: exact). */
+ * the draws handed over in memory are those of the draws file the output layer wrote from the
+ * result's population draws, read back by the CSV reader (17 significant digits: exact). */
 static void draws_from_fit_match_the_file(void)
 {
     const char *tmp = cr_test_tmpdir();
@@ -258,7 +257,7 @@ static void draws_from_fit_match_the_file(void)
         cr_fit_ladder_options_default(&o);
         o.model = i;
         o.holdout = 0;
-        o.per_model = 0;
+        o.draws = CR_FIT_DRAWS_POPULATION;
         o.fit.attempts = 1;
         o.fit.sampler.warmup = 150;
         o.fit.sampler.samples = 100;
@@ -267,9 +266,12 @@ static void draws_from_fit_match_the_file(void)
         kept_ctx k = {0, mem, dir};
         o.kept = keep;
         o.kept_ctx = &k;
-        int series = CR_CPS_TCP_NEW;
-        cr_fit_status st;
-        int rc = cr_fit_ladder(&t, &series, 1, &o, dir, &st, &e);
+        cr_series series = {"tcp_new", t.count[CR_CPS_TCP_NEW]};
+        cr_fit_result res;
+        int rc = cr_fit_ladder_series(&t, &series, &o, &res, &e);
+        CHECKF(rc == 0, "%s: %s", name, e.msg);
+        rc = cr_fit_result_write(dir, &res, 0, NULL, &e);
+        cr_fit_result_free(&res);
         CHECKF(rc == 0, "%s: %s", name, e.msg);
         CHECK_INT(k.called, 1);
         CHECKF(cr_sizing_read_draws(file, 50, disk, &e) == 0, "%s: %s", name, e.msg);

@@ -5,6 +5,7 @@
 #define CR_CPS_TABLE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/err.h"
 #include "series/cps.h" /* the series enum (CR_CPS_TCP_NEW ...) */
@@ -34,5 +35,8 @@ typedef struct {
  * consistent with second and one machine_id per machine. */
 int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e);
 void cr_cps_free(cr_cps_table *t);
+
+/* Writes t as `connrate cps` does (header included): the same bytes for the same counts. */
+void cr_cps_table_write(FILE *f, const cr_cps_table *t);
 
 #endif

@@ -1,4 +1,4 @@
-#include "model/cps_table.h"
+#include "series/cps_table.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -177,4 +177,20 @@ void cr_cps_free(cr_cps_table *t)
     for (int s = 0; s < CR_CPS_NSERIES; s++)
         free(t->count[s]);
     memset(t, 0, sizeof *t);
+}
+
+void cr_cps_table_write(FILE *f, const cr_cps_table *t)
+{
+    cr_cps_write_header(f);
+    char *id = NULL;
+    for (size_t r = 0; r < t->nrows; r++) {
+        if (r == 0 || t->machine[r] != t->machine[r - 1]) {
+            free(id);
+            id = cr_csv_escape(t->machine_ids[t->machine[r] - 1], ',');
+        }
+        fprintf(f, "%s,%d,%d,%d,%d,%d,%d,%d\n", id, t->machine[r], t->second[r], t->minute[r],
+                t->count[CR_CPS_TCP_NEW][r], t->count[CR_CPS_UDP_NEW][r],
+                t->count[CR_CPS_TCP_END][r], t->count[CR_CPS_UDP_END][r]);
+    }
+    free(id);
 }

@@ -1,0 +1,184 @@
+/* Step 1 of a sizing run: what is known of the observed machines, in memory: their per-second
+ * table, their outbound connections, and the facts the report quotes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xalloc.h"
+#include "ingest/packet.h"
+#include "model/duration.h"
+#include "sizing/sizing_internal.h"
+
+char *cr_sz_path(const char *dir, const char *a, const char *b)
+{
+    size_t n = strlen(dir) + strlen(a) + (b ? strlen(b) : 0) + 3;
+    char *p = xmalloc(n);
+    if (b)
+        snprintf(p, n, "%s/%s/%s", dir, a, b);
+    else
+        snprintf(p, n, "%s/%s", dir, a);
+    return p;
+}
+
+/* Closes are visible when the packets carried TCP flags (captures); single-pass exports only
+ * show them through completeness, one packet late, and lose most (docs/report.md). */
+static int machine_shows_closes(const cr_machine *m)
+{
+    for (size_t i = 0; i < m->ntcp; i++)
+        if (!m->tcp[i].flags_known)
+            return 0;
+    return 1;
+}
+
+/* Room for `need` rows in t. */
+static void reserve_rows(cr_cps_table *t, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return;
+    *cap = need > 2 * *cap ? need : 2 * *cap;
+    t->machine = xrealloc(t->machine, *cap * sizeof(int));
+    t->second = xrealloc(t->second, *cap * sizeof(int));
+    t->minute = xrealloc(t->minute, *cap * sizeof(int));
+    for (int k = 0; k < CR_CPS_NSERIES; k++)
+        t->count[k] = xrealloc(t->count[k], *cap * sizeof(int));
+}
+
+static void add_flows(cr_sz_flows *f, const cr_flow *fl, size_t n, int machine)
+{
+    f->fl = xrealloc(f->fl, (f->n + n + 1) * sizeof *f->fl);
+    f->machine = xrealloc(f->machine, (f->n + n + 1) * sizeof *f->machine);
+    memcpy(f->fl + f->n, fl, n * sizeof *fl);
+    for (size_t j = 0; j < n; j++)
+        f->machine[f->n + j] = machine;
+    f->n += n;
+}
+
+/* The totals over machines. */
+static void sum_machines(cr_sizing_data *d)
+{
+    d->closes_visible = 1;
+    for (int i = 0; i < d->nmachines; i++) {
+        const cr_sizing_machine *m = &d->m[i];
+        for (int k = 0; k < CR_CPS_NSERIES; k++)
+            d->total[k] += m->total[k];
+        d->tcp_streams += m->tcp_streams;
+        d->tcp_never_closed += m->tcp_never_closed;
+        d->closes_visible &= m->closes_visible;
+        d->longest_capture = fmax(d->longest_capture, m->capture_s);
+    }
+    d->seconds = (double)d->cps.nrows;
+}
+
+int cr_sz_flow_duration(const cr_sz_flows *f, size_t i, int64_t *ms, int *idle)
+{
+    const cr_flow *x = &f->fl[i];
+    int64_t end = f->capture_end_ms[f->machine[i]];
+    *idle = x->proto == CR_PROTO_TCP && x->reason == CR_REASON_OPEN &&
+            end - x->last_ms >= CR_SZ_IDLE_MS;
+    if (*idle) {
+        *ms = x->last_ms - x->start_ms;
+        return 0;
+    }
+    return cr_flow_duration(x, end, ms);
+}
+
+static void init(cr_sizing_data *d, int n)
+{
+    memset(d, 0, sizeof *d);
+    d->nmachines = n;
+    d->m = xcalloc((size_t)n + 1, sizeof *d->m);
+    d->cps.nmachines = n;
+    d->cps.machine_ids = xmalloc(((size_t)n + 1) * sizeof(char *));
+    d->flows.capture_end_ms = xmalloc(((size_t)n + 1) * sizeof *d->flows.capture_end_ms);
+}
+
+void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule rule,
+                                  cr_sizing_data *d)
+{
+    init(d, n);
+    size_t cap = 0;
+    for (int i = 0; i < n; i++) {
+        const cr_machine *m = &ms[i];
+        cr_sizing_machine *x = &d->m[i];
+        x->id = xstrdup(m->machine_id);
+        x->input = xstrdup(m->path);
+        x->kind = m->kind;
+        x->closes_visible = machine_shows_closes(m);
+        x->capture_s = (double)(m->last_ms - m->first_ms) / 1000;
+        d->cps.machine_ids[i] = xstrdup(m->machine_id);
+        cr_cps_counts c;
+        cr_cps_build(m, rule, &c);
+        reserve_rows(&d->cps, &cap, d->cps.nrows + (size_t)c.nsec);
+        for (int64_t s = 0; s < c.nsec; s++) {
+            size_t r = d->cps.nrows++;
+            d->cps.machine[r] = i + 1;
+            d->cps.second[r] = (int)s + 1;
+            d->cps.minute[r] = (int)(s / 60) + 1;
+            for (int k = 0; k < CR_CPS_NSERIES; k++)
+                d->cps.count[k][r] = (int)c.col[k][s];
+        }
+        for (int k = 0; k < CR_CPS_NSERIES; k++)
+            x->total[k] = c.total[k];
+        x->tcp_streams = c.tcp_streams_out;
+        x->tcp_never_closed = c.tcp_open_at_end;
+        cr_cps_counts_free(&c);
+        cr_flow *fl;
+        size_t k = cr_machine_flows(m, &fl);
+        add_flows(&d->flows, fl, k, i);
+        d->flows.capture_end_ms[i] = m->last_ms;
+        free(fl);
+    }
+    sum_machines(d);
+}
+
+void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
+                           cr_sizing_data *out)
+{
+    init(out, nkeep);
+    int *to = xmalloc(((size_t)d->nmachines + 1) * sizeof(int));
+    for (int i = 0; i < d->nmachines; i++)
+        to[i] = -1;
+    for (int j = 0; j < nkeep; j++) {
+        const cr_sizing_machine *x = &d->m[keep[j]];
+        to[keep[j]] = j;
+        out->m[j] = *x;
+        out->m[j].id = xstrdup(x->id);
+        out->m[j].input = xstrdup(x->input);
+        out->cps.machine_ids[j] = xstrdup(x->id);
+        out->flows.capture_end_ms[j] = d->flows.capture_end_ms[keep[j]];
+    }
+    const cr_cps_table *t = &d->cps;
+    cr_cps_table *u = &out->cps;
+    size_t cap = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        int j = to[t->machine[r] - 1];
+        if (j < 0)
+            continue;
+        reserve_rows(u, &cap, u->nrows + 1);
+        size_t w = u->nrows++;
+        u->machine[w] = j + 1;
+        u->second[w] = t->second[r];
+        u->minute[w] = t->minute[r];
+        for (int k = 0; k < CR_CPS_NSERIES; k++)
+            u->count[k][w] = t->count[k][r];
+    }
+    for (size_t i = 0; i < d->flows.n; i++)
+        if (to[d->flows.machine[i]] >= 0)
+            add_flows(&out->flows, &d->flows.fl[i], 1, to[d->flows.machine[i]]);
+    free(to);
+    sum_machines(out);
+}
+
+void cr_sizing_data_free(cr_sizing_data *d)
+{
+    for (int i = 0; i < d->nmachines; i++) {
+        free(d->m[i].id);
+        free(d->m[i].input);
+    }
+    free(d->m);
+    cr_cps_free(&d->cps);
+    free(d->flows.fl);
+    free(d->flows.machine);
+    free(d->flows.capture_end_ms);
+    memset(d, 0, sizeof *d);
+}
