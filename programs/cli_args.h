@@ -26,6 +26,7 @@ typedef struct cli_args {
     int nlocal_ip;
     int tcp_end; /* cr_tcp_end_rule */
     double max_span;
+    cr_scope scope; /* which connections count (--scope, --local-nets) */
 
     /* fit */
     int model; /* -1: the ladder's choice */

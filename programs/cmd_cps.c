@@ -12,6 +12,7 @@ static int run(cli_args *a)
         return ingest_close(&j, rc);
     cr_cps_write_header(j.out.fp);
     uint64_t tot[CR_CPS_NSERIES] = {0}, flags_only = 0, open_end = 0, streams = 0;
+    uint64_t out[CR_SCOPE_NREASONS] = {0};
     int64_t seconds = 0;
     for (int i = 0; i < j.inputs.n; i++) {
         cr_cps_counts c;
@@ -23,6 +24,8 @@ static int run(cli_args *a)
         open_end += c.tcp_open_at_end;
         streams += c.tcp_streams_out;
         seconds += c.nsec;
+        for (int k = 0; k < CR_SCOPE_NREASONS; k++)
+            out[k] += c.out_of_scope[k];
         cr_cps_counts_free(&c);
     }
     int machines = j.inputs.n;
@@ -41,6 +44,7 @@ static int run(cli_args *a)
         fprintf(stderr, "; %" PRIu64 " closes only the TCP flags revealed (a single-pass "
                         "export would miss them)", flags_only);
     fputc('\n', stderr);
+    cli_scope_summary(stderr, "cps", &a->scope, out);
     return 0;
 }
 

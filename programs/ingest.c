@@ -1,6 +1,7 @@
 #include "ingest.h"
 
 #include <stdlib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "common/progress.h"
@@ -11,7 +12,8 @@ cr_load_options ingest_load_options(const cli_args *a)
     return (cr_load_options){.given = a->local_ip,
                              .ngiven = a->nlocal_ip,
                              .threads = a->threads,
-                             .max_span_s = a->max_span};
+                             .max_span_s = a->max_span,
+                             .scope = &a->scope};
 }
 
 /* The inputs as named and as expanded from directories: an output may be neither. */
@@ -55,4 +57,19 @@ int ingest_close(ingest_job *j, int status)
     cr_machines_free(j->machines, j->inputs.n);
     cr_inputs_free(&j->inputs);
     return status;
+}
+
+void cli_scope_summary(FILE *f, const char *cmd, const cr_scope *s, const uint64_t *out)
+{
+    if (!s->firewall)
+        return;
+    fprintf(f, "%s: outbound connections no firewall forwards, left out (--scope all counts "
+               "them):", cmd);
+    int any = 0;
+    for (int k = 1; k < CR_SCOPE_NREASONS; k++)
+        if (out[k]) {
+            fprintf(f, "%s %llu %s", any++ ? "," : "", (unsigned long long)out[k],
+                    cr_scope_reason_names[k]);
+        }
+    fputs(any ? "\n" : " none\n", f);
 }

@@ -27,4 +27,7 @@ int ingest_open(const cli_args *a, ingest_job *j);
  * status. */
 int ingest_close(ingest_job *j, int status);
 
+/* "cps: left out (--scope firewall): 12 multicast, 3 broadcast, ..." on f, or nothing. */
+void cli_scope_summary(FILE *f, const char *cmd, const cr_scope *s, const uint64_t *out);
+
 #endif

@@ -16,6 +16,7 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->cmd = cmd;
     a->tcp_end = CR_TCP_END_FLAGS;
     a->max_span = 31 * 86400.0;
+    a->scope.firewall = !strcmp(cmd, "run"); /* cps and flows keep the seed's definition */
     cr_fit_options fo;
     cr_fit_options_default(&fo);
     a->model = strcmp(cmd, "fit") ? CR_LADDER_NBH : -1;
@@ -82,6 +83,17 @@ static int tcp_end(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
     static const char *const names[] = {"flags", "seed"}; /* cr_tcp_end_rule order */
     return choice(o->name, v, names, 2, &a->tcp_end, e);
+}
+
+static int scope(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    static const char *const names[] = {"all", "firewall"};
+    return choice(o->name, v, names, 2, &a->scope.firewall, e);
+}
+
+static int local_nets(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    return cr_scope_parse_nets(&a->scope, v, e);
 }
 
 static int synth_format(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
@@ -207,8 +219,16 @@ static const cli_opt ingest[] = {
     {"max-span", 0, CLI_SECONDS, F(max_span), "S", 1, 366 * 86400.0, 0, NULL,
      "longest time a capture may span from its first to its last packet (s/m/h/d);\n"
      "a longer one is an error naming its outlying packets (default: 31d)", NULL},
+    {"scope", 0, CLI_CALL, 0, "WHICH", 0, 0, 0, scope,
+     "which connections count: firewall (the default of run) leaves out those no firewall\n"
+     "forwards: to multicast, broadcast, link-local, loopback and unspecified addresses and\n"
+     "to the inside networks of --local-nets (counted and reported); all (the default of cps\n"
+     "and flows, the seed's definition) counts every outbound connection", NULL},
+    {"local-nets", 0, CLI_CALL, 0, "CIDR,...", 0, 0, 0, local_nets,
+     "the inside networks, e.g. 10.0.0.0/8,2001:db8::/32: traffic between their hosts stays\n"
+     "local and is left out under --scope firewall", NULL},
 };
-const cli_group opt_ingest = {"input", ingest, 2};
+const cli_group opt_ingest = {"input", ingest, 4};
 
 static const cli_opt series_rule[] = {
     {"tcp-end", 0, CLI_CALL, 0, "RULE", 0, 0, 0, tcp_end,

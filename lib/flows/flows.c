@@ -45,7 +45,8 @@ size_t cr_machine_flows(const cr_machine *m, cr_flow **out)
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < m->ntcp; i++) {
         const cr_tcp_conn *c = &m->tcp[i];
-        if (!cr_tcp_conn_outbound(m, c))
+        if (!cr_tcp_conn_outbound(m, c) ||
+            cr_machine_scope(m, c->initiator ? &c->ep.a : &c->ep.b) != CR_SCOPE_FORWARDED)
             continue;
         xgrow(&fl, &cap, n + 1, sizeof *fl);
         cr_flow *f = &fl[n++];
@@ -69,7 +70,8 @@ size_t cr_machine_flows(const cr_machine *m, cr_flow **out)
         const cr_udp_conv *u = &m->udp[i];
         for (int d = 0; d < 2; d++) {
             const cr_addr *src = d ? &u->ep.b : &u->ep.a;
-            if (!u->packets[d] || !cr_machine_is_local(m, src))
+            if (!u->packets[d] || !cr_machine_is_local(m, src) ||
+                cr_machine_scope(m, d ? &u->ep.a : &u->ep.b) != CR_SCOPE_FORWARDED)
                 continue;
             xgrow(&fl, &cap, n + 1, sizeof *fl);
             cr_flow *f = &fl[n++];

@@ -21,7 +21,8 @@ typedef struct {
     uint64_t packets; /* both directions */
 } cr_flow;
 
-/* A TCP stream is outbound when its opener (the sender of its first packet, or the receiver
+/* The outbound connections the machine's scope counts (all when it has none). A TCP stream is
+ * outbound when its opener (the sender of its first packet, or the receiver
  * when that packet is a SYN-ACK) is the local address; it ended at its first FIN+ACK or RST
  * (from flags when the input has them, else from completeness, one packet late). A UDP flow is
  * an outbound 4-tuple (the seed's rule) and ends at its last outbound packet. Local addresses

@@ -97,6 +97,7 @@ int cr_machines_load(const cr_inputs *in, const cr_load_options *o, cr_machine *
             *e = j.errs[i];
             rc = -1;
         } else {
+            j.machines[i].scope = o->scope;
             rc = check_span(&j.machines[i], o->max_span_s, e);
         }
     free(j.errs);

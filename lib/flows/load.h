@@ -23,6 +23,8 @@ typedef struct {
     /* Longest time a capture may span, first to last packet (0: no limit). One misdated packet
      * would otherwise make the per-second table billions of rows long. */
     double max_span_s;
+    /* Which connections count (flows/scope.h); NULL: all. Must outlive the machines. */
+    const cr_scope *scope;
 } cr_load_options;
 
 /* machines[i] corresponds to in->items[i] and gets machine = i + 1. On error nothing is

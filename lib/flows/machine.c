@@ -172,6 +172,11 @@ static void add_udp(cr_machine *m, const cr_packet *p, int64_t ms)
         u->last_ms[dir] = ms;
 }
 
+int cr_machine_scope(const cr_machine *m, const cr_addr *dst)
+{
+    return cr_scope_classify(m->scope, dst);
+}
+
 int cr_machine_ingest(cr_machine *m, cr_source *s, cr_err *e)
 {
     m->kind = s->kind;

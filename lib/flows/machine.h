@@ -11,6 +11,7 @@
 
 #include "common/err.h"
 #include "common/hashmap.h"
+#include "flows/scope.h"
 #include "ingest/source.h"
 
 enum { CR_END_NONE = 0, CR_END_FIN, CR_END_RST };
@@ -68,6 +69,9 @@ typedef struct {
     size_t nzero, zero_cap;
     cr_hmap tcp_by_key, tcp_by_stream, udp_by_key;
 
+    /* Which connections count (flows/scope.h); NULL: all. Borrowed from the loader's options. */
+    const cr_scope *scope;
+
     /* Local address per family (index 0 = IPv4, 1 = IPv6). */
     cr_addr local[2];
     int local_set[2], local_given[2];
@@ -85,6 +89,9 @@ void cr_machine_give_local(cr_machine *m, const cr_addr *a);
 void cr_machine_infer_local(cr_machine *m);
 /* Is (addr) the local address of its family? */
 int cr_machine_is_local(const cr_machine *m, const cr_addr *a);
+/* Whether a connection from the machine to dst counts under its scope: CR_SCOPE_FORWARDED, or
+ * why it does not. */
+int cr_machine_scope(const cr_machine *m, const cr_addr *dst);
 
 static inline int cr_fam(uint8_t family) { return family == 6; }
 

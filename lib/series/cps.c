@@ -54,7 +54,8 @@ static void seed_ends(const cr_machine *m, cr_cps_counts *c)
         const cr_tcp_conn *t = &m->tcp[i];
         for (int d = 0; d < 2; d++) {
             const cr_addr *src = d ? &t->ep.b : &t->ep.a;
-            if (t->seed_end_ms[d] == INT64_MAX || !cr_machine_is_local(m, src))
+            if (t->seed_end_ms[d] == INT64_MAX || !cr_machine_is_local(m, src) ||
+                cr_machine_scope(m, d ? &t->ep.a : &t->ep.b) != CR_SCOPE_FORWARDED)
                 continue;
             xgrow(&v, &cap, n + 1, sizeof *v);
             memset(&v[n], 0, sizeof v[n]);
@@ -84,7 +85,8 @@ void cr_cps_build(const cr_machine *m, cr_tcp_end_rule rule, cr_cps_counts *c)
     for (size_t i = 0; i < m->nzero; i++) {
         const cr_zero_row *z = &m->zero[i];
         const cr_tcp_conn *t = &m->tcp[z->conn];
-        if (cr_machine_is_local(m, z->dir ? &t->ep.b : &t->ep.a))
+        if (cr_machine_is_local(m, z->dir ? &t->ep.b : &t->ep.a) &&
+            cr_machine_scope(m, z->dir ? &t->ep.a : &t->ep.b) == CR_SCOPE_FORWARDED)
             count(c, CR_CPS_TCP_NEW, m->first_ms, z->ms);
     }
 
@@ -92,6 +94,11 @@ void cr_cps_build(const cr_machine *m, cr_tcp_end_rule rule, cr_cps_counts *c)
         const cr_tcp_conn *t = &m->tcp[i];
         if (!cr_tcp_conn_outbound(m, t))
             continue;
+        int why_out = cr_machine_scope(m, t->initiator ? &t->ep.a : &t->ep.b);
+        if (why_out != CR_SCOPE_FORWARDED) {
+            c->out_of_scope[why_out]++;
+            continue;
+        }
         c->tcp_streams_out++;
         uint8_t why;
         int64_t end = cr_tcp_conn_end(t, &why);
@@ -110,6 +117,11 @@ void cr_cps_build(const cr_machine *m, cr_tcp_end_rule rule, cr_cps_counts *c)
         for (int d = 0; d < 2; d++) {
             if (!u->packets[d] || !cr_machine_is_local(m, d ? &u->ep.b : &u->ep.a))
                 continue;
+            int why_out = cr_machine_scope(m, d ? &u->ep.a : &u->ep.b);
+            if (why_out != CR_SCOPE_FORWARDED) {
+                c->out_of_scope[why_out]++;
+                continue;
+            }
             count(c, CR_CPS_UDP_NEW, m->first_ms, u->first_ms[d]);
             count(c, CR_CPS_UDP_END, m->first_ms, u->last_ms[d]);
         }

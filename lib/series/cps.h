@@ -23,6 +23,8 @@ typedef struct {
     uint64_t tcp_streams_out;     /* outbound TCP streams */
     uint64_t tcp_open_at_end;     /* outbound streams with no close seen */
     uint64_t closes_flags_only;   /* closes seen in flags that completeness never showed */
+    /* outbound connections left out by the machine's scope, per reason (CR_SCOPE_*) */
+    uint64_t out_of_scope[CR_SCOPE_NREASONS];
 } cr_cps_counts;
 
 /* Local addresses of m must be set. */

@@ -28,9 +28,13 @@
 #include "series/cps.h"
 #include "sim/quantiles.h"
 
-/* The rows of sizing.csv, in this order. */
-enum { CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC, CR_SZ_FWLOGS, CR_SZ_BYTES, CR_SZ_NMETRICS };
-/* "new_per_s", "logs_per_min", "concurrent", "firewall_logs_per_min", "log_bytes_per_day". */
+/* The rows of sizing.csv, in this order. Log lines per minute are sums over whole simulated
+ * minutes (with the model's minute effects), not one second's terminations x 60: a busy second
+ * is not a busy minute. The seed's terminations/s x 60 stays as its own row, labelled so. */
+enum { CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC, CR_SZ_FWLOGS, CR_SZ_BYTES, CR_SZ_ENDS_X60,
+       CR_SZ_NMETRICS };
+/* "new_per_s", "logs_per_min", "concurrent", "firewall_logs_per_min", "log_bytes_per_day",
+ * "ends_per_s_x60". */
 extern const char *const cr_sizing_metric_names[CR_SZ_NMETRICS];
 
 #define CR_SZ_MAX_USERS 16
@@ -77,6 +81,7 @@ typedef struct {
     uint64_t total[4];       /* tcp_new, udp_new, tcp_end, udp_end */
     uint64_t tcp_streams, tcp_never_closed;
     int closes_visible;      /* TCP closes show (captures with flags; exports lose most) */
+    uint64_t out_of_scope[CR_SCOPE_NREASONS]; /* connections left out, per reason */
 } cr_sizing_machine;
 
 /* Step 1: what a run knows of the observed machines, in memory. */
@@ -91,6 +96,8 @@ typedef struct {
     uint64_t total[4];
     uint64_t tcp_streams, tcp_never_closed;
     int closes_visible;      /* every machine's */
+    uint64_t out_of_scope[CR_SCOPE_NREASONS];
+    int scope_firewall;      /* counted under --scope firewall */
 } cr_sizing_data;
 
 /* From loaded machines (local addresses set); the CPS table uses the given TCP end rule. */
@@ -147,8 +154,9 @@ typedef struct {
 
     double stage_seconds;    /* wall time of cr_sizing_run (stderr only, never in outputs) */
     cr_sim_summary sum[CR_SZ_MAX_USERS][CR_SZ_NMETRICS];
-    double *sample[CR_SZ_MAX_USERS][3]; /* pooled samples of new, logs, concurrent (for plots) */
-    size_t nsample;
+    /* pooled samples of new/s, logs per minute and concurrent sessions, for the figures */
+    double *sample[CR_SZ_MAX_USERS][3];
+    size_t nsample[3];
 } cr_sizing;
 
 /* Runs steps 2-3 on d (which must outlive s) and fills s; writes nothing but the duration

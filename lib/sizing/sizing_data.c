@@ -64,6 +64,8 @@ static void sum_machines(cr_sizing_data *d)
         d->tcp_streams += m->tcp_streams;
         d->tcp_never_closed += m->tcp_never_closed;
         d->closes_visible &= m->closes_visible;
+        for (int k = 0; k < CR_SCOPE_NREASONS; k++)
+            d->out_of_scope[k] += m->out_of_scope[k];
         d->longest_capture = fmax(d->longest_capture, m->capture_s);
     }
     d->seconds = (double)d->cps.nrows;
@@ -121,6 +123,8 @@ void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule r
             x->total[k] = c.total[k];
         x->tcp_streams = c.tcp_streams_out;
         x->tcp_never_closed = c.tcp_open_at_end;
+        memcpy(x->out_of_scope, c.out_of_scope, sizeof x->out_of_scope);
+        d->scope_firewall |= m->scope && m->scope->firewall;
         cr_cps_counts_free(&c);
         cr_flow *fl;
         size_t k = cr_machine_flows(m, &fl);
@@ -135,6 +139,7 @@ void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
                            cr_sizing_data *out)
 {
     init(out, nkeep);
+    out->scope_firewall = d->scope_firewall;
     int *to = xmalloc(((size_t)d->nmachines + 1) * sizeof(int));
     for (int i = 0; i < d->nmachines; i++)
         to[i] = -1;

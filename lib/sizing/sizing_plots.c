@@ -11,8 +11,8 @@ static const struct {
 } figures[3] = {
     {"new_per_s", "New sessions per second: posterior predictive distribution per N",
      "new sessions per second"},
-    {"logs_per_min", "Log lines per minute (terminations/s x 60): posterior predictive per N",
-     "log lines per minute"},
+    {"logs_per_min", "Log lines per minute (terminations per whole minute): posterior "
+     "predictive per N", "log lines per minute"},
     {"concurrent", "Concurrent sessions: posterior predictive distribution per N",
      "concurrent sessions"},
 };
@@ -26,7 +26,7 @@ static int distribution(const char *dir, int k, const cr_sizing_config *c, const
     for (int u = 0; u < n; u++) {
         snprintf(titles[u], sizeof titles[u], "N = %d user%s", c->users[u],
                  c->users[u] == 1 ? "" : "s");
-        ps[u] = (cr_plot_sample){titles[u], s->sample[u][k], s->nsample};
+        ps[u] = (cr_plot_sample){titles[u], s->sample[u][k], s->nsample[k]};
     }
     char *path = cr_sz_path(dir, "plots", figures[k].file);
     int rc = cr_plot_distributions(path, figures[k].title, figures[k].xlabel, n, ps, keep, e);

@@ -12,8 +12,8 @@
 #include "sizing/sizing_internal.h"
 
 static const char *const metric_label[CR_SZ_NMETRICS] = {
-    "New sessions / s", "Log lines / min", "Concurrent sessions", "Firewall log lines / min",
-    "Log volume / day"};
+    "New sessions / s",   "Log lines / min",  "Concurrent sessions", "Firewall log lines / min",
+    "Log volume / day",   "Terminations / s x 60 (the seed's log estimate)"};
 
 static void esc(FILE *f, const char *s)
 {
@@ -357,10 +357,21 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     }
     fprintf(f, "</tbody></table>\n<p class=\"note\">%.1f capture hours; %llu TCP and %llu UDP new "
                "connections, %llu TCP and %llu UDP terminations; %llu of %llu outbound TCP streams "
-               "never showed a close. Settings: users ",
+               "never showed a close.",
             d->seconds / 3600, (unsigned long long)d->total[0], (unsigned long long)d->total[1],
             (unsigned long long)d->total[2], (unsigned long long)d->total[3],
             (unsigned long long)d->tcp_never_closed, (unsigned long long)d->tcp_streams);
+    if (d->scope_firewall) {
+        fputs(" Connections no firewall forwards were left out (<code>--scope all</code> counts "
+              "them):", f);
+        int any = 0;
+        for (int k = 1; k < CR_SCOPE_NREASONS; k++)
+            if (d->out_of_scope[k])
+                fprintf(f, "%s %llu to %s addresses", any++ ? "," : "",
+                        (unsigned long long)d->out_of_scope[k], cr_scope_reason_names[k]);
+        fputs(any ? "." : " none.", f);
+    }
+    fputs(" Settings: users ", f);
     for (int u = 0; u < c->nusers; u++)
         fprintf(f, "%s%d", u ? "," : "", c->users[u]);
     fprintf(f, ", seed %llu, %d draws x %ld s, %d chains x (%d warmup + %d samples). connrate %s."

@@ -12,7 +12,8 @@
 #include "sizing/sizing_internal.h"
 
 const char *const cr_sizing_metric_names[CR_SZ_NMETRICS] = {
-    "new_per_s", "logs_per_min", "concurrent", "firewall_logs_per_min", "log_bytes_per_day"};
+    "new_per_s",         "logs_per_min",   "concurrent", "firewall_logs_per_min",
+    "log_bytes_per_day", "ends_per_s_x60"};
 
 /* Keeps the streams of the termination simulation and of the log-count estimate apart from the
  * arrivals' (cr_sim_seed_stream mixes the seed through splitmix64, so any distinct value
@@ -188,13 +189,23 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
         if (cr_sim_users(dend, c->draws, &sc, ends, NULL, e) != 0)
             goto fail;
     }
-    double *fw = xmalloc(n * sizeof *fw);
-    for (size_t k = 0; k < n; k++) {
-        ends[k] *= 60;
-        fw[k] = ends[k] * lps[k / (size_t)c->seconds];
+    /* terminations in each whole minute of each draw, and the firewall's log lines then */
+    size_t per = (size_t)c->seconds / 60, nmin = (size_t)c->draws * per;
+    double *minutes = xmalloc((nmin + 1) * sizeof *minutes), *fw = xmalloc((nmin + 1) * sizeof *fw);
+    for (size_t m = 0; m < nmin; m++) {
+        const double *x = ends + (m / per) * (size_t)c->seconds + (m % per) * 60;
+        double sum = 0;
+        for (int i = 0; i < 60; i++)
+            sum += x[i];
+        minutes[m] = sum;
+        fw[m] = sum * lps[m / per];
     }
-    cr_sim_summarize(fw, n, &s->sum[u][CR_SZ_FWLOGS]);
+    cr_sim_summarize(fw, nmin, &s->sum[u][CR_SZ_FWLOGS]);
     free(fw);
+    for (size_t k = 0; k < n; k++)
+        ends[k] *= 60;
+    cr_sim_summarize(ends, n, &s->sum[u][CR_SZ_ENDS_X60]);
+    free(ends);
     /* Bytes per day are log lines per minute x 1440 x bytes: a positive scale, under which the
      * mean and every type-7 quantile scale too. */
     cr_sim_summary *b = &s->sum[u][CR_SZ_BYTES];
@@ -202,12 +213,13 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
     double k = 1440 * c->log_bytes;
     b->mean *= k, b->q50 *= k, b->q90 *= k, b->q95 *= k, b->q99 *= k, b->q999 *= k, b->max *= k;
     cr_sim_summarize(arr, n, &s->sum[u][CR_SZ_NEW]);
-    cr_sim_summarize(ends, n, &s->sum[u][CR_SZ_LOGS]);
+    cr_sim_summarize(minutes, nmin, &s->sum[u][CR_SZ_LOGS]);
     cr_sim_summarize(alive, n, &s->sum[u][CR_SZ_CONC]);
     s->sample[u][0] = arr;
-    s->sample[u][1] = ends;
+    s->sample[u][1] = minutes;
     s->sample[u][2] = alive;
-    s->nsample = n;
+    s->nsample[0] = s->nsample[2] = n;
+    s->nsample[1] = nmin;
     /* the wall time goes to stderr only, as every stage's */
     cr_info("N=%d: new/s mean %.2f q99 %.0f; logs/min q99 %.0f; concurrent mean %.1f q99 %.0f "
             "(burn-in %ld s; %.1f s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean,

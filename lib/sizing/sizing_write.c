@@ -180,8 +180,14 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     jnum(f, d->seconds);
     for (int k = 0; k < CR_CPS_NSERIES; k++)
         fprintf(f, ", \"%s\": %llu", cr_cps_series_names[k], (unsigned long long)d->total[k]);
-    fprintf(f, ", \"tcp_streams\": %llu, \"tcp_never_closed\": %llu},\n",
-            (unsigned long long)d->tcp_streams, (unsigned long long)d->tcp_never_closed);
+    fprintf(f, ", \"tcp_streams\": %llu, \"tcp_never_closed\": %llu,\n    \"scope\": \"%s\", "
+               "\"left_out\": {",
+            (unsigned long long)d->tcp_streams, (unsigned long long)d->tcp_never_closed,
+            d->scope_firewall ? "firewall" : "all");
+    for (int k = 1; k < CR_SCOPE_NREASONS; k++)
+        fprintf(f, "%s\"%s\": %llu", k > 1 ? ", " : "", cr_scope_reason_names[k],
+                (unsigned long long)d->out_of_scope[k]);
+    fputs("}},\n", f);
     fprintf(f, "  \"settings\": {\"users\": [");
     for (int u = 0; u < c->nusers; u++)
         fprintf(f, "%s%d", u ? ", " : "", c->users[u]);
