@@ -47,6 +47,10 @@ typedef struct cli_args {
     int draws;
     long seconds;
 
+    /* validate */
+    int fit_machines;
+    int groups[8], ngroups;
+
     /* synth */
     int machines;
     double minutes;

@@ -9,40 +9,13 @@
 #include "ingest.h"
 #include "options.h"
 
-/* The sizing configuration a command line asks for; overrides apply after --firewall. */
-static int sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, cr_err *e)
-{
-    cr_sizing_config_default(c);
-    c->out_dir = dir;
-    memcpy(c->users, a->users, sizeof c->users);
-    c->nusers = a->nusers;
-    c->seed = (uint64_t)a->seed;
-    c->draws = a->draws;
-    c->seconds = a->seconds;
-    c->log_bytes = a->log_bytes;
-    c->max_session = a->max_session;
-    c->model = a->model;
-    c->threads = a->threads;
-    c->tcp_end = (cr_tcp_end_rule)a->tcp_end;
-    cli_fit_options(a, &c->fit);
-    if (cr_fw_profile_get(&c->fw, a->firewall, e) != 0)
-        return -1;
-    for (int i = 0; i < a->noverrides; i++) {
-        char opt[64];
-        snprintf(opt, sizeof opt, "--%s", a->overrides[i].opt);
-        if (cr_fw_override(&c->fw, opt, a->overrides[i].value, e) != 0)
-            return -1;
-    }
-    return 0;
-}
-
 static int run(cli_args *a)
 {
     if (!a->out)
         return cli_usage_error("run", "no output directory: use -o DIR");
     cr_sizing_config c;
     cr_err e;
-    if (sizing_config(a, NULL, &c, &e) != 0)
+    if (cli_sizing_config(a, NULL, &c, &e) != 0)
         return cli_usage_error("run", "%s", e.msg);
     gsl_set_error_handler_off();
 
@@ -93,9 +66,9 @@ static int run(cli_args *a)
     return pass ? CLI_OK : CLI_CHECKS_FAILED;
 }
 
-static const cli_group *const groups[] = {&opt_output_dir, &opt_ingest,  &opt_series,
-                                          &opt_sizing,     &opt_fit,     &opt_seed,
-                                          &opt_threads,    &opt_general, NULL};
+static const cli_group *const groups[] = {&opt_output_dir, &opt_ingest, &opt_series,
+                                          &opt_users,      &opt_sizing, &opt_fit,
+                                          &opt_seed,       &opt_threads, &opt_general, NULL};
 
 const cli_command cmd_run = {
     "run",

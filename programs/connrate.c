@@ -7,10 +7,11 @@
 #include "common/progress.h"
 #include "common/tempfiles.h"
 
-extern const cli_command cmd_packets, cmd_cps, cmd_flows, cmd_synth, cmd_fit, cmd_run;
+extern const cli_command cmd_packets, cmd_cps, cmd_flows, cmd_synth, cmd_fit, cmd_run,
+    cmd_validate;
 
-const cli_command *const cli_commands[] = {&cmd_packets, &cmd_cps, &cmd_flows, &cmd_synth,
-                                           &cmd_fit,     &cmd_run, NULL};
+const cli_command *const cli_commands[] = {&cmd_packets, &cmd_cps, &cmd_flows,    &cmd_synth,
+                                           &cmd_fit,     &cmd_run, &cmd_validate, NULL};
 
 static void usage(FILE *f)
 {

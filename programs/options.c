@@ -6,6 +6,7 @@
 
 #include "common/xalloc.h"
 #include "fit/fit.h"
+#include "validate/validate.h"
 #include "series/cps_table.h"
 
 #define F(x) offsetof(cli_args, x)
@@ -16,7 +17,8 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->cmd = cmd;
     a->tcp_end = CR_TCP_END_FLAGS;
     a->max_span = 31 * 86400.0;
-    a->scope.firewall = !strcmp(cmd, "run"); /* cps and flows keep the seed's definition */
+    /* cps and flows keep the seed's definition */
+    a->scope.firewall = !strcmp(cmd, "run") || !strcmp(cmd, "validate");
     cr_fit_options fo;
     cr_fit_options_default(&fo);
     a->model = strcmp(cmd, "fit") ? CR_LADDER_NBH : -1;
@@ -38,6 +40,8 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->log_bytes = sc.log_bytes;
     a->draws = sc.draws;
     a->seconds = sc.seconds;
+    a->ngroups = 3;
+    a->groups[0] = 1, a->groups[1] = 10, a->groups[2] = 30;
     a->machines = 3;
     a->minutes = 60;
     a->synth_format = CR_SYNTH_PCAP;
@@ -270,9 +274,13 @@ static const cli_opt fit_only[] = {
 };
 const cli_group opt_fit_only = {"ladder", fit_only, 2};
 
-static const cli_opt sizing[] = {
+static const cli_opt users_opt[] = {
     {"users", 0, CLI_CALL, 0, "LIST", 0, 0, 0, users,
      "numbers of users, increasing, each 1 to 1000000 (default: 1,10,50,100)", NULL},
+};
+const cli_group opt_users = {"users", users_opt, 1};
+
+static const cli_opt sizing[] = {
     {"firewall", 0, CLI_TEXT, F(firewall), "NAME", 0, 0, 0, NULL,
      "timeout profile: none (no hold time, one log per session), linux, pf, paloalto,\n"
      "fortigate, asa, checkpoint (docs/firewall-profiles.md)", NULL},
@@ -293,7 +301,30 @@ static const cli_opt sizing[] = {
     {"seconds", 0, CLI_LONG, F(seconds), "N", 60, 86400, 0, NULL,
      "simulated seconds per draw and N", NULL},
 };
-const cli_group opt_sizing = {"sizing", sizing, 10};
+const cli_group opt_sizing = {"sizing", sizing, 9};
+
+static int groups(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    cr_sizing_config c;
+    if (cr_sizing_parse_users(&c, v, e) != 0)
+        return cr_fail(e, "--groups %s: expected group sizes from 1 to 1000000, increasing, "
+                          "separated by commas", v);
+    if (c.nusers > CR_VAL_MAX_GROUPS)
+        return cr_fail(e, "--groups %s: at most %d sizes", v, CR_VAL_MAX_GROUPS);
+    memcpy(a->groups, c.users, (size_t)c.nusers * sizeof *a->groups);
+    a->ngroups = c.nusers;
+    return 0;
+}
+
+static const cli_opt validate[] = {
+    {"fit-machines", 0, CLI_INT, F(fit_machines), "K", 1, 1000000, 0, NULL,
+     "machines fitted, drawn at random by --seed; the others are held out (default: half)",
+     NULL},
+    {"groups", 0, CLI_CALL, 0, "LIST", 0, 0, 0, groups,
+     "sizes N of the held-out groups compared with the prediction for N users (default: "
+     "1,10,30)", NULL},
+};
+const cli_group opt_validate = {"validation", validate, 2};
 
 static const cli_opt synth[] = {
     {"machines", 0, CLI_INT, F(machines), "K", 1, CR_SYNTH_MAX_MACHINES, 0, NULL,
@@ -316,4 +347,30 @@ void cli_fit_options(const cli_args *a, cr_fit_options *o)
     o->sampler.seed = (uint64_t)a->seed;
     o->sampler.threads = a->threads;
     o->attempts = a->attempts;
+}
+
+int cli_sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, cr_err *e)
+{
+    cr_sizing_config_default(c);
+    c->out_dir = dir;
+    memcpy(c->users, a->users, sizeof c->users);
+    c->nusers = a->nusers;
+    c->seed = (uint64_t)a->seed;
+    c->draws = a->draws;
+    c->seconds = a->seconds;
+    c->log_bytes = a->log_bytes;
+    c->max_session = a->max_session;
+    c->model = a->model;
+    c->threads = a->threads;
+    c->tcp_end = (cr_tcp_end_rule)a->tcp_end;
+    cli_fit_options(a, &c->fit);
+    if (cr_fw_profile_get(&c->fw, a->firewall, e) != 0)
+        return -1;
+    for (int i = 0; i < a->noverrides; i++) {
+        char opt[64];
+        snprintf(opt, sizeof opt, "--%s", a->overrides[i].opt);
+        if (cr_fw_override(&c->fw, opt, a->overrides[i].value, e) != 0)
+            return -1;
+    }
+    return 0;
 }

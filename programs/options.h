@@ -15,7 +15,9 @@ extern const cli_group opt_series;      /* --tcp-end */
 extern const cli_group opt_seed;        /* --seed */
 extern const cli_group opt_fit;         /* --model and the sampler's settings */
 extern const cli_group opt_fit_only;    /* --series, --no-holdout */
-extern const cli_group opt_sizing;      /* --users, --firewall and its timers, simulation size */
+extern const cli_group opt_users;       /* --users */
+extern const cli_group opt_sizing;      /* --firewall and its timers, simulation size */
+extern const cli_group opt_validate;    /* --fit-machines, --groups */
 extern const cli_group opt_synth;       /* --machines, --minutes, --format */
 
 /* The ladder's models, one line each, from its registry (fit's --help). */
@@ -23,5 +25,9 @@ void cli_print_ladder(FILE *f);
 
 /* The sampler settings of every fit a command line asks for (fit and run). */
 void cli_fit_options(const cli_args *a, cr_fit_options *o);
+
+/* The sizing configuration a command line asks for (run, validate); the timer overrides apply
+ * after --firewall. Fails on an unknown profile. */
+int cli_sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, cr_err *e);
 
 #endif

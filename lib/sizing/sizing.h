@@ -57,6 +57,10 @@ typedef struct {
                                  * for the ladder's automatic choice */
     int threads;                /* 0: one per CPU */
     cr_tcp_end_rule tcp_end;    /* the CPS table's termination rule: flags */
+    /* Longest burn-in before the simulated seconds (7200 s): sessions alive at the start are
+     * those a firewall running for that long holds. 0 starts from an empty table, as a capture
+     * sees its first seconds (validate compares captures with that). */
+    double burnin_cap;
 } cr_sizing_config;
 
 void cr_sizing_config_default(cr_sizing_config *c);
@@ -78,6 +82,7 @@ typedef struct {
     char *input;             /* path */
     const char *kind;        /* input kind */
     double capture_s;        /* first to last packet, seconds */
+    int64_t first_ms;        /* the first packet (second 1 of the table is its second) */
     uint64_t total[4];       /* tcp_new, udp_new, tcp_end, udp_end */
     uint64_t tcp_streams, tcp_never_closed;
     int closes_visible;      /* TCP closes show (captures with flags; exports lose most) */
@@ -129,6 +134,7 @@ typedef struct {
 typedef struct {
     const cr_sizing_data *data; /* what was sized (borrowed) */
     cr_fit_result fit[2];    /* the rate fits of "new" and "end", population draws kept */
+    cr_sim_draw *draws[2];   /* their c->draws draws as lib/sim takes them (new, end) */
     cr_fit_status fit_new, fit_end; /* convergence and predictive checks together */
     cr_sizing_ppc ppc_new, ppc_end;
     char model[32];          /* the rate model simulated (of the new-connection fit) */
@@ -153,6 +159,7 @@ typedef struct {
     double logs_per_session; /* firewall log lines per session, mean over draws */
 
     double stage_seconds;    /* wall time of cr_sizing_run (stderr only, never in outputs) */
+    char *extra_html;        /* a section the report adds before its notes (owned), or NULL */
     cr_sim_summary sum[CR_SZ_MAX_USERS][CR_SZ_NMETRICS];
     /* pooled samples of new/s, logs per minute and concurrent sessions, for the figures */
     double *sample[CR_SZ_MAX_USERS][3];

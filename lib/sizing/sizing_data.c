@@ -107,6 +107,7 @@ void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule r
         x->kind = m->kind;
         x->closes_visible = machine_shows_closes(m);
         x->capture_s = (double)(m->last_ms - m->first_ms) / 1000;
+        x->first_ms = m->first_ms;
         d->cps.machine_ids[i] = xstrdup(m->machine_id);
         cr_cps_counts c;
         cr_cps_build(m, rule, &c);

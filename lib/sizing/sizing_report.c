@@ -419,6 +419,8 @@ static int write_page(FILE *f, const cr_plot_svg *svg, const cr_sizing_config *c
         return -1;
     if (checks(f, &svg[CR_SZ_FIG_PPC], s, e) != 0)
         return -1;
+    if (s->extra_html)
+        fputs(s->extra_html, f);
     notes(f, c, s);
     inputs(f, c, s);
     fputs("</main>\n</body>\n</html>\n", f);

@@ -35,6 +35,7 @@ void cr_sizing_config_default(cr_sizing_config *c)
     c->log_bytes = 800;
     cr_fit_options_default(&c->fit);
     c->model = CR_LADDER_NBH;
+    c->burnin_cap = 7200;
 }
 
 int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
@@ -274,6 +275,7 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
     s->logs_per_session = mean_of(lps, (size_t)c->draws);
     cr_sim_sessions ss;
     cr_sim_sessions_default(&ss);
+    ss.burnin_cap = c->burnin_cap;
     ss.session_seconds = cr_sz_session_seconds;
     ss.stoploss = cr_sz_session_stoploss;
     ss.ctx = &sm;
@@ -329,15 +331,13 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     memset(s, 0, sizeof *s);
     s->data = d;
     double t = cr_now();
-    cr_sim_draw *dnew = NULL, *dend = NULL;
-    int rc = -1;
     if (fit_sum(&d->cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &s->fit[0], &s->fit_new,
-                &s->ppc_new, &dnew, e))
-        goto done;
+                &s->ppc_new, &s->draws[0], e))
+        return -1;
     stage(s, "fit new", &t);
     if (fit_sum(&d->cps, CR_CPS_TCP_END, CR_CPS_UDP_END, "end", c, &s->fit[1], &s->fit_end,
-                &s->ppc_end, &dend, e))
-        goto done;
+                &s->ppc_end, &s->draws[1], e))
+        return -1;
     stage(s, "fit end", &t);
     s->horizon = c->max_session > 0 ? c->max_session : d->longest_capture;
     cr_info("durations are cut at %.0f s (%s)\n", s->horizon,
@@ -345,17 +345,14 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     const double H = s->horizon > 0 ? s->horizon : INFINITY;
     if (cr_sz_fit_duration(&d->flows, CR_PROTO_TCP, c, H, &s->dur[0], e) != 0 ||
         cr_sz_fit_duration(&d->flows, CR_PROTO_UDP, c, H, &s->dur[1], e) != 0)
-        goto done;
+        return -1;
     stage(s, "durations", &t);
     observed_shares(d, s);
     snprintf(s->model, sizeof s->model, "%s", s->fit_new.model);
-    choose_logs_source(s, dnew, dend, c->draws);
-    rc = cr_sizing_simulate(c, dnew, dend, s, e);
+    choose_logs_source(s, s->draws[0], s->draws[1], c->draws);
+    int rc = cr_sizing_simulate(c, s->draws[0], s->draws[1], s, e);
     if (rc == 0)
         stage(s, "simulation", &t);
-done:
-    free(dnew);
-    free(dend);
     return rc;
 }
 
@@ -383,6 +380,9 @@ void cr_sizing_status(const cr_sizing *s, char *buf, size_t n)
 
 void cr_sizing_free(cr_sizing *s)
 {
+    free(s->extra_html);
+    free(s->draws[0]);
+    free(s->draws[1]);
     for (int i = 0; i < 2; i++) {
         free(s->dur[i].draws);
         cr_fit_result_free(&s->fit[i]);

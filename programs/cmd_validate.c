@@ -1,0 +1,96 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "common/outfile.h"
+#include "common/progress.h"
+#include "ingest.h"
+#include "options.h"
+#include "validate/validate.h"
+
+static int run(cli_args *a)
+{
+    if (!a->out)
+        return cli_usage_error("validate", "no output directory: use -o DIR");
+    cr_sizing_config c;
+    cr_validate_config vc;
+    cr_err e;
+    if (cli_sizing_config(a, NULL, &c, &e) != 0)
+        return cli_usage_error("validate", "%s", e.msg);
+    cr_validate_config_default(&vc);
+    vc.fit_machines = a->fit_machines;
+    vc.ngroups = a->ngroups;
+    memcpy(vc.groups, a->groups, sizeof vc.groups);
+    vc.seed = (uint64_t)a->seed;
+    gsl_set_error_handler_off();
+
+    cr_inputs in;
+    cr_machine *ms = NULL;
+    cr_outdir d = {0};
+    if (cr_inputs_collect(&in, a->inputs, a->ninputs, &e) != 0)
+        return cli_fail(&e);
+    cr_load_options lo = ingest_load_options(a);
+    int rc = ingest_check_output(a, &in, 1, &e) != 0 ||
+             cr_outdir_open(&d, a->out, a->force, &e) != 0 ||
+             cr_machines_load(&in, &lo, &ms, &e) != 0;
+    cr_sizing_data data;
+    cr_validate_result r;
+    memset(&data, 0, sizeof data);
+    memset(&r, 0, sizeof r);
+    if (!rc) {
+        c.out_dir = d.tmp;
+        cr_sizing_data_from_machines(ms, in.n, c.tcp_end, &data);
+        cr_machines_free(ms, in.n);
+        ms = NULL;
+        rc = cr_validate_run(&data, &vc, &c, &r, &e) != 0;
+        if (!rc) {
+            char *csv = NULL;
+            size_t n = strlen(d.tmp) + 32;
+            csv = malloc(n);
+            snprintf(csv, n, "%s/validation.csv", d.tmp);
+            r.sizing.extra_html = cr_validate_html(&vc, &r, &data);
+            c.nusers = vc.ngroups;
+            memcpy(c.users, vc.groups, (size_t)vc.ngroups * sizeof *c.users);
+            rc = cr_validate_write_csv(csv, &vc, &r, &e) != 0 ||
+                 cr_sizing_write(d.tmp, &c, &r.sizing, &e) != 0 ||
+                 cr_outdir_commit(&d, &e) != 0;
+            free(csv);
+        }
+    }
+    cr_outdir_abort(&d);
+    cr_machines_free(ms, in.n);
+    cr_inputs_free(&in);
+    if (!rc)
+        for (int u = 0; u < vc.ngroups; u++)
+            for (int k = 0; k < CR_VAL_NMETRICS; k++) {
+                const cr_validate_row *w = &r.row[u][k];
+                cr_info("N=%d %s (%d groups): mean %.3g vs %.3g; above q90 %.1f%%, above q99 "
+                        "%.1f%%\n", w->users, cr_validate_metric_names[k], w->ngroups,
+                        w->pred_mean, w->obs_mean, 100 * w->above_q90, 100 * w->above_q99);
+            }
+    cr_validate_free(&r);
+    cr_sizing_data_free(&data);
+    if (rc)
+        return cli_fail(&e);
+    cr_info("validation: %s/validation.csv and %s/report.html\n", a->out, a->out);
+    return 0;
+}
+
+static const cli_group *const groups[] = {&opt_output_dir, &opt_validate, &opt_ingest,
+                                          &opt_series,     &opt_sizing,   &opt_fit,
+                                          &opt_seed,       &opt_threads,  &opt_general, NULL};
+
+const cli_command cmd_validate = {
+    "validate",
+    "a sizing checked against machines the fit never saw",
+    "INPUT... -o DIR [OPTIONS]",
+    "Splits the machines at random (--seed) into a fit set and a held-out set, sizes the fit set\n"
+    "as `connrate run` does for N = each group size, deals the held-out machines into groups of\n"
+    "N and sums their seconds as N independent users, and compares: predicted and observed mean,\n"
+    "90th and 99th percentile of new sessions per second, log lines per minute and concurrent\n"
+    "sessions, and the share of observed seconds (minutes) above each predicted quantile (about\n"
+    "10% and 1% when the prediction holds). Writes DIR/validation.csv and the fit set's sizing\n"
+    "outputs, its report.html with a validation section (docs/validation.md).",
+    1, -1, NULL, groups, run};

@@ -1,0 +1,140 @@
+/* `connrate validate` (lib/validate): the observed series of a machine against a direct count
+ * from its connections, and the whole procedure on synthetic workstations, whose held-out
+ * machines the fit never saw: the predictions must hold for them (the calibration figures of
+ * docs/validation.md come from the same procedure on 40 machines). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/progress.h"
+#include "flows/load.h"
+#include "ingest/packet.h"
+#include "sizing/sizing_internal.h"
+#include "test.h"
+#include "validate/validate.h"
+
+static int load_synth(int machines, double minutes, cr_sizing_data *d)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/syn%d", cr_test_tmpdir(), machines);
+    if (cr_test_sh("test -d %s || %s synth -q --machines %d --minutes %g --seed 11 -o %s", dir,
+                   cr_test_bin(), machines, minutes, dir) != 0)
+        return -1;
+    char *paths[] = {dir};
+    cr_inputs in;
+    cr_err e;
+    if (cr_inputs_collect(&in, paths, 1, &e) != 0)
+        return -1;
+    cr_load_options o = {.threads = 2, .max_span_s = 86400};
+    cr_machine *ms;
+    int rc = cr_machines_load(&in, &o, &ms, &e);
+    if (rc == 0) {
+        cr_sizing_data_from_machines(ms, in.n, CR_TCP_END_FLAGS, d);
+        cr_machines_free(ms, in.n);
+    }
+    cr_inputs_free(&in);
+    return rc;
+}
+
+/* Sessions held at the end of each second counted one by one from the connections, under a
+ * profile with holds (ASA), against the difference array. */
+static void observed_series_by_direct_count(void)
+{
+    cr_sizing_data d;
+    CHECK(load_synth(2, 10, &d) == 0);
+    cr_fw_profile fw;
+    cr_err e;
+    CHECK(cr_fw_profile_get(&fw, "asa", &e) == 0);
+    for (int k = 0; k < d.nmachines; k++) {
+        cr_observed o;
+        cr_observed_machine(&d, k, &fw, &o);
+        int64_t s0 = d.m[k].first_ms / 1000;
+        double news = 0, ends = 0;
+        for (size_t s = 0; s < o.nsec; s++) {
+            news += o.new_per_s[s];
+            ends += o.ends[s];
+            double T = (double)(s0 + (int64_t)s + 1) * 1000, held = 0;
+            for (size_t i = 0; i < d.flows.n; i++) {
+                if (d.flows.machine[i] != k)
+                    continue;
+                const cr_flow *x = &d.flows.fl[i];
+                int64_t ms;
+                int idle, open = cr_sz_flow_duration(&d.flows, i, &ms, &idle);
+                uint8_t why = x->proto == CR_PROTO_UDP ? CR_REASON_UDP_LAST
+                              : open || idle          ? CR_REASON_OPEN
+                                                      : x->reason;
+                double end = open ? INFINITY
+                                  : (double)(x->start_ms + ms) +
+                                        1000 * cr_fw_hold(&fw, x->proto, why, x->dport,
+                                                          ms / 1000.0);
+                held += x->start_ms < T && end > T;
+            }
+            CHECKF(fabs(o.alive[s] - held) < 0.5, "machine %d second %zu: %g held, direct %g",
+                   k + 1, s + 1, o.alive[s], held);
+        }
+        CHECK_INT(news, d.m[k].total[CR_CPS_TCP_NEW] + d.m[k].total[CR_CPS_UDP_NEW]);
+        CHECK_INT(ends, d.m[k].total[CR_CPS_TCP_END] + d.m[k].total[CR_CPS_UDP_END]);
+        cr_observed_free(&o);
+    }
+    cr_sizing_data_free(&d);
+}
+
+/* 24 workstations of 30 minutes: 8 fitted, 16 held out, groups of 1 and 5. The held-out seconds
+ * above the predicted 99th percentile must be few, those above the 90th near a tenth. */
+static void held_out_machines_within_prediction(void)
+{
+    cr_sizing_data d;
+    CHECK(load_synth(24, 30, &d) == 0);
+    cr_progress_set_quiet(1);
+    cr_sizing_config c;
+    cr_sizing_config_default(&c);
+    c.draws = 100;
+    c.seconds = 1800;
+    c.fit.sampler.warmup = 500;
+    c.fit.sampler.samples = 500;
+    cr_validate_config vc;
+    cr_validate_config_default(&vc);
+    vc.fit_machines = 8;
+    vc.ngroups = 2;
+    vc.groups[0] = 1;
+    vc.groups[1] = 5;
+    vc.random_groups = 40;
+    cr_validate_result r;
+    cr_err e;
+    CHECKF(cr_validate_run(&d, &vc, &c, &r, &e) == 0, "%s", e.msg);
+    for (int u = 0; u < vc.ngroups; u++)
+        for (int k = 0; k < CR_VAL_NMETRICS; k++) {
+            const cr_validate_row *w = &r.row[u][k];
+            printf("     N=%d %-13s mean %8.3g vs %8.3g  above q90 %5.1f%%  above q99 %4.1f%%\n",
+                   w->users, cr_validate_metric_names[k], w->pred_mean, w->obs_mean,
+                   100 * w->above_q90, 100 * w->above_q99);
+            CHECKF(w->nobs > 0 && w->above_q99 <= 0.03 && w->above_q90 <= 0.25,
+                   "N=%d %s: %.1f%% above q90, %.1f%% above q99", w->users,
+                   cr_validate_metric_names[k], 100 * w->above_q90, 100 * w->above_q99);
+        }
+    CHECK_INT(r.nfit, 8);
+    CHECK_INT(r.nheld, 16);
+    cr_validate_free(&r);
+    cr_sizing_data_free(&d);
+}
+
+static void rejects_impossible_splits(void)
+{
+    cr_sizing_data d;
+    CHECK(load_synth(2, 10, &d) == 0);
+    cr_sizing_config c;
+    cr_sizing_config_default(&c);
+    cr_validate_config vc;
+    cr_validate_config_default(&vc);
+    cr_validate_result r;
+    cr_err e;
+    vc.fit_machines = 2;
+    CHECK(cr_validate_run(&d, &vc, &c, &r, &e) != 0 && strstr(e.msg, "cannot fit 2"));
+    vc.fit_machines = 1;
+    CHECK(cr_validate_run(&d, &vc, &c, &r, &e) != 0 && strstr(e.msg, "but 1 machine is held out"));
+    cr_sizing_data_free(&d);
+}
+
+TEST_MAIN(RUN(observed_series_by_direct_count); RUN(rejects_impossible_splits);
+          RUN_SLOW(held_out_machines_within_prediction))
