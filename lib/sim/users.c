@@ -7,13 +7,16 @@
 #include <gsl/gsl_integration.h>
 #include <gsl/gsl_randist.h>
 
+#include "common/poisson.h"
 #include "common/xalloc.h"
 #include "sim/parallel.h"
 #include "sim/quantiles.h"
 
-/* Beyond this expected aggregate rate gsl_ran_poisson's unsigned result could overflow in the
- * tail, and no firewall question needs it. */
-#define MAX_MEAN_RATE 1e8
+/* Largest expected aggregate rate a draw may have (cr_sim_check). Doubles end at 1.8e308; the
+ * margin covers what spreads around the mean: users far above it (|z| <= 10 puts a user at
+ * most e^50 times the mean, whatever sigma), gamma seconds, sessions alive (rate x mean session
+ * time) and sums over seconds and draws. */
+#define MAX_MEAN_RATE 1e250
 
 void cr_sim_config_default(cr_sim_config *cfg)
 {
@@ -24,16 +27,31 @@ void cr_sim_config_default(cr_sim_config *cfg)
     cfg->skew_tol = 0.01;
 }
 
-/* Sums of mu, mu^2, mu^3 over a group of users. */
+/* Sums of mu, mu^2, mu^3 over a group of users, with mu in units of 1 / unit. */
 typedef struct {
-    double m, q, c;
+    double m, q, c, unit;
 } power_sums;
 
 static void add_user(power_sums *p, double mu)
 {
+    mu *= p->unit;
     p->m += mu;
     p->q += mu * mu;
     p->c += mu * mu * mu;
+}
+
+/* The power sums' unit: 1, unless the largest rate is above 2^200, where c or q^2 could
+ * overflow; then the power of two just above it, which scales every sum exactly (but for
+ * rates 2^1000 times below the largest, whose share underflows), so that nothing else changes. */
+static double sums_unit(const double *mu, int n)
+{
+    double top = 0;
+    for (int i = 0; i < n; i++)
+        top = fmax(top, mu[i]);
+    int e = 0;
+    if (top > 0x1p200)
+        frexp(top, &e);
+    return ldexp(1, -e);
 }
 
 /* Third-cumulant shortfall of one gamma matched (mean, variance) to a group's summed gamma
@@ -54,12 +72,12 @@ static int split_users(double *mu, int n, double phi, double tol_k3, power_sums 
     for (;;) {
         top = top < n ? top : n;
         cr_sim_select(mu, n, n - top);
-        *bulk = (power_sums){0, 0, 0};
+        *bulk = (power_sums){0, 0, 0, bulk->unit};
         for (int i = 0; i < n - top; i++)
             add_user(bulk, mu[i]);
         if (k3_shortfall(bulk, phi) <= tol_k3 || top == n)
             break;
-        top *= 4;
+        top = top > n / 4 ? n : 4 * top; /* no int overflow near INT_MAX users */
     }
     cr_sim_sort(mu + n - top, top);
     int matched = n - top;
@@ -82,7 +100,7 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
         for (int i = 0; i < n; i++)
             m += mu[i];
         for (int s = 0; s < nsec; s++) {
-            y[s] = m > 0 ? gsl_ran_poisson(r, m) : 0;
+            y[s] = cr_poisson(r, m);
             if (rate)
                 rate[s] = m;
         }
@@ -91,22 +109,23 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
     int matched = 0; /* users mu[0..matched) share one gamma, the rest are drawn one by one */
     double shape = 0, scale = 0;
     if (skew_tol >= 0) {
-        power_sums all = {0, 0, 0};
+        power_sums all = {0, 0, 0, sums_unit(mu, n)};
         for (int i = 0; i < n; i++)
             add_user(&all, mu[i]);
-        double tol_k3 = skew_tol * pow(all.m + all.q / phi, 1.5);
+        /* the count's variance m + q / phi, times unit^2 */
+        double tol_k3 = skew_tol * pow(all.m * all.unit + all.q / phi, 1.5);
         power_sums bulk = all;
         matched = k3_shortfall(&all, phi) <= tol_k3 ? n : split_users(mu, n, phi, tol_k3, &bulk);
         if (bulk.q > 0) { /* else every matched rate underflowed to 0 */
             shape = phi * bulk.m * bulk.m / bulk.q;
-            scale = bulk.q / (phi * bulk.m);
+            scale = bulk.q / (phi * bulk.m) / bulk.unit;
         }
     }
     for (int s = 0; s < nsec; s++) {
         double lambda = shape > 0 ? gsl_ran_gamma(r, shape, scale) : 0;
         for (int i = matched; i < n; i++)
             lambda += gsl_ran_gamma(r, phi, mu[i] / phi);
-        y[s] = lambda > 0 ? gsl_ran_poisson(r, lambda) : 0;
+        y[s] = cr_poisson(r, lambda);
         if (rate)
             rate[s] = lambda;
     }
@@ -136,9 +155,9 @@ static ztnb ztnb_at(double mu, double phi)
 static double ztnb_draw(const ztnb *t, gsl_rng *r)
 {
     if (t->mu >= ZTNB_INVERT_MU) {
-        unsigned y;
+        double y;
         do
-            y = gsl_ran_poisson(r, gsl_ran_gamma(r, t->phi, t->mu / t->phi));
+            y = cr_poisson(r, gsl_ran_gamma(r, t->phi, t->mu / t->phi));
         while (y == 0);
         return y;
     }
@@ -284,7 +303,9 @@ int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
         double rate = cfg->nusers * cr_sim_user_mean(p);
         if (!(rate <= MAX_MEAN_RATE))
             return cr_fail(e, "simulate: draw %d: expected aggregate rate %g/s for %d users is "
-                              "beyond %g/s", d + 1, rate, cfg->nusers, MAX_MEAN_RATE);
+                              "not finite or beyond %g/s, past what doubles can count (alpha %g, "
+                              "sigma_machine %g, sigma_minute %g)", d + 1, rate, cfg->nusers,
+                           MAX_MEAN_RATE, p->alpha, p->sigma_machine, p->sigma_minute);
     }
     return 0;
 }

@@ -84,9 +84,9 @@ void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_
 int cr_sim_poisson_mixture(const cr_sim_draw *p);
 
 /* Checks the configuration and draws (finite alpha, sigmas >= 0, phi > 0 and finite but for
- * the Poisson model's INFINITY, |rho| < 1, for the hurdle finite mu_pi and phi, expected
- * aggregate rate below 1e8/s so Poisson draws cannot overflow); the message names the bad
- * draw. */
+ * the Poisson model's INFINITY, |rho| < 1, for the hurdle finite mu_pi and phi, and an
+ * expected aggregate rate N E[y] that doubles can simulate, up to 1e250/s); the message names
+ * the bad draw. Any rate below that is simulated (common/poisson.h draws any mean). */
 int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, cr_err *e);
 
 /* All draws on cfg->threads threads, draw d on its own stream from (cfg->seed, d); counts into
