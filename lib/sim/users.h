@@ -56,9 +56,10 @@ typedef struct {
     long long user_minutes, exact_user_minutes;
 } cr_sim_users_stats;
 
-/* Expected count of one new user in one second under draw p (for the hurdle by Gauss-Hermite
- * quadrature over z_pi and the user's log rate, whose marginal is N(alpha, sigma_machine^2 +
- * sigma_minute^2)). */
+/* Expected count of one new user in one second under draw p, exact: the lognormal mean, and
+ * for the hurdle E(1 - pi) E[mu / (1 - NB2(0))] by the trapezoid rule over z_pi and the user's
+ * log rate, whose marginal is N(alpha, sigma_machine^2 + sigma_minute^2) (to rounding for any
+ * sigma: docs/simulation.md). */
 double cr_sim_user_mean(const cr_sim_draw *p);
 
 /* Draws nsec per-second aggregate counts y[0..nsec) of n users whose rates in this minute are
