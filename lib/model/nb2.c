@@ -1,13 +1,14 @@
 #include "model/nb2.h"
 
+#include <limits.h>
 #include <math.h>
-
 #include <stdlib.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_sf_gamma.h>
 #include <gsl/gsl_sf_psi.h>
 
+#include "common/poisson.h"
 #include "common/xalloc.h"
 #include "model/effects.h"
 
@@ -111,10 +112,13 @@ static void sampler_setup(cr_nb2_sampler *s, double eta, double phi)
     s->ratio = isinf(phi) ? s->mu : s->mu / (s->mu + phi);
 }
 
+/* A count beyond INT_MAX (a replicate of a data set whose counts are ints) is returned as
+ * INT_MAX: converting it would be undefined. */
 static int draw_mixture(const cr_nb2_sampler *s, gsl_rng *r)
 {
     double rate = isinf(s->phi) ? s->mu : gsl_ran_gamma(r, s->phi, s->mu / s->phi);
-    return (int)gsl_ran_poisson(r, rate);
+    double y = cr_poisson(r, rate);
+    return y < INT_MAX ? (int)y : INT_MAX;
 }
 
 /* The smallest y >= y0 whose probability summed from y0 reaches u, walking up from pmf(y0) = p;

@@ -49,8 +49,9 @@ double cr_nb2_lpmf(int y, double eta, double phi);
 /* Draws from NB2(exp(eta), phi) (phi = INFINITY: Poisson(exp(eta))), fast when consecutive
  * draws share (eta, phi), as the seconds of a machine-minute do: the sampler keeps the last
  * parameters' setup. Small means are drawn by inversion (one uniform and about mu steps of the
- * pmf recurrence); large ones as Poisson(Gamma(phi, mu / phi)). Exact either way up to the
- * rounding of the cumulative sum. Initialise with cr_nb2_sampler_init. */
+ * pmf recurrence); large ones as Poisson(Gamma(phi, mu / phi)) (common/poisson.h). Exact
+ * either way up to the rounding of the cumulative sum; a count beyond INT_MAX comes back as
+ * INT_MAX. Initialise with cr_nb2_sampler_init. */
 typedef struct {
     double eta, phi;      /* parameters the setup is for */
     double mu, lp0, p0;   /* mean, log pmf(0), pmf(0) */

@@ -6,8 +6,8 @@
 
 #include <gsl/gsl_fft_halfcomplex.h>
 #include <gsl/gsl_fft_real.h>
-#include <gsl/gsl_randist.h>
 
+#include "common/poisson.h"
 #include "common/pool.h"
 #include "common/xalloc.h"
 #include "sim/parallel.h"
@@ -149,7 +149,7 @@ int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_se
     if (ends)
         memset(ends, 0, nsec * sizeof *ends);
     for (long j = 0; j < len; j++) {
-        for (long k = 0; k < (long)arrivals[j]; k++) {
+        for (double k = 0; k < arrivals[j]; k++) { /* no cast: counts can pass LONG_MAX */
             double d;
             if (session_seconds(ss, draw, r, &d, e) < 0) {
                 free(diff);
@@ -228,7 +228,7 @@ void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gs
         convolve(n, m, rate, hc, work, mean);
         for (long t = 0; t < nsec; t++) {
             double mu = mean[burnin + t];
-            out[t] = mu > 0 ? gsl_ran_poisson(r, mu) : 0; /* FFT noise can dip below 0 */
+            out[t] = cr_poisson(r, mu); /* 0 where FFT noise dips below 0 */
         }
     }
     free(kern);

@@ -1,19 +1,20 @@
 #include "sim/users.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 
-#include <gsl/gsl_integration.h>
 #include <gsl/gsl_randist.h>
 
+#include "common/poisson.h"
 #include "common/xalloc.h"
 #include "sim/parallel.h"
 #include "sim/quantiles.h"
 
-/* Beyond this expected aggregate rate gsl_ran_poisson's unsigned result could overflow in the
- * tail, and no firewall question needs it. */
-#define MAX_MEAN_RATE 1e8
+/* Largest expected aggregate rate a draw may have (cr_sim_check). Doubles end at 1.8e308; the
+ * margin covers what spreads around the mean: users far above it (|z| <= 10 puts a user at
+ * most e^50 times the mean, whatever sigma), gamma seconds, sessions alive (rate x mean session
+ * time) and sums over seconds and draws. */
+#define MAX_MEAN_RATE 1e250
 
 void cr_sim_config_default(cr_sim_config *cfg)
 {
@@ -24,16 +25,31 @@ void cr_sim_config_default(cr_sim_config *cfg)
     cfg->skew_tol = 0.01;
 }
 
-/* Sums of mu, mu^2, mu^3 over a group of users. */
+/* Sums of mu, mu^2, mu^3 over a group of users, with mu in units of 1 / unit. */
 typedef struct {
-    double m, q, c;
+    double m, q, c, unit;
 } power_sums;
 
 static void add_user(power_sums *p, double mu)
 {
+    mu *= p->unit;
     p->m += mu;
     p->q += mu * mu;
     p->c += mu * mu * mu;
+}
+
+/* The power sums' unit: 1, unless the largest rate is above 2^200, where c or q^2 could
+ * overflow; then the power of two just above it, which scales every sum exactly (but for
+ * rates 2^1000 times below the largest, whose share underflows), so that nothing else changes. */
+static double sums_unit(const double *mu, int n)
+{
+    double top = 0;
+    for (int i = 0; i < n; i++)
+        top = fmax(top, mu[i]);
+    int e = 0;
+    if (top > 0x1p200)
+        frexp(top, &e);
+    return ldexp(1, -e);
 }
 
 /* Third-cumulant shortfall of one gamma matched (mean, variance) to a group's summed gamma
@@ -54,12 +70,12 @@ static int split_users(double *mu, int n, double phi, double tol_k3, power_sums 
     for (;;) {
         top = top < n ? top : n;
         cr_sim_select(mu, n, n - top);
-        *bulk = (power_sums){0, 0, 0};
+        *bulk = (power_sums){0, 0, 0, bulk->unit};
         for (int i = 0; i < n - top; i++)
             add_user(bulk, mu[i]);
         if (k3_shortfall(bulk, phi) <= tol_k3 || top == n)
             break;
-        top *= 4;
+        top = top > n / 4 ? n : 4 * top; /* no int overflow near INT_MAX users */
     }
     cr_sim_sort(mu + n - top, top);
     int matched = n - top;
@@ -78,12 +94,13 @@ static int split_users(double *mu, int n, double phi, double tol_k3, power_sums 
  * skew_tol < 0), their power sums in *bulk; returns matched. */
 static int match_users(double *mu, int n, double phi, double skew_tol, power_sums *bulk)
 {
-    *bulk = (power_sums){0, 0, 0};
+    *bulk = (power_sums){0, 0, 0, sums_unit(mu, n)};
     if (skew_tol < 0)
         return 0;
     for (int i = 0; i < n; i++)
         add_user(bulk, mu[i]);
-    double tol_k3 = skew_tol * pow(bulk->m + bulk->q / phi, 1.5);
+    /* the count's variance m + q / phi, times unit^2 */
+    double tol_k3 = skew_tol * pow(bulk->m * bulk->unit + bulk->q / phi, 1.5);
     return k3_shortfall(bulk, phi) <= tol_k3 ? n : split_users(mu, n, phi, tol_k3, bulk);
 }
 
@@ -95,7 +112,7 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
         for (int i = 0; i < n; i++)
             m += mu[i];
         for (int s = 0; s < nsec; s++) {
-            y[s] = m > 0 ? gsl_ran_poisson(r, m) : 0;
+            y[s] = cr_poisson(r, m);
             if (rate)
                 rate[s] = m;
         }
@@ -107,13 +124,13 @@ int cr_sim_minute(double *mu, int n, double phi, double skew_tol, int nsec, gsl_
     double shape = 0, scale = 0;
     if (bulk.q > 0) { /* else every matched rate underflowed to 0 */
         shape = phi * bulk.m * bulk.m / bulk.q;
-        scale = bulk.q / (phi * bulk.m);
+        scale = bulk.q / (phi * bulk.m) / bulk.unit;
     }
     for (int s = 0; s < nsec; s++) {
         double lambda = shape > 0 ? gsl_ran_gamma(r, shape, scale) : 0;
         for (int i = matched; i < n; i++)
             lambda += gsl_ran_gamma(r, phi, mu[i] / phi);
-        y[s] = lambda > 0 ? gsl_ran_poisson(r, lambda) : 0;
+        y[s] = cr_poisson(r, lambda);
         if (rate)
             rate[s] = lambda;
     }
@@ -140,19 +157,20 @@ int cr_sim_minute_burst(double *mu, int n, const cr_sim_draw *p, double skew_tol
             who[k] = t;
             if (t < matched) {
                 nbulk++;
-                rest.m -= mu[t];
-                rest.q -= mu[t] * mu[t];
+                rest.m -= mu[t] * rest.unit;
+                rest.q -= mu[t] * rest.unit * mu[t] * rest.unit;
             }
         }
         double lambda = nb > 0 && bscale > 0 ? gsl_ran_gamma(r, nb * p->phi_b, bscale) : 0;
         if (nbulk < matched && rest.m > 0 && rest.q > 0)
-            lambda += gsl_ran_gamma(r, phi * rest.m * rest.m / rest.q, rest.q / (phi * rest.m));
+            lambda += gsl_ran_gamma(r, phi * rest.m * rest.m / rest.q,
+                                    rest.q / (phi * rest.m) / rest.unit);
         for (int i = matched; i < n; i++)
             if (!in[i])
                 lambda += gsl_ran_gamma(r, phi, mu[i] / phi);
         for (int k = 0; k < nb; k++)
             in[who[k]] = 0;
-        y[s] = lambda > 0 ? gsl_ran_poisson(r, lambda) : 0;
+        y[s] = cr_poisson(r, lambda);
         if (rate)
             rate[s] = lambda;
     }
@@ -184,9 +202,9 @@ static ztnb ztnb_at(double mu, double phi)
 static double ztnb_draw(const ztnb *t, gsl_rng *r)
 {
     if (t->mu >= ZTNB_INVERT_MU) {
-        unsigned y;
+        double y;
         do
-            y = gsl_ran_poisson(r, gsl_ran_gamma(r, t->phi, t->mu / t->phi));
+            y = cr_poisson(r, gsl_ran_gamma(r, t->phi, t->mu / t->phi));
         while (y == 0);
         return y;
     }
@@ -261,32 +279,28 @@ void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_
     free(log_pi);
 }
 
-/* Gauss-Hermite rule for the weight exp(-x^2 / 2), computed once (an eigenproblem). */
-enum { GH_NODES = 64 };
-static double gh_x[GH_NODES], gh_w[GH_NODES];
-static pthread_once_t gh_once = PTHREAD_ONCE_INIT;
-
-static void gh_init(void)
-{
-    gsl_integration_fixed_workspace *w =
-        gsl_integration_fixed_alloc(gsl_integration_fixed_hermite, GH_NODES, 0, 0.5, 0, 0);
-    const double *x = gsl_integration_fixed_nodes(w), *wt = gsl_integration_fixed_weights(w);
-    for (int i = 0; i < GH_NODES; i++) {
-        gh_x[i] = x[i];
-        gh_w[i] = wt[i] / sqrt(2 * M_PI);
-    }
-    gsl_integration_fixed_free(w);
-}
-
-/* E f(m + s Z), Z ~ N(0,1). */
+/* E f(m + s Z), Z ~ N(0,1), by the trapezoid rule over z in [-13, 13 + grow s]: f(m + s z)
+ * grows at most like e^(grow s z), which moves the weighted integrand's mass to z = grow s, and
+ * beyond 13 sd from there the normal's mass is 1e-38. For an integrand analytic within d of
+ * the real line the rule's error falls like exp(-2 pi d / h). Both integrands here are
+ * analytic within pi / (2 s) (the logistic's poles lie pi / s off the real axis; in the
+ * truncated mean, 1 - NB2(0) vanishes or log1p branches only where the log rate is pi / 2 or
+ * more off it), so h = 0.125 / s, at most 0.1, keeps the error near exp(-8 pi^2) = 6e-35 of
+ * the integrand's size whatever s: exact to rounding, where a 64-point Gauss-Hermite rule is
+ * off by 1.5e-5 at sigma_pi = 4. */
 static double normal_expect(double (*f)(double x, const cr_sim_draw *p), const cr_sim_draw *p,
-                            double m, double s)
+                            double m, double s, int grow)
 {
-    pthread_once(&gh_once, gh_init);
+    if (s == 0)
+        return f(m, p);
+    const double h = fmin(0.1, 0.125 / s);
+    const long lo = -(long)ceil(13 / h), hi = (long)ceil((13 + grow * s) / h);
     double sum = 0;
-    for (int i = 0; i < GH_NODES; i++)
-        sum += gh_w[i] * f(m + s * gh_x[i], p);
-    return sum;
+    for (long i = lo; i <= hi; i++) {
+        double z = (double)i * h;
+        sum += exp(-0.5 * z * z) * f(m + s * z, p);
+    }
+    return sum * h / sqrt(2 * M_PI);
 }
 
 static double positive_chance(double logit_pi, const cr_sim_draw *p)
@@ -308,8 +322,8 @@ double cr_sim_user_mean(const cr_sim_draw *p)
         return (1 - p->w) * exp(p->alpha + s2 / 2) + p->w * p->lambda_b;
     if (!p->hurdle)
         return exp(p->alpha + s2 / 2);
-    return normal_expect(positive_chance, p, p->mu_pi, p->sigma_pi) *
-           normal_expect(truncated_mean, p, p->alpha, sqrt(s2));
+    return normal_expect(positive_chance, p, p->mu_pi, p->sigma_pi, 0) *
+           normal_expect(truncated_mean, p, p->alpha, sqrt(s2), 1);
 }
 
 int cr_sim_poisson_mixture(const cr_sim_draw *p)
@@ -342,7 +356,9 @@ int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
         double rate = cfg->nusers * cr_sim_user_mean(p);
         if (!(rate <= MAX_MEAN_RATE))
             return cr_fail(e, "simulate: draw %d: expected aggregate rate %g/s for %d users is "
-                              "beyond %g/s", d + 1, rate, cfg->nusers, MAX_MEAN_RATE);
+                              "not finite or beyond %g/s, past what doubles can count (alpha %g, "
+                              "sigma_machine %g, sigma_minute %g)", d + 1, rate, cfg->nusers,
+                           MAX_MEAN_RATE, p->alpha, p->sigma_machine, p->sigma_minute);
     }
     return 0;
 }

@@ -63,9 +63,10 @@ typedef struct {
     long long user_minutes, exact_user_minutes;
 } cr_sim_users_stats;
 
-/* Expected count of one new user in one second under draw p (for the hurdle by Gauss-Hermite
- * quadrature over z_pi and the user's log rate, whose marginal is N(alpha, sigma_machine^2 +
- * sigma_minute^2); with bursts (1 - w) exp(alpha + s^2 / 2) + w lambda_b). */
+/* Expected count of one new user in one second under draw p, exact: the lognormal mean, with
+ * bursts (1 - w) exp(alpha + s^2 / 2) + w lambda_b, and for the hurdle E(1 - pi) E[mu / (1 -
+ * NB2(0))] by the trapezoid rule over z_pi and the user's log rate, whose marginal is N(alpha,
+ * sigma_machine^2 + sigma_minute^2) (to rounding for any sigma: docs/simulation.md). */
 double cr_sim_user_mean(const cr_sim_draw *p);
 
 /* Draws nsec per-second aggregate counts y[0..nsec) of n users whose rates in this minute are
@@ -101,9 +102,9 @@ void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_
 int cr_sim_poisson_mixture(const cr_sim_draw *p);
 
 /* Checks the configuration and draws (finite alpha, sigmas >= 0, phi > 0 and finite but for
- * the Poisson model's INFINITY, |rho| < 1, for the hurdle finite mu_pi and phi, expected
- * aggregate rate below 1e8/s so Poisson draws cannot overflow); the message names the bad
- * draw. */
+ * the Poisson model's INFINITY, |rho| < 1, for the hurdle finite mu_pi and phi, and an
+ * expected aggregate rate N E[y] that doubles can simulate, up to 1e250/s); the message names
+ * the bad draw. Any rate below that is simulated (common/poisson.h draws any mean). */
 int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg, cr_err *e);
 
 /* All draws on cfg->threads threads, draw d on its own stream from (cfg->seed, d); counts into

@@ -2,6 +2,7 @@
  * gsl_ran_poisson_pdf): chi-square goodness of fit over the count classes, on both of its
  * methods (inversion below mean 30, the gamma-Poisson mixture above) and for the zero-truncated
  * draws of the hurdle model, including means so small that a positive count is a 1e-12 event. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,4 +90,18 @@ static void test_positive_of_tiny_mean(void)
     gsl_rng_free(r);
 }
 
-TEST_MAIN(RUN(test_draws_match_pmf); RUN(test_positive_of_tiny_mean))
+/* Means past gsl_ran_poisson's range: a count beyond INT_MAX comes back as INT_MAX (not an
+ * undefined conversion), and one of 1e9 is drawn (common/poisson.h) within 6 sd. */
+static void test_huge_means(void)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    cr_nb2_sampler s;
+    cr_nb2_sampler_init(&s);
+    CHECK(cr_nb2_draw(&s, log(1e12), INFINITY, r) == INT_MAX);
+    CHECK(cr_nb2_draw_positive(&s, log(1e12), 50, r) == INT_MAX);
+    for (int i = 0; i < 100; i++)
+        CHECK(fabs(cr_nb2_draw(&s, log(1e9), INFINITY, r) - 1e9) < 6 * sqrt(1e9));
+    gsl_rng_free(r);
+}
+
+TEST_MAIN(RUN(test_draws_match_pmf); RUN(test_positive_of_tiny_mean); RUN(test_huge_means))

@@ -8,6 +8,8 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_rng.h>
 
+#include "common/clock.h"
+#include "common/pool.h"
 #include "sim/concurrency.h"
 #include "sim/quantiles.h"
 #include "sim_test.h"
@@ -326,6 +328,73 @@ static void shared_kernels_same_bytes(void)
     run_free(&b);
 }
 
+/* Var of one nbh user's mean count over M whole minutes (rho = 0): the minutes' rates
+ * mu_m = exp(alpha + sm z + sn z_m) share z, so E mu_m mu_m' = exp(2 alpha + 2 sm^2 + sn^2)
+ * for m != m' and exp(2 alpha + 2 s2) for m = m'; the seconds add (mu + mu^2 / phi) / 60 M. */
+static double user_mean_variance(const cr_sim_draw *p, long M)
+{
+    double sm2 = p->sigma_machine * p->sigma_machine, sn2 = p->sigma_minute * p->sigma_minute;
+    double e1 = exp(p->alpha + (sm2 + sn2) / 2), e2 = exp(2 * p->alpha + 2 * (sm2 + sn2));
+    double cross = exp(2 * p->alpha + 2 * sm2 + sn2);
+    return (e2 + (M - 1) * cross) / M - e1 * e1 + (e1 + e2 / p->phi) / (60.0 * M);
+}
+
+/* One million users on nbh draws like a real fit's (alpha about 1, sigmas about 1, phi about
+ * 0.5: 7.4 million new connections/s, 1e8 sessions alive, past the Poisson draw's switch from
+ * GSL to PTRS), with lognormal session times: cr_sim_users and cr_sim_concurrency finish, and
+ * each draw's mean new connections/s is N E[y] within 4.5 sd of a draw's mean (from the users'
+ * spread, computed above), sessions alive N E[y] E[T] within as much plus the share the
+ * burn-in misses. The time goes to the log, not into a check. */
+static void million_users(void)
+{
+    enum { D = 4, N = 1000000 };
+    const long S = 600;
+    const cr_sim_draw draws[D] = {
+        {.alpha = 1.0, .sigma_machine = 1.0, .sigma_minute = 0.9, .phi = 0.5},
+        {.alpha = 0.8, .sigma_machine = 1.1, .sigma_minute = 1.0, .phi = 0.4},
+        {.alpha = 1.1, .sigma_machine = 0.9, .sigma_minute = 1.0, .phi = 0.6},
+        {.alpha = 0.9, .sigma_machine = 1.0, .sigma_minute = 1.1, .phi = 0.5},
+    };
+    session_law L = {3, 8, 1.0};
+    cr_sim_sessions ss = sessions(&L, 1);
+    cr_sim_config cfg;
+    cr_sim_config_default(&cfg);
+    cfg.nusers = N;
+    cfg.seconds = S;
+    double *users = xmalloc(D * S * sizeof *users), *arr = xmalloc(D * S * sizeof *arr);
+    double *alive = xmalloc(D * S * sizeof *alive);
+    cr_sim_concurrency_info info;
+    cr_err e;
+    double t0 = cr_now();
+    CHECKF(cr_sim_users(draws, D, &cfg, users, NULL, &e) == 0, "%s", e.msg);
+    double t1 = cr_now();
+    CHECKF(cr_sim_concurrency(draws, D, &cfg, &ss, arr, NULL, alive, &info, &e) == 0, "%s",
+           e.msg);
+    double t2 = cr_now();
+    printf("    N = %d, %d draws x %ld s: users %.1f s, concurrency %.1f s (burn-in %ld s) on "
+           "%d threads\n", N, D, S, t1 - t0, t2 - t1, info.burnin, cr_pool_threads(0));
+    for (int d = 0; d < D; d++) {
+        double rate = N * cr_sim_user_mean(&draws[d]), sd = sqrt(N * user_mean_variance(
+                                                                         &draws[d], S / 60));
+        double m[3] = {0, 0, 0}; /* users, concurrency's arrivals, alive */
+        for (long t = 0; t < S; t++) {
+            m[0] += users[(size_t)d * S + t] / S;
+            m[1] += arr[(size_t)d * S + t] / S;
+            m[2] += alive[(size_t)d * S + t] / S;
+        }
+        double held = rate * mean_seconds(&L);
+        printf("    draw %d: new/s %.6g and %.6g, expected %.6g (sd %.2g); alive %.6g, expected "
+               "%.6g\n", d + 1, m[0], m[1], rate, sd, m[2], held);
+        CHECK(fabs(m[0] - rate) < 4.5 * sd);
+        /* the concurrency run's arrivals include its burn-in's minutes: more of them */
+        CHECK(fabs(m[1] - rate) < 4.5 * sd * sqrt((double)(S + info.burnin) / S));
+        CHECK(fabs(m[2] - held) < 4.5 * sd / rate * held + info.missed * held);
+    }
+    free(users);
+    free(arr);
+    free(alive);
+}
+
 static double bad_session(void *ctx, gsl_rng *r, int draw)
 {
     return draw == 2 ? -1 : 5;
@@ -348,4 +417,4 @@ TEST_MAIN(RUN(sweep_by_hand); RUN(poisson_arrivals_give_poisson_concurrency);
           RUN(littles_law_with_bursty_users); RUN(burnin_cap_reports_missed_share);
           RUN(shared_kernels_same_bytes);
           RUN(reproducible_across_threads); RUN(rejects_bad_session_times);
-          RUN(thinning_matches_sweep))
+          RUN(thinning_matches_sweep); RUN(million_users))

@@ -1,0 +1,49 @@
+/* Monte Carlo standard errors of the pooled summaries (quantiles.h) of a predictive sample made
+ * of D posterior draws x S seconds, laid out [draw][second] as lib/sim writes its outputs.
+ * Seconds within a draw are dependent (same parameters and users, shared minutes, sessions
+ * alive for many seconds), draws are independent, so an estimate's error shows in how much it
+ * varies between draws:
+ *
+ *   mean        sd over draws of the draw means / sqrt(D);
+ *   quantile p  with q the pooled type-7 quantile and f_d draw d's share of seconds <= q, the
+ *               CDF estimate at q, F = mean f_d, has standard error s = sd(f_d) / sqrt(D); the
+ *               quantile's mcse is half the width of [Q(p - s), Q(p + s)] (probabilities
+ *               clipped to [0, 1]), Q the pooled sample's type-7 quantile function: the delta
+ *               method s / density, with the density read off the sample.
+ *
+ * R's posterior::mcse_quantile does the same through an ESS (F (1 - F) / s^2 here) and the +-1
+ * sd points of Beta(ESS p + 1, ESS (1 - p) + 1). In the bulk the two agree; where the tail
+ * rests on a few draws (ESS (1 - p) near 1) the beta's upper point stops short of them and the
+ * error comes out 1.6 to 4 times too small. docs/simulation.md has both against the spread over
+ * repeated simulations, and the case no draw-based error can cover: a tail carried by one or
+ * two draws. */
+#ifndef CR_SIM_MCSE_H
+#define CR_SIM_MCSE_H
+
+#include "sim/quantiles.h"
+
+typedef struct {
+    double mean, q50, q90, q95, q99, q999;
+    /* Draws with a second above q99 and above q999. A tail's error is estimated from the
+     * draws that reach it; carried by 1 to 4 of them, q999's mcse was measured 2 to 2.6 times
+     * too small and q99's up to 1.5 times too large (the pooled value stands or falls with
+     * whether such a draw comes up). */
+    int draws_above_q99, draws_above_q999;
+} cr_sim_mcse;
+
+/* cr_sim_summarize of x[0..ndraws * nsec) (x ends sorted, as there) and, into m, the standard
+ * errors of its mean and quantiles, read from x's draw structure before sorting: NAN with one
+ * draw. ndraws, nsec >= 1. */
+void cr_sim_summarize_draws(double *x, int ndraws, long nsec, cr_sim_summary *s, cr_sim_mcse *m);
+
+/* The mcse of the type-7 quantile p of x[d * nsec + s], given the same values sorted. */
+double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, long nsec,
+                            double p);
+
+/* The standard error of x's mean from its draw means. */
+double cr_sim_mcse_mean(const double *x, int ndraws, long nsec);
+
+/* How many draws have a second above q. */
+int cr_sim_draws_above(const double *x, int ndraws, long nsec, double q);
+
+#endif
