@@ -4,7 +4,7 @@
  *   1. tables: DIR/cps.csv and DIR/flows.csv, as `connrate cps` and `connrate flows` write them;
  *   2. fits: the hierarchical rate model of new connections (tcp_new + udp_new) and of
  *      terminations (tcp_end + udp_end) under DIR/fit/new and DIR/fit/end (lib/fit), and the
- *      censored duration mixture per protocol (model/duration.h) with the same criteria;
+ *      censored duration mixture per protocol (lib/duration) with the same criteria;
  *   3. simulation per N (lib/sim): arrivals from the new-connection draws, a session time per
  *      arrival (duration plus the firewall profile's hold), sessions alive and ending per second;
  *   4. outputs: sizing.csv, sizing.json, plots/, report.html.
@@ -20,7 +20,7 @@
 #include "firewall/profiles.h"
 #include "fit/fit.h"
 #include "flows/machine.h"
-#include "model/duration.h"
+#include "duration/law.h"
 #include "sim/concurrency.h"
 #include "sim/quantiles.h"
 

@@ -1,4 +1,4 @@
-/* The censored duration mixture of one protocol (model/duration.h). 1 to CR_DUR_KMAX
+/* The censored duration mixture of one protocol (lib/duration). 1 to CR_DUR_KMAX
  * components are judged through their Laplace approximations corrected by importance sampling:
  * PSIS-LOO and the check against Kaplan-Meier (cr_duration_ppc_run); the number kept by the rule
  * of the rate ladder (ladder/ladder.h) is fitted with NUTS, judged by the rate fits' criteria
@@ -22,6 +22,10 @@
 #include "common/splitmix.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
+#include "duration/check.h"
+#include "duration/km.h"
+#include "duration/mixture.h"
+#include "duration/start.h"
 #include "ingest/packet.h"
 #include "loo/loo.h"
 #include "sizing/sizing_internal.h"

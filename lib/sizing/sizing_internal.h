@@ -4,6 +4,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "flows/flows.h"
 #include "model/cps_table.h"
 #include "sizing/sizing.h"
 

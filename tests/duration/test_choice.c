@@ -1,4 +1,5 @@
-/* How `connrate run` chooses the number of duration components (lib/sizing/sizing_duration.c):
+/* How `connrate run` chooses the number of duration components (lib/sizing/sizing_duration.c,
+ * to join lib/fit with it):
  * on TCP-like flows drawn from a known mixture of 1 or 3 well separated lognormal groups, with
  * a capture end that censors the longest, PSIS-LOO with the rate ladder's rule must keep the
  * true number, the kept fit must pass its check against Kaplan-Meier, and its mean must cover
