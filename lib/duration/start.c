@@ -3,6 +3,10 @@
 #include <math.h>
 #include <string.h>
 
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+
 #include "common/pool.h"
 
 enum { KMAX = CR_DUR_KMAX };
@@ -28,41 +32,30 @@ static double data_quantile(const cr_duration_data *d, double p)
     return 0;
 }
 
-/* Cholesky factor of the n x n matrix a (row-major) into l; 0 unless a is not positive
- * definite. */
+/* The Cholesky factor of the n x n matrix a (row-major) into l, lower triangle (the upper one
+ * zeroed); 0 unless a is not positive definite, which GSL reports as an error (its handler must
+ * be off, as the programs set it). */
 static int cholesky(int n, const double *a, double *l)
 {
-    memset(l, 0, (size_t)(n * n) * sizeof *l);
-    for (int j = 0; j < n; j++) {
-        double s = a[j * n + j];
-        for (int k = 0; k < j; k++)
-            s -= l[j * n + k] * l[j * n + k];
-        if (!(s > 0) || !isfinite(s))
-            return -1;
-        l[j * n + j] = sqrt(s);
-        for (int i = j + 1; i < n; i++) {
-            double t = a[i * n + j];
-            for (int k = 0; k < j; k++)
-                t -= l[i * n + k] * l[j * n + k];
-            l[i * n + j] = t / l[j * n + j];
-        }
+    memcpy(l, a, (size_t)(n * n) * sizeof *l);
+    gsl_matrix_view lv = gsl_matrix_view_array(l, (size_t)n, (size_t)n);
+    if (gsl_linalg_cholesky_decomp1(&lv.matrix) != GSL_SUCCESS)
+        return -1;
+    int ok = 1;
+    for (int i = 0; i < n; i++) {
+        ok = ok && isfinite(l[i * n + i]); /* GSL lets a NaN through */
+        for (int j = i + 1; j < n; j++)
+            l[i * n + j] = 0;
     }
-    return 0;
+    return ok ? 0 : -1;
 }
 
 /* Solves l l' x = b in place. */
-static void chol_solve(int n, const double *l, double *b)
+static void chol_solve(int n, double *l, double *b)
 {
-    for (int i = 0; i < n; i++) {
-        for (int k = 0; k < i; k++)
-            b[i] -= l[i * n + k] * b[k];
-        b[i] /= l[i * n + i];
-    }
-    for (int i = n - 1; i >= 0; i--) {
-        for (int k = i + 1; k < n; k++)
-            b[i] -= l[k * n + i] * b[k];
-        b[i] /= l[i * n + i];
-    }
+    gsl_matrix_view lv = gsl_matrix_view_array(l, (size_t)n, (size_t)n);
+    gsl_vector_view bv = gsl_vector_view_array(b, (size_t)n);
+    gsl_linalg_cholesky_svx(&lv.matrix, &bv.vector);
 }
 
 enum { D = CR_DUR_MAXDIM }; /* room for the matrices below; n = CR_DUR_DIM(k) is used */
@@ -111,6 +104,8 @@ static double ascend(const cr_duration_data *d, int k, double *th)
             if (ok)
                 break;
             shift = shift > 0 ? 4 * shift : 1e-8 * (maxdiag + 1);
+            if (!(shift < INFINITY)) /* a Hessian no shift makes definite: not finite */
+                return lp;
         }
         memcpy(step, g, (size_t)n * sizeof *step);
         chol_solve(n, l, step);
@@ -259,14 +254,11 @@ void cr_duration_find_start(const cr_duration_data *d, int k, int threads, cr_du
 
 void cr_duration_start_theta(const cr_duration_start *s, const double *u, double *theta)
 {
-    /* R' (theta - mode) = u, R' upper triangular: theta holds theta - mode until the end */
     const int n = CR_DUR_DIM(s->k);
-    for (int i = n - 1; i >= 0; i--) {
-        double x = u[i];
-        for (int j = i + 1; j < n; j++)
-            x -= s->root[j * n + i] * theta[j];
-        theta[i] = x / s->root[i * n + i];
-    }
+    gsl_matrix_const_view r = gsl_matrix_const_view_array(s->root, (size_t)n, (size_t)n);
+    gsl_vector_view t = gsl_vector_view_array(theta, (size_t)n);
+    memcpy(theta, u, (size_t)n * sizeof *theta);
+    gsl_blas_dtrsv(CblasLower, CblasTrans, CblasNonUnit, &r.matrix, &t.vector);
     for (int i = 0; i < n; i++)
         theta[i] += s->mode[i];
 }
@@ -275,17 +267,15 @@ static double logp_at(const cr_model *m, const double *u, double *grad, void *sc
 {
     const cr_duration_start *s = m->data;
     const int n = m->dim;
-    double th[D], g[D];
+    double th[D];
     (void)scratch;
     cr_duration_start_theta(s, u, th);
-    double lp = logp_data(s->d, s->k, th, grad ? g : NULL);
-    if (grad) /* d lp / du = R^-1 d lp / dtheta */
-        for (int i = 0; i < n; i++) {
-            double x = g[i];
-            for (int j = 0; j < i; j++)
-                x -= s->root[i * n + j] * grad[j];
-            grad[i] = x / s->root[i * n + i];
-        }
+    double lp = logp_data(s->d, s->k, th, grad);
+    if (grad) { /* d lp / du = R^-1 d lp / dtheta */
+        gsl_matrix_const_view r = gsl_matrix_const_view_array(s->root, (size_t)n, (size_t)n);
+        gsl_vector_view g = gsl_vector_view_array(grad, (size_t)n);
+        gsl_blas_dtrsv(CblasLower, CblasNoTrans, CblasNonUnit, &r.matrix, &g.vector);
+    }
     return lp;
 }
 

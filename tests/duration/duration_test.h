@@ -57,8 +57,11 @@ static const cr_duration_params UDP_TRUTH = {2, {0.7, 0.3}, {-6.0, 1.0}, {1.2, 1
 /* As `connrate synth` makes TCP lifetimes (docs/synth.md): refused connections of one round
  * trip, then 1 s, 20 s and 300 s groups */
 static const cr_duration_params TCP4_TRUTH = {
-    4, {0.02, 0.735, 0.196, 0.049}, {-3.6888794541139363 /* log 0.025 */, 0, 2.9957322735539909 /* log 20 */,
-        5.7037824746562009 /* log 300 */}, {0.7, 1, 1.2, 1}};
+    4,
+    {0.02, 0.735, 0.196, 0.049},
+    {-3.6888794541139363 /* log 0.025 */, 0, 2.9957322735539909 /* log 20 */,
+     5.7037824746562009 /* log 300 */},
+    {0.7, 1, 1.2, 1}};
 
 /* The grid as docs/durations.md defines it, walked from 0: edges 1 ms apart until
  * floor(edge / coarsen) exceeds 1 ms, then that far apart. The bin [*lo, *hi) holding v. */
