@@ -13,10 +13,10 @@
 #include "duration/data.h"
 
 /* ---- the predictive check against Kaplan-Meier ----
- * Everything is counted on the likelihood's grid (grid_next with CR_DURATION_COARSEN), from 0
- * to past both the longest check time and the longest ended duration: a bin's ended durations
- * and the censored ones at its lower edge, removed from the risk set before the bin's events,
- * as the likelihood takes them. Kaplan-Meier on those counts is the data's own survival rounded
+ * Everything is counted on the likelihood's grid (cr_duration_grid_next at the data's
+ * resolution with CR_DURATION_COARSEN), from 0 to past both the longest check time and the
+ * longest ended duration: a bin's ended durations and the censored ones at its lower edge,
+ * removed from the risk set before the bin's events, as the likelihood takes them. Kaplan-Meier on those counts is the data's own survival rounded
  * down to the grid (1% of t at most); its area is taken linear within a bin. */
 
 const double cr_duration_ppc_times[CR_DUR_PPC_NTIMES] = {1, 10, 60, 300, 3600};
@@ -167,7 +167,8 @@ void cr_duration_ppc_run(const cr_duration_obs *o, const cr_duration_params *dra
     while (g.edge[g.nedge - 1] <= top) {
         if ((size_t)g.nedge == cap)
             g.edge = xrealloc(g.edge, (cap *= 2) * sizeof *g.edge);
-        g.edge[g.nedge] = cr_duration_grid_next(g.edge[g.nedge - 1], CR_DURATION_COARSEN);
+        g.edge[g.nedge] =
+            cr_duration_grid_next(g.edge[g.nedge - 1], o->res_ms, CR_DURATION_COARSEN);
         g.nedge++;
     }
     for (int t = 0; t < CR_DUR_PPC_NTIMES; t++)

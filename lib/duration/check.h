@@ -25,6 +25,7 @@ typedef struct {
     const int64_t *follow_ms; /* how long it could be watched: its capture's end - its start */
     int beyond_ended;         /* a connection alive at the end of its watch shows as ended there
                                * (1: UDP, as cr_flow_duration takes it) or as censored (0: TCP) */
+    int64_t res_ms;           /* the resolution of ms and follow_ms (>= 1): the grid's */
 } cr_duration_obs;
 
 typedef struct {

@@ -12,27 +12,29 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The grid's edge after g: 1 ms on until g / coarsen exceeds it, then that (in whole ms, so
- * every bin is a union of the 1 ms intervals the timestamps give). */
-int64_t cr_duration_grid_next(int64_t g, int coarsen)
+/* The grid's edge after g: one resolution on until g / coarsen exceeds it, then that rounded
+ * down to whole resolutions, so that every bin is a union of the intervals the timestamps
+ * give. */
+int64_t cr_duration_grid_next(int64_t g, int64_t res, int coarsen)
 {
-    int64_t w = coarsen > 0 ? g / coarsen : 0;
-    return g + (w > 1 ? w : 1);
+    int64_t w = coarsen > 0 ? g / coarsen / res : 0;
+    return g + (w > 1 ? w : 1) * res;
 }
 
 /* Sorted values to (grid lower edge, count) pairs, in place of v; returns the number of pairs.
  * lo[k] is the lower edge of pair k. */
-static size_t to_grid(int64_t *v, size_t n, int coarsen, int64_t *lo, double *count)
+static size_t to_grid(int64_t *v, size_t n, int64_t res, int coarsen, int64_t *lo,
+                      double *count)
 {
     qsort(v, n, sizeof *v, cmp_i64);
     size_t k = 0;
-    int64_t g = 0, next = cr_duration_grid_next(0, coarsen);
+    int64_t g = 0, next = cr_duration_grid_next(0, res, coarsen);
     for (size_t i = 0; i < n; i++) {
-        if (coarsen <= 0 || v[i] < coarsen)
-            g = v[i], next = v[i] + 1; /* 1 ms bins: no walk needed */
+        if (coarsen <= 0 || v[i] < coarsen * res)
+            g = v[i] - v[i] % res, next = g + res; /* bins of one resolution: no walk needed */
         else
             while (next <= v[i])
-                g = next, next = cr_duration_grid_next(g, coarsen);
+                g = next, next = cr_duration_grid_next(g, res, coarsen);
         if (k == 0 || lo[k - 1] != g)
             lo[k] = g, count[k++] = 0;
         count[k - 1] += 1;
@@ -47,13 +49,15 @@ static void add_edge(cr_duration_data *d, int64_t e)
 }
 
 void cr_duration_data_init(cr_duration_data *d, size_t n, const int64_t *ms,
-                           const uint8_t *censored, int coarsen)
+                           const uint8_t *censored, int64_t res_ms, int coarsen)
 {
     memset(d, 0, sizeof *d);
+    d->res_ms = res_ms;
+    d->x_res = log((double)res_ms / 1000);
     int64_t *ended = xmalloc((n + 1) * sizeof *ended), *cens = xmalloc((n + 1) * sizeof *cens);
     for (size_t i = 0; i < n; i++) {
         if (censored && censored[i]) {
-            if (ms[i] > 0)
+            if (ms[i] >= res_ms)
                 cens[d->ncens++] = ms[i];
             else
                 d->ncens_zero++;
@@ -64,8 +68,8 @@ void cr_duration_data_init(cr_duration_data *d, size_t n, const int64_t *ms,
     int64_t *elo = xmalloc((d->nended + 1) * sizeof *elo);
     int64_t *clo = xmalloc((d->ncens + 1) * sizeof *clo);
     double *en = xmalloc((d->nended + 1) * sizeof *en), *cn = xmalloc((d->ncens + 1) * sizeof *cn);
-    size_t ne = to_grid(ended, d->nended, coarsen, elo, en);
-    size_t nc = to_grid(cens, d->ncens, coarsen, clo, cn);
+    size_t ne = to_grid(ended, d->nended, res_ms, coarsen, elo, en);
+    size_t nc = to_grid(cens, d->ncens, res_ms, coarsen, clo, cn);
     /* edges: both ends of every occupied bin and the lower end of every censored one, merged */
     size_t cap = 2 * ne + nc + 1;
     d->edge_ms = xmalloc(cap * sizeof *d->edge_ms);
@@ -80,7 +84,7 @@ void cr_duration_data_init(cr_duration_data *d, size_t n, const int64_t *ms,
             }
             add_edge(d, elo[i]);
             d->n_event[d->nedge - 1] = en[i];
-            add_edge(d, cr_duration_grid_next(elo[i], coarsen));
+            add_edge(d, cr_duration_grid_next(elo[i], res_ms, coarsen));
             i++;
         } else {
             add_edge(d, clo[j]);
@@ -89,6 +93,7 @@ void cr_duration_data_init(cr_duration_data *d, size_t n, const int64_t *ms,
     }
     for (int i = 0; i < d->nedge; i++)
         d->x[i] = d->edge_ms[i] > 0 ? log(d->edge_ms[i] / 1000) : -INFINITY;
+    d->n_zero = d->nedge > 1 && d->edge_ms[0] == 0 ? d->n_event[0] : 0;
     free(ended);
     free(cens);
     free(elo);

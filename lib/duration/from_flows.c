@@ -34,7 +34,7 @@ void cr_duration_data_from_flows(cr_duration_data *d, const cr_flow *fl, size_t 
         cens[k] = (uint8_t)cr_flow_duration(&fl[i], end, &ms[k]);
         k++;
     }
-    cr_duration_data_init(d, k, ms, cens, coarsen);
+    cr_duration_data_init(d, k, ms, cens, CR_DURATION_FLOWS_RES_MS, coarsen);
     free(ms);
     free(cens);
 }

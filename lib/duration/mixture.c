@@ -95,6 +95,7 @@ typedef struct {
     double gm[KMAX], gls[KMAX]; /* d loglik / d m_j, d log s_j */
     double r[KMAX];             /* sum over connections of component j's responsibility,
                                  * i.e. w_j d loglik / d w_j */
+    double lp0, l1p0;           /* log p0, log(1 - p0) */
 } mix;
 
 /* log of one connection's sum_j w_j e^{t_j} and, scaled by count, its gradient. */
@@ -134,22 +135,39 @@ static double add_prob(mix *x, const prob *p, double count, int grad)
     return log(tot);
 }
 
-/* The log-likelihood of the data under x (gradient into x when grad), and each observation's
- * log-likelihood per connection into pw when not NULL. */
+/* The log-likelihood of the data under x (gradient of the mixture's part into x when grad):
+ * the zero class holds the bin [0, r), every other connection log(1 - p0) plus the mixture's
+ * log-probability given D >= r. Each observation's log-likelihood per connection into pw when
+ * not NULL. */
 static double loglik(const cr_duration_data *d, mix *x, int grad, double *pw)
 {
     const int k = x->k;
-    double lp = 0;
+    const double npos = (double)(d->nended + d->ncens) - d->n_zero;
+    double lp, trunc = 0;
     edge_val prev[KMAX], cur[KMAX];
-    prob p[KMAX];
+    prob p[KMAX] = {{0, 0, 0}};
     term t[KMAX];
+    if (npos > 0) { /* log S(r) of the mixture, once per connection it holds: a negative count */
+        for (int j = 0; j < k; j++)
+            p[j] = survival_prob(edge_at(d->x_res, x->m[j], x->s[j]), x->s[j]);
+        trunc = add_prob(x, p, -npos, grad);
+        if (isnan(trunc)) {
+            for (int j = 0; j < k; j++)
+                t[j] = survival_term(d->x_res, x->m[j], x->s[j]);
+            trunc = add_mix(x, t, -npos, grad);
+        }
+    }
+    lp = d->n_zero * x->lp0 + npos * (x->l1p0 - trunc);
     memset(prev, 0, sizeof prev);
     for (int i = 0; i < d->nedge; i++) {
         double xi = d->x[i];
         for (int j = 0; j < k; j++)
             cur[j] = edge_at(xi, x->m[j], x->s[j]);
         double n = i > 0 ? d->n_event[i - 1] : 0;
-        if (n > 0) {
+        if (n > 0 && d->edge_ms[i - 1] == 0) {
+            if (pw)
+                *pw++ = x->lp0;
+        } else if (n > 0) {
             for (int j = 0; j < k; j++)
                 p[j] = bin_prob(prev[j], cur[j], x->s[j]);
             double l = add_prob(x, p, n, grad);
@@ -160,7 +178,7 @@ static double loglik(const cr_duration_data *d, mix *x, int grad, double *pw)
             }
             lp += n * l;
             if (pw)
-                *pw++ = l;
+                *pw++ = x->l1p0 + l - trunc;
         }
         if (d->n_cens[i] > 0) {
             for (int j = 0; j < k; j++)
@@ -173,7 +191,7 @@ static double loglik(const cr_duration_data *d, mix *x, int grad, double *pw)
             }
             lp += d->n_cens[i] * l;
             if (pw)
-                *pw++ = l;
+                *pw++ = x->l1p0 + l - trunc;
         }
         memcpy(prev, cur, sizeof prev);
     }
@@ -186,11 +204,12 @@ static double log_inv_logit(double a)
     return a > 0 ? -log1p(exp(-a)) : a - log1p(exp(a));
 }
 
-/* The model's k from its dimension 3k - 1. */
+/* The model's k from its dimension 3k. */
 static int model_k(const cr_model *m)
 {
-    return (m->dim + 1) / 3;
+    return m->dim / 3;
 }
+
 
 static double logp_data(const cr_duration_data *d, int k, const double *theta, double *grad)
 {
@@ -219,10 +238,20 @@ static double logp_data(const cr_duration_data *d, int k, const double *theta, d
          * 1) on s with the log Jacobian, i.e. normal(0, 1) on log s */
         lp += x.lw[j] - x.m[j] * x.m[j] / 50 + (j ? ym[j] : 0) - 0.5 * ys[j] * ys[j];
     }
+    const double y0 = theta[CR_DUR_Y_P0(k)];
+    x.lp0 = log_inv_logit(y0);
+    x.l1p0 = x.lp0 - y0;
+    if (!isfinite(x.lp0) || !isfinite(x.l1p0))
+        return -INFINITY;
+    /* the prior on p0 with the logit's Jacobian p0 (1 - p0) */
+    lp += CR_DUR_P0_A * x.lp0 + CR_DUR_P0_B * x.l1p0;
     const int g = grad != NULL;
     lp += loglik(d, &x, g, NULL);
     if (!g)
         return lp;
+    const double npos = (double)(d->nended + d->ncens) - d->n_zero;
+    grad[CR_DUR_Y_P0(k)] =
+        (d->n_zero + CR_DUR_P0_A) * exp(x.l1p0) - (npos + CR_DUR_P0_B) * exp(x.lp0);
     /* back through the stick: with A_j = w_j dF/dw_j (data and prior) and B_j = L_j dF/dL_j,
      * dF/dy_j = A_j (1 - z_j) - B_{j+1} z_j + 1 - 2 z_j and B_j = A_j + B_{j+1} + 1 */
     double b = x.r[k - 1] + 1;
@@ -253,11 +282,14 @@ static void duration_name(const cr_model *m, int i, char *buf, size_t n)
         snprintf(buf, n, "w[%d]", i + 1);
     else if (i < 2 * k - 1)
         snprintf(buf, n, "m[%d]", i - (k - 1) + 1);
-    else
+    else if (i < 3 * k - 1)
         snprintf(buf, n, "s[%d]", i - (2 * k - 1) + 1);
+    else
+        snprintf(buf, n, "p0");
 }
 
-/* w_1..w_{k-1}, m, s: w_k = 1 - the others' sum is left out, a constant column for k = 1 */
+/* w_1..w_{k-1}, m, s, p0: w_k = 1 - the others' sum is left out, a constant column for
+ * k = 1 */
 static void constrain(int k, const double *theta, double *out)
 {
     for (int j = 0; j + 1 < k; j++)
@@ -271,6 +303,7 @@ static void constrain(int k, const double *theta, double *out)
         out[k - 1 + j] = j ? out[k - 2 + j] + exp(theta[CR_DUR_Y_M(k) + j]) : theta[CR_DUR_Y_M(k)];
         out[2 * k - 1 + j] = exp(theta[CR_DUR_Y_S(k) + j]);
     }
+    out[CR_DUR_Y_P0(k)] = 1 / (1 + exp(-theta[CR_DUR_Y_P0(k)]));
 }
 
 static void duration_constrain(const cr_model *m, const double *theta, double *out)
@@ -296,14 +329,18 @@ void cr_duration_loglik(const cr_duration_data *d, const cr_duration_params *p, 
     x.k = p->k;
     for (int j = 0; j < p->k; j++)
         x.w[j] = p->w[j], x.lw[j] = log(p->w[j]), x.m[j] = p->m[j], x.s[j] = p->s[j];
+    x.lp0 = log(p->p0);
+    x.l1p0 = log1p(-p->p0);
     loglik(d, &x, 0, ll);
 }
 
-cr_duration_params cr_duration_params_at(int k, const double *out)
+cr_duration_params cr_duration_params_at(int k, double res_s, const double *out)
 {
     cr_duration_params p;
     memset(&p, 0, sizeof p);
     p.k = k;
+    p.p0 = out[CR_DUR_Y_P0(k)];
+    p.res = res_s;
     double left = 1;
     for (int j = 0; j < k; j++) {
         p.w[j] = j + 1 < k ? out[j] : fmax(left, 0);

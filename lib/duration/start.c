@@ -19,13 +19,14 @@ static double logp_data(const cr_duration_data *d, int k, const double *theta, d
     return cr_duration_logp(&m, theta, grad, NULL);
 }
 
-/* The p-quantile of the durations in log seconds, censored ones at their age: only to place
- * the starts. */
+/* The p-quantile of the durations the mixture holds (at or beyond the resolution) in log
+ * seconds, censored ones at their age: only to place the starts. */
 static double data_quantile(const cr_duration_data *d, double p)
 {
-    double target = p * (double)(d->nended + d->ncens), cum = 0;
+    double target = p * ((double)(d->nended + d->ncens) - d->n_zero), cum = 0;
     for (int i = 0; i < d->nedge; i++) {
-        cum += d->n_cens[i] + (i + 1 < d->nedge ? d->n_event[i] : 0);
+        int zero_bin = d->edge_ms[i] == 0;
+        cum += d->n_cens[i] + (i + 1 < d->nedge && !zero_bin ? d->n_event[i] : 0);
         if (cum >= target && cum > 0)
             return i + 1 < d->nedge ? log((d->edge_ms[i] + d->edge_ms[i + 1]) / 2000) : d->x[i];
     }
@@ -136,9 +137,12 @@ static const double CUTS[] = {0.1, 0.3, 0.5, 0.7, 0.9};
 enum { NCUTS = sizeof CUTS / sizeof CUTS[0] };
 
 /* A start from k groups between the cut quantiles lo[0] = 0 < ... < lo[k] = 1: each group's
- * median, interquartile spread and share. */
+ * median, interquartile spread and share; p0 at its own mode, which does not depend on the
+ * mixture. */
 static void start_from_groups(const cr_duration_data *d, int k, const double *lo, double *th)
 {
+    double npos = (double)(d->nended + d->ncens) - d->n_zero;
+    th[CR_DUR_Y_P0(k)] = log((d->n_zero + CR_DUR_P0_A) / (npos + CR_DUR_P0_B));
     double left = 1, prev_m = 0;
     for (int j = 0; j < k; j++) {
         double a = lo[j], b = lo[j + 1], w = b - a;

@@ -49,11 +49,12 @@ static inline void synth_follow(const cr_duration_params *p, size_t n, double T,
 }
 
 /* The unconstrained layout with two components, which the K = 2 cases name. */
-enum { LOGIT_W, M1, LOG_DM, LOG_S1, LOG_S2, DIM2 };
+enum { LOGIT_W, M1, LOG_DM, LOG_S1, LOG_S2, LOGIT_P0, DIM2 };
 
-static const cr_duration_params TCP_TRUTH = {2, {0.6, 0.4}, {-1.2, 4.1}, {1.0, 1.5}};
+/* (p0 0 and resolution 0: the mixture alone) */
+static const cr_duration_params TCP_TRUTH = {2, {0.6, 0.4}, {-1.2, 4.1}, {1.0, 1.5}, 0, 0};
 /* UDP-like: a large share of flows within a few ms (single packets, DNS on a LAN) */
-static const cr_duration_params UDP_TRUTH = {2, {0.7, 0.3}, {-6.0, 1.0}, {1.2, 1.8}};
+static const cr_duration_params UDP_TRUTH = {2, {0.7, 0.3}, {-6.0, 1.0}, {1.2, 1.8}, 0, 0};
 /* As `connrate synth` makes TCP lifetimes (docs/synth.md): refused connections of one round
  * trip, then 1 s, 20 s and 300 s groups */
 static const cr_duration_params TCP4_TRUTH = {
@@ -61,23 +62,27 @@ static const cr_duration_params TCP4_TRUTH = {
     {0.02, 0.735, 0.196, 0.049},
     {-3.6888794541139363 /* log 0.025 */, 0, 2.9957322735539909 /* log 20 */,
      5.7037824746562009 /* log 300 */},
-    {0.7, 1, 1.2, 1}};
+    {0.7, 1, 1.2, 1},
+    0,
+    0};
 
-/* The grid as docs/durations.md defines it, walked from 0: edges 1 ms apart until
- * floor(edge / coarsen) exceeds 1 ms, then that far apart. The bin [*lo, *hi) holding v. */
-static inline void grid_bin(int64_t v, int coarsen, int64_t *lo, int64_t *hi)
+/* The grid as docs/durations.md defines it for a resolution of res ms, walked from 0: edges res
+ * apart until floor(edge / coarsen) exceeds res, then that rounded down to whole res apart. The
+ * bin [*lo, *hi) holding v. */
+static inline void grid_bin(int64_t v, int64_t res, int coarsen, int64_t *lo, int64_t *hi)
 {
-    int64_t g = 0, next = 1;
+    int64_t g = 0, next = res;
     while (coarsen > 0 && next <= v) {
         g = next;
-        next = g + (g / coarsen > 1 ? g / coarsen : 1);
+        int64_t w = g / coarsen / res * res;
+        next = g + (w > res ? w : res);
     }
-    *lo = coarsen > 0 ? g : v;
-    *hi = coarsen > 0 ? next : v + 1;
+    *lo = coarsen > 0 ? g : v - v % res;
+    *hi = coarsen > 0 ? next : *lo + res;
 }
 
 /* A point of k components around the data: weights near equal, means from 220 ms spread over a
- * factor e^4.5, spreads near 1. */
+ * factor e^4.5, spreads near 1, p0 near 0.27. */
 static inline void random_theta(gsl_rng *g, int k, double *th)
 {
     for (int j = 0; j + 1 < k; j++)
@@ -87,6 +92,7 @@ static inline void random_theta(gsl_rng *g, int k, double *th)
         th[CR_DUR_Y_M(k) + j] = 1.5 - log((double)(k - 1)) + gsl_ran_gaussian(g, 0.4);
     for (int j = 0; j < k; j++)
         th[CR_DUR_Y_S(k) + j] = 0.2 + 0.1 * j + gsl_ran_gaussian(g, 0.3);
+    th[CR_DUR_Y_P0(k)] = -1 + gsl_ran_gaussian(g, 1);
 }
 
 #endif

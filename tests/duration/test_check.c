@@ -24,7 +24,7 @@ static void run_check(const cr_duration_params *p, size_t n, const int64_t *ms,
     cr_duration_params draws[NREP];
     for (int i = 0; i < NREP; i++)
         draws[i] = *p;
-    cr_duration_obs o = {n, ms, cens, follow, 0};
+    cr_duration_obs o = {n, ms, cens, follow, 0, 1};
     cr_duration_ppc_run(&o, draws, NREP, seed, 2, out);
 }
 
@@ -41,7 +41,7 @@ static void test_check_observed_is_km(void)
     cr_duration_params draws[200];
     for (int i = 0; i < 200; i++)
         draws[i] = TCP4_TRUTH;
-    cr_duration_obs o = {N, ms, cens, follow, 0};
+    cr_duration_obs o = {N, ms, cens, follow, 0, 1};
     cr_duration_ppc_run(&o, draws, 200, 9, 1, &r2);
     CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
     double *t = xmalloc(N * sizeof *t);
@@ -51,7 +51,7 @@ static void test_check_observed_is_km(void)
     cr_km_estimate(&km, N, t, NULL);
     for (int k = 0; k < CR_DUR_PPC_NTIMES; k++) {
         int64_t lo, hi;
-        grid_bin((int64_t)(1000 * cr_duration_ppc_times[k]), CR_DURATION_COARSEN, &lo, &hi);
+        grid_bin((int64_t)(1000 * cr_duration_ppc_times[k]), 1, CR_DURATION_COARSEN, &lo, &hi);
         const cr_duration_ppc_stat *st = &r1.stat[k];
         CHECK(st->defined);
         CHECK_NEAR(st->obs, cr_km_at(&km, (double)lo - 0.5, NULL), 1e-12);
@@ -110,7 +110,7 @@ static void test_check_rejects_two_components(void)
     uint8_t *cens = xmalloc(N);
     synth_follow(&TCP4_TRUTH, N, 8 * 3600, 3, ms, cens, follow);
     cr_duration_data d;
-    cr_duration_data_init(&d, N, ms, cens, CR_DURATION_COARSEN);
+    cr_duration_data_init(&d, N, ms, cens, 1, CR_DURATION_COARSEN);
     int fails[2];
     for (int j = 0; j < 2; j++) {
         int k = j ? 4 : 2;
@@ -120,7 +120,7 @@ static void test_check_rejects_two_components(void)
         cr_duration_model(&m, &d, k);
         double out[CR_DUR_MAXDIM];
         m.constrain(&m, st.mode, out);
-        cr_duration_params p = cr_duration_params_at(k, out);
+        cr_duration_params p = cr_duration_params_at(k, 0.001, out);
         cr_duration_ppc r;
         run_check(&p, N, ms, cens, follow, 11, &r);
         fails[j] = r.nfail;

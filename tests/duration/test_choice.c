@@ -108,9 +108,10 @@ static void check_choice(const cr_duration_params *truth, int threads, const cha
     flows_free(&f);
 }
 
-static const cr_duration_params ONE = {1, {1}, {0.5}, {1.1}};
+static const cr_duration_params ONE = {1, {1}, {0.5}, {1.1}, 0, 0};
 /* refused-like 30 ms, 2 s sessions, 100 s sessions */
-static const cr_duration_params THREE = {3, {0.2, 0.55, 0.25}, {-3.5, 0.7, 4.6}, {0.5, 0.8, 0.7}};
+static const cr_duration_params THREE = {3, {0.2, 0.55, 0.25}, {-3.5, 0.7, 4.6}, {0.5, 0.8, 0.7},
+                                         0, 0};
 
 static void test_keeps_one_component(void)
 {

@@ -39,6 +39,7 @@ static void test_flow_durations(void)
     cr_duration_data_from_flows(&d, fl, 4, machine, last_seen, CR_PROTO_TCP, 0);
     CHECK_INT(d.nended, 2);
     CHECK_INT(d.ncens, 1);
+    CHECK_NEAR(d.n_zero, 1, 0); /* the RST of 0 ms */
     static const double edges[] = {0, 1, 4000, 4001, 7000}, events[] = {1, 0, 1, 0};
     CHECK_INT(d.nedge, 5);
     for (int i = 0; i < 5; i++) {

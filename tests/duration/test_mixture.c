@@ -40,7 +40,7 @@ static void test_gradient_finite_differences(void)
     double worst = 0;
     for (int c = 0; c < 2; c++) {
         cr_duration_data d;
-        cr_duration_data_init(&d, NSMALL, set.ms, set.cens, COARSENS[c]);
+        cr_duration_data_init(&d, NSMALL, set.ms, set.cens, 1, COARSENS[c]);
         for (int k = 1; k <= CR_DUR_KMAX; k++) {
             cr_model m;
             cr_duration_model(&m, &d, k);
@@ -131,10 +131,12 @@ static double log_jacobian_fd(int k, const double *y)
     return log(fabs(det));
 }
 
-/* The same density per connection from GSL's normal pdf and cdf in probability space, each
- * duration's interval from grid_bin, priors as textbook densities (GSL's dirichlet, normal and
- * lognormal) plus the Jacobians, the simplex's by finite differences: valid where nothing
- * underflows, which the points below ensure. */
+/* The same density per connection from GSL's normal pdf and cdf in probability space: a 0 ms
+ * duration log p0, every other log(1 - p0) and its interval's (or survival's) probability under
+ * the mixture divided by the mixture's P(D >= 1 ms), each interval from grid_bin; priors as
+ * textbook densities (GSL's dirichlet, normal, lognormal and beta) plus the Jacobians, the
+ * simplex's and p0's by finite differences: valid where nothing underflows, which the points
+ * below ensure. */
 static double brute_lp(const small_set *set, int coarsen, int k, const double *th)
 {
     double w[CR_DUR_KMAX], m[CR_DUR_KMAX], sd[CR_DUR_KMAX];
@@ -148,16 +150,26 @@ static double brute_lp(const small_set *set, int coarsen, int k, const double *t
         lp += log(gsl_ran_gaussian_pdf(m[j], 5)) + (j ? y : 0);
         lp += log(gsl_ran_lognormal_pdf(sd[j], 0, 1)) + ls;
     }
+    /* p0 = inv_logit(y): beta(1, 1) and the Jacobian dp0/dy by differences */
+    double y0 = th[CR_DUR_Y_P0(k)], p0 = 1 / (1 + exp(-y0)), h = 1e-6;
+    lp += log(gsl_ran_beta_pdf(p0, 1, 1)) +
+          log((1 / (1 + exp(-(y0 + h))) - 1 / (1 + exp(-(y0 - h)))) / (2 * h));
     for (size_t i = 0; i < NSMALL; i++) {
         if (set->cens[i] && set->ms[i] == 0)
             continue;
         int64_t a, b;
-        grid_bin(set->ms[i], coarsen, &a, &b);
-        double lo = a > 0 ? log(a / 1000.0) : -INFINITY, hi = log(b / 1000.0), p = 0;
-        for (int j = 0; j < k; j++)
+        if (!set->cens[i] && set->ms[i] == 0) { /* below the 1 ms resolution */
+            lp += log(p0);
+            continue;
+        }
+        grid_bin(set->ms[i], 1, coarsen, &a, &b);
+        double lo = log(a / 1000.0), hi = log(b / 1000.0), p = 0, sr = 0;
+        for (int j = 0; j < k; j++) {
             p += w[j] * (set->cens[i] ? gsl_cdf_gaussian_Q(lo - m[j], sd[j])
                                       : gsl_interval(lo, hi, m[j], sd[j]));
-        lp += log(p);
+            sr += w[j] * gsl_cdf_gaussian_Q(log(0.001) - m[j], sd[j]);
+        }
+        lp += log(1 - p0) + log(p / sr);
     }
     return lp;
 }
@@ -171,7 +183,7 @@ static void test_density_vs_brute_force(void)
     double worst = 0;
     for (int c = 0; c < 2; c++) {
         cr_duration_data d;
-        cr_duration_data_init(&d, NSMALL, set.ms, set.cens, COARSENS[c]);
+        cr_duration_data_init(&d, NSMALL, set.ms, set.cens, 1, COARSENS[c]);
         for (int k = 1; k <= CR_DUR_KMAX; k++) {
             cr_model m;
             cr_duration_model(&m, &d, k);
@@ -213,30 +225,35 @@ static double ref_log_interval(double za, double zb)
 }
 
 /* One duration (a 5 s bin, or alive at 5 s) seen from components up to 60 sd away on either
- * side: probability space near them, log space far out, and the switch between the two. */
+ * side: probability space near them, log space far out, and the switch between the two, for the
+ * bin and for the mixture's survival at the resolution it is conditioned on. */
 static void test_tails_vs_log_space(void)
 {
     cr_duration_data none, d;
-    cr_duration_data_init(&none, 0, NULL, NULL, CR_DURATION_COARSEN);
+    cr_duration_data_init(&none, 0, NULL, NULL, 1, CR_DURATION_COARSEN);
     cr_model m0, m;
     cr_duration_model(&m0, &none, 2);
     double worst = 0;
     for (int cens = 0; cens < 2; cens++) {
         int64_t ms = 5000;
         uint8_t c = (uint8_t)cens;
-        cr_duration_data_init(&d, 1, &ms, &c, CR_DURATION_COARSEN);
+        cr_duration_data_init(&d, 1, &ms, &c, 1, CR_DURATION_COARSEN);
         cr_duration_model(&m, &d, 2);
         CHECK_INT(d.nedge, cens ? 1 : 2);
         double lo = d.x[0], hi = cens ? lo : d.x[1];
         for (double k = -60; k <= 60; k += 0.25) {
             /* component 1 (sd 0.5) k sd below the bin, component 2 (sd 0.8) 1 above it */
-            double th[DIM2] = {0.3, lo - k * 0.5, 0, log(0.5), log(0.8)}, m2 = th[1] + 1;
-            double w = 1 / (1 + exp(-th[0]));
+            double th[DIM2] = {0.3, lo - k * 0.5, 0, log(0.5), log(0.8), -1}, m2 = th[1] + 1;
+            double w = 1 / (1 + exp(-th[0])), p0 = 1 / (1 + exp(1));
             double z1 = (lo - th[1]) / 0.5, z2 = (lo - m2) / 0.8;
             double l1 = cens ? ref_log_q(z1) : ref_log_interval(z1, (hi - th[1]) / 0.5);
             double l2 = cens ? ref_log_q(z2) : ref_log_interval(z2, (hi - m2) / 0.8);
             double a = log(w) + l1, b = log(1 - w) + l2, top = fmax(a, b);
-            double ref = top + log(exp(a - top) + exp(b - top));
+            /* given D >= 1 ms, where the mixture's survival can underflow too */
+            double r1 = log(w) + ref_log_q((log(0.001) - th[1]) / 0.5);
+            double r2 = log(1 - w) + ref_log_q((log(0.001) - m2) / 0.8), rt = fmax(r1, r2);
+            double ref = log(1 - p0) + top + log(exp(a - top) + exp(b - top)) -
+                         (rt + log(exp(r1 - rt) + exp(r2 - rt)));
             double ours =
                 cr_duration_logp(&m, th, NULL, NULL) - cr_duration_logp(&m0, th, NULL, NULL);
             double e = fabs(ours - ref) / (1e-10 * (1 + fabs(ref)));
@@ -257,7 +274,8 @@ static int write_rdump(const cr_duration_data *d, int k, const char *path)
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
-    fprintf(f, "K <- %dL\nN_edge <- %d\nedge_ms <- c(", k, d->nedge);
+    fprintf(f, "K <- %dL\nres_ms <- %lld\nN_edge <- %d\nedge_ms <- c(", k, (long long)d->res_ms,
+            d->nedge);
     for (int i = 0; i < d->nedge; i++)
         fprintf(f, "%s%.17g", i ? "," : "", d->edge_ms[i]);
     fprintf(f, ")\nn_event <- c(");
@@ -274,7 +292,8 @@ static int write_rdump(const cr_duration_data *d, int k, const char *path)
  * compared; gradients directly. Debian's rstan 2.21 predates the array[N] syntax of
  * models/duration.stan: tests/fit/rstan_model.R rewrites it mechanically. The data are binned
  * as connrate bins them, with bins holding several connections, two of 0 ms and censored
- * ones; every number of components is compared (two first: rstan failing there skips). */
+ * ones; every number of components is compared at 1 ms (two first: rstan failing there skips),
+ * and two components on the same durations in whole seconds (a resolution of 1 s). */
 static void test_vs_rstan(void)
 {
     const char *tmp = cr_test_tmpdir();
@@ -284,21 +303,23 @@ static void test_vs_rstan(void)
     synth(&TCP4_TRUTH, N, 300, 31, ms, cens);
     ms[0] = ms[1] = 0;
     cens[0] = cens[1] = 0;
-    cr_duration_data d;
-    cr_duration_data_init(&d, N, ms, cens, CR_DURATION_COARSEN);
+    cr_duration_data data[2];
+    cr_duration_data_init(&data[0], N, ms, cens, 1, CR_DURATION_COARSEN);
+    cr_duration_data_init(&data[1], N, ms, cens, 1000, CR_DURATION_COARSEN);
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 32);
     double worst_lp = 0, worst_g = 0;
-    static const int order[CR_DUR_KMAX] = {2, 1, 3, 4};
-    for (int o = 0; o < CR_DUR_KMAX; o++) {
+    static const int order[] = {2, 1, 3, 4, 2}, seconds[] = {0, 0, 0, 0, 1};
+    for (int o = 0; o < (int)(sizeof order / sizeof *order); o++) {
         int k = order[o];
+        const cr_duration_data *dd = &data[seconds[o]];
         cr_model m;
-        cr_duration_model(&m, &d, k);
+        cr_duration_model(&m, dd, k);
         char dpath[512], ppath[512], opath[512];
-        snprintf(dpath, sizeof dpath, "%s/duration%d.data.R", tmp, k);
-        snprintf(ppath, sizeof ppath, "%s/duration%d.points", tmp, k);
-        snprintf(opath, sizeof opath, "%s/duration%d.rstan", tmp, k);
-        CHECK(write_rdump(&d, k, dpath) == 0);
+        snprintf(dpath, sizeof dpath, "%s/duration%d.data.R", tmp, o);
+        snprintf(ppath, sizeof ppath, "%s/duration%d.points", tmp, o);
+        snprintf(opath, sizeof opath, "%s/duration%d.rstan", tmp, o);
+        CHECK(write_rdump(dd, k, dpath) == 0);
         double th[NPTS][CR_DUR_MAXDIM];
         FILE *f = fopen(ppath, "w");
         CHECK(f != NULL);
@@ -311,12 +332,12 @@ static void test_vs_rstan(void)
         fclose(f);
         int rc = cr_test_sh("sh tests/fit/with_rstan.sh tests/fit/rstan_logprob.R "
                             "models/duration.stan '%s' '%s' '%s' >'%s/rstan%d.log' 2>&1", dpath,
-                            ppath, opath, tmp, k);
+                            ppath, opath, tmp, o);
         if (o == 0 && rc == 77)
             SKIP("rstan not usable (R, rstan or Boost headers missing)");
         if (o == 0 && rc != 0)
-            SKIP("rstan failed to compile or run the model (see %s/rstan2.log)", tmp);
-        CHECKF(rc == 0, "rstan failed with %d components (see %s/rstan%d.log)", k, tmp, k);
+            SKIP("rstan failed to compile or run the model (see %s/rstan0.log)", tmp);
+        CHECKF(rc == 0, "rstan failed with %d components (see %s/rstan%d.log)", k, tmp, o);
         f = fopen(opath, "r");
         CHECK(f != NULL);
         double ref0 = 0, ours0 = 0;
@@ -329,22 +350,24 @@ static void test_vs_rstan(void)
             double dref = lp_ref - ref0, dours = lp - ours0;
             double e = fabs(dref - dours) / (1e-8 * (fabs(dref) + 1));
             worst_lp = e > worst_lp ? e : worst_lp;
-            CHECKF(e <= 1, "%d components, point %d: lp difference %.15g, rstan %.15g", k, p,
-                   dours, dref);
+            CHECKF(e <= 1, "%d components, resolution %lld ms, point %d: lp difference %.15g, "
+                   "rstan %.15g", k, (long long)dd->res_ms, p, dours, dref);
             for (int i = 0; i < m.dim; i++) {
                 CHECK(fscanf(f, "%lf", &gi) == 1);
                 e = fabs(gi - gr[i]) / (1e-8 * (fabs(gi) + 1));
                 worst_g = e > worst_g ? e : worst_g;
-                CHECKF(e <= 1, "%d components, point %d, coordinate %d: gradient %.15g, rstan "
-                       "%.15g", k, p, i, gr[i], gi);
+                CHECKF(e <= 1, "%d components, resolution %lld ms, point %d, coordinate %d: "
+                       "gradient %.15g, rstan %.15g", k, (long long)dd->res_ms, p, i, gr[i], gi);
             }
         }
         fclose(f);
     }
     gsl_rng_free(g);
-    printf("     %d bins, 1 to %d components; worst error / tolerance (1e-8 relative): lp "
-           "differences %.3g, gradient %.3g\n", d.nedge - 1, CR_DUR_KMAX, worst_lp, worst_g);
-    cr_duration_data_free(&d);
+    printf("     %d bins at 1 ms, %d at 1 s, 1 to %d components; worst error / tolerance (1e-8 "
+           "relative): lp differences %.3g, gradient %.3g\n", data[0].nedge - 1,
+           data[1].nedge - 1, CR_DUR_KMAX, worst_lp, worst_g);
+    cr_duration_data_free(&data[0]);
+    cr_duration_data_free(&data[1]);
 }
 
 TEST_MAIN(RUN(test_gradient_finite_differences); RUN(test_density_vs_brute_force);
