@@ -373,14 +373,15 @@ static void next_mode_text(const candidate *c, double horizon, char *buf, size_t
              c->start.lp - c->start.next_lp, cr_duration_mean_within(&p, horizon));
 }
 
+/* The failing statistics, e.g. "P(D > 60 s), mean up to 541 s" ("" when none). */
 static void ppc_fail_text(const cr_duration_ppc *p, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = 0;
     for (int s = 0; s < CR_DUR_PPC_NSTATS && len < n; s++)
         if (p->stat[s].fail)
-            len += (size_t)snprintf(buf + len, n - len, s == CR_DUR_PPC_RMST ? "%smean to %.0f s"
-                                                                               : "%sS(%g s)",
+            len += (size_t)snprintf(buf + len, n - len,
+                                    s == CR_DUR_PPC_RMST ? "%smean up to %.0f s" : "%sP(D > %g s)",
                                     len ? ", " : "", p->stat[s].t);
 }
 
@@ -573,7 +574,8 @@ static void print_choice(const char *name, const candidate *cand, const candidat
 {
     if (failing)
         cr_info("%s: no candidate both is well approximated and passes the check against "
-                "Kaplan-Meier; kept %d component%s, the best elpd_loo, as failing\n", name, x->k,
+                "Kaplan-Meier; kept %d component%s, the highest elpd_loo of failing candidates: "
+                "the fit fails unless its posterior passes the check\n", name, x->k,
                 plural(x->k));
     else if (x->elpd_diff == 0)
         cr_info("%s: kept %d component%s: %s\n", name, x->k, plural(x->k),
@@ -654,12 +656,13 @@ static int fit_protocol(const cr_duration_data *data, const cr_duration_obs *obs
                 "%.3g s, Kaplan-Meier %.3g s\n", name, d->mean_s[1], d->mean_s[0], d->mean_s[2],
                 isinf(horizon) ? "" : " with durations cut at the horizon", km_end, within,
                 km_mean);
-        if (ppc.nfail) { /* the status line and the report show the check with the criteria */
-            char fails[128];
+        if (ppc.nfail) { /* a failed check fails the fit: the status line and the report show it
+                          * with the convergence criteria */
+            char fails[192];
             ppc_fail_text(&ppc, fails, sizeof fails);
             size_t len = strlen(d->check.reasons);
-            snprintf(d->check.reasons + len, sizeof d->check.reasons - len, "%sppc %s",
-                     len ? " " : "", fails);
+            snprintf(d->check.reasons + len, sizeof d->check.reasons - len,
+                     "%sKaplan-Meier %s outside the model's 98%% band", len ? " " : "", fails);
             d->check.pass = 0;
         }
         d->draws = xmalloc((size_t)c->draws * sizeof *d->draws);
