@@ -40,13 +40,9 @@ static void test_draws_match_survival(void)
             b[i] = cr_duration_draw_beyond(p, age, g);
             CHECK(b[i] > age);
         }
-        double s_age = 0;
-        for (int c = 0; c < p->k; c++)
-            s_age += p->w[c] * gsl_cdf_gaussian_Q(log(age) - p->m[c], p->s[c]);
+        double s_age = mix_q(p, age);
         for (size_t j = 0; j < sizeof ts / sizeof ts[0]; j++) {
-            double s = 0;
-            for (int c = 0; c < p->k; c++)
-                s += p->w[c] * gsl_cdf_gaussian_Q(log(ts[j]) - p->m[c], p->s[c]);
+            double s = mix_q(p, ts[j]);
             CHECK_NEAR(cr_duration_survival(p, ts[j]), s, 1e-14);
             double above = 0, above_b = 0, sb = ts[j] > age ? s / s_age : 1;
             for (int i = 0; i < N; i++)
@@ -105,9 +101,7 @@ static void test_zero_class_law(void)
     for (int k = 0; k < 2; k++) {
         const cr_duration_params *p = &laws[k];
         const double r = p->res, age = k ? 0.5 : 20;
-        double sr = 0;
-        for (int c = 0; c < p->k; c++)
-            sr += p->w[c] * gsl_cdf_gaussian_Q(log(r) - p->m[c], p->s[c]);
+        double sr = mix_q(p, r);
         /* P(D > t) by hand */
 #define S_REF(t)                                                                              \
     ((t) < r ? 1 - p->p0 : (1 - p->p0) * mix_q(p, (t)) / sr)
