@@ -5,7 +5,7 @@
  *      loaded captures or any other source, with the facts the report quotes;
  *   2. fits: the hierarchical rate model of new connections (tcp_new + udp_new, the series
  *      "new") and of terminations ("end"), lib/fit in memory, and the censored duration
- *      mixture per protocol (model/duration.h) with the same criteria;
+ *      mixture per protocol (lib/duration) with the same criteria;
  *   3. simulation per N (lib/sim): arrivals from the new-connection draws, a session time per
  *      arrival (duration plus the firewall profile's hold), sessions alive and ending per second;
  *   4. outputs (cr_sizing_write, the only step that writes): cps.csv and flows.csv as `connrate
@@ -21,9 +21,10 @@
 #include "common/err.h"
 #include "firewall/profiles.h"
 #include "fit/fit.h"
+#include "flows/flows.h"
 #include "flows/machine.h"
+#include "duration/law.h"
 #include "series/cps_table.h"
-#include "model/duration.h"
 #include "sim/concurrency.h"
 #include "series/cps.h"
 #include "sim/quantiles.h"

@@ -6,7 +6,7 @@
 
 #include "common/xalloc.h"
 #include "ingest/packet.h"
-#include "model/duration.h"
+#include "duration/from_flows.h"
 #include "sizing/sizing_internal.h"
 
 char *cr_sz_path(const char *dir, const char *a, const char *b)

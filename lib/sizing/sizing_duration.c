@@ -1,4 +1,4 @@
-/* The censored duration mixture of one protocol (model/duration.h). 1 to CR_DUR_KMAX
+/* The censored duration mixture of one protocol (lib/duration). 1 to CR_DUR_KMAX
  * components are judged through their Laplace approximations corrected by importance sampling:
  * PSIS-LOO and the check against Kaplan-Meier (cr_duration_ppc_run); the number kept by the rule
  * of the rate ladder (ladder/ladder.h) is fitted with NUTS, judged by the rate fits' criteria
@@ -22,6 +22,11 @@
 #include "common/splitmix.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
+#include "duration/check.h"
+#include "duration/from_flows.h"
+#include "duration/km.h"
+#include "duration/mixture.h"
+#include "duration/start.h"
 #include "ingest/packet.h"
 #include "loo/loo.h"
 #include "sizing/sizing_internal.h"
@@ -35,12 +40,6 @@
 /* The approximation is trusted where the Pareto k of its importance ratios p / g is at most
  * this (loo's threshold for reliable importance sampling). */
 #define APPROX_K_MAX 0.7
-/* The clock's resolution, seconds. A component centred below it describes durations the
- * timestamps cannot tell apart (single-packet flows, 0 ms): the data fix its mass below 1 ms
- * but neither its place nor its spread, so its posterior is a ridge along the prior that the
- * sampler cannot explore (UDP on the 8 x 8 h synthetic set, 4 components: 713 divergences,
- * R-hat 1.39). Such a candidate is not kept. */
-#define CLOCK_S 0.001
 /* The chosen fit's sampler: 4 chains of 500 warmup and 500 draws, not cmdstan's 1000 + 1000.
  * The chains start at the mode in whitened coordinates (cr_duration_model_at), so the warmup
  * has little to find, and 2,000 draws leave the ESS well above the criteria's 400 (the
@@ -96,6 +95,12 @@ static const char *plural(int k)
     return k == 1 ? "" : "s";
 }
 
+/* The data's resolution in seconds, which the law of a draw carries. */
+static double res_seconds(const cr_duration_data *d)
+{
+    return (double)d->res_ms / 1000;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -107,7 +112,10 @@ typedef struct {
     int k;
     cr_duration_start start;
     double approx_k;        /* Pareto k of p / g over the approximation's draws */
-    int resolved;           /* every component's median at the mode is 1 ms or more */
+    int resolved;           /* every component's median at the mode is at least the data's
+                             * resolution (a component centred below it describes durations
+                             * the timestamps cannot tell apart: its place and spread are the
+                             * prior's, a ridge the sampler cannot explore) */
     int usable;             /* resolved, and the approximation holds */
     double *elpd;           /* pointwise elpd_loo per observation */
     cr_loo_estimates loo;
@@ -154,7 +162,7 @@ static void approx_draw(void *ctx, size_t j, int worker)
     cr_duration_model(&m, a->d, st->k);
     a->lr[j] = cr_duration_logp(&m, th, NULL, NULL) + (APPROX_DF + n) / 2 * log1p(zz / APPROX_DF);
     m.constrain(&m, th, out);
-    a->params[j] = cr_duration_params_at(st->k, out);
+    a->params[j] = cr_duration_params_at(st->k, res_seconds(a->d), out);
     size_t nobs = cr_duration_nobs(a->d);
     double *row = xmalloc((nobs + 1) * sizeof *row);
     if (isfinite(a->lr[j])) {
@@ -226,10 +234,10 @@ static void judge_candidate(candidate *c, int k, const cr_duration_data *d, cons
         cr_model m;
         cr_duration_model(&m, d, k);
         m.constrain(&m, c->start.mode, out);
-        cr_duration_params p = cr_duration_params_at(k, out);
+        cr_duration_params p = cr_duration_params_at(k, res_seconds(d), out);
         c->resolved = 1;
         for (int j = 0; j < k; j++)
-            c->resolved = c->resolved && p.m[j] >= log(CLOCK_S);
+            c->resolved = c->resolved && p.m[j] >= d->x_res;
     }
     approx_ctx a = {d, c, seed, xmalloc((nobs * APPROX_DRAWS + 1) * sizeof(double)),
                     xmalloc(APPROX_DRAWS * sizeof(double)),
@@ -360,19 +368,20 @@ static void next_mode_text(const candidate *c, double horizon, char *buf, size_t
     cr_model plain;
     cr_duration_model(&plain, c->start.d, c->k);
     plain.constrain(&plain, c->start.next_mode, out);
-    cr_duration_params p = cr_duration_params_at(c->k, out);
+    cr_duration_params p = cr_duration_params_at(c->k, res_seconds(c->start.d), out);
     snprintf(buf, n, "; the next, %.0f log units lower, has mean %.3g s",
              c->start.lp - c->start.next_lp, cr_duration_mean_within(&p, horizon));
 }
 
+/* The failing statistics, e.g. "P(D > 60 s), mean up to 541 s" ("" when none). */
 static void ppc_fail_text(const cr_duration_ppc *p, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = 0;
     for (int s = 0; s < CR_DUR_PPC_NSTATS && len < n; s++)
         if (p->stat[s].fail)
-            len += (size_t)snprintf(buf + len, n - len, s == CR_DUR_PPC_RMST ? "%smean to %.0f s"
-                                                                               : "%sS(%g s)",
+            len += (size_t)snprintf(buf + len, n - len,
+                                    s == CR_DUR_PPC_RMST ? "%smean up to %.0f s" : "%sP(D > %g s)",
                                     len ? ", " : "", p->stat[s].t);
 }
 
@@ -498,32 +507,41 @@ static void print_ppc(const char *name, int k, const cr_duration_ppc *p)
     }
 }
 
-static cr_duration_params draw_at(const cr_chains_result *r, int k, size_t i)
+static cr_duration_params draw_at(const cr_chains_result *r, int k, double res, size_t i)
 {
-    return cr_duration_params_at(k, r->draws + i * (size_t)r->nout);
+    return cr_duration_params_at(k, res, r->draws + i * (size_t)r->nout);
 }
 
-/* The NUTS posterior's quantiles of E[min(D, horizon)] into d->mean_s; returns its mean of
- * E[min(D, t)]. */
-static double summarise_means(const cr_chains_result *r, int k, double t, double horizon,
-                              cr_sizing_duration *d)
+/* R's quantile type 7 at 5%, 50% and 95% of n values, sorted in place. */
+static void quantiles90(double *v, size_t n, double *q3)
+{
+    static const double prob[3] = {0.05, 0.5, 0.95};
+    qsort(v, n, sizeof *v, cmp_double);
+    for (int q = 0; q < 3; q++) {
+        double h = (double)(n - 1) * prob[q];
+        size_t lo = (size_t)h;
+        double hi = lo + 1 < n ? v[lo + 1] : v[lo];
+        q3[q] = v[lo] + (h - (double)lo) * (hi - v[lo]);
+    }
+}
+
+/* The NUTS posterior's quantiles of E[min(D, horizon)] into d->mean_s and of p0 into p0q;
+ * returns its mean of E[min(D, t)]. */
+static double summarise_means(const cr_chains_result *r, int k, double res, double t,
+                              double horizon, cr_sizing_duration *d, double *p0q)
 {
     size_t total = (size_t)r->chains * (size_t)r->samples;
-    double *mean = xmalloc(total * sizeof *mean), within = 0;
+    double *mean = xmalloc(total * sizeof *mean), *p0 = xmalloc(total * sizeof *p0), within = 0;
     for (size_t i = 0; i < total; i++) {
-        cr_duration_params p = draw_at(r, k, i);
+        cr_duration_params p = draw_at(r, k, res, i);
         mean[i] = cr_duration_mean_within(&p, horizon);
         within += cr_duration_mean_within(&p, t);
+        p0[i] = p.p0;
     }
-    qsort(mean, total, sizeof *mean, cmp_double);
-    static const double prob[3] = {0.05, 0.5, 0.95};
-    for (int q = 0; q < 3; q++) {
-        double h = (double)(total - 1) * prob[q];
-        size_t lo = (size_t)h;
-        double hi = lo + 1 < total ? mean[lo + 1] : mean[lo];
-        d->mean_s[q] = mean[lo] + (h - (double)lo) * (hi - mean[lo]);
-    }
+    quantiles90(mean, total, d->mean_s);
+    quantiles90(p0, total, p0q);
     free(mean);
+    free(p0);
     return within / (double)total;
 }
 
@@ -544,9 +562,10 @@ static void print_candidate(const char *name, const candidate *x, double horizon
     cr_info("%s: %d component%s: highest of %d modes from %d starts%s;%s Laplace approximation "
             "Pareto k %.2f; elpd_loo %.1f (SE %.1f); check %s%s; mean %.3g s (%.1f + %.1f + "
             "%.1f s)\n", name, x->k, plural(x->k), x->start.modes, x->start.starts, next,
-            x->resolved ? "" : " a component centred below 1 ms;", x->approx_k, x->loo.elpd_loo,
-            x->loo.se_elpd_loo, !x->usable ? "not run" : x->ppc.nfail ? "FAIL " : "pass", fails,
-            x->mean_s, x->seconds[0], x->seconds[1], x->seconds[2]);
+            x->resolved ? "" : " a component centred below the resolution;", x->approx_k,
+            x->loo.elpd_loo, x->loo.se_elpd_loo,
+            !x->usable ? "not run" : x->ppc.nfail ? "FAIL " : "pass", fails, x->mean_s,
+            x->seconds[0], x->seconds[1], x->seconds[2]);
 }
 
 /* Why the kept candidate was kept, on stderr. */
@@ -555,7 +574,8 @@ static void print_choice(const char *name, const candidate *cand, const candidat
 {
     if (failing)
         cr_info("%s: no candidate both is well approximated and passes the check against "
-                "Kaplan-Meier; kept %d component%s, the best elpd_loo, as failing\n", name, x->k,
+                "Kaplan-Meier; kept %d component%s, the highest elpd_loo of failing candidates: "
+                "the fit fails unless its posterior passes the check\n", name, x->k,
                 plural(x->k));
     else if (x->elpd_diff == 0)
         cr_info("%s: kept %d component%s: %s\n", name, x->k, plural(x->k),
@@ -618,30 +638,36 @@ static int fit_protocol(const cr_duration_data *data, const cr_duration_obs *obs
         d->check = x->check;
         d->attempts = x->attempts;
         d->fitted = 1;
-        double within = summarise_means(r, x->k, km_end, horizon, d);
+        const double res = res_seconds(data);
+        double p0q[3];
+        double within = summarise_means(r, x->k, res, km_end, horizon, d, p0q);
         size_t total = (size_t)r->chains * (size_t)r->samples;
         cr_duration_params *p = xmalloc(PPC_REPLICATES * sizeof *p);
         for (int i = 0; i < PPC_REPLICATES; i++)
-            p[i] = draw_at(r, x->k, ((size_t)i * total + total / 2) / PPC_REPLICATES);
+            p[i] = draw_at(r, x->k, res, ((size_t)i * total + total / 2) / PPC_REPLICATES);
         cr_duration_ppc ppc;
         cr_duration_ppc_run(obs, p, PPC_REPLICATES, c->seed, c->threads, &ppc);
         free(p);
         print_ppc(name, x->k, &ppc);
+        cr_info("%s: zero class p0 %.3g (90%% %.3g to %.3g): %.0f of %zu durations below the "
+                "resolution, %g ms\n", name, p0q[1], p0q[0], p0q[2], data->n_zero,
+                data->nended + data->ncens, (double)data->res_ms);
         cr_info("%s: mean %.3g s (90%% %.3g to %.3g)%s; up to %.0f s, the longest ended: model "
                 "%.3g s, Kaplan-Meier %.3g s\n", name, d->mean_s[1], d->mean_s[0], d->mean_s[2],
                 isinf(horizon) ? "" : " with durations cut at the horizon", km_end, within,
                 km_mean);
-        if (ppc.nfail) { /* the status line and the report show the check with the criteria */
-            char fails[128];
+        if (ppc.nfail) { /* a failed check fails the fit: the status line and the report show it
+                          * with the convergence criteria */
+            char fails[192];
             ppc_fail_text(&ppc, fails, sizeof fails);
             size_t len = strlen(d->check.reasons);
-            snprintf(d->check.reasons + len, sizeof d->check.reasons - len, "%sppc %s",
-                     len ? " " : "", fails);
+            snprintf(d->check.reasons + len, sizeof d->check.reasons - len,
+                     "%sKaplan-Meier %s outside the model's 98%% band", len ? " " : "", fails);
             d->check.pass = 0;
         }
         d->draws = xmalloc((size_t)c->draws * sizeof *d->draws);
         for (int i = 0; i < c->draws; i++)
-            d->draws[i] = draw_at(r, x->k, (size_t)i * total / (size_t)c->draws);
+            d->draws[i] = draw_at(r, x->k, res, (size_t)i * total / (size_t)c->draws);
         if (c->out_dir) {
             char *dir = cr_sz_path(c->out_dir, "fit", "durations/diagnostics");
             char file[64];
@@ -683,7 +709,7 @@ int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_conf
             n++;
         }
     cr_duration_data data;
-    cr_duration_data_init(&data, n, ms, cens, CR_DURATION_COARSEN);
+    cr_duration_data_init(&data, n, ms, cens, CR_DURATION_FLOWS_RES_MS, CR_DURATION_COARSEN);
     /* Kaplan-Meier's area up to the longest ended duration, in seconds: what the data say of
      * the mean without a model, to hold the mixture's against */
     double *t = xmalloc((n + 1) * sizeof *t);
@@ -701,7 +727,7 @@ int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_conf
     int rc = 0;
     if (data.nended > 0) {
         cr_info("%s: %zu durations in %d bins\n", name, n, data.nedge - 1);
-        cr_duration_obs obs = {n, ms, cens, follow, proto == CR_PROTO_UDP};
+        cr_duration_obs obs = {n, ms, cens, follow, proto == CR_PROTO_UDP, data.res_ms};
         rc = fit_protocol(&data, &obs, name, c, horizon, km_end, km_mean, d, e);
     }
     cr_duration_data_free(&data);

@@ -4,6 +4,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "flows/flows.h"
 #include "series/cps_table.h"
 #include "sizing/sizing.h"
 

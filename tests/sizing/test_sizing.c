@@ -31,7 +31,7 @@ static void set_durations(cr_sizing_duration *d, double w, double m1, double s1,
     d->fitted = 1;
     d->draws = xmalloc(NDRAWS * sizeof *d->draws);
     for (int i = 0; i < NDRAWS; i++)
-        d->draws[i] = (cr_duration_params){2, {w, 1 - w}, {m1, m2}, {s1, s2}};
+        d->draws[i] = (cr_duration_params){2, {w, 1 - w}, {m1, m2}, {s1, s2}, 0, 0};
 }
 
 static void littles_law_and_scaling(void)
@@ -311,8 +311,9 @@ static void parses_users(void)
 static void session_stoploss_matches_draws(void)
 {
     static cr_sizing s;
-    cr_duration_params pt = {2, {0.6, 0.4}, {log(2), log(40)}, {1.0, 1.5}};
-    cr_duration_params pu = {2, {0.7, 0.3}, {log(0.05), log(8)}, {0.8, 1.2}};
+    cr_duration_params pt = {2, {0.6, 0.4}, {log(2), log(40)}, {1.0, 1.5}, 0, 0};
+    /* UDP with half its flows below a 1 ms resolution, as on real captures */
+    cr_duration_params pu = {2, {0.7, 0.3}, {log(0.05), log(8)}, {0.8, 1.2}, 0.5, 0.001};
     s.dur[0].fitted = s.dur[1].fitted = 1;
     s.dur[0].draws = &pt, s.dur[1].draws = &pu;
     s.p_tcp = 0.7, s.p_rst = 0.1, s.p_idle = 0.2, s.p_dns = 0.4;

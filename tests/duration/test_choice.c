@@ -1,4 +1,5 @@
-/* How `connrate run` chooses the number of duration components (lib/sizing/sizing_duration.c):
+/* How `connrate run` chooses the number of duration components (lib/sizing/sizing_duration.c,
+ * to join lib/fit with it):
  * on TCP-like flows drawn from a known mixture of 1 or 3 well separated lognormal groups, with
  * a capture end that censors the longest, PSIS-LOO with the rate ladder's rule must keep the
  * true number, the kept fit must pass its check against Kaplan-Meier, and its mean must cover
@@ -8,17 +9,27 @@
 
 #include <stdlib.h>
 
+#include <gsl/gsl_errno.h>
+
 #include <gsl/gsl_rng.h>
 
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "ingest/packet.h"
+#include "sizing/sizing.h"
 #include "sizing/sizing_internal.h"
 
-/* One machine's TCP flows over a capture of T seconds: uniform starts, durations from p; a
+typedef double (*duration_fn)(const void *law, gsl_rng *g);
+
+static double from_params(const void *law, gsl_rng *g)
+{
+    return cr_duration_draw(law, g);
+}
+
+/* One machine's TCP flows over a capture of T seconds: uniform starts, durations from law; a
  * connection still running at the end is open (its last packet at the end: not idle). */
-static void make_flows(const cr_duration_params *p, size_t n, double T, unsigned long seed,
-                       cr_sz_flows *f)
+static void make_flows_of(duration_fn draw, const void *law, size_t n, double T,
+                          unsigned long seed, cr_sz_flows *f)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, seed);
@@ -29,7 +40,7 @@ static void make_flows(const cr_duration_params *p, size_t n, double T, unsigned
     f->capture_end_ms[0] = (int64_t)(1000 * T);
     for (size_t i = 0; i < n; i++) {
         cr_flow *x = &f->fl[i];
-        double start = gsl_rng_uniform(g) * T, dur = cr_duration_draw(p, g);
+        double start = gsl_rng_uniform(g) * T, dur = draw(law, g);
         x->proto = CR_PROTO_TCP;
         x->start_ms = (int64_t)floor(1000 * start);
         if (start + dur > T) {
@@ -42,6 +53,12 @@ static void make_flows(const cr_duration_params *p, size_t n, double T, unsigned
         }
     }
     gsl_rng_free(g);
+}
+
+static void make_flows(const cr_duration_params *p, size_t n, double T, unsigned long seed,
+                       cr_sz_flows *f)
+{
+    make_flows_of(from_params, p, n, T, seed, f);
 }
 
 static void flows_free(cr_sz_flows *f)
@@ -105,9 +122,10 @@ static void check_choice(const cr_duration_params *truth, int threads, const cha
     flows_free(&f);
 }
 
-static const cr_duration_params ONE = {1, {1}, {0.5}, {1.1}};
+static const cr_duration_params ONE = {1, {1}, {0.5}, {1.1}, 0, 0};
 /* refused-like 30 ms, 2 s sessions, 100 s sessions */
-static const cr_duration_params THREE = {3, {0.2, 0.55, 0.25}, {-3.5, 0.7, 4.6}, {0.5, 0.8, 0.7}};
+static const cr_duration_params THREE = {3, {0.2, 0.55, 0.25}, {-3.5, 0.7, 4.6}, {0.5, 0.8, 0.7},
+                                         0, 0};
 
 static void test_keeps_one_component(void)
 {
@@ -150,5 +168,37 @@ static void test_reproducible_across_threads(void)
     flows_free(&f);
 }
 
-TEST_MAIN(cr_progress_set_quiet(1); RUN(test_keeps_one_component);
-          RUN(test_keeps_three_components); RUN(test_reproducible_across_threads))
+static double uniform_1_100(const void *law, gsl_rng *g)
+{
+    (void)law;
+    return 1 + 99 * gsl_rng_uniform(g);
+}
+
+/* Durations no lognormal mixture holds: 100,000 uniform on [1, 100] s, flat with sharp edges.
+ * The fit kept fails its check against Kaplan-Meier; the reasons name the statistics, and they
+ * make the run's status FAIL. */
+static void test_misfit_fails_the_run(void)
+{
+    cr_sz_flows f;
+    make_flows_of(uniform_1_100, NULL, 100000, 3600, 29, &f);
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/misfit", cr_test_tmpdir());
+    static cr_sizing s;
+    CHECK(fit(&f, dir, 2, &s.dur[0]) == 0);
+    s.fit_new.pass = s.fit_end.pass = 1;
+    char status[1024];
+    cr_sizing_status(&s, status, sizeof status);
+    printf("     kept %d components: %s\n     %s\n", s.dur[0].draws[0].k,
+           s.dur[0].check.pass ? "pass" : s.dur[0].check.reasons, status);
+    CHECK(!s.dur[0].check.pass);
+    CHECK(strstr(s.dur[0].check.reasons, "Kaplan-Meier ") &&
+          strstr(s.dur[0].check.reasons, " outside the model's 98% band"));
+    CHECK(strncmp(status, "FAIL: TCP durations fit: ", 25) == 0);
+    CHECK(strstr(status, "Kaplan-Meier ") != NULL);
+    free(s.dur[0].draws);
+    flows_free(&f);
+}
+
+TEST_MAIN(gsl_set_error_handler_off(); cr_progress_set_quiet(1); RUN(test_keeps_one_component);
+          RUN(test_keeps_three_components); RUN(test_reproducible_across_threads);
+          RUN(test_misfit_fails_the_run))
