@@ -78,8 +78,9 @@ const cli_command cmd_run = {
     "hierarchical rate model of new connections (tcp_new + udp_new) and of terminations, the\n"
     "censored duration model per protocol, then for each N a posterior predictive simulation\n"
     "of new sessions/s, log lines/min and concurrent sessions under a firewall profile\n"
-    "(docs/report.md). Writes DIR/sizing.csv (users,metric,mean,q50,q90,q95,q99,q999,max per\n"
-    "N and metric), DIR/sizing.json (the same plus inputs, settings, models, status and\n"
+    "(docs/report.md). Writes DIR/sizing.csv (per N and metric the exact mean and the\n"
+    "q50, q90, q95, q99 and q999 of the simulation, each with its Monte Carlo error, and the\n"
+    "largest value), DIR/sizing.json (the same plus inputs, settings, models, status and\n"
     "versions), DIR/plots/ (new_per_s, logs_per_min, concurrent, scaling as .png and .svg),\n"
     "DIR/report.html (one self-contained page), and DIR/cps.csv, DIR/flows.csv, DIR/fit/ (the\n"
     "tables and fits behind them). The exit status is 3 when a fit fails its checks.",

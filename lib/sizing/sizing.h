@@ -27,6 +27,7 @@
 #include "series/cps_table.h"
 #include "sim/concurrency.h"
 #include "series/cps.h"
+#include "sim/mcse.h"
 #include "sim/quantiles.h"
 
 /* The rows of sizing.csv, in this order. Log lines per minute are sums over whole simulated
@@ -159,6 +160,15 @@ typedef struct {
     double missed_max;       /* largest estimated share of concurrency lost to the burn-in cap */
     double logs_per_session; /* firewall log lines per session, mean over draws */
 
+    /* Exact expectations per user over every posterior draw of the fits (not only the ones
+     * simulated), with their Monte Carlo standard errors: new connections and terminations
+     * per second (E[y] of the "new" and "end" fits), and a session's time held, E[T]. The
+     * table's means are these times N (lib/sim/means.h), the same per user at every N. */
+    double rate_mean[2], rate_mcse[2];
+    double session_mean, session_mcse;
+    double lps_mcse;         /* of logs_per_session */
+    cr_sim_mcse mcse[CR_SZ_MAX_USERS][CR_SZ_NMETRICS]; /* of the simulated summaries */
+
     double stage_seconds;    /* wall time of cr_sizing_run (stderr only, never in outputs) */
     char *extra_html;        /* a section the report adds before its notes (owned), or NULL */
     cr_sim_summary sum[CR_SZ_MAX_USERS][CR_SZ_NMETRICS];
@@ -179,7 +189,8 @@ int cr_sizing_write(const char *dir, const cr_sizing_config *c, const cr_sizing 
 /* Step 3 alone, for tests and callers with their own fits: simulates every N of c from rate
  * draws dnew (and dend, used when s->logs_from_fit) and what s already holds of the session
  * model (dur[] with c->draws draws each, p_tcp, p_rst, p_idle, p_dns); fills the summaries and
- * samples of s. */
+ * samples of s. The means are N times the per-user expectations: over every draw of s's fits,
+ * or, when s has none (fit[].nrungs 0), over the draws given. */
 int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
                        const cr_sim_draw *dend, cr_sizing *s, cr_err *e);
 

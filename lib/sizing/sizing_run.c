@@ -63,17 +63,36 @@ int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
 
 /* ---- Step 2: rate fits ---- */
 
-/* Where the kept fit's population draws go: c->draws of them, from lib/fit's result. */
+/* Where the kept fit's population draws go: c->draws of them for the simulation, from lib/fit's
+ * result, and the exact per-user mean E[y] over all of them with its Monte Carlo error. */
 typedef struct {
     int ndraws;
     cr_sim_draw *out;
     const char *what;
+    double mean, mcse;
 } kept_draws;
 
 static int keep_draws(void *ctx, const cr_model *m, const cr_chains_result *res, cr_err *e)
 {
-    const kept_draws *k = ctx;
-    return cr_sizing_draws_from_fit(m, res, k->ndraws, k->out, k->what, e);
+    kept_draws *k = ctx;
+    int total = res->chains * res->samples;
+    cr_sim_draw *all = xmalloc((size_t)total * sizeof *all);
+    int rc = cr_sizing_draws_from_fit(m, res, k->ndraws, k->out, k->what, e) != 0 ||
+             cr_sizing_draws_from_fit(m, res, total, all, k->what, e) != 0;
+    if (rc == 0) {
+        double *ey = xmalloc((size_t)total * sizeof *ey);
+        for (int i = 0; i < total; i++)
+            ey[i] = cr_sim_user_mean(&all[i]);
+        cr_diag_ws *ws = cr_diag_ws_new();
+        cr_diag_summary sm;
+        cr_diag_summarise(ey, res->chains, res->samples, ws, &sm);
+        cr_diag_ws_free(ws);
+        k->mean = sm.mean;
+        k->mcse = sm.mcse_mean;
+        free(ey);
+    }
+    free(all);
+    return rc ? -1 : 0;
 }
 
 /* The kept model's predictive checks counted: every statistic and count class of every machine
@@ -114,7 +133,8 @@ static void tally_ppc(const cr_ppc_result *r, cr_sizing_ppc *p)
  * *draws. The result keeps the population draws and the checks for the outputs. */
 static int fit_sum(const cr_cps_table *t, int a, int b, const char *name,
                    const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
-                   cr_sizing_ppc *ppc, cr_sim_draw **draws, cr_err *e)
+                   cr_sizing_ppc *ppc, cr_sim_draw **draws, double *mean, double *mcse,
+                   cr_err *e)
 {
     cr_fit_ladder_options lo;
     cr_fit_ladder_options_default(&lo);
@@ -123,7 +143,7 @@ static int fit_sum(const cr_cps_table *t, int a, int b, const char *name,
     lo.holdout = 0;
     lo.draws = CR_FIT_DRAWS_POPULATION; /* the latent effects would be 620 MB on 8 x 8 h */
     *draws = xmalloc((size_t)c->draws * sizeof **draws);
-    kept_draws k = {c->draws, *draws, name};
+    kept_draws k = {c->draws, *draws, name, NAN, NAN};
     lo.kept = keep_draws;
     lo.kept_ctx = &k;
     int *y = xmalloc((t->nrows ? t->nrows : 1) * sizeof *y);
@@ -135,6 +155,8 @@ static int fit_sum(const cr_cps_table *t, int a, int b, const char *name,
     if (rc == 0) {
         *st = res->status;
         tally_ppc(&cr_fit_kept(res)->ppc, ppc);
+        *mean = k.mean;
+        *mcse = k.mcse;
     }
     return rc;
 }
@@ -162,6 +184,61 @@ static double mean_of(const double *x, size_t n)
     for (size_t i = 0; i < n; i++)
         m += x[i];
     return n ? m / (double)n : 0;
+}
+
+/* The summary and Monte Carlo errors of a sample laid out [draw][value]; the sample keeps its
+ * layout when `keep` is set (a copy is sorted), else it is sorted in place. */
+static void summarize(double *x, int ndraws, long per, int keep, cr_sim_summary *s,
+                      cr_sim_mcse *m)
+{
+    size_t n = (size_t)ndraws * (size_t)per;
+    double *y = keep ? xmalloc((n + 1) * sizeof *y) : x;
+    if (keep)
+        memcpy(y, x, n * sizeof *y);
+    cr_sim_summarize_draws(y, ndraws, per, s, m);
+    if (keep)
+        free(y);
+}
+
+static void scale_summary(const cr_sim_summary *a, const cr_sim_mcse *am, double k,
+                          cr_sim_summary *b, cr_sim_mcse *bm)
+{
+    *b = *a;
+    *bm = *am;
+    b->mean *= k, b->q50 *= k, b->q90 *= k, b->q95 *= k, b->q99 *= k, b->q999 *= k, b->max *= k;
+    bm->mean *= k, bm->q50 *= k, bm->q90 *= k, bm->q95 *= k, bm->q99 *= k, bm->q999 *= k;
+}
+
+/* The means of the table are exact (lib/sim/means.h): N times the per-user expectations over
+ * every posterior draw, not the mean of the simulated seconds, which wanders with the few draws
+ * that carry a heavy-tailed rate. Their errors combine those of independent factors. */
+static void exact_means(int u, const cr_sizing_config *c, cr_sizing *s)
+{
+    const double N = c->users[u];
+    const int end = s->logs_from_fit; /* terminations from their fit, else one per session */
+    const double r = s->rate_mean[0], rse = s->rate_mcse[0];
+    const double q = s->rate_mean[end], qse = s->rate_mcse[end];
+    const double T = s->session_mean, Tse = s->session_mcse;
+    const double L = s->logs_per_session, Lse = s->lps_mcse;
+    s->sum[u][CR_SZ_NEW].mean = N * r;
+    s->mcse[u][CR_SZ_NEW].mean = N * rse;
+    s->sum[u][CR_SZ_LOGS].mean = s->sum[u][CR_SZ_ENDS_X60].mean = 60 * N * q;
+    s->mcse[u][CR_SZ_LOGS].mean = s->mcse[u][CR_SZ_ENDS_X60].mean = 60 * N * qse;
+    s->sum[u][CR_SZ_CONC].mean = N * r * T;
+    s->mcse[u][CR_SZ_CONC].mean = N * hypot(rse * T, r * Tse);
+    s->sum[u][CR_SZ_FWLOGS].mean = 60 * N * q * L;
+    s->mcse[u][CR_SZ_FWLOGS].mean = 60 * N * hypot(qse * L, q * Lse);
+}
+
+/* sd / sqrt(n) of independent values (the duration draws are evenly thinned). */
+static double mcse_of(const double *x, int n)
+{
+    if (n < 2)
+        return NAN;
+    double m = mean_of(x, (size_t)n), ss = 0;
+    for (int i = 0; i < n; i++)
+        ss += (x[i] - m) * (x[i] - m);
+    return sqrt(ss / (n - 1) / n);
 }
 
 static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
@@ -201,21 +278,21 @@ static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
         minutes[m] = sum;
         fw[m] = sum * lps[m / per];
     }
-    cr_sim_summarize(fw, nmin, &s->sum[u][CR_SZ_FWLOGS]);
-    free(fw);
     for (size_t k = 0; k < n; k++)
         ends[k] *= 60;
-    cr_sim_summarize(ends, n, &s->sum[u][CR_SZ_ENDS_X60]);
+    summarize(fw, c->draws, (long)per, 0, &s->sum[u][CR_SZ_FWLOGS], &s->mcse[u][CR_SZ_FWLOGS]);
+    summarize(ends, c->draws, c->seconds, 0, &s->sum[u][CR_SZ_ENDS_X60],
+              &s->mcse[u][CR_SZ_ENDS_X60]);
+    summarize(arr, c->draws, c->seconds, 1, &s->sum[u][CR_SZ_NEW], &s->mcse[u][CR_SZ_NEW]);
+    summarize(minutes, c->draws, (long)per, 1, &s->sum[u][CR_SZ_LOGS], &s->mcse[u][CR_SZ_LOGS]);
+    summarize(alive, c->draws, c->seconds, 1, &s->sum[u][CR_SZ_CONC], &s->mcse[u][CR_SZ_CONC]);
+    free(fw);
     free(ends);
+    exact_means(u, c, s);
     /* Bytes per day are log lines per minute x 1440 x bytes: a positive scale, under which the
-     * mean and every type-7 quantile scale too. */
-    cr_sim_summary *b = &s->sum[u][CR_SZ_BYTES];
-    *b = s->sum[u][CR_SZ_FWLOGS];
-    double k = 1440 * c->log_bytes;
-    b->mean *= k, b->q50 *= k, b->q90 *= k, b->q95 *= k, b->q99 *= k, b->q999 *= k, b->max *= k;
-    cr_sim_summarize(arr, n, &s->sum[u][CR_SZ_NEW]);
-    cr_sim_summarize(minutes, nmin, &s->sum[u][CR_SZ_LOGS]);
-    cr_sim_summarize(alive, n, &s->sum[u][CR_SZ_CONC]);
+     * mean, every type-7 quantile and their errors scale too. */
+    scale_summary(&s->sum[u][CR_SZ_FWLOGS], &s->mcse[u][CR_SZ_FWLOGS], 1440 * c->log_bytes,
+                  &s->sum[u][CR_SZ_BYTES], &s->mcse[u][CR_SZ_BYTES]);
     s->sample[u][0] = arr;
     s->sample[u][1] = minutes;
     s->sample[u][2] = alive;
@@ -273,6 +350,21 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
     cr_sz_sessions sm = {.fw = &c->fw, .s = s};
     logs_per_session(&sm, c, lps);
     s->logs_per_session = mean_of(lps, (size_t)c->draws);
+    s->lps_mcse = mcse_of(lps, c->draws);
+    double *et = xmalloc((size_t)c->draws * sizeof *et);
+    for (int d = 0; d < c->draws; d++)
+        et[d] = cr_sz_session_stoploss(&sm, d, 0);
+    s->session_mean = mean_of(et, (size_t)c->draws);
+    s->session_mcse = mcse_of(et, c->draws);
+    /* without fits of its own (a caller's draws), the rates' expectations are those draws' */
+    for (int k = 0; k < 2 && s->fit[k].nrungs == 0; k++) {
+        const cr_sim_draw *dr = k ? dend : dnew;
+        for (int d = 0; d < c->draws; d++)
+            et[d] = dr ? cr_sim_user_mean(&dr[d]) : 0;
+        s->rate_mean[k] = mean_of(et, (size_t)c->draws);
+        s->rate_mcse[k] = mcse_of(et, c->draws);
+    }
+    free(et);
     cr_sim_sessions ss;
     cr_sim_sessions_default(&ss);
     ss.burnin_cap = c->burnin_cap;
@@ -332,11 +424,11 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     s->data = d;
     double t = cr_now();
     if (fit_sum(&d->cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &s->fit[0], &s->fit_new,
-                &s->ppc_new, &s->draws[0], e))
+                &s->ppc_new, &s->draws[0], &s->rate_mean[0], &s->rate_mcse[0], e))
         return -1;
     stage(s, "fit new", &t);
     if (fit_sum(&d->cps, CR_CPS_TCP_END, CR_CPS_UDP_END, "end", c, &s->fit[1], &s->fit_end,
-                &s->ppc_end, &s->draws[1], e))
+                &s->ppc_end, &s->draws[1], &s->rate_mean[1], &s->rate_mcse[1], e))
         return -1;
     stage(s, "fit end", &t);
     s->horizon = c->max_session > 0 ? c->max_session : d->longest_capture;

@@ -21,10 +21,26 @@ static void num(FILE *f, double x)
         fputs(isnan(x) ? "NA" : x > 0 ? "Inf" : "-Inf", f);
 }
 
-static void summary_values(FILE *f, const cr_sim_summary *m, const char *sep)
+/* The columns of a metric's row: each estimate followed by its Monte Carlo standard error,
+ * then the largest value simulated. */
+enum { NCOLS = 13 };
+static const char *const col_names[NCOLS] = {"mean", "mcse_mean", "q50",       "mcse_q50", "q90",
+                                             "mcse_q90", "q95",   "mcse_q95",  "q99",
+                                             "mcse_q99", "q999",  "mcse_q999", "max"};
+
+static void row_values(const cr_sim_summary *m, const cr_sim_mcse *e, double *v)
 {
-    const double v[7] = {m->mean, m->q50, m->q90, m->q95, m->q99, m->q999, m->max};
-    for (int i = 0; i < 7; i++) {
+    const double x[NCOLS] = {m->mean, e->mean, m->q50,  e->q50,  m->q90,  e->q90, m->q95,
+                             e->q95,  m->q99,  e->q99,  m->q999, e->q999, m->max};
+    memcpy(v, x, sizeof x);
+}
+
+static void summary_values(FILE *f, const cr_sim_summary *m, const cr_sim_mcse *e,
+                           const char *sep)
+{
+    double v[NCOLS];
+    row_values(m, e, v);
+    for (int i = 0; i < NCOLS; i++) {
         fputs(sep, f);
         num(f, v[i]);
     }
@@ -36,11 +52,14 @@ int cr_sizing_write_csv(const char *path, const cr_sizing_config *c, const cr_si
     cr_outfile o;
     if (cr_outfile_open(&o, path, e) != 0)
         return -1;
-    fputs("users,metric,mean,q50,q90,q95,q99,q999,max\n", o.fp);
+    fputs("users,metric", o.fp);
+    for (int i = 0; i < NCOLS; i++)
+        fprintf(o.fp, ",%s", col_names[i]);
+    fputc('\n', o.fp);
     for (int u = 0; u < c->nusers; u++)
         for (int k = 0; k < CR_SZ_NMETRICS; k++) {
             fprintf(o.fp, "%d,%s", c->users[u], cr_sizing_metric_names[k]);
-            summary_values(o.fp, &s->sum[u][k], ",");
+            summary_values(o.fp, &s->sum[u][k], &s->mcse[u][k], ",");
             fputc('\n', o.fp);
         }
     int rc = cr_outfile_commit(&o, e);
@@ -135,16 +154,15 @@ static void jfirewall(FILE *f, const cr_fw_profile *p)
 
 static void jtable(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
 {
-    static const char *const cols[7] = {"mean", "q50", "q90", "q95", "q99", "q999", "max"};
     fputs("  \"sizing\": [\n", f);
     for (int u = 0; u < c->nusers; u++)
         for (int k = 0; k < CR_SZ_NMETRICS; k++) {
-            const cr_sim_summary *m = &s->sum[u][k];
-            const double v[7] = {m->mean, m->q50, m->q90, m->q95, m->q99, m->q999, m->max};
+            double v[NCOLS];
+            row_values(&s->sum[u][k], &s->mcse[u][k], v);
             fprintf(f, "    {\"users\": %d, \"metric\": \"%s\"", c->users[u],
                     cr_sizing_metric_names[k]);
-            for (int i = 0; i < 7; i++) {
-                fprintf(f, ", \"%s\": ", cols[i]);
+            for (int i = 0; i < NCOLS; i++) {
+                fprintf(f, ", \"%s\": ", col_names[i]);
                 jnum(f, v[i]);
             }
             fprintf(f, "}%s\n", u == c->nusers - 1 && k == CR_SZ_NMETRICS - 1 ? "" : ",");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sizing/sizing.h"
 #include "test.h"
 
 /* Small settings: these tests check plumbing and consistency, not convergence. */
@@ -73,37 +74,41 @@ static void outputs_exist_and_agree(void)
 
     char *csv = slurp_in(run_dir, "sizing.csv"), *json = slurp_in(run_dir, "sizing.json");
     CHECK(csv && json);
-    static const char header[] = "users,metric,mean,q50,q90,q95,q99,q999,max\n";
+    static const char header[] = "users,metric,mean,mcse_mean,q50,mcse_q50,q90,mcse_q90,q95,"
+                                 "mcse_q95,q99,mcse_q99,q999,mcse_q999,max\n";
     CHECK(!strncmp(csv, header, strlen(header)));
-    static const char *const cols[7] = {"mean", "q50", "q90", "q95", "q99", "q999", "max"};
+    static const char *const cols[13] = {"mean", "mcse_mean", "q50",       "mcse_q50", "q90",
+                                         "mcse_q90", "q95",   "mcse_q95",  "q99",
+                                         "mcse_q99", "q999",  "mcse_q999", "max"};
     int rows = 0;
     char *save = NULL;
     for (char *line = strtok_r(csv + strlen(header), "\n", &save); line;
          line = strtok_r(NULL, "\n", &save)) {
-        char *f[9], *s2 = NULL;
+        char *f[15], *s2 = NULL;
         int n = 0;
-        for (char *c = strtok_r(line, ",", &s2); c && n < 9; c = strtok_r(NULL, ",", &s2))
+        for (char *c = strtok_r(line, ",", &s2); c && n < 15; c = strtok_r(NULL, ",", &s2))
             f[n++] = c;
-        CHECK_INT(n, 9);
+        CHECK_INT(n, 15);
         const char *j = json_row(json, f[0], f[1]);
         CHECKF(j, "sizing.json has no row for %s users %s", f[0], f[1]);
-        double prev = -1;
-        for (int k = 0; k < 7; k++) {
+        double prev = 0;
+        for (int k = 0; k < 13; k++) {
             char want[96];
             snprintf(want, sizeof want, "\"%s\": %s", cols[k], f[2 + k]);
             const char *end = strchr(j, '}');
             const char *at = strstr(j, want);
             CHECKF(at && at < end, "%s users %s: json lacks %s", f[0], f[1], want);
-            if (k > 0) {
+            if (k % 2 == 0 && k > 0) { /* the quantiles and the max, in order */
                 CHECKF(atof(f[2 + k]) >= prev, "%s %s: quantiles not ordered", f[0], f[1]);
                 prev = atof(f[2 + k]);
-            } else {
-                prev = 0;
+            } else if (k % 2) { /* a Monte Carlo error: finite and not negative */
+                CHECKF(atof(f[2 + k]) >= 0 && strcmp(f[2 + k], "NA"), "%s %s: %s = %s", f[0],
+                       f[1], cols[k], f[2 + k]);
             }
         }
         rows++;
     }
-    CHECK_INT(rows, 3 * 5);
+    CHECK_INT(rows, 3 * CR_SZ_NMETRICS);
     /* ASA logs a session twice (built and teardown): twice the terminations' lines. */
     const char *j = json_row(json, "100", "firewall_logs_per_min");
     const char *l = json_row(json, "100", "logs_per_min");
@@ -255,10 +260,13 @@ static void real_captures_within_band(void)
         CHECKF(m >= 5, "%s: %d seconds observed", caps[c], m);
         char *csv = slurp_in(dir, "sizing.csv");
         const char *row = csv ? strstr(csv, "\n1,concurrent,") : NULL;
-        double v[7];
-        CHECKF(row && sscanf(row, "\n1,concurrent,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1],
-                             &v[2], &v[3], &v[4], &v[5], &v[6]) == 7,
+        double w[13], v[7];
+        CHECKF(row && sscanf(row, "\n1,concurrent,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,"
+                             "%lf", &w[0], &w[1], &w[2], &w[3], &w[4], &w[5], &w[6], &w[7],
+                             &w[8], &w[9], &w[10], &w[11], &w[12]) == 13,
                "%s: no concurrency row", caps[c]);
+        for (int k = 0; k < 7; k++) /* mean, q50, q90, q95, q99, q999, max */
+            v[k] = w[2 * k];
         int above = 0;
         double mean = 0, mx = 0;
         for (int i = 0; i < m; i++) {
