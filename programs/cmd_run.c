@@ -59,7 +59,11 @@ static int run(cli_args *a)
     }
     char status[1200];
     cr_sizing_status(&s, status, sizeof status);
-    cr_info("status: %s\nreport: %s/report.html\n", status, a->out);
+    cr_info("status: %s\n", status);
+    char advice[512];
+    for (int i = 0; cr_sizing_advice(&s, i, advice, sizeof advice); i++)
+        cr_info("advice: %s\n", advice);
+    cr_info("report: %s/report.html\n", a->out);
     int pass = !strcmp(status, "PASS");
     cr_sizing_free(&s);
     cr_sizing_data_free(&data);

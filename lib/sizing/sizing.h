@@ -213,6 +213,8 @@ int cr_sizing_report(const char *dir, const cr_sizing_config *c, const cr_sizing
 
 /* The overall status line: "PASS" when every fit met the criteria, else "FAIL: ..." */
 void cr_sizing_status(const cr_sizing *s, char *buf, size_t n);
+/* One line of advice for the i-th failing part (0-based) into buf; 0 when there is none. */
+int cr_sizing_advice(const cr_sizing *s, int i, char *buf, size_t n);
 
 /* Posterior draws of a rate model of the ladder, any of them, as lib/sim draws them: out[ndraws]
  * evenly thinned from the draws in chain order (all of m's outputs per draw), the parameters

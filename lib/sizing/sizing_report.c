@@ -400,7 +400,14 @@ static int write_page(FILE *f, const cr_plot_svg *svg, const cr_sizing_config *c
     if (!pass) {
         fputs("<p class=\"lead\"><b>Status:</b> ", f);
         esc(f, status);
-        fputs("</p>\n", f);
+        fputs("</p>\n<ul class=\"advice\">\n", f);
+        char advice[512];
+        for (int i = 0; cr_sizing_advice(s, i, advice, sizeof advice); i++) {
+            fputs("<li>", f);
+            esc(f, advice);
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
     }
     fputs("<h2>Sizing</h2>\n", f);
     sentences(f, c, s);

@@ -448,26 +448,66 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     return rc;
 }
 
+/* The parts of a run that can fail their checks, and what to do about each. */
+typedef struct {
+    const char *what;
+    int pass;
+    const char *why;
+    int rate; /* a rate fit (else durations) */
+} part;
+
+static int parts_of(const cr_sizing *s, part *p)
+{
+    p[0] = (part){"new connections", s->fit_new.pass, s->fit_new.reasons, 1};
+    p[1] = (part){"terminations", s->fit_end.pass, s->fit_end.reasons, 1};
+    p[2] = (part){"TCP durations", !s->dur[0].fitted || s->dur[0].check.pass,
+                  s->dur[0].check.reasons, 0};
+    p[3] = (part){"UDP durations", !s->dur[1].fitted || s->dur[1].check.pass,
+                  s->dur[1].check.reasons, 0};
+    return 4;
+}
+
 void cr_sizing_status(const cr_sizing *s, char *buf, size_t n)
 {
     size_t len = 0;
     buf[0] = 0;
-    const struct {
-        const char *what;
-        int pass;
-        const char *why;
-    } parts[] = {{"new connections", s->fit_new.pass, s->fit_new.reasons},
-                 {"terminations", s->fit_end.pass, s->fit_end.reasons},
-                 {"TCP durations", !s->dur[0].fitted || s->dur[0].check.pass,
-                  s->dur[0].check.reasons},
-                 {"UDP durations", !s->dur[1].fitted || s->dur[1].check.pass,
-                  s->dur[1].check.reasons}};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    part parts[4];
+    int np = parts_of(s, parts);
+    for (int i = 0; i < np; i++)
         if (!parts[i].pass && len < n)
             len += (size_t)snprintf(buf + len, n - len, "%s%s fit: %s", len ? "; " : "FAIL: ",
                                     parts[i].what, parts[i].why);
     if (!len)
         snprintf(buf, n, "PASS");
+}
+
+int cr_sizing_advice(const cr_sizing *s, int i, char *buf, size_t n)
+{
+    part parts[4];
+    int np = parts_of(s, parts), k = -1;
+    for (int j = 0; j < np && i >= 0; j++)
+        if (!parts[j].pass && i-- == 0)
+            k = j;
+    if (k < 0)
+        return 0;
+    const part *p = &parts[k];
+    int ppc = p->rate && strstr(p->why, "ppc") != NULL;
+    int sampler = strstr(p->why, "divergences") || strstr(p->why, "rhat") ||
+                  strstr(p->why, "ess_") || strstr(p->why, "ebfmi");
+    if (p->rate && sampler)
+        snprintf(buf, n, "%s: the sampler did not converge; rerun with --model auto (the ladder "
+                         "keeps a model that does) or a longer --warmup, and with more machines "
+                         "the between-user spread is better pinned down", p->what);
+    else if (ppc)
+        snprintf(buf, n, "%s: the model does not reproduce the captured seconds (the report's "
+                         "checks say which statistic); rerun with --model auto, which tries "
+                         "every model of the ladder, bursts included", p->what);
+    else
+        snprintf(buf, n, "%s: the mixture misses what Kaplan-Meier sees in the captured "
+                         "durations (the report's checks say where); more or longer captures "
+                         "help, and --max-session bounds the tail the sizing relies on",
+                 p->what);
+    return 1;
 }
 
 void cr_sizing_free(cr_sizing *s)

@@ -300,6 +300,35 @@ static void draws_from_fit_match_the_file(void)
     cr_cps_free(&t);
 }
 
+/* Every failing part of a run gets one line of advice, matched to what failed. */
+static void status_and_advice(void)
+{
+    cr_sizing s;
+    memset(&s, 0, sizeof s);
+    s.fit_new.pass = 0;
+    snprintf(s.fit_new.reasons, sizeof s.fit_new.reasons, "divergences=3");
+    s.fit_end.pass = 0;
+    snprintf(s.fit_end.reasons, sizeof s.fit_end.reasons, "ppc");
+    s.dur[1].fitted = 1;
+    snprintf(s.dur[1].check.reasons, sizeof s.dur[1].check.reasons, "Kaplan-Meier P(D > 1 s)");
+    char status[1200], advice[512];
+    cr_sizing_status(&s, status, sizeof status);
+    CHECK_STR(status, "FAIL: new connections fit: divergences=3; terminations fit: ppc; UDP "
+                      "durations fit: Kaplan-Meier P(D > 1 s)");
+    CHECK(cr_sizing_advice(&s, 0, advice, sizeof advice) &&
+          strstr(advice, "new connections: the sampler did not converge"));
+    CHECK(cr_sizing_advice(&s, 1, advice, sizeof advice) &&
+          strstr(advice, "terminations: the model does not reproduce"));
+    CHECK(cr_sizing_advice(&s, 2, advice, sizeof advice) &&
+          strstr(advice, "UDP durations: the mixture misses what Kaplan-Meier sees"));
+    CHECK(!cr_sizing_advice(&s, 3, advice, sizeof advice));
+    s.fit_new.pass = s.fit_end.pass = 1;
+    s.dur[1].check.pass = 1;
+    cr_sizing_status(&s, status, sizeof status);
+    CHECK_STR(status, "PASS");
+    CHECK(!cr_sizing_advice(&s, 0, advice, sizeof advice));
+}
+
 static void parses_users(void)
 {
     cr_sizing_config c;
@@ -363,5 +392,6 @@ static void session_stoploss_matches_draws(void)
 }
 
 TEST_MAIN(RUN(littles_law_and_scaling); RUN(reads_draws_by_name); RUN(reads_draws_of_every_model);
-          RUN(rejects_incomplete_draws); RUN(draws_from_fit_match_the_file); RUN(parses_users);
+          RUN(rejects_incomplete_draws); RUN(draws_from_fit_match_the_file);
+          RUN(status_and_advice); RUN(parses_users);
           RUN(session_stoploss_matches_draws))
