@@ -48,7 +48,7 @@ typedef struct cli_args {
     long seconds;
 
     /* validate */
-    int fit_machines;
+    int fit_machines, folds;
     int groups[8], ngroups;
 
     /* synth */

@@ -24,6 +24,7 @@ static int run(cli_args *a)
     vc.ngroups = a->ngroups;
     memcpy(vc.groups, a->groups, sizeof vc.groups);
     vc.seed = (uint64_t)a->seed;
+    vc.folds = a->folds;
     gsl_set_error_handler_off();
 
     cr_inputs in;

@@ -41,6 +41,7 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->draws = sc.draws;
     a->seconds = sc.seconds;
     a->ngroups = 3;
+    a->folds = 1;
     a->groups[0] = 1, a->groups[1] = 10, a->groups[2] = 30;
     a->machines = 3;
     a->minutes = 60;
@@ -323,8 +324,11 @@ static const cli_opt validate[] = {
     {"groups", 0, CLI_CALL, 0, "LIST", 0, 0, 0, groups,
      "sizes N of the held-out groups compared with the prediction for N users (default: "
      "1,10,30)", NULL},
+    {"folds", 0, CLI_INT, F(folds), "K", 1, 100, 0, NULL,
+     "random splits, each fitted and checked, pooled: the shares above the predicted\n"
+     "quantiles then average over fit sets", NULL},
 };
-const cli_group opt_validate = {"validation", validate, 2};
+const cli_group opt_validate = {"validation", validate, 3};
 
 static const cli_opt synth[] = {
     {"machines", 0, CLI_INT, F(machines), "K", 1, CR_SYNTH_MAX_MACHINES, 0, NULL,

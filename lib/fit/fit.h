@@ -98,7 +98,8 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
 void cr_fit_attempt_free(cr_fit_attempt *a);
 
 /* Which draws a result keeps (and draws/SERIES.csv holds): none, every output, or the
- * population parameters only (the names without an index: alpha, sigma_machine, phi, ...). */
+ * population parameters (the names without an index: alpha, sigma_machine, phi, ...) and the
+ * machine effects z_machine[k] (one per machine, not the thousands of minute effects). */
 enum { CR_FIT_DRAWS_NONE, CR_FIT_DRAWS_ALL, CR_FIT_DRAWS_POPULATION };
 
 /* A count series of a table, named by what it counts. */

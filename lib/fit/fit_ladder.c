@@ -49,7 +49,7 @@ static int check_rung(cr_fit_rung *r, const cr_ladder_rows *rows, const cr_ladde
 }
 
 /* Keeps of a rung's draws what o->draws asks for: all, the population parameters (outputs
- * without an index), or none. */
+ * without an index) and the machine effects, or none. */
 static void trim_draws(cr_fit_rung *r, int which)
 {
     cr_chains_result *res = &r->fit.res;
@@ -61,7 +61,7 @@ static void trim_draws(cr_fit_rung *r, int which)
     char name[128];
     for (int j = 0; j < m->nout && which == CR_FIT_DRAWS_POPULATION; j++) {
         m->name(m, j, name, sizeof name);
-        if (!strchr(name, '['))
+        if (!strchr(name, '[') || !strncmp(name, "z_machine[", 10))
             r->draw_cols[r->ndraw_cols++] = j;
     }
     size_t rows = (size_t)res->chains * (size_t)res->samples;

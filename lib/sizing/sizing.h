@@ -115,6 +115,19 @@ void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
                            cr_sizing_data *out);
 void cr_sizing_data_free(cr_sizing_data *d);
 
+/* What one machine did, second by second, in the terms of the sizing (sizing_observed.c). */
+typedef struct {
+    size_t nsec;
+    double *new_per_s; /* tcp_new + udp_new */
+    double *ends;      /* tcp_end + udp_end */
+    double *alive;     /* sessions held at the end of each second (connection + hold) */
+} cr_observed;
+
+/* Machine k (0-based) of d under the firewall profile fw. */
+void cr_observed_machine(const cr_sizing_data *d, int k, const cr_fw_profile *fw,
+                         cr_observed *o);
+void cr_observed_free(cr_observed *o);
+
 /* The duration fit of one protocol. */
 typedef struct {
     size_t flows, censored;  /* connections used; of them still open at capture end */
@@ -133,8 +146,28 @@ typedef struct {
     char pooled[256];      /* failing pooled statistics and classes, e.g. "zero_frac q99" */
 } cr_sizing_ppc;
 
+/* One machine judged before it is trusted (sizing_machines.c): what it did, what the fit
+ * makes of it, and whether it stands out. */
+typedef struct {
+    double capture_s;
+    double obs_new_mean, obs_new_q99; /* new sessions per second */
+    double obs_conc_mean;             /* sessions held, after the capture's first minutes */
+    double pred_new_mean;             /* the fit's mean rate of this machine */
+    double z;                         /* posterior mean of its machine effect (sd units) */
+    int short_capture;                /* under CR_SZ_SHORT_CAPTURE seconds */
+    int outlier;                      /* |z| above CR_SZ_OUTLIER_Z */
+    /* The q99 of new sessions/s and of concurrency at the largest N, refitted without this
+     * machine (only for flagged machines, at most CR_SZ_MAX_INFLUENCE; NAN otherwise). */
+    double q99_without[2];
+} cr_sizing_machine_check;
+
+#define CR_SZ_SHORT_CAPTURE 600.0
+#define CR_SZ_OUTLIER_Z 2.0
+#define CR_SZ_MAX_INFLUENCE 5
+
 typedef struct {
     const cr_sizing_data *data; /* what was sized (borrowed) */
+    cr_sizing_machine_check *checks; /* [data->nmachines] */
     cr_fit_result fit[2];    /* the rate fits of "new" and "end", population draws kept */
     cr_sim_draw *draws[2];   /* their c->draws draws as lib/sim takes them (new, end) */
     cr_fit_status fit_new, fit_end; /* convergence and predictive checks together */
@@ -225,6 +258,9 @@ int cr_sizing_advice(const cr_sizing *s, int i, char *buf, size_t n);
  * error naming `what` (from_fit) or the file (read_draws). */
 int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int ndraws,
                              cr_sim_draw *out, const char *what, cr_err *e);
+/* The same from a fit result's rung, whose draws may be trimmed (cr_fit_rung.draw_cols). */
+int cr_sizing_draws_from_fit_trimmed(const cr_fit_rung *r, int ndraws, cr_sim_draw *out,
+                                     cr_err *e);
 /* The same from a draws CSV in lib/fit's format (draws/SERIES.csv), e.g. of `connrate fit`. */
 int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err *e);
 

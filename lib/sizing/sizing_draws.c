@@ -61,15 +61,18 @@ static void thin(const double *v, size_t nrows, const int *at, int ndraws, cr_si
     }
 }
 
-int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int ndraws,
-                             cr_sim_draw *out, const char *what, cr_err *e)
+/* The draws of m held in res, ncols values per draw: outputs cols[0..ncols) of m, or all of
+ * them when cols is NULL. */
+static int from_columns(const cr_model *m, const cr_chains_result *res, const int *cols,
+                        int ncols, int ndraws, cr_sim_draw *out, const char *what, cr_err *e)
 {
     int at[NCOLS];
     for (int k = 0; k < NCOLS; k++)
         at[k] = -1;
     char name[64];
-    for (int i = 0; i < m->nout; i++) {
-        m->name(m, i, name, sizeof name);
+    int width = cols ? ncols : m->nout;
+    for (int i = 0; i < width; i++) {
+        m->name(m, cols ? cols[i] : i, name, sizeof name);
         match_column(name, strlen(name), i, at);
     }
     size_t nrows = (size_t)res->chains * (size_t)res->samples;
@@ -81,10 +84,23 @@ int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int
     for (size_t j = 0; j < nrows; j++)
         for (int k = 0; k < NCOLS; k++)
             if (at[k] >= 0)
-                v[j * NCOLS + k] = res->draws[j * (size_t)res->nout + (size_t)at[k]];
+                v[j * NCOLS + k] = res->draws[j * (size_t)width + (size_t)at[k]];
     thin(v, nrows, at, ndraws, out);
     free(v);
     return 0;
+}
+
+int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int ndraws,
+                             cr_sim_draw *out, const char *what, cr_err *e)
+{
+    return from_columns(m, res, NULL, 0, ndraws, out, what, e);
+}
+
+int cr_sizing_draws_from_fit_trimmed(const cr_fit_rung *r, int ndraws, cr_sim_draw *out,
+                                     cr_err *e)
+{
+    return from_columns(&r->ld.m, &r->fit.res, r->draw_cols, r->ndraw_cols, ndraws, out,
+                        r->ld.lm->name, e);
 }
 
 /* A whole cell that is a finite number. */

@@ -36,6 +36,18 @@ double cr_sz_session_seconds(void *ctx, gsl_rng *r, int draw);
 /* E[(T - x)+] of that law, in closed form (cr_sim_stoploss_fn). */
 double cr_sz_session_stoploss(void *ctx, int draw, double x);
 
+/* The rate fit of the series count[a] + count[b] of t, called name: the ladder's loop for
+ * c->model (convergence, retries, predictive checks), c->draws draws for lib/sim into a fresh
+ * *draws, the exact per-user mean over every draw and its Monte Carlo error. */
+int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
+                  const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
+                  cr_sizing_ppc *ppc, cr_sim_draw **draws, double *mean, double *mcse, cr_err *e);
+
+/* Per machine: what it did, the fit's view of it, short and outlying machines flagged and,
+ * for those, the q99 at the largest N without them (s->checks). */
+int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing *s,
+                         cr_err *e);
+
 /* "DIR/a" or "DIR/a/b" in a fresh buffer (b may be NULL). */
 char *cr_sz_path(const char *dir, const char *a, const char *b);
 

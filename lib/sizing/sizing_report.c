@@ -341,19 +341,54 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
           "these are the independent-users numbers.</li>\n</ul>\n", f);
 }
 
+static void cell(FILE *f, double x, const char *fmt)
+{
+    if (isfinite(x))
+        fprintf(f, fmt, x);
+    else
+        fputs("<td>&ndash;</td>", f);
+}
+
 static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
 {
-    fputs("<h2>Inputs</h2>\n<table><thead><tr><th class=\"l\">Machine</th>"
-          "<th class=\"l\">Input</th><th class=\"l\">Kind</th></tr></thead><tbody>\n", f);
+    fprintf(f, "<h2>Inputs, machine by machine</h2>\n<p class=\"note\">What each capture shows "
+               "and what the fit makes of it. A capture under %.0f minutes says little of its "
+               "user's rate; a machine whose effect lies beyond %.0f sd of the fitted population "
+               "is an outlier (busier or quieter than 97.7%% of it). For those, the last column "
+               "is the 99th percentile of new sessions/s and of concurrent sessions for %d users "
+               "refitted without that machine: how much the sizing leans on it.</p>\n"
+               "<table><thead><tr><th class=\"l\">Machine</th><th class=\"l\">Input</th>"
+               "<th class=\"l\">Kind</th><th>Captured, min</th><th>New/s observed</th>"
+               "<th>q99 observed</th><th>New/s fitted</th><th>Machine effect</th>"
+               "<th>Concurrent observed</th><th class=\"l\">Flags</th>"
+               "<th>q99 new/s, concurrent without it</th></tr></thead><tbody>\n",
+            CR_SZ_SHORT_CAPTURE / 60, CR_SZ_OUTLIER_Z, c->users[c->nusers - 1]);
     const cr_sizing_data *d = s->data;
     for (int i = 0; i < d->nmachines; i++) {
+        const cr_sizing_machine_check *m = s->checks ? &s->checks[i] : NULL;
         fputs("<tr><td class=\"l\">", f);
         esc(f, d->m[i].id);
         fputs("</td><td class=\"l\"><code>", f);
         esc(f, d->m[i].input);
         fputs("</code></td><td class=\"l\">", f);
         esc(f, d->m[i].kind);
-        fputs("</td></tr>\n", f);
+        fputs("</td>", f);
+        if (m) {
+            char cap[32];
+            fprintf(f, "<td>%s</td>", human(m->capture_s / 60, cap, sizeof cap));
+            cell(f, m->obs_new_mean, "<td>%.3g</td>");
+            cell(f, m->obs_new_q99, "<td>%.3g</td>");
+            cell(f, m->pred_new_mean, "<td>%.3g</td>");
+            cell(f, m->z, "<td>%+.1f sd</td>");
+            cell(f, m->obs_conc_mean, "<td>%.3g</td>");
+            fprintf(f, "<td class=\"l\">%s%s%s</td>", m->short_capture ? "short capture" : "",
+                    m->short_capture && m->outlier ? ", " : "", m->outlier ? "outlier" : "");
+            if (isfinite(m->q99_without[0]))
+                fprintf(f, "<td>%.3g, %.3g</td>", m->q99_without[0], m->q99_without[1]);
+            else
+                fputs("<td></td>", f);
+        }
+        fputs("</tr>\n", f);
     }
     fprintf(f, "</tbody></table>\n<p class=\"note\">%.1f capture hours; %llu TCP and %llu UDP new "
                "connections, %llu TCP and %llu UDP terminations; %llu of %llu outbound TCP streams "

@@ -131,10 +131,9 @@ static void tally_ppc(const cr_ppc_result *r, cr_sizing_ppc *p)
  * the ladder's loop for the configured model (or the whole ladder): convergence, retries and
  * the predictive checks; lib/sim draws from whichever model it keeps, c->draws draws into
  * *draws. The result keeps the population draws and the checks for the outputs. */
-static int fit_sum(const cr_cps_table *t, int a, int b, const char *name,
-                   const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
-                   cr_sizing_ppc *ppc, cr_sim_draw **draws, double *mean, double *mcse,
-                   cr_err *e)
+int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
+                  const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
+                  cr_sizing_ppc *ppc, cr_sim_draw **draws, double *mean, double *mcse, cr_err *e)
 {
     cr_fit_ladder_options lo;
     cr_fit_ladder_options_default(&lo);
@@ -423,12 +422,14 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     memset(s, 0, sizeof *s);
     s->data = d;
     double t = cr_now();
-    if (fit_sum(&d->cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &s->fit[0], &s->fit_new,
-                &s->ppc_new, &s->draws[0], &s->rate_mean[0], &s->rate_mcse[0], e))
+    if (cr_sz_fit_sum(&d->cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &s->fit[0],
+                      &s->fit_new, &s->ppc_new, &s->draws[0], &s->rate_mean[0],
+                      &s->rate_mcse[0], e))
         return -1;
     stage(s, "fit new", &t);
-    if (fit_sum(&d->cps, CR_CPS_TCP_END, CR_CPS_UDP_END, "end", c, &s->fit[1], &s->fit_end,
-                &s->ppc_end, &s->draws[1], &s->rate_mean[1], &s->rate_mcse[1], e))
+    if (cr_sz_fit_sum(&d->cps, CR_CPS_TCP_END, CR_CPS_UDP_END, "end", c, &s->fit[1],
+                      &s->fit_end, &s->ppc_end, &s->draws[1], &s->rate_mean[1],
+                      &s->rate_mcse[1], e))
         return -1;
     stage(s, "fit end", &t);
     s->horizon = c->max_session > 0 ? c->max_session : d->longest_capture;
@@ -445,6 +446,8 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     int rc = cr_sizing_simulate(c, s->draws[0], s->draws[1], s, e);
     if (rc == 0)
         stage(s, "simulation", &t);
+    if (rc == 0 && (rc = cr_sz_check_machines(d, c, s, e)) == 0)
+        stage(s, "machines", &t);
     return rc;
 }
 
@@ -513,6 +516,7 @@ int cr_sizing_advice(const cr_sizing *s, int i, char *buf, size_t n)
 void cr_sizing_free(cr_sizing *s)
 {
     free(s->extra_html);
+    free(s->checks);
     free(s->draws[0]);
     free(s->draws[1]);
     for (int i = 0; i < 2; i++) {

@@ -192,6 +192,26 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
         jstr(f, d->m[i].input);
         fputs(", \"kind\": ", f);
         jstr(f, d->m[i].kind);
+        if (s->checks) {
+            const cr_sizing_machine_check *m = &s->checks[i];
+            const struct {
+                const char *k;
+                double v;
+            } v[] = {{"capture_s", m->capture_s},
+                     {"observed_new_per_s_mean", m->obs_new_mean},
+                     {"observed_new_per_s_q99", m->obs_new_q99},
+                     {"fitted_new_per_s_mean", m->pred_new_mean},
+                     {"machine_effect_sd", m->z},
+                     {"observed_concurrent_mean", m->obs_conc_mean},
+                     {"q99_new_per_s_without", m->q99_without[0]},
+                     {"q99_concurrent_without", m->q99_without[1]}};
+            for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
+                fprintf(f, ", \"%s\": ", v[j].k);
+                jnum(f, v[j].v);
+            }
+            fprintf(f, ", \"short_capture\": %s, \"outlier\": %s",
+                    m->short_capture ? "true" : "false", m->outlier ? "true" : "false");
+        }
         fputc('}', f);
     }
     fprintf(f, "],\n  \"observed\": {\"capture_seconds\": ");

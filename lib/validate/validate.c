@@ -27,6 +27,7 @@ void cr_validate_config_default(cr_validate_config *v)
     v->seed = 42;
     v->warmup_s = 300;
     v->random_groups = 100;
+    v->folds = 1;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -181,19 +182,14 @@ static void compare(sample *o, const cr_sim_summary *pred, cr_validate_row *r)
     r->obs_q99 = cr_sim_quantile_sorted(o->x, o->n, 0.99);
 }
 
-int cr_validate_run(const cr_sizing_data *d, const cr_validate_config *vc,
-                    const cr_sizing_config *sc, cr_validate_result *r, cr_err *e)
+/* One split by `seed`: r's fit set, held-out set, fit data and sizing; rows filled. */
+static int one_split(const cr_sizing_data *d, const cr_validate_config *vc,
+                     const cr_sizing_config *sc, uint64_t seed, cr_validate_result *r,
+                     cr_validate_row row[CR_VAL_MAX_GROUPS][CR_VAL_NMETRICS], cr_err *e)
 {
-    memset(r, 0, sizeof *r);
     int K = d->nmachines, F = vc->fit_machines > 0 ? vc->fit_machines : K / 2;
-    if (F < 1 || F >= K)
-        return cr_fail(e, "validate: %d machines: cannot fit %d and hold out the rest (at least "
-                          "one of each)", K, F);
-    if (vc->groups[vc->ngroups - 1] > K - F)
-        return cr_fail(e, "validate: groups of %d users, but %d machine%s held out",
-                       vc->groups[vc->ngroups - 1], K - F, K - F == 1 ? " is" : "s are");
     int *order = xmalloc((size_t)K * sizeof *order);
-    shuffle(order, K, vc->seed);
+    shuffle(order, K, seed);
     r->nfit = F;
     r->nheld = K - F;
     r->fit = xmalloc((size_t)F * sizeof *r->fit);
@@ -214,17 +210,20 @@ int cr_validate_run(const cr_sizing_data *d, const cr_validate_config *vc,
         cr_observed_machine(d, r->held[i], &sc->fw, &obs[r->held[i]]);
     cr_sim_summary conc[CR_VAL_MAX_GROUPS];
     int rc = concurrency_as_observed(&c, &r->sizing, obs, r->held, K - F, vc, conc, e);
+    cr_validate_config v = *vc;
+    v.seed = seed;
     for (int u = 0; u < vc->ngroups && rc == 0; u++) {
         sample smp[CR_VAL_NMETRICS];
         memset(smp, 0, sizeof smp);
         int ng;
-        observe_groups(obs, r->held, K - F, vc->groups[u], vc, smp, &ng);
+        observe_groups(obs, r->held, K - F, vc->groups[u], &v, smp, &ng);
         for (int k = 0; k < CR_VAL_NMETRICS; k++) {
-            cr_validate_row *row = &r->row[u][k];
-            row->users = vc->groups[u];
-            row->ngroups = ng;
+            cr_validate_row *w = &row[u][k];
+            w->users = vc->groups[u];
+            w->ngroups = ng;
             compare(&smp[k], k == CR_VAL_CONC ? &conc[u] : &r->sizing.sum[u][sizing_metric[k]],
-                    row);
+                    w);
+            w->above_q99_lo = w->above_q99_hi = w->above_q99;
             free(smp[k].x);
         }
     }
@@ -232,6 +231,67 @@ int cr_validate_run(const cr_sizing_data *d, const cr_validate_config *vc,
         cr_observed_free(&obs[i]);
     free(obs);
     return rc;
+}
+
+/* Folds pooled: the observed values of every fold against its own prediction, so the shares
+ * above the quantiles are averaged over fit sets (each weighted by its observed values) and the
+ * predictions' own uncertainty is judged, not one draw of it. */
+static void pool(cr_validate_row *acc, const cr_validate_row *w, int fold)
+{
+    if (fold == 0) {
+        *acc = *w;
+        return;
+    }
+    double a = (double)acc->nobs, b = (double)w->nobs, t = a + b > 0 ? a + b : 1;
+    double f = (double)fold;
+#define AVG(x) acc->x = (acc->x * f + w->x) / (f + 1)
+#define WEIGHTED(x) acc->x = (acc->x * a + w->x * b) / t
+    AVG(pred_mean);
+    AVG(pred_q90);
+    AVG(pred_q99);
+    AVG(obs_q90);
+    AVG(obs_q99);
+    WEIGHTED(obs_mean);
+    WEIGHTED(above_q90);
+    WEIGHTED(above_q99);
+#undef AVG
+#undef WEIGHTED
+    acc->above_q99_lo = fmin(acc->above_q99_lo, w->above_q99);
+    acc->above_q99_hi = fmax(acc->above_q99_hi, w->above_q99);
+    acc->nobs += w->nobs;
+    acc->ngroups += w->ngroups;
+}
+
+int cr_validate_run(const cr_sizing_data *d, const cr_validate_config *vc,
+                    const cr_sizing_config *sc, cr_validate_result *r, cr_err *e)
+{
+    memset(r, 0, sizeof *r);
+    int K = d->nmachines, F = vc->fit_machines > 0 ? vc->fit_machines : K / 2;
+    if (F < 1 || F >= K)
+        return cr_fail(e, "validate: %d machines: cannot fit %d and hold out the rest (at least "
+                          "one of each)", K, F);
+    if (vc->groups[vc->ngroups - 1] > K - F)
+        return cr_fail(e, "validate: groups of %d users, but %d machine%s held out",
+                       vc->groups[vc->ngroups - 1], K - F, K - F == 1 ? " is" : "s are");
+    int folds = vc->folds > 0 ? vc->folds : 1;
+    for (int f = 0; f < folds; f++) {
+        /* the first split's fit is kept for the outputs; the others only add their rows */
+        cr_validate_result other, *x = f == 0 ? r : &other;
+        memset(&other, 0, sizeof other);
+        cr_validate_row row[CR_VAL_MAX_GROUPS][CR_VAL_NMETRICS];
+        if (folds > 1)
+            cr_info("validate: split %d of %d\n", f + 1, folds);
+        int rc = one_split(d, vc, sc, vc->seed + (uint64_t)f * 0x9e3779b97f4a7c15ULL, x, row, e);
+        for (int u = 0; u < vc->ngroups && rc == 0; u++)
+            for (int k = 0; k < CR_VAL_NMETRICS; k++)
+                pool(&r->row[u][k], &row[u][k], f);
+        if (f > 0)
+            cr_validate_free(&other);
+        if (rc != 0)
+            return -1;
+    }
+    r->folds = folds;
+    return 0;
 }
 
 void cr_validate_free(cr_validate_result *r)

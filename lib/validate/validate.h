@@ -36,6 +36,10 @@ typedef struct {
     uint64_t seed;                 /* which machines are fitted, and the groups */
     double warmup_s;               /* seconds of each capture left out of concurrency: 300 */
     int random_groups;             /* groups of N > 1, random subsets of the held-out: 100 */
+    /* Splits, each with its own fit set drawn from the seed (1). Over several, the shares
+     * above the predicted quantiles average over fit sets: one fit's prediction of a large
+     * group carries its parameters' uncertainty, which a single split sees only one draw of. */
+    int folds;
 } cr_validate_config;
 
 void cr_validate_config_default(cr_validate_config *v);
@@ -47,10 +51,12 @@ typedef struct {
     double pred_mean, pred_q90, pred_q99;
     double obs_mean, obs_q90, obs_q99;
     double above_q90, above_q99; /* share of observed values above the predicted quantile */
+    double above_q99_lo, above_q99_hi; /* its range over the splits */
 } cr_validate_row;
 
 typedef struct {
-    int nfit, nheld;
+    int folds;                     /* splits pooled in row[][] */
+    int nfit, nheld;               /* of the first split, whose fit and sizing are kept */
     int *fit, *held;               /* machine indices into the data validated */
     cr_sizing_data fit_data;       /* the fit set */
     cr_sizing sizing;              /* its sizing run, N = the group sizes */
@@ -71,19 +77,5 @@ int cr_validate_write_csv(const char *path, const cr_validate_config *vc,
 /* The report's validation section (HTML), in a fresh string. */
 char *cr_validate_html(const cr_validate_config *vc, const cr_validate_result *r,
                        const cr_sizing_data *d);
-
-/* ---- The observed series of one machine (observed.c) ---- */
-
-typedef struct {
-    size_t nsec;
-    double *new_per_s; /* tcp_new + udp_new */
-    double *ends;      /* tcp_end + udp_end */
-    double *alive;     /* sessions held at the end of each second */
-} cr_observed;
-
-/* Machine k (0-based) of d under the firewall profile fw. */
-void cr_observed_machine(const cr_sizing_data *d, int k, const cr_fw_profile *fw,
-                         cr_observed *o);
-void cr_observed_free(cr_observed *o);
 
 #endif

@@ -21,15 +21,16 @@ int cr_validate_write_csv(const char *path, const cr_validate_config *vc,
     cr_outfile o;
     if (cr_outfile_open(&o, path, e) != 0)
         return -1;
-    fputs("users,metric,groups,observed_values,pred_mean,obs_mean,pred_q90,obs_q90,above_q90,"
-          "pred_q99,obs_q99,above_q99\n", o.fp);
+    fputs("users,metric,folds,groups,observed_values,pred_mean,obs_mean,pred_q90,obs_q90,"
+          "above_q90,pred_q99,obs_q99,above_q99,above_q99_lo,above_q99_hi\n", o.fp);
     for (int u = 0; u < vc->ngroups; u++)
         for (int k = 0; k < CR_VAL_NMETRICS; k++) {
             const cr_validate_row *w = &r->row[u][k];
-            fprintf(o.fp, "%d,%s,%d,%zu", w->users, cr_validate_metric_names[k], w->ngroups,
-                    w->nobs);
-            const double v[] = {w->pred_mean, w->obs_mean, w->pred_q90, w->obs_q90,
-                                w->above_q90, w->pred_q99, w->obs_q99, w->above_q99};
+            fprintf(o.fp, "%d,%s,%d,%d,%zu", w->users, cr_validate_metric_names[k], r->folds,
+                    w->ngroups, w->nobs);
+            const double v[] = {w->pred_mean, w->obs_mean,  w->pred_q90,    w->obs_q90,
+                                w->above_q90, w->pred_q99,  w->obs_q99,     w->above_q99,
+                                w->above_q99_lo, w->above_q99_hi};
             for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
                 fputc(',', o.fp);
                 num(o.fp, v[i]);
@@ -60,17 +61,19 @@ char *cr_validate_html(const cr_validate_config *vc, const cr_validate_result *r
     static const char *const label[CR_VAL_NMETRICS] = {"New sessions / s", "Log lines / min",
                                                        "Concurrent sessions"};
     fprintf(f, "<h2>Validation against machines the fit never saw</h2>\n<p>The fit above used "
-               "%d of the %d machines, drawn at random (seed %llu); the other %d were dealt "
-               "into groups of N, and each group's seconds (minutes for log lines) summed "
-               "from the start of each capture, as N independent users. A calibrated "
-               "prediction is exceeded by about 10%% of the observed values at its 90th "
-               "percentile and by about 1%% at its 99th.</p>\n"
+               "%d of the %d machines, drawn at random (seed %llu); the other %d were summed "
+               "second by second (minutes for log lines) from the start of each capture, alone "
+               "and in random groups of N, as N independent users. %d split%s of the machines "
+               "into fitted and held out %s pooled. A calibrated prediction is exceeded by "
+               "about 10%% of the observed values at its 90th percentile and by about 1%% at "
+               "its 99th.</p>\n"
                "<table><thead><tr><th>N</th><th class=\"l\">Metric</th><th>Groups</th>"
                "<th>Observed values</th><th>Mean predicted</th><th>Mean observed</th>"
                "<th>q90 predicted</th><th>q90 observed</th><th>Above q90</th>"
                "<th>q99 predicted</th><th>q99 observed</th><th>Above q99</th></tr></thead>"
                "<tbody>\n",
-            r->nfit, d->nmachines, (unsigned long long)vc->seed, r->nheld);
+            r->nfit, d->nmachines, (unsigned long long)vc->seed, r->nheld, r->folds,
+            r->folds == 1 ? "" : "s", r->folds == 1 ? "is" : "are");
     for (int u = 0; u < vc->ngroups; u++)
         for (int k = 0; k < CR_VAL_NMETRICS; k++) {
             const cr_validate_row *w = &r->row[u][k];

@@ -8,7 +8,6 @@
 #include "common/xalloc.h"
 #include "ingest/packet.h"
 #include "sizing/sizing_internal.h"
-#include "validate/validate.h"
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
