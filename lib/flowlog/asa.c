@@ -188,7 +188,8 @@ static int line(cr_fl_in *in, cr_fl_pending *open, char *s, size_t len)
     int64_t t;
     int res;
     if (stamp(in, s, (size_t)(asa - s), &t, &res) < 0)
-        return cr_fl_skip(in, "unparsable time", 1, "no time stamp before %.14s", asa);
+        return cr_fl_skip(in, "unparsable time", 1, "no time stamp before %.*s",
+                          (int)(m + lv + 1 + nd - asa), asa);
     char *text = m + lv + 1 + nd;
     text += *text == ':';
     return message(in, open, text, built, t, res);

@@ -34,6 +34,9 @@ static int parse_kv(const char *s, size_t len, kv *out)
     while (i < len && n < KV_MAX) {
         while (i < len && s[i] == ' ')
             i++;
+        if (i < len && s[i] == '<') /* the syslog priority, "<189>date=..." */
+            while (i < len && s[i++] != '>')
+                ;
         size_t k = i;
         while (i < len && keychar(s[i]))
             i++;

@@ -5,9 +5,9 @@
  *  2. Zeek's local_orig, when some record has it T (Zeek's Site::local_nets said so);
  *  3. else inferred: the originators in private ranges (RFC 1918, RFC 6598 shared space, IPv6
  *     ULA, IPv4 and IPv6 link-local) when they open at least half of all connections, as on a
- *     network behind NAT; else those plus the originators in the /16 (IPv4) or /48 (IPv6) found
- *     at either end of the most connections: a log taken on the inside sees the inside network
- *     in every connection, an outside host only in its own.
+ *     network behind NAT; else those plus the originators in the /16 (IPv4) or /48 (IPv6) that
+ *     opens some connection and is found at either end of the most: a log taken on the inside
+ *     sees the inside network in every connection, an outside host only in its own.
  * The flows table names its machines itself. */
 #include "flowlog/flowlog_internal.h"
 
@@ -113,22 +113,26 @@ typedef struct {
     cr_hmap map;
     cr_addr *keys;
     uint64_t *count;
+    uint8_t *origin; /* some connection was opened from it */
     size_t n, cap;
 } tally;
 
-static void tally_add(tally *t, const cr_addr *a)
+static size_t tally_add(tally *t, const cr_addr *a)
 {
     int created;
     uint32_t *slot = cr_hmap_put(&t->map, a, &created);
     if (created) {
-        size_t cap = t->cap;
+        size_t cap = t->cap, cap2 = t->cap;
         xgrow(&t->keys, &t->cap, t->n + 1, sizeof *t->keys);
         xgrow(&t->count, &cap, t->n + 1, sizeof *t->count);
+        xgrow(&t->origin, &cap2, t->n + 1, sizeof *t->origin);
         t->keys[t->n] = *a;
         t->count[t->n] = 0;
+        t->origin[t->n] = 0;
         *slot = (uint32_t)t->n++;
     }
     t->count[*slot]++;
+    return *slot;
 }
 
 static void tally_free(tally *t)
@@ -136,6 +140,7 @@ static void tally_free(tally *t)
     cr_hmap_free(&t->map);
     free(t->keys);
     free(t->count);
+    free(t->origin);
 }
 
 static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_rule *r,
@@ -173,7 +178,8 @@ static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_r
         }
         mask(&p, PREFIX_BITS(p.family));
         mask(&q, PREFIX_BITS(q.family));
-        tally_add(&prefixes, &p);
+        size_t k = tally_add(&prefixes, &p);
+        prefixes.origin[k] = 1;
         if (!cr_addr_equal(&p, &q))
             tally_add(&prefixes, &q);
     }
@@ -183,21 +189,23 @@ static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_r
                  "originators in private ranges (%zu addresses opening %.0f%% of the "
                  "connections)", hosts.n, 100.0 * (double)priv / (double)total);
     } else {
-        size_t best = 0;
-        for (size_t k = 1; k < prefixes.n; k++)
-            if (prefixes.count[k] > prefixes.count[best] ||
-                (prefixes.count[k] == prefixes.count[best] &&
-                 cr_addr_cmp(&prefixes.keys[k], &prefixes.keys[best]) < 0))
+        size_t best = prefixes.n;
+        for (size_t k = 0; k < prefixes.n; k++)
+            if (prefixes.origin[k] &&
+                (best == prefixes.n || prefixes.count[k] > prefixes.count[best] ||
+                 (prefixes.count[k] == prefixes.count[best] &&
+                  cr_addr_cmp(&prefixes.keys[k], &prefixes.keys[best]) < 0)))
                 best = k;
         r->mode = IN_PREFIX;
-        r->prefix.addr = prefixes.n ? prefixes.keys[best] : (cr_addr){0};
+        r->prefix.addr = best < prefixes.n ? prefixes.keys[best] : (cr_addr){0};
         r->prefix.bits = PREFIX_BITS(r->prefix.addr.family);
         char text[CR_ADDR_STRLEN];
         cr_addr_format(&r->prefix.addr, text);
         snprintf(s->inside, sizeof s->inside,
                  "originators in %s/%d, the prefix at either end of the most connections "
                  "(%.0f%%), and in private ranges", text, r->prefix.bits,
-                 total ? 100.0 * (double)(prefixes.n ? prefixes.count[best] : 0) / (double)total
+                 total ? 100.0 * (double)(best < prefixes.n ? prefixes.count[best] : 0) /
+                             (double)total
                        : 0.0);
     }
     tally_free(&hosts);

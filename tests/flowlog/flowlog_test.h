@@ -164,6 +164,14 @@ static inline void fl_capture_free(fl_capture *c)
     cr_inputs_free(&c->in);
 }
 
+static inline int fl_flow_equal(const cr_flow *a, const cr_flow *b)
+{
+    return a->proto == b->proto && a->ipver == b->ipver && cr_addr_equal(&a->src, &b->src) &&
+           cr_addr_equal(&a->dst, &b->dst) && a->sport == b->sport && a->dport == b->dport &&
+           a->start_ms == b->start_ms && a->end_ms == b->end_ms && a->last_ms == b->last_ms &&
+           a->reason == b->reason && a->packets == b->packets;
+}
+
 /* The flow of s matching f's 5-tuple (same direction), or NULL. */
 static inline const cr_flow *fl_find(const cr_flow *fl, size_t n, const cr_flow *f)
 {

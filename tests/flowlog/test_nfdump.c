@@ -36,6 +36,7 @@ static void sample_csv(const char *rel, int64_t res, uint64_t bad_addresses)
     CHECK_INT(c.udp + bad_addresses, fl_sh_count(AWK_CONNS, "UDP", p));
     CHECK_INT(c.open, fl_sh_count(AWK_CONNS, "open", p));
     CHECK_INT(f->open_at_end, c.open);
+    int64_t first = f->first_ms, last = f->last_ms;
     cr_flowlog_set_free(&s);
 
     /* inferred: the private originators (192.168.1.34 the workstation, 192.168.1.92 and
@@ -47,7 +48,7 @@ static void sample_csv(const char *rel, int64_t res, uint64_t bad_addresses)
     CHECK_STR(s.hosts[2].machine_id, "192.168.1.92");
     if (!bad_addresses)
         CHECK_STR(s.hosts[3].machine_id, "fe80::c62c:3ff:fe06:49fe");
-    CHECK(s.hosts[0].first_ms == f->first_ms && s.hosts[0].last_ms == f->last_ms);
+    CHECK(s.hosts[0].first_ms == first && s.hosts[0].last_ms == last);
     CHECK_INT(s.hosts[1].resolution_ms, res);
     cr_flowlog_set_free(&s);
 }
