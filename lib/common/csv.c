@@ -80,7 +80,8 @@ int cr_csv_open(cr_csv **out, const char *path, char delim, int flags, cr_err *e
 
 static void put(cr_csv *r, char c)
 {
-    xgrow(&r->out, &r->out_cap, r->out_len + 1, 1);
+    if (r->out_len == r->out_cap) /* once per doubling, not a call per byte */
+        xgrow(&r->out, &r->out_cap, r->out_len + 1, 1);
     r->out[r->out_len++] = c;
 }
 
