@@ -38,7 +38,7 @@ static int argus_time(cr_fl_in *in, const char *name, const char *s, int64_t *ms
 {
     size_t len = strlen(s);
     int r;
-    if (cr_fl_decimal(s, len, 3, ms) == 0) {
+    if (cr_fl_decimal(s, len, 3, ms) == 0 && *ms <= CR_FL_MAX_MS) {
         *res = cr_fl_decimal_res(s);
         return 0;
     }
@@ -84,7 +84,7 @@ static int argus_record(cr_fl_in *in, const char *const v[A_N])
     if (argus_time(in, names[A_START], v[A_START], &r.f.start_ms, &res) < 0)
         return 0;
     if (v[A_DUR] && *v[A_DUR]) {
-        if (cr_fl_decimal(v[A_DUR], strlen(v[A_DUR]), 3, &dur) < 0)
+        if (cr_fl_decimal(v[A_DUR], strlen(v[A_DUR]), 3, &dur) < 0 || dur > CR_FL_MAX_DUR_MS)
             return cr_fl_skip(in, "unparsable duration", 1, "Dur '%.40s' is not seconds",
                               v[A_DUR]);
         r.dur = cr_fl_dur(dur, cr_fl_decimal_res(v[A_DUR]));

@@ -41,8 +41,7 @@ static int header_has(const char *s, size_t len, const char *const *want, int nw
     return found == nwant;
 }
 
-/* PAN-OS: "<syslog header> FUTURE,YYYY/MM/DD hh:mm:ss,SERIAL,TYPE,..." with TYPE in capitals. */
-static int panos_line(const char *s, size_t len)
+int cr_fl_panos_line(const char *s, size_t len)
 {
     const char *c1 = memchr(s, ',', len);
     if (!c1 || (size_t)(s + len - c1) < 21)
@@ -61,6 +60,21 @@ static int panos_line(const char *s, size_t len)
     return n >= 3 && t + n < s + len && t[n] == ',';
 }
 
+/* An nfdump row without its header (-q): "YYYY-MM-DD hh:mm:ss[.fff],YYYY-MM-DD hh:mm:ss..." */
+static int nfdump_row(const char *s, size_t len)
+{
+    const char *c1 = memchr(s, ',', len);
+    if (!c1)
+        return 0;
+    const char *t = c1 + 1, *end = s + len;
+    const char *c2 = memchr(t, ',', (size_t)(end - t));
+    int64_t ms;
+    int res;
+    return c2 && s[4] == '-' && t[4] == '-' &&
+           cr_fl_datetime(s, (size_t)(c1 - s), &ms, &res) == 0 &&
+           cr_fl_datetime(t, (size_t)(c2 - t), &ms, &res) == 0;
+}
+
 int cr_fl_classify(const char *s, size_t len)
 {
     while (len && (*s == ' ' || *s == '\t')) {
@@ -76,7 +90,7 @@ int cr_fl_classify(const char *s, size_t len)
     if (starts(s, len, "machine_id,protocol,ip_version,"))
         return CR_FLOWLOG_FLOWS;
     static const char *const nf[] = {"ts", "te", "pr", "sa", "da", "sp", "dp"};
-    if (header_has(s, len, nf, 7))
+    if (starts(s, len, "Date first seen") || nfdump_row(s, len) || header_has(s, len, nf, 7))
         return CR_FLOWLOG_NFDUMP_CSV;
     static const char *const ar[] = {"StartTime", "Proto", "SrcAddr", "DstAddr"};
     if (header_has(s, len, ar, 4))
@@ -88,7 +102,7 @@ int cr_fl_classify(const char *s, size_t len)
         return CR_FLOWLOG_ASA;
     if (find(s, len, "logid=") && find(s, len, "type="))
         return CR_FLOWLOG_FORTIOS;
-    if (panos_line(s, len))
+    if (cr_fl_panos_line(s, len))
         return CR_FLOWLOG_PANOS;
     return CR_FLOWLOG_UNKNOWN;
 }
@@ -101,7 +115,8 @@ int cr_flowlog_detect(const char *path, cr_err *e)
     cr_csv_field *f;
     int n = 0, format = CR_FLOWLOG_UNKNOWN, lines = 0;
     char first[64] = "";
-    while (format == CR_FLOWLOG_UNKNOWN && lines < DETECT_LINES && (n = cr_csv_next(r, &f, e)) > 0) {
+    while (format == CR_FLOWLOG_UNKNOWN && lines < DETECT_LINES &&
+           (n = cr_csv_next(r, &f, e)) > 0) {
         if (f[0].len == 0)
             continue;
         if (!lines++)

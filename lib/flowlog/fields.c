@@ -50,11 +50,15 @@ cr_flowlog_dur cr_fl_dur(int64_t d, int64_t res_ms)
 {
     if (d < 0)
         d = 0;
-    if (res_ms <= 1)
-        return (cr_flowlog_dur){d, d + 1};
+    if (res_ms < 1)
+        res_ms = 1;
+    /* a flows table may hold any ms: saturate rather than overflow */
+    int64_t hi = d > INT64_MAX - res_ms ? INT64_MAX : d + res_ms;
+    if (res_ms == 1)
+        return (cr_flowlog_dur){d, hi};
     /* two clocks read at res_ms each: the true duration is within res_ms either side */
     int64_t lo = d - res_ms + 1;
-    return (cr_flowlog_dur){lo > 0 ? lo : 0, d + res_ms};
+    return (cr_flowlog_dur){lo > 0 ? lo : 0, hi};
 }
 
 uint8_t cr_fl_tcp_flags(const char *s)

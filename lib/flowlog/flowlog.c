@@ -17,12 +17,11 @@ void cr_flowlog_opts_init(cr_flowlog_opts *o)
 
 void cr_flowlog_set_free(cr_flowlog_set *s)
 {
-    for (size_t k = 0; k < s->nhosts; k++) {
+    for (size_t k = 0; k < s->nhosts; k++)
         free(s->hosts[k].machine_id);
-        free(s->hosts[k].flows);
-        free(s->hosts[k].dur);
-    }
     free(s->hosts);
+    free(s->flow_store);
+    free(s->dur_store);
     for (int k = 0; k < s->nfiles; k++)
         cr_flowlog_file_free(&s->files[k]);
     free(s->files);

@@ -126,8 +126,9 @@ void cr_flowlog_skip_format(const cr_flowlog_file *f, const cr_flowlog_skip *s, 
 typedef int (*cr_flowlog_cb)(void *ctx, const cr_flowlog_rec *r, cr_err *e);
 
 /* Detects the format of path and calls cb for every usable record; fills *sum (records, skips,
- * resolution, window). Fails with one line naming the file when it cannot be read, is of no
- * known format, mixes formats, or has no usable record. */
+ * resolution, window; free it with cr_flowlog_file_free, on failure too). Fails with one line
+ * naming the file when it cannot be read, is of no known format, mixes formats, or has no
+ * usable record. */
 int cr_flowlog_stream(const char *path, cr_flowlog_cb cb, void *ctx, cr_flowlog_file *sum,
                       cr_err *e);
 void cr_flowlog_file_free(cr_flowlog_file *f);
@@ -175,6 +176,8 @@ typedef struct {
     uint64_t dropped_flows;  /* their connections */
     uint64_t not_outbound;   /* connections whose originator is not inside */
     char inside[160];        /* how the inside hosts were found, for the summary */
+    cr_flow *flow_store;     /* what the hosts' flows and dur point into, host after host */
+    cr_flowlog_dur *dur_store;
 } cr_flowlog_set;
 
 /* Reads every file (each joined on its own), finds the inside hosts across all of them and

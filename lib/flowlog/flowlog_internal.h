@@ -51,6 +51,8 @@ int cr_fl_repeat(cr_fl_in *in, const char *s, size_t len);
 /* The format a single line belongs to, or CR_FLOWLOG_UNKNOWN; JSON lines are CR_FLOWLOG_ZEEK_JSON
  * until their members say otherwise. */
 int cr_fl_classify(const char *s, size_t len);
+/* PAN-OS: "<syslog header> FUTURE,YYYY/MM/DD hh:mm:ss,SERIAL,TYPE,..." with TYPE in capitals. */
+int cr_fl_panos_line(const char *s, size_t len);
 
 /* ---- sessions opened and not yet closed (pending.c) ---- */
 
@@ -112,6 +114,11 @@ int cr_fl_endpoints(cr_fl_in *in, cr_flowlog_rec *r, const char *src, const char
 
 /* ---- times (stamp.c) ---- */
 
+/* Times and durations beyond these are refused as unparsable, so that no sum of them can
+ * overflow: the year 9999, and a connection of 300 years. */
+#define CR_FL_MAX_MS ((int64_t)253402300799999)
+#define CR_FL_MAX_DUR_MS ((int64_t)9467280000000)
+
 /* floor(value * 10^scale) of a non-negative decimal ("12", "12.5", "1.2e9"). */
 int cr_fl_decimal(const char *s, size_t len, int scale, int64_t *out);
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
@@ -135,6 +142,7 @@ typedef struct {
     const char *key, *val; /* val: unescaped string, number or literal text; "" when nested */
     size_t len;
     int type;
+    size_t klen;
 } cr_fl_jfield;
 
 struct cr_fl_json {
@@ -191,7 +199,8 @@ void cr_fl_builder_finish(cr_fl_builder *b);
 
 /* ---- hosts (hosts.c) ---- */
 
-/* Groups the connections of every file (s->files already filled) into hosts. */
-void cr_fl_group(const cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s);
+/* Groups the connections of every file (s->files already filled) into hosts; the hosts' flows
+ * are c's own arrays reordered in place, which pass to s. */
+void cr_fl_group(cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s);
 
 #endif

@@ -213,17 +213,47 @@ static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_r
 }
 
 typedef struct {
-    cr_flow f;
-    cr_flowlog_dur d;
-} flow_dur;
+    const char *id;
+    uint32_t k;
+} by_name;
 
-static int by_id(const void *x, const void *y)
+static int cmp_name(const void *x, const void *y)
 {
-    return strcmp(((const cr_flowlog_host *)x)->machine_id,
-                  ((const cr_flowlog_host *)y)->machine_id);
+    return strcmp(((const by_name *)x)->id, ((const by_name *)y)->id);
 }
 
-void cr_fl_group(const cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s)
+static int cmp_flow_ptr(const void *x, const void *y)
+{
+    return cr_flow_cmp(*(const cr_flow *const *)x, *(const cr_flow *const *)y);
+}
+
+/* Reorders f and dur in place so that position j holds what was at src[j] (src a permutation
+ * of 0..n-1), cycle by cycle: no second copy of the connections. */
+static void gather(cr_flow *f, cr_flowlog_dur *dur, const uint32_t *src, size_t n)
+{
+    uint8_t *done = xcalloc(n / 8 + 1, 1);
+    for (size_t j = 0; j < n; j++) {
+        if (done[j / 8] >> (j % 8) & 1)
+            continue;
+        cr_flow tf = f[j];
+        cr_flowlog_dur td = dur[j];
+        size_t cur = j;
+        for (;;) {
+            done[cur / 8] |= (uint8_t)(1u << (cur % 8));
+            size_t next = src[cur];
+            if (next == j)
+                break;
+            f[cur] = f[next];
+            dur[cur] = dur[next];
+            cur = next;
+        }
+        f[cur] = tf;
+        dur[cur] = td;
+    }
+    free(done);
+}
+
+void cr_fl_group(cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s)
 {
     inside_rule rule;
     choose_rule(c, o, &rule, s);
@@ -231,7 +261,7 @@ void cr_fl_group(const cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set 
     int32_t *host = xmalloc((c->n + 1) * sizeof *host);
     cr_hmap by_key;
     cr_hmap_init(&by_key, sizeof(cr_addr));
-    size_t nh = 0, hcap = 0, *count = NULL, ccap = 0;
+    size_t nh = 0, hcap = 0;
     cr_flowlog_host *h = NULL;
     for (size_t i = 0; i < c->n; i++) {
         cr_addr key = c->f[i].src;
@@ -247,10 +277,7 @@ void cr_fl_group(const cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set 
         int created;
         uint32_t *slot = cr_hmap_put(&by_key, &key, &created);
         if (created) {
-            size_t cc = ccap;
             xgrow(&h, &hcap, nh + 1, sizeof *h);
-            xgrow(&count, &cc, nh + 1, sizeof *count);
-            ccap = cc;
             memset(&h[nh], 0, sizeof h[nh]);
             char text[CR_ADDR_STRLEN];
             if (c->machine[i] >= 0) {
@@ -259,22 +286,12 @@ void cr_fl_group(const cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set 
                 cr_addr_format(&key, text);
                 h[nh].machine_id = xstrdup(text);
             }
-            count[nh] = 0;
             *slot = (uint32_t)nh++;
         }
         host[i] = (int32_t)*slot;
-        count[*slot]++;
+        h[*slot].nflows++;
     }
     cr_hmap_free(&by_key);
-
-    flow_dur **fd = xcalloc(nh + 1, sizeof *fd);
-    for (size_t k = 0; k < nh; k++)
-        fd[k] = xmalloc(count[k] * sizeof **fd);
-    for (size_t i = 0; i < c->n; i++)
-        if (host[i] >= 0) {
-            cr_flowlog_host *x = &h[host[i]];
-            fd[host[i]][x->nflows++] = (flow_dur){c->f[i], c->dur[i]};
-        }
 
     /* the files' window and resolution, and which files each host appears in */
     int64_t first = CR_NA_I64, last = CR_NA_I64, res = 1;
@@ -290,11 +307,11 @@ void cr_fl_group(const cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set 
             res = f->resolution_ms;
     }
     int *seen_in = xmalloc((nh + 1) * sizeof *seen_in);
-    for (size_t k = 0; k < nh; k++)
-        seen_in[k] = -1;
     uint8_t *keep = xmalloc(nh + 1);
-    for (size_t k = 0; k < nh; k++)
+    for (size_t k = 0; k < nh; k++) {
+        seen_in[k] = -1;
         keep[k] = h[k].nflows >= o->min_flows;
+    }
     size_t i = 0;
     for (int k = 0; k < c->nfiles; k++)
         for (; i < c->file_end[k]; i++)
@@ -304,35 +321,69 @@ void cr_fl_group(const cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set 
                 s->files[k].dropped_hosts += !keep[host[i]];
             }
 
-    size_t nkept = 0;
+    /* kept hosts by machine_id, their connections one after the other in that order */
+    by_name *names = xmalloc((nh + 1) * sizeof *names);
+    size_t nkept = 0, m = 0;
     for (size_t k = 0; k < nh; k++) {
-        cr_flowlog_host x = h[k];
-        if (!keep[k]) {
+        if (keep[k]) {
+            names[nkept++] = (by_name){h[k].machine_id, (uint32_t)k};
+        } else {
             s->dropped_hosts++;
-            s->dropped_flows += x.nflows;
-            free(x.machine_id);
-            free(fd[k]);
-            continue;
+            s->dropped_flows += h[k].nflows;
         }
-        qsort(fd[k], x.nflows, sizeof *fd[k], cr_flow_cmp);
-        x.flows = xmalloc((x.nflows + 1) * sizeof *x.flows);
-        x.dur = xmalloc((x.nflows + 1) * sizeof *x.dur);
-        for (size_t j = 0; j < x.nflows; j++) {
-            x.flows[j] = fd[k][j].f;
-            x.dur[j] = fd[k][j].d;
-        }
-        free(fd[k]);
+    }
+    qsort(names, nkept, sizeof *names, cmp_name);
+    size_t *offset = xmalloc((nh + 1) * sizeof *offset), *fill = xmalloc((nh + 1) * sizeof *fill);
+    for (size_t r = 0; r < nkept; r++) {
+        offset[names[r].k] = fill[names[r].k] = m;
+        m += h[names[r].k].nflows;
+    }
+    const cr_flow **order = xmalloc((m + 1) * sizeof *order);
+    for (i = 0; i < c->n; i++)
+        if (host[i] >= 0 && keep[host[i]])
+            order[fill[host[i]]++] = &c->f[i];
+    for (size_t r = 0; r < nkept; r++)
+        qsort(order + offset[names[r].k], h[names[r].k].nflows, sizeof *order, cmp_flow_ptr);
+    /* the rest of the permutation: what is dropped, in any order, after what is kept */
+    uint32_t *src = xmalloc((c->n + 1) * sizeof *src);
+    uint8_t *used = xcalloc(c->n + 1, 1);
+    for (size_t j = 0; j < m; j++) {
+        src[j] = (uint32_t)(order[j] - c->f);
+        used[src[j]] = 1;
+    }
+    free(order);
+    for (size_t j = m, k = 0; j < c->n; j++) {
+        while (used[k])
+            k++;
+        src[j] = (uint32_t)k++;
+    }
+    free(used);
+    gather(c->f, c->dur, src, c->n);
+    free(src);
+    s->flow_store = xrealloc(c->f, (m + 1) * sizeof *c->f);
+    s->dur_store = xrealloc(c->dur, (m + 1) * sizeof *c->dur);
+    c->f = NULL;
+    c->dur = NULL;
+
+    cr_flowlog_host *kept = xmalloc((nkept + 1) * sizeof *kept);
+    for (size_t r = 0; r < nkept; r++) {
+        cr_flowlog_host x = h[names[r].k];
+        x.flows = s->flow_store + offset[names[r].k];
+        x.dur = s->dur_store + offset[names[r].k];
         x.first_ms = first;
         x.last_ms = last;
         x.resolution_ms = res;
-        h[nkept++] = x;
+        kept[r] = x;
     }
-    if (nkept)
-        qsort(h, nkept, sizeof *h, by_id);
-    s->hosts = h;
+    for (size_t k = 0; k < nh; k++)
+        if (!keep[k])
+            free(h[k].machine_id);
+    s->hosts = kept;
     s->nhosts = nkept;
-    free(fd);
-    free(count);
+    free(h);
+    free(names);
+    free(offset);
+    free(fill);
     free(host);
     free(seen_in);
     free(keep);

@@ -48,10 +48,10 @@ int cr_fl_json_feed(cr_fl_json *j, const char *s, size_t len, size_t *used, char
                     size_t errlen)
 {
     size_t i = 0;
-    if (j->depth > 0) { /* an object continues from the line before */
-        xgrow(&j->obj, &j->cap, j->len + 1, 1);
+    /* room for all of this line and its newline, so the loop below need not grow */
+    xgrow(&j->obj, &j->cap, j->len + len + 2, 1);
+    if (j->depth > 0) /* an object continues from the line before */
         j->obj[j->len++] = '\n';
-    }
     for (; i < len; i++) {
         char c = s[i];
         if (j->depth == 0) {
@@ -67,7 +67,6 @@ int cr_fl_json_feed(cr_fl_json *j, const char *s, size_t len, size_t *used, char
             *used = len;
             return jfail(err, errlen, "JSON object longer than 1 MiB");
         }
-        xgrow(&j->obj, &j->cap, j->len + 1, 1);
         j->obj[j->len++] = c;
         if (j->in_str) {
             if (j->esc)
@@ -349,13 +348,14 @@ int cr_fl_json_parse(cr_fl_json *j, char *err, size_t errlen)
         int type;
         if (value(&p, 1, &type) < 0)
             return -1;
+        size_t klen = strlen(key);
         for (size_t k = 0; k < j->n; k++)
-            if (!strcmp(j->f[k].key, key))
+            if (j->f[k].klen == klen && !memcmp(j->f[k].key, key, klen))
                 return jfail(err, errlen, "\"%.40s\" appears twice", key);
         if (j->n >= JSON_MAX_MEMBERS)
             return jfail(err, errlen, "JSON object with more than %d members", JSON_MAX_MEMBERS);
         xgrow(&j->f, &j->fcap, j->n + 1, sizeof *j->f);
-        j->f[j->n++] = (cr_fl_jfield){key, val, strlen(val), type};
+        j->f[j->n++] = (cr_fl_jfield){key, val, strlen(val), type, klen};
         ws(&p);
         if (p.s < p.end && *p.s == ',') {
             p.s++;
@@ -375,8 +375,9 @@ int cr_fl_json_parse(cr_fl_json *j, char *err, size_t errlen)
 
 const cr_fl_jfield *cr_fl_json_get(const cr_fl_json *j, const char *key)
 {
+    size_t klen = strlen(key);
     for (size_t k = 0; k < j->n; k++)
-        if (!strcmp(j->f[k].key, key))
+        if (j->f[k].klen == klen && !memcmp(j->f[k].key, key, klen))
             return &j->f[k];
     return NULL;
 }

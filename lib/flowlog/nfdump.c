@@ -110,17 +110,94 @@ static int is_name(const char *s)
     return 0;
 }
 
-/* The column of each name in a header row; 0 when a required one is missing. */
-static int map_header(const cr_csv_field *f, int n, int col[N_N])
+/* The column of each name; 0 when a required one is missing. */
+static int map_names(const char *const *names, int n, int col[N_N])
 {
     for (int k = 0; k < N_N; k++) {
         col[k] = -1;
         for (int i = 0; i < n; i++)
-            if (!strcmp(f[i].s, csv_names[k]))
+            if (!strcmp(names[i], csv_names[k]))
                 col[k] = i;
         if (required(k) && col[k] < 0)
             return 0;
     }
+    return 1;
+}
+
+/* nfdump's own header for `-o fmt:...` without -q: its labels aligned by blanks, in the
+ * order of the format's fields. Returns the number of labels read (all must be known). */
+static int text_header(const char *s, const char *names[64])
+{
+    static const struct {
+        const char *label, *name;
+    } labels[] = {{"Date first seen", "ts"}, {"Date last seen", "te"}, {"Duration", "td"},
+                  {"Proto", "pr"},           {"Src IP Addr", "sa"},    {"Dst IP Addr", "da"},
+                  {"Src Pt", "sp"},          {"Dst Pt", "dp"},         {"Flags", "flg"},
+                  {"In Pkt", "ipkt"},        {"Out Pkt", "opkt"},      {"In Byte", "ibyt"},
+                  {"Out Byte", "obyt"}};
+    int n = 0;
+    while (*s) {
+        if (*s == ' ') {
+            s++;
+            continue;
+        }
+        size_t k = 0, nl = sizeof labels / sizeof labels[0];
+        while (k < nl && strncmp(s, labels[k].label, strlen(labels[k].label)))
+            k++;
+        if (k == nl || n == 64)
+            return 0;
+        names[n++] = labels[k].name;
+        s += strlen(labels[k].label);
+    }
+    return n;
+}
+
+/* Without a header (nfdump -q): `-o csv` puts the source address fourth, the format of
+ * docs/flowlogs.md the protocol. */
+static int implied_header(const cr_csv_field *f, int n, int col[N_N], int *ncols)
+{
+    static const char *const csv_order[] = {"ts", "te", "td", "sa", "da", "sp", "dp", "pr",
+                                            "flg", "fwd", "stos", "ipkt", "ibyt", "opkt", "obyt"};
+    static const char *const fmt_order[] = {"ts", "te", "td", "pr", "sa", "sp", "da", "dp",
+                                            "flg", "ipkt", "ibyt", "opkt", "obyt"};
+    cr_addr a;
+    if (n < 8)
+        return 0;
+    int is_addr = cr_fl_addr(f[3].s, &a) == 0;
+    const char *const *order = is_addr ? csv_order : fmt_order;
+    int norder = is_addr ? 15 : 13;
+    if (!map_names(order, n < norder ? n : norder, col))
+        return 0;
+    *ncols = n;
+    return 1;
+}
+
+/* Leading and trailing blanks: nfdump pads its columns. */
+static void trim(cr_csv_field *f, int n)
+{
+    for (int i = 0; i < n; i++) {
+        while (f[i].len && f[i].s[f[i].len - 1] == ' ')
+            f[i].s[--f[i].len] = 0;
+        while (*f[i].s == ' ') {
+            f[i].s++;
+            f[i].len--;
+        }
+    }
+}
+
+/* A header row (names or nfdump's labels) read into col; 0 when the row is not one. */
+static int header_row(const cr_csv_field *f, int n, int col[N_N], int *ncols)
+{
+    const char *names[64];
+    int k = 0;
+    if (n == 1 && !strncmp(f[0].s, "Date first seen", 15))
+        k = text_header(f[0].s, names);
+    else if (is_name(f[0].s))
+        for (k = 0; k < n && k < 64; k++)
+            names[k] = f[k].s;
+    if (k == 0 || !map_names(names, k, col))
+        return 0;
+    *ncols = k;
     return 1;
 }
 
@@ -134,27 +211,27 @@ int cr_fl_read_nfdump_csv(cr_fl_in *in)
         if (n == 1 && f[0].len == 0)
             continue;
         /* the statistics nfdump appends after the records */
-        if (n == 1 && (!strcmp(f[0].s, "Summary") || !strcmp(f[0].s, "No matched flows")))
+        if (!strncmp(f[0].s, "Summary", 7) || !strcmp(f[0].s, "No matched flows"))
             break;
+        trim(f, n);
         size_t len;
         const char *text = cr_fl_join_fields(in, f, n, ',', &len);
-        if (is_name(f[0].s)) {
-            int next[N_N];
-            if (map_header(f, n, next)) {
-                if (header && strcmp(header, text))
-                    cr_fl_skip(in, "header changed mid-file", 1,
-                               "the header differs from the first; the rows below are read by "
-                               "it");
-                if (!header || strcmp(header, text)) {
-                    free(header);
-                    header = xstrdup(text);
-                    memcpy(col, next, sizeof col);
-                    ncols = n;
-                }
-                continue;
+        int next[N_N], nnext;
+        if (header_row(f, n, next, &nnext)) {
+            if (header && strcmp(header, text))
+                cr_fl_skip(in, "header changed mid-file", 1,
+                           "the header differs from the first; the rows below are read by it");
+            if (!header || strcmp(header, text)) {
+                free(header);
+                header = xstrdup(text);
+                memcpy(col, next, sizeof col);
+                ncols = nnext;
             }
+            continue;
         }
         in->sum->records++;
+        if (!ncols && !header && implied_header(f, n, col, &ncols))
+            header = xstrdup("");
         if (!ncols || n != ncols) {
             if ((rc = cr_fl_check_mixed(in, text, len)) < 0)
                 break;
@@ -167,11 +244,8 @@ int cr_fl_read_nfdump_csv(cr_fl_in *in)
             continue;
         }
         const char *v[N_N];
-        for (int k = 0; k < N_N; k++) {
+        for (int k = 0; k < N_N; k++)
             v[k] = col[k] < 0 ? NULL : f[col[k]].s;
-            while (v[k] && *v[k] == ' ') /* nfdump pads some columns */
-                v[k]++;
-        }
         rc = nf_record(in, v, csv_names);
     }
     free(header);

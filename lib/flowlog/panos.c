@@ -85,7 +85,7 @@ int cr_fl_read_panos(cr_fl_in *in)
         const char *text = cr_fl_join_fields(in, f, n, ',', &len);
         if (cr_fl_repeat(in, text, len))
             continue;
-        if (n <= P_SUBTYPE || cr_fl_classify(text, len) != CR_FLOWLOG_PANOS) {
+        if (n <= P_SUBTYPE || !cr_fl_panos_line(text, len)) {
             if ((rc = cr_fl_check_mixed(in, text, len)) == 0)
                 cr_fl_skip(in, "not a log line", 1, "not a PAN-OS log line: '%.40s'", text);
             continue;

@@ -28,7 +28,7 @@ static int zeek_time(const char *s, int64_t *ns, int64_t *res)
     size_t len = strlen(s);
     if (cr_fl_decimal(s, len, 9, ns) == 0) {
         *res = cr_fl_decimal_res(s);
-        return 0;
+        return *ns <= INT64_MAX / 2 ? 0 : -1; /* leaves room for the duration */
     }
     int64_t ms;
     int r;
@@ -69,7 +69,8 @@ static int zeek_record(cr_fl_in *in, const char *const v[Z_N])
     if (cr_fl_endpoints(in, &r, v[Z_ORIG_H], v[Z_ORIG_P], v[Z_RESP_H], v[Z_RESP_P]) < 0)
         return 0;
     if (v[Z_DURATION]) {
-        if (cr_fl_decimal(v[Z_DURATION], strlen(v[Z_DURATION]), 9, &dur) < 0)
+        if (cr_fl_decimal(v[Z_DURATION], strlen(v[Z_DURATION]), 9, &dur) < 0 ||
+            dur / 1000000 > CR_FL_MAX_DUR_MS)
             return cr_fl_skip(in, "unparsable duration", 1, "duration '%.40s' is not seconds",
                               v[Z_DURATION]);
         dres = cr_fl_decimal_res(v[Z_DURATION]);

@@ -23,10 +23,12 @@ static void ra_csv(void)
     long conns = fl_sh_count("awk -F, 'NR > 1 && $4 ~ /^(tcp|udp|rtp|rtcp)$/ { a = $5 \"|\" $6; "
                              "b = $8 \"|\" $9; k = ($4 == \"tcp\") \"|\" (a < b ? a \"|\" b : b "
                              "\"|\" a); if (!(k in n)) c++; n[k] = n[k] $10 } END { print c }' "
-                             "'%s'", p);
+                             "'%s'",
+                             p);
     long open = fl_sh_count("awk -F, 'NR > 1 && $4 == \"tcp\" { a = $5 \"|\" $6; b = $8 \"|\" $9; "
                             "k = a < b ? a \"|\" b : b \"|\" a; n[k] = n[k] $10 } END { for (k in "
-                            "n) if (n[k] !~ /FIN|RST|CLO/) o++; print o }' '%s'", p);
+                            "n) if (n[k] !~ /FIN|RST|CLO/) o++; print o }' '%s'",
+                            p);
     fl_counts c = fl_count(&s);
     CHECK_INT(f->connections, conns);
     CHECK_INT(c.open, open);
@@ -63,7 +65,8 @@ static void binetflow(void)
     CHECKF(fl_read(p, 0, &s, &e) == 0, "%s", e.msg);
     CHECK_INT(s.nhosts, fl_sh_count("awk -F, 'NR > 1 && ($3 == \"tcp\" || $3 == \"udp\") && $4 "
                                     "~ /^(147\\.32\\.|192\\.168\\.|10\\.)/ { print $4 }' '%s' | "
-                                    "sort -u | wc -l", p));
+                                    "sort -u | wc -l",
+                                    p));
     CHECK(!strncmp(s.inside, "originators in 147.32.0.0/16", 28));
     cr_flowlog_set_free(&s);
 }
@@ -72,15 +75,16 @@ static void binetflow(void)
 
 static void bad_records(void)
 {
-    const char *p = fl_write("bad.csv", HEAD
+    const char *p = fl_write(
+        "bad.csv", HEAD
         "1431969641.947863,1431969644.055126,2.107263,udp,10.0.0.1,1,   ->,10.9.9.9,53,INT,3,0\n"
-        "14:00:00.075359,14:00:01.0,1.0,udp,10.0.0.1,2,   ->,10.9.9.9,53,INT,1,0\n"        /* 3 */
-        "1431969641.9,1431969640.0,0,tcp,10.0.0.1,3,   ->,10.9.9.9,80,REQ,1,0\n"            /* 4 */
-        "1431969641.9,1431969642.0,x,tcp,10.0.0.1,4,   ->,10.9.9.9,80,REQ,1,0\n"            /* 5 */
-        "1431969641.9,1431969642.0,0.1,tcp,10.0.0.1,http,   ->,10.9.9.9,80,REQ,1,0\n"       /* 6 */
-        "1431969641.9,1431969642.0,0.1,tcp,10.0.0.1\n"                                       /* 7 */
-        "1431969641.9,1431969642.0,0.1,arp,10.0.0.1,,  who,10.9.9.9,,INT,1,0\n"             /* 8 */
-        "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State\n"                        /* 9 */
+        "14:00:00.075359,14:00:01.0,1.0,udp,10.0.0.1,2,   ->,10.9.9.9,53,INT,1,0\n"   /* 3 */
+        "1431969641.9,1431969640.0,0,tcp,10.0.0.1,3,   ->,10.9.9.9,80,REQ,1,0\n"      /* 4 */
+        "1431969641.9,1431969642.0,x,tcp,10.0.0.1,4,   ->,10.9.9.9,80,REQ,1,0\n"      /* 5 */
+        "1431969641.9,1431969642.0,0.1,tcp,10.0.0.1,http,   ->,10.9.9.9,80,REQ,1,0\n" /* 6 */
+        "1431969641.9,1431969642.0,0.1,tcp,10.0.0.1\n"                                /* 7 */
+        "1431969641.9,1431969642.0,0.1,arp,10.0.0.1,,  who,10.9.9.9,,INT,1,0\n"       /* 8 */
+        "StartTime,Dur,Proto,SrcAddr,Sport,Dir,DstAddr,Dport,State\n"                 /* 9 */
         "2018/12/18 14:00:00.527012,0.699716,tcp,10.0.0.1,52798,   ->,10.9.9.9,445,S_RA\n");
     cr_flowlog_set s;
     cr_err e;
@@ -89,8 +93,8 @@ static void bad_records(void)
     CHECK_INT(f->records, 8);
     CHECK_INT(f->used, 2);
     char want[512];
-#define WARN(why, text)                                                                       \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                            \
+#define WARN(why, text)                                                                            \
+    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
     CHECK_STR(fl_warning(f, why), want)
     WARN("unparsable time", "3: StartTime '14:00:00.075359' has no date (print it with ra -u)");
     WARN("end before start", "4: LastTime 1431969640.0 before StartTime 1431969641.9");

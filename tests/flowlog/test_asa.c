@@ -7,8 +7,12 @@
 
 static int64_t utc_ms(int y, int mo, int d, int h, int mi, int s)
 {
-    struct tm t = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                   .tm_min = mi, .tm_sec = s};
+    struct tm t = {.tm_year = y - 1900,
+                   .tm_mon = mo - 1,
+                   .tm_mday = d,
+                   .tm_hour = h,
+                   .tm_min = mi,
+                   .tm_sec = s};
     return (int64_t)timegm(&t) * 1000;
 }
 
@@ -46,16 +50,22 @@ static void sample(void)
     CHECK_INT(f->format, CR_FLOWLOG_ASA);
     CHECK_INT(f->records, fl_sh_count("wc -l < '%s'", p));
     CHECK_INT(fl_skipped(f, "repeated line"), fl_sh_count("awk '$0 == prev { n++ } { prev = $0 } "
-                                                           "END { print n }' '%s'", p));
+                                                          "END { print n }' '%s'",
+                                                          p));
     CHECK_INT(fl_skipped(f, "other ASA message"),
               fl_sh_count("awk '$0 != prev && !/30201[3-6]/ { n++ } { prev = $0 } END { print n "
-                          "}' '%s'", p));
+                          "}' '%s'",
+                          p));
     char want[512];
-    snprintf(want, sizeof want, "%s:43: endpoint 'dmz:OCSP_Server/5678' is not "
-             "INTERFACE:IP/PORT", p);
+    snprintf(want, sizeof want,
+             "%s:43: endpoint 'dmz:OCSP_Server/5678' is not "
+             "INTERFACE:IP/PORT",
+             p);
     CHECK_STR(fl_warning(f, "bad address"), want);
-    snprintf(want, sizeof want, "%s:53: teardown of connection 447237 names other endpoints "
-             "than its built", p);
+    snprintf(want, sizeof want,
+             "%s:53: teardown of connection 447237 names other endpoints "
+             "than its built",
+             p);
     CHECK_STR(fl_warning(f, "teardown unlike its built"), want);
     fl_counts c = fl_count(&s);
     CHECK(c.flows == 11 && c.open == 6 && c.fin == 2 && c.udp_last == 3);
@@ -74,7 +84,8 @@ static void sample(void)
 
 static void constructed(void)
 {
-    const char *p = fl_write("asa.log",
+    const char *p = fl_write(
+        "asa.log",
         "<166>Dec 31 23:59:50 fw1 : %ASA-6-302013: Built inbound TCP connection 1 for "
         "outside:2001:db8::9/50000 (2001:db8::9/50000) to inside:2001:db8::1/443 "
         "(2001:db8::1/443)\n"
@@ -86,10 +97,10 @@ static void constructed(void)
         "<166>Jan  1 00:00:12 fw1 : %ASA-6-302015: Built outbound UDP connection 3 for "
         "outside:1.2.3.4/53 (1.2.3.4/53) to inside:10.0.0.5/40001 (10.0.0.5/40001)\n"
         "<166>Jan  1 00:00:13 fw1 : %ASA-6-302015: Built outbound UDP connection 3 for "
-        "outside:1.2.3.4/53 (1.2.3.4/53) to inside:10.0.0.5/40002 (10.0.0.5/40002)\n"   /* 5 */
+        "outside:1.2.3.4/53 (1.2.3.4/53) to inside:10.0.0.5/40002 (10.0.0.5/40002)\n" /* 5 */
         "<166>Jan  1 00:00:14 fw1 : %ASA-6-302016: Teardown UDP connection 4 for "
-        "outside:1.2.3.4/53 to inside:10.0.0.5/40003 bytes 10\n"                         /* 6 */
-        "<166>Jan  1 00:00:15 fw1 : %ASA-6-302013: Built outbound TCP\n"                 /* 7 */
+        "outside:1.2.3.4/53 to inside:10.0.0.5/40003 bytes 10\n"         /* 6 */
+        "<166>Jan  1 00:00:15 fw1 : %ASA-6-302013: Built outbound TCP\n" /* 7 */
         "<166>Jan  1 00:00:16 fw1 : %ASA-6-302013: Built outbound ICMP connection 5 for "
         "outside:1.2.3.4/0 (1.2.3.4/0) to inside:10.0.0.5/0 (10.0.0.5/0)\n"
         "<166>Jan  1 00:00:17 fw1 : %ASA-6-302014: Teardown TCP connection 9 for "
@@ -103,8 +114,8 @@ static void constructed(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 11);
     char want[512];
-#define WARN(why, text)                                                                       \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                            \
+#define WARN(why, text)                                                                            \
+    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
     CHECK_STR(fl_warning(f, why), want)
     WARN("connection built twice", "5: connection 3 built again before its teardown");
     WARN("unparsable duration", "6: teardown without a duration H:MM:SS");
@@ -133,8 +144,10 @@ static void constructed(void)
                               "Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,0128,TRAFFIC,end,"
                               "2049\n");
     CHECK(fl_read(p, 1, &s, &e) < 0);
-    snprintf(want, sizeof want, "%s:2: a pan-os line in a cisco-asa file: a file must hold one "
-             "format", p);
+    snprintf(want, sizeof want,
+             "%s:2: a pan-os line in a cisco-asa file: a file must hold one "
+             "format",
+             p);
     CHECK_STR(e.msg, want);
 }
 

@@ -48,8 +48,10 @@ static void refusals(void)
     if (p) {
         CHECK_INT(cr_flowlog_detect(p, &e), CR_FLOWLOG_UNKNOWN);
         char want[1024];
-        snprintf(want, sizeof want, "%s: a binary file, not a flow log (an nfcapd file? export "
-                 "it with nfdump -r FILE -o csv)", p);
+        snprintf(want, sizeof want,
+                 "%s: a binary file, not a flow log (an nfcapd file? export "
+                 "it with nfdump -r FILE -o csv)",
+                 p);
         CHECK_STR(e.msg, want);
     }
     p = fl_write("empty.log", "\n\n");

@@ -3,8 +3,9 @@
  * all of them), and connrate's flows table as an input. */
 #include "flowlog_test.h"
 
-#define HEAD "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t" \
-             "proto\tduration\tconn_state\n"
+#define HEAD                                                                                       \
+    "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\t"             \
+    "proto\tduration\tconn_state\n"
 #define C(ts, orig, resp) ts "\tC\t" orig "\t40000\t" resp "\t443\ttcp\t1.5\tSF\n"
 
 static void nets(void)
@@ -27,8 +28,8 @@ static void nets(void)
     cr_addr_parse("fe00::1", 7, &a);
     CHECK(!cr_flowlog_net_contains(&n[1], &a) && !cr_flowlog_net_contains(&n[0], &a));
     free(n);
-    static const char *const bad[] = {"10.0.0.0/33", "x", "10.0.0.0/", "", "10.0.0.0/8,",
-                                      "::/129", "10.0.0.0/8x"};
+    static const char *const bad[] = {"10.0.0.0/33", "x",      "10.0.0.0/",  "",
+                                      "10.0.0.0/8,", "::/129", "10.0.0.0/8x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECKF(cr_flowlog_nets_parse(bad[i], &n, &k, &e) < 0, "'%s' accepted", bad[i]);
         CHECK(strstr(e.msg, "local networks: '") == e.msg && n == NULL);
@@ -58,10 +59,10 @@ static cr_flowlog_set read_with(const char *path, const char *nets, size_t min_f
 static void private_ranges(void)
 {
     /* 10.0.0.1 opens 3, fd00::2 (ULA) 1, 100.64.0.9 (RFC 6598) 1; 8.8.8.8 one, inbound */
-    const char *p = fl_write("priv.log", HEAD C("1.0", "10.0.0.1", "1.1.1.1")
-                             C("2.0", "10.0.0.1", "1.1.1.2") C("3.0", "10.0.0.1", "1.1.1.3")
-                             C("4.0", "fd00::2", "2001:db8::1") C("5.0", "100.64.0.9", "1.1.1.1")
-                             C("6.0", "8.8.8.8", "10.0.0.1"));
+    const char *p = fl_write(
+        "priv.log", HEAD C("1.0", "10.0.0.1", "1.1.1.1") C("2.0", "10.0.0.1", "1.1.1.2")
+                        C("3.0", "10.0.0.1", "1.1.1.3") C("4.0", "fd00::2", "2001:db8::1")
+                            C("5.0", "100.64.0.9", "1.1.1.1") C("6.0", "8.8.8.8", "10.0.0.1"));
     cr_flowlog_set s = read_with(p, NULL, 1);
     CHECK_INT(s.nhosts, 3);
     CHECK_STR(s.hosts[0].machine_id, "10.0.0.1");
@@ -93,9 +94,10 @@ static void busiest_prefix(void)
 {
     /* public addresses: 141.142.0.0/16 is at an end of four connections; 1.1.0.0/16 of four
      * too, but opens none; 9.9.9.9 <-> 1.1.1.1 is outside; 141.142.9.9 only answers */
-    const char *p = fl_write("pub.log", HEAD C("1.0", "141.142.1.1", "1.1.1.1")
-                             C("2.0", "141.142.1.1", "1.1.1.2") C("3.0", "141.142.2.2", "1.1.1.3")
-                             C("4.0", "8.8.8.8", "141.142.9.9") C("5.0", "9.9.9.9", "1.1.1.1"));
+    const char *p = fl_write(
+        "pub.log", HEAD C("1.0", "141.142.1.1", "1.1.1.1") C("2.0", "141.142.1.1", "1.1.1.2")
+                       C("3.0", "141.142.2.2", "1.1.1.3") C("4.0", "8.8.8.8", "141.142.9.9")
+                           C("5.0", "9.9.9.9", "1.1.1.1"));
     cr_flowlog_set s = read_with(p, NULL, 1);
     CHECK_INT(s.nhosts, 2);
     CHECK_STR(s.hosts[0].machine_id, "141.142.1.1");
@@ -109,11 +111,11 @@ static void busiest_prefix(void)
 static void zeek_local_orig(void)
 {
     const char *p = fl_write("lo.log", "#separator \\x09\n#fields\tts\tid.orig_h\tid.orig_p\t"
-                             "id.resp_h\tid.resp_p\tproto\tlocal_orig\n"
-                             "1.0\t10.0.0.1\t1\t1.1.1.1\t53\tudp\tF\n"
-                             "2.0\t141.142.1.1\t2\t1.1.1.1\t53\tudp\tT\n"
-                             "3.0\t141.142.1.1\t3\t1.1.1.1\t53\tudp\tT\n"
-                             "4.0\t10.0.0.2\t4\t1.1.1.1\t53\tudp\t-\n");
+                                       "id.resp_h\tid.resp_p\tproto\tlocal_orig\n"
+                                       "1.0\t10.0.0.1\t1\t1.1.1.1\t53\tudp\tF\n"
+                                       "2.0\t141.142.1.1\t2\t1.1.1.1\t53\tudp\tT\n"
+                                       "3.0\t141.142.1.1\t3\t1.1.1.1\t53\tudp\tT\n"
+                                       "4.0\t10.0.0.2\t4\t1.1.1.1\t53\tudp\t-\n");
     cr_flowlog_set s = read_with(p, NULL, 1);
     CHECK(s.nhosts == 1 && s.hosts[0].nflows == 2 && s.not_outbound == 2);
     CHECK_STR(s.hosts[0].machine_id, "141.142.1.1");
@@ -124,11 +126,12 @@ static void zeek_local_orig(void)
 static void several_files(void)
 {
     const char *a = fl_write("a.log", HEAD C("100.000001", "10.0.0.1", "1.1.1.1")
-                             C("101.000001", "10.0.0.2", "1.1.1.1"));
+                                          C("101.000001", "10.0.0.2", "1.1.1.1"));
     /* the second file in whole seconds, later */
-    const char *b = fl_write("b.csv", "ts,te,td,sa,da,sp,dp,pr,flg\n"
-                             "1970-01-01 00:05:00,1970-01-01 00:05:02,2.000,10.0.0.1,1.1.1.9,1,"
-                             "53,UDP,........\n");
+    const char *b =
+        fl_write("b.csv", "ts,te,td,sa,da,sp,dp,pr,flg\n"
+                          "1970-01-01 00:05:00,1970-01-01 00:05:02,2.000,10.0.0.1,1.1.1.9,1,"
+                          "53,UDP,........\n");
     const char *paths[2] = {a, b};
     cr_flowlog_opts o;
     cr_flowlog_opts_init(&o);
@@ -175,7 +178,8 @@ static void flows_table(void)
     cr_flowlog_set_free(&s);
     fl_capture_free(&cap);
 
-    const char *p = fl_write("bad_flows.csv",
+    const char *p = fl_write(
+        "bad_flows.csv",
         "machine_id,protocol,ip_version,src_ip,src_port,dst_ip,dst_port,start_ms,end_ms,last_ms,"
         "end_reason,packets\n"
         "ws1,tcp,4,10.0.0.1,1,10.9.9.9,80,1000,2000,2000,fin,3\n"

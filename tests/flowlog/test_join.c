@@ -11,20 +11,31 @@
 #define FMT_HEAD "ts,te,td,pr,sa,sp,da,dp,flg,ipkt,ibyt,opkt,obyt\n"
 #define T(s) "2015-05-18 17:20:" s
 
-static int64_t base_ms(void) { return 1431969600000; } /* 2015-05-18 17:20:00 UTC */
+static int64_t base_ms(void)
+{
+    return 1431969600000;
+} /* 2015-05-18 17:20:00 UTC */
 
 static void bidirectional_and_originator(void)
 {
-    const char *p = fl_write("rules.csv", FMT_HEAD
-        /* 1: a handshake, both directions show S; A's first packet is earlier */
-        T("10.000") "," T("12.000") ",00:00:02.000,TCP,10.0.0.1,50001,10.9.9.9,443,...AP.SF,9,1,0,0\n"
-        T("10.050") "," T("12.010") ",00:00:01.960,TCP,10.9.9.9,443,10.0.0.1,50001,...AP.SF,7,1,0,0\n"
+    const char *p = fl_write(
+        "rules.csv",
+        FMT_HEAD
+            /* 1: a handshake, both directions show S; A's first packet is earlier */
+            T("10.000") "," T("12.000") ",00:00:02.000,TCP,10.0.0.1,50001,10.9.9.9,443,...AP.SF,9,"
+                                        "1,0,0\n" T("10.050") "," T(
+                                            "12.010") ",00:00:01.960,TCP,10.9.9.9,443,10.0.0.1,"
+                                                      "50001,...AP.SF,7,1,0,0\n"
         /* 2: same ms, only A's record has a SYN (refused: the reply is RST-ACK) */
-        T("20.000") "," T("20.000") ",00:00:00.000,TCP,10.9.9.9,80,10.0.0.1,50002,...A.R..,1,1,0,0\n"
-        T("20.000") "," T("20.000") ",00:00:00.000,TCP,10.0.0.1,50002,10.9.9.9,80,......S.,1,1,0,0\n"
+        T("20.000") "," T("20.000") ",00:00:00.000,TCP,10.9.9.9,80,10.0.0.1,50002,...A.R..,1,1,0,"
+                                    "0\n" T("20.000") "," T(
+                                        "20.000") ",00:00:00.000,TCP,10.0.0.1,50002,10.9.9.9,80,..."
+                                                  "...S.,1,1,0,0\n"
         /* 3: mid-stream, same ms, no SYN: the higher port is the client, whoever is listed first */
-        T("30.000") "," T("31.000") ",00:00:01.000,TCP,10.9.9.9,443,10.0.0.1,50003,...AP...,3,1,0,0\n"
-        T("30.000") "," T("31.500") ",00:00:01.500,TCP,10.0.0.1,50003,10.9.9.9,443,...AP...,2,1,0,0\n");
+        T("30.000") "," T("31.000") ",00:00:01.000,TCP,10.9.9.9,443,10.0.0.1,50003,...AP...,3,1,0,"
+                                    "0\n" T("30.000") "," T(
+                                        "31.500") ",00:00:01.500,TCP,10.0.0.1,50003,10.9.9.9,443,.."
+                                                  ".AP...,2,1,0,0\n");
     cr_flowlog_set s;
     cr_err e;
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
@@ -43,22 +54,32 @@ static void bidirectional_and_originator(void)
     CHECK_INT(h->dur[0].hi_ms, 2011);
     CHECK(c[1].dport == 80 && c[1].reason == CR_REASON_RST && c[1].end_ms == base_ms() + 20000);
     CHECK(c[2].sport == 50003 && c[2].reason == CR_REASON_OPEN && c[2].end_ms == CR_NA_I64);
-    CHECK(c[2].last_ms == base_ms() + 31500 && h->dur[2].lo_ms == 1500 && h->dur[2].hi_ms == CR_NA_I64);
+    CHECK(c[2].last_ms == base_ms() + 31500 && h->dur[2].lo_ms == 1500 &&
+          h->dur[2].hi_ms == CR_NA_I64);
     cr_flowlog_set_free(&s);
 }
 
 static void active_timeout(void)
 {
-    const char *p = fl_write("timeout.csv", FMT_HEAD
-        /* UDP: 30 s apart joins, 70 s apart (over the 60 s gap) does not */
-        T("01.000") "," T("01.000") ",00:00:00.000,UDP,10.0.0.1,5000,10.9.9.9,53,........,1,1,0,0\n"
-        T("31.000") "," T("31.200") ",00:00:00.200,UDP,10.0.0.1,5000,10.9.9.9,53,........,2,1,0,0\n"
-        "2015-05-18 17:22:41.200,2015-05-18 17:22:41.200,00:00:00.000,UDP,10.0.0.1,5000,10.9.9.9,53,........,1,1,0,0\n"
+    const char *p = fl_write(
+        "timeout.csv",
+        FMT_HEAD
+            /* UDP: 30 s apart joins, 70 s apart (over the 60 s gap) does not */
+            T("01.000") "," T("01.000") ",00:00:00.000,UDP,10.0.0.1,5000,10.9.9.9,53,........,1,1,"
+                                        "0,0\n" T("31.000") "," T(
+                                            "31.200") ",00:00:00.200,UDP,10.0.0.1,5000,10.9.9.9,53,"
+                                                      "........,2,1,0,0\n"
+                                                      "2015-05-18 17:22:41.200,2015-05-18 "
+                                                      "17:22:41.200,00:00:00.000,UDP,10.0.0.1,5000,"
+                                                      "10.9.9.9,53,........,1,1,0,0\n"
         /* TCP: a piece without SYN continues the open connection after 90 s; a SYN after its
          * FIN opens a new one (a reused port), even 1 s later */
-        T("02.000") "," T("05.000") ",00:00:03.000,TCP,10.0.0.1,6000,10.9.9.9,22,...AP.S.,5,1,0,0\n"
-        "2015-05-18 17:21:35.000,2015-05-18 17:21:36.000,00:00:01.000,TCP,10.0.0.1,6000,10.9.9.9,22,...AP..F,4,1,0,0\n"
-        "2015-05-18 17:21:37.000,2015-05-18 17:21:37.000,00:00:00.000,TCP,10.0.0.1,6000,10.9.9.9,22,......S.,1,1,0,0\n");
+        T("02.000") "," T(
+            "05.000") ",00:00:03.000,TCP,10.0.0.1,6000,10.9.9.9,22,...AP.S.,5,1,0,0\n"
+                      "2015-05-18 17:21:35.000,2015-05-18 "
+                      "17:21:36.000,00:00:01.000,TCP,10.0.0.1,6000,10.9.9.9,22,...AP..F,4,1,0,0\n"
+                      "2015-05-18 17:21:37.000,2015-05-18 "
+                      "17:21:37.000,00:00:00.000,TCP,10.0.0.1,6000,10.9.9.9,22,......S.,1,1,0,0\n");
     cr_flowlog_set s;
     cr_err e;
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
@@ -113,14 +134,15 @@ static int probe_capture(const char *path, probe *pr, size_t n, cr_err *e)
             if (p.proto == f->proto && cr_addr_equal(&p.src, &f->src) && p.sport == f->sport &&
                 cr_addr_equal(&p.dst, &f->dst) && p.dport == f->dport)
                 d = 0;
-            else if (p.proto == f->proto && cr_addr_equal(&p.src, &f->dst) &&
-                     p.sport == f->dport && cr_addr_equal(&p.dst, &f->src) && p.dport == f->sport)
+            else if (p.proto == f->proto && cr_addr_equal(&p.src, &f->dst) && p.sport == f->dport &&
+                     cr_addr_equal(&p.dst, &f->src) && p.dport == f->sport)
                 d = 1;
             if (d < 0)
                 continue;
             if (pr[i].first[d] == CR_NA_I64)
                 pr[i].first[d] = ms;
-            if (pr[i].fin_ms == CR_NA_I64 && (p.flags & (CR_TH_FIN | CR_TH_ACK)) == (CR_TH_FIN | CR_TH_ACK))
+            if (pr[i].fin_ms == CR_NA_I64 &&
+                (p.flags & (CR_TH_FIN | CR_TH_ACK)) == (CR_TH_FIN | CR_TH_ACK))
                 pr[i].fin_ms = ms;
             if (pr[i].fin_ms != CR_NA_I64 && (p.flags & CR_TH_RST))
                 pr[i].rst_after = 1;
@@ -130,7 +152,10 @@ static int probe_capture(const char *path, probe *pr, size_t n, cr_err *e)
     return rc < 0 ? -1 : 0;
 }
 
-static int64_t floordiv(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+static int64_t floordiv(int64_t a, int64_t b)
+{
+    return a / b - (a % b < 0);
+}
 
 /* By start second, then protocol and 5-tuple (not by ms: the logs in seconds floor them). */
 static int by_tuple_second(const void *x, const void *y)
@@ -155,8 +180,8 @@ static int by_tuple_second(const void *x, const void *y)
 /* The capture's connections and the log's, matched by protocol, 5-tuple and start second. */
 typedef struct {
     size_t matched, start_equal, packets_equal, reason_equal; /* start: at the log's resolution */
-    size_t tcp[2], udp[2];     /* per side: capture, log */
-    probe *only;               /* in one side only */
+    size_t tcp[2], udp[2];                                    /* per side: capture, log */
+    probe *only;                                              /* in one side only */
     size_t nonly;
     probe *reason_differs;
     size_t nreason;
@@ -233,7 +258,7 @@ static void crosscheck(const char *rel, int64_t res, size_t ties, size_t last_st
     for (size_t k = 0; k < m.nonly; k++) {
         const probe *p = &m.only[k];
         CHECKF(p->f.proto == CR_PROTO_TCP && p->first[0] != CR_NA_I64 && p->first[1] != CR_NA_I64 &&
-               floordiv(p->first[0], res) == floordiv(p->first[1], res),
+                   floordiv(p->first[0], res) == floordiv(p->first[1], res),
                "port %u: not a resolution tie (%lld, %lld)", p->f.sport, (long long)p->first[0],
                (long long)p->first[1]);
     }
@@ -247,17 +272,30 @@ static void crosscheck(const char *rel, int64_t res, size_t ties, size_t last_st
     CHECK_INT(m.matched + m.nreason, m.reason_equal + 2 * m.nreason);
     CHECK_INT(m.udp[0], m.udp[1]);
     printf("     %-28s TCP %zu/%zu UDP %zu/%zu (capture/log); %zu resolution ties, %zu argus "
-           "last states\n", rel, m.tcp[0], m.tcp[1], m.udp[0], m.udp[1], m.nonly, m.nreason);
+           "last states\n",
+           rel, m.tcp[0], m.tcp[1], m.udp[0], m.udp[1], m.nonly, m.nreason);
     free(m.only);
     free(m.reason_differs);
     cr_flowlog_set_free(&s);
     fl_capture_free(&cap);
 }
 
-static void nfdump_csv_vs_pcap(void) { crosscheck("nfdump/ndpi-skype.nfdump.csv", 1000, 4, 0); }
-static void nfdump_fmt_vs_pcap(void) { crosscheck("nfdump/ndpi-skype.nfdump.fmt.csv", 1, 1, 0); }
-static void nfdump_json_vs_pcap(void) { crosscheck("nfdump/ndpi-skype.nfdump.json", 1, 1, 0); }
-static void argus_vs_pcap(void) { crosscheck("argus/ndpi-skype.ra.csv", 1, 1, 8); }
+static void nfdump_csv_vs_pcap(void)
+{
+    crosscheck("nfdump/ndpi-skype.nfdump.csv", 1000, 4, 0);
+}
+static void nfdump_fmt_vs_pcap(void)
+{
+    crosscheck("nfdump/ndpi-skype.nfdump.fmt.csv", 1, 1, 0);
+}
+static void nfdump_json_vs_pcap(void)
+{
+    crosscheck("nfdump/ndpi-skype.nfdump.json", 1, 1, 0);
+}
+static void argus_vs_pcap(void)
+{
+    crosscheck("argus/ndpi-skype.ra.csv", 1, 1, 8);
+}
 
 TEST_MAIN(RUN(bidirectional_and_originator); RUN(active_timeout); RUN(nfdump_csv_vs_pcap);
           RUN(nfdump_fmt_vs_pcap); RUN(nfdump_json_vs_pcap); RUN(argus_vs_pcap))

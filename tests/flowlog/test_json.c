@@ -94,8 +94,7 @@ static void refusals(void)
         cr_fl_json j = {0};
         err[0] = 0;
         CHECKF(parse_lines(&j, cases[k].text, err, sizeof err) < 0, "case %zu accepted", k);
-        CHECKF(!strcmp(err, cases[k].why), "case %zu: '%s', expected '%s'", k, err,
-               cases[k].why);
+        CHECKF(!strcmp(err, cases[k].why), "case %zu: '%s', expected '%s'", k, err, cases[k].why);
         cr_fl_json_free(&j);
     }
 }

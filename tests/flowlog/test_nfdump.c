@@ -5,12 +5,12 @@
 
 /* awk over an nfdump CSV by its header: TCP/UDP connections as distinct unordered 5-tuples,
  * and the TCP ones whose flags never show F or R. */
-#define AWK_CONNS                                                                             \
-    "awk -F, -v want=%s 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } "            \
-    "/^Summary/ { exit } { p = $c[\"pr\"]; if (p != \"TCP\" && p != \"UDP\") next; "        \
-    "a = $c[\"sa\"] \"|\" $c[\"sp\"]; b = $c[\"da\"] \"|\" $c[\"dp\"]; "                    \
-    "k = p \"|\" (a < b ? a \"|\" b : b \"|\" a); f[k] = f[k] $c[\"flg\"]; pr[k] = p } "       \
-    "END { for (k in f) { n[pr[k]]++; if (pr[k] == \"TCP\" && f[k] !~ /[FR]/) n[\"open\"]++ } "\
+#define AWK_CONNS                                                                                  \
+    "awk -F, -v want=%s 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } "                   \
+    "/^Summary/ { exit } { p = $c[\"pr\"]; if (p != \"TCP\" && p != \"UDP\") next; "               \
+    "a = $c[\"sa\"] \"|\" $c[\"sp\"]; b = $c[\"da\"] \"|\" $c[\"dp\"]; "                           \
+    "k = p \"|\" (a < b ? a \"|\" b : b \"|\" a); f[k] = f[k] $c[\"flg\"]; pr[k] = p } "           \
+    "END { for (k in f) { n[pr[k]]++; if (pr[k] == \"TCP\" && f[k] !~ /[FR]/) n[\"open\"]++ } "    \
     "print n[want] + 0 }' '%s'"
 
 static void sample_csv(const char *rel, int64_t res, uint64_t bad_addresses)
@@ -24,11 +24,13 @@ static void sample_csv(const char *rel, int64_t res, uint64_t bad_addresses)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_NFDUMP_CSV);
     CHECK_INT(f->resolution_ms, res);
-    CHECK_INT(f->records, fl_sh_count("awk 'NR > 1 && /^Summary/ { exit } NR > 1' '%s' | wc -l", p));
+    CHECK_INT(f->records,
+              fl_sh_count("awk 'NR > 1 && /^Summary/ { exit } NR > 1' '%s' | wc -l", p));
     CHECK_INT(fl_skipped(f, "not TCP or UDP"),
               fl_sh_count("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } "
                           "/^Summary/ { exit } $c[\"pr\"] != \"TCP\" && $c[\"pr\"] != \"UDP\"' "
-                          "'%s' | wc -l", p));
+                          "'%s' | wc -l",
+                          p));
     CHECK_INT(fl_skipped(f, "bad address"), bad_addresses);
     fl_counts c = fl_count(&s);
     /* a shortened IPv6 address leaves out one UDP record (its 5-tuple's only one) */
@@ -53,7 +55,10 @@ static void sample_csv(const char *rel, int64_t res, uint64_t bad_addresses)
     cr_flowlog_set_free(&s);
 }
 
-static void csv(void) { sample_csv("nfdump/ndpi-skype.nfdump.csv", 1000, 0); }
+static void csv(void)
+{
+    sample_csv("nfdump/ndpi-skype.nfdump.csv", 1000, 0);
+}
 
 static void fmt_csv(void)
 {
@@ -64,8 +69,10 @@ static void fmt_csv(void)
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
     long line = fl_sh_count("grep -n '\\.\\.[0-9a-f]*:' '%s' | cut -d: -f1", p);
     char want[512];
-    snprintf(want, sizeof want, "%s:%ld: 'fe80::c..06:49fe' is an IPv6 address nfdump shortened "
-             "(export with nfdump -6)", p, line);
+    snprintf(want, sizeof want,
+             "%s:%ld: 'fe80::c..06:49fe' is an IPv6 address nfdump shortened "
+             "(export with nfdump -6)",
+             p, line);
     CHECK_STR(fl_warning(&s.files[0], "bad address"), want);
     cr_flowlog_set_free(&s);
 }
@@ -102,18 +109,18 @@ static void json(void)
 
 static void csv_bad_records(void)
 {
-    const char *p = fl_write("bad.csv", HEAD
-        R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "1", "TCP")      /* 2 */
-        "2015-05-18 17:20:41,2015-05-18 17:20:42,1.000,10.0.0.1\n"                  /* 3 */
-        R("2015-05-18 25:20:41", "2015-05-18 17:20:42", "1.000", "2", "TCP")      /* 4 */
-        R("2015-05-18 17:20:43", "2015-05-18 17:20:42", "1.000", "3", "TCP")      /* 5 */
-        R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "x", "4", "TCP")          /* 6 */
-        R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "", "TCP")       /* 7 */
-        R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "5", "ICMP")     /* 8 */
-        HEAD                                                                         /* 9: the same */
-        "pr,ts,te,sa,da,sp,dp\n"                                                    /* 10 */
-        "UDP,2015-05-18 17:21:00,2015-05-18 17:21:00,10.0.0.1,10.9.9.9,6,53\n"      /* 11 */
-        "2015-05-18 17:20:41,2015-05-18 17:20:42,1.000,10.0.0.1\n"                  /* 12 */
+    const char *p = fl_write(
+        "bad.csv", HEAD R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "1", "TCP") /* 2 */
+        "2015-05-18 17:20:41,2015-05-18 17:20:42,1.000,10.0.0.1\n"                           /* 3 */
+        R("2015-05-18 25:20:41", "2015-05-18 17:20:42", "1.000", "2", "TCP")                 /* 4 */
+        R("2015-05-18 17:20:43", "2015-05-18 17:20:42", "1.000", "3", "TCP")                 /* 5 */
+        R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "x", "4", "TCP")                     /* 6 */
+        R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "", "TCP")                  /* 7 */
+        R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "5", "ICMP")                /* 8 */
+        HEAD                                                                   /* 9: the same */
+        "pr,ts,te,sa,da,sp,dp\n"                                               /* 10 */
+        "UDP,2015-05-18 17:21:00,2015-05-18 17:21:00,10.0.0.1,10.9.9.9,6,53\n" /* 11 */
+        "2015-05-18 17:20:41,2015-05-18 17:20:42,1.000,10.0.0.1\n"             /* 12 */
         "Summary\n"
         "flows,bytes,packets,avg_bps,avg_pps,avg_bpp\n"
         "562,591207,3069,28320,18,192\n");
@@ -124,8 +131,8 @@ static void csv_bad_records(void)
     CHECK_INT(f->records, 9);
     CHECK_INT(f->used, 2);
     char want[512];
-#define WARN(why, text)                                                                       \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                            \
+#define WARN(why, text)                                                                            \
+    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
     CHECK_STR(fl_warning(f, why), want)
     WARN("wrong field count", "3: 4 fields, the header names 11 (2 records skipped for this, "
                               "lines 3, 12)");
@@ -152,12 +159,12 @@ static void csv_fatal(void)
     static const struct {
         const char *text, *error;
     } cases[] = {
-        {HEAD R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "1", "TCP")
-             "<189>date=2020-04-23 time=01:16:08 logid=\"0000000013\" type=\"traffic\"\n",
+        {HEAD R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "1",
+                "TCP") "<189>date=2020-04-23 time=01:16:08 logid=\"0000000013\" type=\"traffic\"\n",
          ":3: a fortigate line in a nfdump-csv file: a file must hold one format"},
         /* a JSON line breaks the CSV's quoting before it can be told apart */
-        {HEAD R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "1", "TCP")
-             "{\"ts\":1.5,\"id.orig_h\":\"10.0.0.1\"}\n",
+        {HEAD R("2015-05-18 17:20:41", "2015-05-18 17:20:42", "1.000", "1",
+                "TCP") "{\"ts\":1.5,\"id.orig_h\":\"10.0.0.1\"}\n",
          ":3: text after a closing quote"},
         {HEAD "Summary\n", ": no usable connection records in this nfdump-csv file (0 records "
                            "read)"},
@@ -179,17 +186,20 @@ static void csv_fatal(void)
 
 static void json_bad_records(void)
 {
-    const char *p = fl_write("bad.json",
+    const char *p = fl_write(
+        "bad.json",
         "[\n{\n\t\"type\" : \"FLOW\",\n\t\"first\" : \"2015-05-18T17:20:41.947\",\n"
         "\t\"last\" : \"2015-05-18T17:20:41.990\",\n\t\"proto\" : 17,\n\t\"src_port\" : 1,\n"
-        "\t\"dst_port\" : 53,\n\t\"src4_addr\" : \"10.0.0.1\",\n\t\"dst4_addr\" : \"10.9.9.9\"\n},\n"
-        "{\n\t\"type\" : \"FLOW\",\n\t\"first\" : \"2015-05-18T17:20:42\",\n"     /* 12 */
+        "\t\"dst_port\" : 53,\n\t\"src4_addr\" : \"10.0.0.1\",\n\t\"dst4_addr\" : "
+        "\"10.9.9.9\"\n},\n"
+        "{\n\t\"type\" : \"FLOW\",\n\t\"first\" : \"2015-05-18T17:20:42\",\n" /* 12 */
         "\t\"last\" : \"2015-05-18T17:20:41.990\",\n\t\"proto\" : 17,\n\t\"src_port\" : 2,\n"
-        "\t\"dst_port\" : 53,\n\t\"src4_addr\" : \"10.0.0.1\",\n\t\"dst4_addr\" : \"10.9.9.9\"\n},\n"
-        "{\n\t\"type\" : \"FLOW\",\n\t\"first\" : \"2015-05-18T17:20:42\",\n"     /* 22 */
+        "\t\"dst_port\" : 53,\n\t\"src4_addr\" : \"10.0.0.1\",\n\t\"dst4_addr\" : "
+        "\"10.9.9.9\"\n},\n"
+        "{\n\t\"type\" : \"FLOW\",\n\t\"first\" : \"2015-05-18T17:20:42\",\n" /* 22 */
         "\t\"last\" : \"2015-05-18T17:20:43\",\n\t\"proto\" : 6,\n"
         "\t\"src4_addr\" : \"10.0.0.1\",\n\t\"dst4_addr\" : \"10.9.9.9\"\n},\n"
-        "{\n\t\"type\" : \"FLOW\",\n\t\"first\" : 5,\n"                           /* 30 */
+        "{\n\t\"type\" : \"FLOW\",\n\t\"first\" : 5,\n" /* 30 */
         "\t\"last\" : \"2015-05-18T17:20:43\",\n\t\"proto\" : 6,\n}\n"
         "]\n");
     cr_flowlog_set s;
@@ -206,5 +216,44 @@ static void json_bad_records(void)
     cr_flowlog_set_free(&s);
 }
 
+/* As nfdump 1.7 prints them: fmt with its aligned labels and its statistics after the rows
+ * (without -q), and -q rows with no header at all, fmt's order or -o csv's. */
+static void raw_nfdump_output(void)
+{
+    const char *p = fl_write(
+        "labels.txt",
+        "Date first seen         Date last seen              Duration     Proto      Src IP Addr "
+        "Src Pt      Dst IP Addr Dst Pt    Flags   In Pkt  In Byte  Out Pkt Out Byte\n"
+        "2015-05-18 17:20:41.947,2015-05-18 17:20:41.947,    00:00:00.000,UDP  ,    192.168.1.34, "
+        "49163,     192.168.1.1,    53,........,       1,      64,       0,       0\n"
+        "2015-05-18 17:20:42.336,2015-05-18 17:21:01.480,    00:00:19.144,TCP  ,    192.168.1.34, "
+        "50026,    65.55.223.33, 40002,...APRSF,      13,     789,       0,       0\n"
+        "Summary: total flows: 2, total bytes: 853, total packets: 14, avg bps: 356, avg pps: 0, "
+        "avg bpp: 60\n"
+        "Time window: 2015-05-18 17:20:41 - 2015-05-18 17:23:28\n");
+    cr_flowlog_set s;
+    cr_err e;
+    CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
+    CHECK(s.files[0].records == 2 && s.files[0].resolution_ms == 1);
+    fl_counts c = fl_count(&s);
+    CHECK(c.udp == 1 && c.tcp == 1 && c.fin == 1);
+    const cr_flowlog_host *h = fl_host(&s, "192.168.1.34");
+    CHECK(h && h->flows[1].start_ms == 1431969642336 && h->dur[1].lo_ms == 19144);
+    cr_flowlog_set_free(&s);
+
+    p = fl_write("q.fmt", "2015-05-18 17:20:41.947,2015-05-18 17:20:41.947,    00:00:00.000,"
+                          "UDP  ,    192.168.1.34, 49163,     192.168.1.1,    53,........,       "
+                          "1,      64,       0,       0\n");
+    CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
+    CHECK(fl_count(&s).udp == 1 && s.hosts[0].flows[0].sport == 49163);
+    cr_flowlog_set_free(&s);
+    p = fl_write("q.csv", "2015-05-18 17:20:41,2015-05-18 17:20:41,0.000,192.168.1.34,"
+                          "192.168.1.1,49163,53,UDP,........,0,0,1,64,0,0,0,0\n");
+    CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
+    CHECK(fl_count(&s).udp == 1 && s.hosts[0].flows[0].dport == 53);
+    CHECK_INT(s.files[0].resolution_ms, 1000);
+    cr_flowlog_set_free(&s);
+}
+
 TEST_MAIN(RUN(csv); RUN(fmt_csv); RUN(json); RUN(csv_bad_records); RUN(csv_fatal);
-          RUN(json_bad_records))
+          RUN(json_bad_records); RUN(raw_nfdump_output))

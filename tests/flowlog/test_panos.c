@@ -6,14 +6,18 @@
 
 static int64_t utc_ms(int y, int mo, int d, int h, int mi, int s)
 {
-    struct tm t = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                   .tm_min = mi, .tm_sec = s};
+    struct tm t = {.tm_year = y - 1900,
+                   .tm_mon = mo - 1,
+                   .tm_mday = d,
+                   .tm_hour = h,
+                   .tm_min = mi,
+                   .tm_sec = s};
     return (int64_t)timegm(&t) * 1000;
 }
 
 /* awk over the sample: session subtypes with TCP or UDP, and a condition of its own. */
-#define AWK_SESSIONS(cond)                                                                    \
-    "awk -F, '$4 == \"TRAFFIC\" && $5 ~ /^(end|deny|drop|start)$/ && ($30 == \"tcp\" || $30 "  \
+#define AWK_SESSIONS(cond)                                                                         \
+    "awk -F, '$4 == \"TRAFFIC\" && $5 ~ /^(end|deny|drop|start)$/ && ($30 == \"tcp\" || $30 "      \
     "== \"udp\") && (" cond ")' '%s' | wc -l"
 
 static void sample(void)
@@ -30,7 +34,8 @@ static void sample(void)
     CHECK_INT(f->records, fl_sh_count("wc -l < '%s'", p));
     CHECK_INT(fl_skipped(f, "not TCP or UDP"),
               fl_sh_count("awk -F, '$5 != \"\" && $5 != \"test\" && $30 !~ /^(tcp|udp)$/' '%s' | "
-                          "wc -l", p));
+                          "wc -l",
+                          p));
     CHECK_INT(fl_skipped(f, "missing field"), fl_sh_count("awk -F, '$5 == \"\"' '%s' | wc -l", p));
     CHECK_INT(fl_skipped(f, "not a session record"),
               fl_sh_count("awk -F, '$5 == \"test\"' '%s' | wc -l", p));
@@ -45,7 +50,8 @@ static void sample(void)
     CHECK_INT(c.fin, fl_sh_count(AWK_SESSIONS("$5 != \"start\" && $47 == \"tcp-fin\""), p));
     CHECK_INT(c.rst, fl_sh_count(AWK_SESSIONS("$5 != \"start\" && $47 ~ /^tcp-rst/"), p));
     CHECK_INT(c.ended, fl_sh_count(AWK_SESSIONS("$5 != \"start\" && $30 == \"tcp\" && $47 !~ "
-                                                "/^tcp-(fin|rst)/"), p));
+                                                "/^tcp-(fin|rst)/"),
+                                   p));
     /* line 1: 192.168.15.207:55113 -> 184.51.253.152:443, started 2018/11/30 15:59:04 (firewall
      * time, read as UTC), 586 s elapsed, tcp-fin, 36 packets */
     const cr_flowlog_host *h = fl_host(&s, "192.168.15.207");
@@ -104,15 +110,15 @@ static void pairing_and_bad_lines(void)
 {
     char text[8192];
     snprintf(text, sizeof text, "%s%s%s%s%s%s%s%s%s%s",
-             line("start", "tcp", "1000", "2018/11/30 16:00:00", "0", "7", "n/a"),      /* 1 */
+             line("start", "tcp", "1000", "2018/11/30 16:00:00", "0", "7", "n/a"), /* 1 */
              line("end", "tcp", "1000", "2018/11/30 16:00:00", "30", "7", "tcp-rst-from-server"),
-             line("start", "udp", "1001", "2018/11/30 16:00:05", "0", "8", "n/a"),      /* 3 */
-             line("end", "tcp", "1002", "2018/11/30 16:00:99", "3", "9", "tcp-fin"),    /* 4 */
-             line("end", "tcp", "1003", "2018/11/30 16:00:10", "x", "10", "tcp-fin"),   /* 5 */
-             line("end", "tcp", "1003", "2018/11/30 16:00:10", "x", "10", "tcp-fin"),   /* 6 */
-             "Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,0128,TRAFFIC,end,2049\n",     /* 7 */
-             "Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,0128,THREAT,url,2049\n",      /* 8 */
-             "some other daemon said something\n",                                      /* 9 */
+             line("start", "udp", "1001", "2018/11/30 16:00:05", "0", "8", "n/a"),    /* 3 */
+             line("end", "tcp", "1002", "2018/11/30 16:00:99", "3", "9", "tcp-fin"),  /* 4 */
+             line("end", "tcp", "1003", "2018/11/30 16:00:10", "x", "10", "tcp-fin"), /* 5 */
+             line("end", "tcp", "1003", "2018/11/30 16:00:10", "x", "10", "tcp-fin"), /* 6 */
+             "Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,0128,TRAFFIC,end,2049\n",  /* 7 */
+             "Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,0128,THREAT,url,2049\n",   /* 8 */
+             "some other daemon said something\n",                                    /* 9 */
              line("deny", "udp", "1004", "2018/11/30 16:00:20", "0", "11", "policy-deny"));
     const char *p = fl_write("panos.log", text);
     cr_flowlog_set s;
@@ -121,8 +127,8 @@ static void pairing_and_bad_lines(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 10);
     char want[512];
-#define WARN(why, text)                                                                       \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                            \
+#define WARN(why, text)                                                                            \
+    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
     CHECK_STR(fl_warning(f, why), want)
     WARN("unparsable time", "4: start time '2018/11/30 16:00:99' is not a date and time");
     WARN("unparsable duration", "5: elapsed 'x' is not seconds");
@@ -140,13 +146,15 @@ static void pairing_and_bad_lines(void)
     CHECK(h->flows[2].sport == 1004 && h->dur[2].lo_ms == 0 && h->dur[2].hi_ms == 1000);
     cr_flowlog_set_free(&s);
 
-    snprintf(text, sizeof text, "%s%s", line("end", "tcp", "1", "2018/11/30 16:00:00", "1", "1",
-                                             "tcp-fin"),
+    snprintf(text, sizeof text, "%s%s",
+             line("end", "tcp", "1", "2018/11/30 16:00:00", "1", "1", "tcp-fin"),
              "<189>date=2020-04-23 time=01:16:08 logid=\"0000000013\" type=\"traffic\"\n");
     p = fl_write("mixed.log", text);
     CHECK(fl_read(p, 1, &s, &e) < 0);
-    snprintf(want, sizeof want, "%s:2: a fortigate line in a pan-os file: a file must hold one "
-             "format", p);
+    snprintf(want, sizeof want,
+             "%s:2: a fortigate line in a pan-os file: a file must hold one "
+             "format",
+             p);
     CHECK_STR(e.msg, want);
 }
 

@@ -8,8 +8,12 @@
 
 static int64_t ref_ms(int y, int mo, int d, int h, int mi, int s)
 {
-    struct tm t = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                   .tm_min = mi, .tm_sec = s};
+    struct tm t = {.tm_year = y - 1900,
+                   .tm_mon = mo - 1,
+                   .tm_mday = d,
+                   .tm_hour = h,
+                   .tm_min = mi,
+                   .tm_sec = s};
     return (int64_t)timegm(&t) * 1000;
 }
 
@@ -42,7 +46,15 @@ static void decimals_exact(void)
     CHECK_INT(v, 0);
     CHECK(cr_fl_decimal("19.144", 6, 3, &v) == 0);
     CHECK_INT(v, 19144);
-    static const char *const bad[] = {"", ".", "-1", "1.2.3", "1e", "1e+", "12a", " 1", "XXXXXXXXXX.XXXXXX",
+    static const char *const bad[] = {"",
+                                      ".",
+                                      "-1",
+                                      "1.2.3",
+                                      "1e",
+                                      "1e+",
+                                      "12a",
+                                      " 1",
+                                      "XXXXXXXXXX.XXXXXX",
                                       "99999999999999999999e10"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
         CHECKF(cr_fl_decimal(bad[k], strlen(bad[k]), 3, &v) < 0, "'%s' accepted", bad[k]);
@@ -72,10 +84,15 @@ static void datetimes(void)
     CHECK_INT(ms, ref_ms(2021, 6, 10, 0, 55, 13));
     CHECK(cr_fl_datetime("2020-02-29 00:00:00.5", 21, &ms, &res) == 0);
     CHECK_INT(res, 100);
-    static const char *const bad[] = {"2019-02-29 00:00:00", "2015-13-01 00:00:00",
-                                      "2015-05-18 24:00:00", "2015-05-18 17:20",
-                                      "2015-05-18", "2015-05-18 17:20:41.", "2015/05-18 17:20:41",
-                                      "2015-05-18 17:20:41 XYZ", "2015-05-18 17:20:41+25:00",
+    static const char *const bad[] = {"2019-02-29 00:00:00",
+                                      "2015-13-01 00:00:00",
+                                      "2015-05-18 24:00:00",
+                                      "2015-05-18 17:20",
+                                      "2015-05-18",
+                                      "2015-05-18 17:20:41.",
+                                      "2015/05-18 17:20:41",
+                                      "2015-05-18 17:20:41 XYZ",
+                                      "2015-05-18 17:20:41+25:00",
                                       "14:00:00.075359"};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++)
         CHECKF(cr_fl_datetime(bad[k], strlen(bad[k]), &ms, &res) < 0, "'%s' accepted", bad[k]);
@@ -131,6 +148,9 @@ static void durations(void)
     CHECK(d.lo_ms == 0 && d.hi_ms == 1000);
     d = cr_fl_dur(5000, 1000);
     CHECK(d.lo_ms == 4001 && d.hi_ms == 6000);
+    /* a flows table may say anything: no overflow */
+    d = cr_fl_dur(INT64_MAX, 1);
+    CHECK(d.lo_ms == INT64_MAX && d.hi_ms == INT64_MAX);
 }
 
 static void fields(void)
@@ -141,7 +161,8 @@ static void fields(void)
     uint16_t p;
     CHECK(cr_fl_port("65535", &p) == 0 && p == 65535);
     CHECK(cr_fl_port("65536", &p) < 0 && cr_fl_port("0x08", &p) < 0 && cr_fl_port("", &p) < 0);
-    CHECK_INT(cr_fl_tcp_flags("...APRSF"), CR_TH_ACK | CR_TH_PSH | CR_TH_RST | CR_TH_SYN | CR_TH_FIN);
+    CHECK_INT(cr_fl_tcp_flags("...APRSF"),
+              CR_TH_ACK | CR_TH_PSH | CR_TH_RST | CR_TH_SYN | CR_TH_FIN);
     CHECK_INT(cr_fl_tcp_flags("0x12"), CR_TH_SYN | CR_TH_ACK);
     CHECK_INT(cr_fl_tcp_flags("S_RA"), CR_TH_SYN | CR_TH_RST | CR_TH_ACK);
     CHECK_INT(cr_fl_tcp_flags("........"), 0);

@@ -26,7 +26,8 @@ static void ftp_zeek_cut(void)
     CHECK_INT(c.udp + c.open, 0);
     /* the window: first ts to the last ts + duration, as awk adds them (to the ms) */
     CHECK_INT(f->first_ms, fl_sh_count("awk -F'\\t' '!/^#/ { t = int($1 * 1000); if (!m || t < m) "
-                                       "m = t } END { printf \"%%.0f\", m }' '%s'", p));
+                                       "m = t } END { printf \"%%.0f\", m }' '%s'",
+                                       p));
     CHECK_INT(f->last_ms, 1329843200024); /* 1329843161.968492 + 38.055625 */
     cr_flowlog_set_free(&s);
 
@@ -35,8 +36,10 @@ static void ftp_zeek_cut(void)
     CHECKF(fl_read(p, 0, &s, &e) == 0, "%s", e.msg);
     CHECK_INT(s.nhosts, 1);
     CHECK_STR(s.hosts[0].machine_id, "141.142.220.235");
-    CHECK_INT(s.hosts[0].nflows, fl_sh_count("awk -F'\\t' '$3 == \"141.142.220.235\"' '%s' | wc -l", p));
-    CHECK_INT(s.not_outbound, fl_sh_count("awk -F'\\t' '$3 == \"199.233.217.249\"' '%s' | wc -l", p));
+    CHECK_INT(s.hosts[0].nflows,
+              fl_sh_count("awk -F'\\t' '$3 == \"141.142.220.235\"' '%s' | wc -l", p));
+    CHECK_INT(s.not_outbound,
+              fl_sh_count("awk -F'\\t' '$3 == \"199.233.217.249\"' '%s' | wc -l", p));
     CHECK_STR(s.inside, "originators in 141.142.0.0/16, the prefix at either end of the most "
                         "connections (100%), and in private ranges");
     cr_flowlog_set_free(&s);
@@ -58,10 +61,12 @@ static void beats_json(void)
     CHECK_INT(c.udp, fl_sh_count("grep -c '\"proto\":\"udp\"' '%s'", p));
     CHECK_INT(c.tcp, fl_sh_count("grep -c '\"proto\":\"tcp\"' '%s'", p));
     /* the TCP one is OTH (history C): no close seen, open; its ts is ISO 8601 */
-    CHECK_INT(c.open, fl_sh_count("grep '\"proto\":\"tcp\"' '%s' | grep -c '\"conn_state\":\"OTH\"'", p));
+    CHECK_INT(c.open,
+              fl_sh_count("grep '\"proto\":\"tcp\"' '%s' | grep -c '\"conn_state\":\"OTH\"'", p));
     const cr_flowlog_host *h = fl_host(&s, "10.0.2.15");
     CHECK(h && h->nflows == 1);
-    struct tm t = {.tm_year = 121, .tm_mon = 5, .tm_mday = 9, .tm_hour = 20, .tm_min = 55, .tm_sec = 13};
+    struct tm t = {
+        .tm_year = 121, .tm_mon = 5, .tm_mday = 9, .tm_hour = 20, .tm_min = 55, .tm_sec = 13};
     CHECK_INT(h->flows[0].start_ms, (int64_t)timegm(&t) * 1000 + 160);
     /* missing duration: one instant, [0, 1) ms, and still open */
     CHECK_INT(h->dur[0].lo_ms, 0);
@@ -71,7 +76,8 @@ static void beats_json(void)
     /* local_orig T on three of the four TCP/UDP records: 192.168.86.167 (twice) and 10.0.2.15 */
     CHECKF(fl_read(p, 0, &s, &e) == 0, "%s", e.msg);
     CHECK_INT(s.nhosts, 2);
-    CHECK_INT(fl_count(&s).flows, fl_sh_count("grep -v icmp '%s' | grep -c '\"local_orig\":true'", p));
+    CHECK_INT(fl_count(&s).flows,
+              fl_sh_count("grep -v icmp '%s' | grep -c '\"local_orig\":true'", p));
     CHECK_INT(s.not_outbound, 1);
     CHECK_STR(s.inside, "Zeek's local_orig (T on 3 of 4 connections)");
     cr_flowlog_set_free(&s);
@@ -108,8 +114,10 @@ static void masked_baselines(void)
     cr_err e;
     CHECK(fl_read(p, 0, &s, &e) < 0);
     char want[1024];
-    snprintf(want, sizeof want, "%s: no usable connection records in this zeek-tsv file (%ld "
-             "records read: %ld unparsable time)", p, fl_sh_count("grep -vc '^#' '%s'", p),
+    snprintf(want, sizeof want,
+             "%s: no usable connection records in this zeek-tsv file (%ld "
+             "records read: %ld unparsable time)",
+             p, fl_sh_count("grep -vc '^#' '%s'", p),
              fl_sh_count("grep -c '^XXXXXXXXXX.XXXXXX' '%s'", p));
     CHECK_STR(e.msg, want);
 }
@@ -127,8 +135,9 @@ static void same_flow(const cr_flow *pc, const cr_flow *z, cr_flowlog_dur zd)
            "port %u: start %lld vs %lld", pc->sport, (long long)pc->start_ms,
            (long long)z->start_ms);
     CHECKF(pc->reason == z->reason, "port %u: reason %d vs %d", pc->sport, pc->reason, z->reason);
-    int64_t d = pc->proto == CR_PROTO_UDP ? pc->last_ms - pc->start_ms
-                : pc->reason == CR_REASON_OPEN ? CR_NA_I64 : pc->end_ms - pc->start_ms;
+    int64_t d = pc->proto == CR_PROTO_UDP      ? pc->last_ms - pc->start_ms
+                : pc->reason == CR_REASON_OPEN ? CR_NA_I64
+                                               : pc->end_ms - pc->start_ms;
     if (d != CR_NA_I64)
         CHECKF(zd.lo_ms - d <= 1 && d - zd.lo_ms <= 1, "port %u: duration %lld vs [%lld, %lld)",
                pc->sport, (long long)d, (long long)zd.lo_ms, (long long)zd.hi_ms);
@@ -180,8 +189,7 @@ static void wikipedia_matches_pcap(void)
         SKIP("../shared is absent");
     fl_capture cap;
     cr_err e;
-    CHECKF(fl_capture_load(&cap, fl_sample("zeek/wikipedia/wikipedia.pcap"), &e) == 0, "%s",
-           e.msg);
+    CHECKF(fl_capture_load(&cap, fl_sample("zeek/wikipedia/wikipedia.pcap"), &e) == 0, "%s", e.msg);
     const cr_machine *m = &cap.m[0];
     char *text = cr_test_slurp(log, NULL);
     CHECK(text != NULL);
@@ -202,14 +210,18 @@ static void wikipedia_matches_pcap(void)
         int64_t first = INT64_MAX;
         for (size_t i = 0; i < m->ntcp && !strcmp(proto, "tcp"); i++) {
             const cr_endpoints *x = &m->tcp[i].ep;
-            if ((cr_addr_equal(&x->a, &a) && x->pa == op && cr_addr_equal(&x->b, &b) && x->pb == rp) ||
-                (cr_addr_equal(&x->a, &b) && x->pa == rp && cr_addr_equal(&x->b, &a) && x->pb == op))
+            if ((cr_addr_equal(&x->a, &a) && x->pa == op && cr_addr_equal(&x->b, &b) &&
+                 x->pb == rp) ||
+                (cr_addr_equal(&x->a, &b) && x->pa == rp && cr_addr_equal(&x->b, &a) &&
+                 x->pb == op))
                 first = m->tcp[i].first_ms;
         }
         for (size_t i = 0; i < m->nudp && !strcmp(proto, "udp"); i++) {
             const cr_endpoints *x = &m->udp[i].ep;
-            if ((cr_addr_equal(&x->a, &a) && x->pa == op && cr_addr_equal(&x->b, &b) && x->pb == rp) ||
-                (cr_addr_equal(&x->a, &b) && x->pa == rp && cr_addr_equal(&x->b, &a) && x->pb == op))
+            if ((cr_addr_equal(&x->a, &a) && x->pa == op && cr_addr_equal(&x->b, &b) &&
+                 x->pb == rp) ||
+                (cr_addr_equal(&x->a, &b) && x->pa == rp && cr_addr_equal(&x->b, &a) &&
+                 x->pb == op))
                 first = m->udp[i].first_ms[0] < m->udp[i].first_ms[1] ? m->udp[i].first_ms[0]
                                                                       : m->udp[i].first_ms[1];
         }
@@ -232,27 +244,27 @@ static void wikipedia_matches_pcap(void)
 
 /* ---------------------------------------------------------------- malformed */
 
-#define TSV_HEAD                                                                              \
-    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n" \
-    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\tconn_state\n" \
+#define TSV_HEAD                                                                                   \
+    "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"   \
+    "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tduration\tconn_state\n"  \
     "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tinterval\tstring\n"
 #define ROW(port) "1329843175.736107\tC\t10.0.0.1\t" port "\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
 
 static void tsv_bad_records(void)
 {
-    const char *p = fl_write("bad.log", TSV_HEAD
-                             ROW("1000")                                    /* line 8 */
-                             "1329843175.736107\tC\t10.0.0.1\t1001\n"        /* 9: truncated */
-                             "13298431x5.7\tC\t10.0.0.1\t1002\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
-                             "1329843175.7\tC\t10.0.0.1\t1003\t10.9.9.9\t80\ttcp\t-0.5\tSF\n"
-                             "1329843175.7\tC\t10.0.0.300\t1004\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
-                             "1329843175.7\tC\t10.0.0.1\t70000\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
-                             "1329843175.7\tC\t10.0.0.1\t1005\t10.9.9.9\t80\ticmp\t0.5\tSF\n"
-                             "1329843175.7\tC\t-\t1006\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
-                             "13298431x5.7\tC\t10.0.0.1\t1007\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
-                             /* 17: a new header, fields in another order */
-                             "#fields\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tts\tconn_state\n"
-                             "10.0.0.1\t1008\t10.9.9.9\t443\tudp\t1329843180.5\tS0\n");
+    const char *p =
+        fl_write("bad.log", TSV_HEAD ROW("1000")          /* line 8 */
+                 "1329843175.736107\tC\t10.0.0.1\t1001\n" /* 9: truncated */
+                 "13298431x5.7\tC\t10.0.0.1\t1002\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
+                 "1329843175.7\tC\t10.0.0.1\t1003\t10.9.9.9\t80\ttcp\t-0.5\tSF\n"
+                 "1329843175.7\tC\t10.0.0.300\t1004\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
+                 "1329843175.7\tC\t10.0.0.1\t70000\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
+                 "1329843175.7\tC\t10.0.0.1\t1005\t10.9.9.9\t80\ticmp\t0.5\tSF\n"
+                 "1329843175.7\tC\t-\t1006\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
+                 "13298431x5.7\tC\t10.0.0.1\t1007\t10.9.9.9\t80\ttcp\t0.5\tSF\n"
+                 /* 17: a new header, fields in another order */
+                 "#fields\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tts\tconn_state\n"
+                 "10.0.0.1\t1008\t10.9.9.9\t443\tudp\t1329843180.5\tS0\n");
     cr_flowlog_set s;
     cr_err e;
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
@@ -260,8 +272,8 @@ static void tsv_bad_records(void)
     CHECK_INT(f->records, 10);
     CHECK_INT(f->used, 2);
     char want[512];
-#define WARN(why, text)                                                                       \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                            \
+#define WARN(why, text)                                                                            \
+    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
     CHECK_STR(fl_warning(f, why), want)
     WARN("wrong field count", "9: 4 fields, #fields names 9");
     WARN("unparsable time", "10: ts '13298431x5.7' is not a time (2 records skipped for this, "
@@ -287,16 +299,17 @@ static void tsv_fatal(void)
     static const struct {
         const char *text, *error; /* error after "PATH" */
     } cases[] = {
-        {TSV_HEAD "Nov 30 16:09:08 fw date=2020-04-23 time=01:16:08 logid=\"13\" type=\"traffic\"\n",
+        {TSV_HEAD
+         "Nov 30 16:09:08 fw date=2020-04-23 time=01:16:08 logid=\"13\" type=\"traffic\"\n",
          ":8: a fortigate line in a zeek-tsv file: a file must hold one format"},
         {"#separator \\x09\n#path\tdns\n", ":2: a Zeek dns log, not a conn.log"},
         {"#separator ,\n", ":1: Zeek separator ',' is not supported (only the default tab, \\x09)"},
         {"#separator \\x09\n#fields\tts\tuid\tid.orig_h\n", ":2: #fields has no id.orig_p: not a "
-                                                             "Zeek conn.log"},
+                                                            "Zeek conn.log"},
         {TSV_HEAD "13298431x5.7\tC\t10.0.0.1\t1\t10.9.9.9\t80\ttcp\t0.5\tSF\n",
          ": no usable connection records in this zeek-tsv file (1 record read: 1 unparsable time)"},
         {"#separator \\x09\nXXX\n", ": no usable connection records in this zeek-tsv file (1 "
-                                     "record read: 1 no header)"},
+                                    "record read: 1 no header)"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const char *p = fl_write("fatal.log", cases[k].text);
@@ -309,18 +322,24 @@ static void tsv_fatal(void)
     }
 }
 
+/* A Zeek JSON line from its members after ts and the originator's port. */
+#define J(ts, port, rest)                                                                          \
+    "{\"ts\":" ts ",\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":" port ",\"id.resp_h\":\"10.9.9.9\"" \
+    rest "}\n"
+#define UDP53 ",\"id.resp_p\":53,\"proto\":\"udp\""
+
 static void json_bad_records(void)
 {
-    const char *p = fl_write("bad.json",
-        "{\"ts\":1.5,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,\"id.resp_h\":\"10.9.9.9\",\"id.resp_p\":53,\"proto\":\"udp\"}\n"
-        "{\"ts\":1.5,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":2,\"id.resp_h\":\"10.9.9.9\"\n"   /* 2: cut */
-        "{\"ts\":\"x\",\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":3,\"id.resp_h\":\"10.9.9.9\",\"id.resp_p\":53,\"proto\":\"udp\"}\n"
-        "{\"ts\":2.5,\"id.orig_h\":\"10.0.0.1\",\"id.resp_h\":\"10.9.9.9\",\"id.resp_p\":53,\"proto\":\"udp\"}\n"
-        "not json at all\n"                                                                        /* 5 */
-        "{\"ts\":3.5,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":5,\"id.resp_h\":\"10.9.9.9\",\"id.resp_p\":53,\"proto\":\"udp\",\"x\":1,\"x\":2}\n"
-        "{\"foo\":1}\n"                                                                            /* 7 */
-        "{\"ts\":4.25,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":6,\"id.resp_h\":\"10.9.9.9\",\"id.resp_p\":53,\"proto\":\"udp\",\"duration\":0.5}\n"
-        "{\"ts\":5.5,\"id.orig_h\":\"10.0.0.1\"\n");                                             /* 9: cut at the end */
+    /* lines 2 and 9 are cut short, 5 is not JSON, 6 has a member twice, 7 is no flow */
+    const char *p = fl_write("bad.json", J("1.5", "1", UDP53)
+                                         "{\"ts\":1.5,\"id.orig_h\":\"10.0.0.1\"\n"
+                                         J("\"x\"", "3", UDP53)
+                                         "{\"ts\":2.5,\"id.orig_h\":\"10.0.0.1\"" UDP53 "}\n"
+                                         "not json at all\n"
+                                         J("3.5", "5", UDP53 ",\"x\":1,\"x\":2")
+                                         "{\"foo\":1}\n"
+                                         J("4.25", "6", UDP53 ",\"duration\":0.5")
+                                         "{\"ts\":5.5,\"id.orig_h\":\"10.0.0.1\"\n");
     cr_flowlog_set s;
     cr_err e;
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
@@ -343,8 +362,7 @@ static void json_bad_records(void)
     static const struct {
         const char *text, *error;
     } fatal[] = {
-        {"{\"ts\":1.5,\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":1,\"id.resp_h\":\"10.9.9.9\",\"id.resp_p\":53,\"proto\":\"udp\"}\n"
-         "{\"first\":\"2015-05-18T17:20:41.947\",\"proto\":17}\n",
+        {J("1.5", "1", UDP53) "{\"first\":\"2015-05-18T17:20:41.947\",\"proto\":17}\n",
          ":2: a nfdump-json record in a zeek-json file: a file must hold one format"},
         {"{\"ts\":1.5}\n"
          "Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,012801096514,TRAFFIC,end,2049\n",
@@ -359,5 +377,5 @@ static void json_bad_records(void)
 }
 
 TEST_MAIN(RUN(ftp_zeek_cut); RUN(beats_json); RUN(slips_portscan_json); RUN(masked_baselines);
-          RUN(ftp_matches_pcap); RUN(wikipedia_matches_pcap); RUN(tsv_bad_records);
-          RUN(tsv_fatal); RUN(json_bad_records))
+          RUN(ftp_matches_pcap); RUN(wikipedia_matches_pcap); RUN(tsv_bad_records); RUN(tsv_fatal);
+          RUN(json_bad_records))
