@@ -22,6 +22,7 @@ for src in fuzz/fuzz_*.c; do
         fuzz_rds) [ -d "$shared" ] && cp "$shared"/rds-cases/files/*.rds "$shared"/captures/real/*.Rds "$corpus"/ 2>/dev/null || true ;;
         fuzz_tsv) [ -d "$shared" ] && for f in "$shared"/captures/edge/*.tsv; do head -c 4000 "$f" > "$corpus/$(basename "$f")"; done || true ;;
         fuzz_decode|fuzz_pcap) [ -d "$shared" ] && cp "$shared"/captures/edge/*.pcap* "$corpus"/ 2>/dev/null || true ;;
+        fuzz_flowlog) [ -d "$shared" ] && for f in $(find "$shared"/flowlogs -type f ! -name '*.md' ! -name '*.pcap'); do head -c 6000 "$f" > "$corpus/$(echo "${f#"$shared"/flowlogs/}" | tr / _)"; done || true ;;
     esac
     echo "fuzz: $name for ${seconds}s"
     (cd "$out" && "./$name" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$name-" "$name.corpus" 2>&1 | tail -n 12)
