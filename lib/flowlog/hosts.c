@@ -158,6 +158,11 @@ static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_r
         marked += c->local_orig[i] == 1;
         total += c->machine[i] < 0;
     }
+    if (total == 0) { /* only flows tables, whose machines are named */
+        r->mode = IN_NETS;
+        snprintf(s->inside, sizeof s->inside, "the machines the flows table names");
+        return;
+    }
     if (marked) {
         r->mode = IN_LOCAL_ORIG;
         snprintf(s->inside, sizeof s->inside, "Zeek's local_orig (T on %zu of %zu connections)",

@@ -32,7 +32,7 @@ static int zeek_time(const char *s, int64_t *ns, int64_t *res)
     }
     int64_t ms;
     int r;
-    if (cr_fl_datetime(s, len, &ms, &r) < 0)
+    if (cr_fl_datetime(s, len, &ms, &r) < 0 || ms > INT64_MAX / 2 / 1000000)
         return -1;
     *ns = ms * 1000000;
     *res = r;

@@ -172,6 +172,7 @@ static void flows_table(void)
     CHECK_INT(s.files[0].format, CR_FLOWLOG_FLOWS);
     CHECK(s.nhosts == 1 && s.not_outbound == 0);
     CHECK_STR(s.hosts[0].machine_id, "ndpi-skype");
+    CHECK_STR(s.inside, "the machines the flows table names");
     CHECK_INT(s.hosts[0].nflows, cap.n);
     for (size_t i = 0; i < cap.n; i++)
         CHECKF(fl_flow_equal(&s.hosts[0].flows[i], &cap.flows[i]), "flow %zu differs", i);

@@ -376,6 +376,22 @@ static void json_bad_records(void)
     }
 }
 
+/* Times past the year 2262 do not fit in ns: refused, not overflowed (found by fuzz_flowlog). */
+static void far_future(void)
+{
+    const char *p = fl_write("far.json", J("\"9999-12-31T23:59:59Z\"", "1", UDP53)
+                                         J("1.5", "2", UDP53)
+                                         J("9223372036.854775807", "3", UDP53)
+                                         J("1.5", "4", UDP53 ",\"duration\":1e30"));
+    cr_flowlog_set s;
+    cr_err e;
+    CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
+    CHECK_INT(s.files[0].used, 1);
+    CHECK_INT(fl_skipped(&s.files[0], "unparsable time"), 2);
+    CHECK_INT(fl_skipped(&s.files[0], "unparsable duration"), 1);
+    cr_flowlog_set_free(&s);
+}
+
 TEST_MAIN(RUN(ftp_zeek_cut); RUN(beats_json); RUN(slips_portscan_json); RUN(masked_baselines);
           RUN(ftp_matches_pcap); RUN(wikipedia_matches_pcap); RUN(tsv_bad_records); RUN(tsv_fatal);
-          RUN(json_bad_records))
+          RUN(json_bad_records); RUN(far_future))
