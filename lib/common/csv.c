@@ -117,7 +117,8 @@ char cr_csv_delim(const cr_csv *r) { return r->delim; }
 
 static void put(cr_csv *r, char c)
 {
-    xgrow(&r->out, &r->out_cap, r->out_len + 1, 1);
+    if (r->out_len == r->out_cap) /* once per doubling, not a call per byte */
+        xgrow(&r->out, &r->out_cap, r->out_len + 1, 1);
     r->out[r->out_len++] = c;
 }
 

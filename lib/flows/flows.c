@@ -19,7 +19,7 @@ int cr_tcp_conn_outbound(const cr_machine *m, const cr_tcp_conn *c)
     return cr_machine_is_local(m, c->initiator ? &c->ep.b : &c->ep.a);
 }
 
-static int cmp_flow(const void *x, const void *y)
+int cr_flow_cmp(const void *x, const void *y)
 {
     const cr_flow *a = x, *b = y;
     if (a->start_ms != b->start_ms)
@@ -91,7 +91,7 @@ size_t cr_machine_flows(const cr_machine *m, cr_flow **out)
         }
     }
     if (n)
-        qsort(fl, n, sizeof *fl, cmp_flow);
+        qsort(fl, n, sizeof *fl, cr_flow_cmp);
     *out = fl;
     return n;
 }
@@ -102,6 +102,7 @@ const char *cr_reason_name(uint8_t reason)
     case CR_REASON_FIN: return "fin";
     case CR_REASON_RST: return "rst";
     case CR_REASON_UDP_LAST: return "udp_last";
+    case CR_REASON_ENDED: return "ended";
     default: return "open";
     }
 }

@@ -8,7 +8,9 @@
 
 #include "flows/machine.h"
 
-enum { CR_REASON_FIN = 1, CR_REASON_RST, CR_REASON_UDP_LAST, CR_REASON_OPEN };
+/* CR_REASON_ENDED: a session log says the connection ended without saying how (a firewall
+ * aged it out, or logs no reason). */
+enum { CR_REASON_FIN = 1, CR_REASON_RST, CR_REASON_UDP_LAST, CR_REASON_OPEN, CR_REASON_ENDED };
 
 typedef struct {
     uint8_t proto, ipver;
@@ -28,6 +30,8 @@ typedef struct {
  * an outbound 4-tuple (the seed's rule) and ends at its last outbound packet. Local addresses
  * must be set. Returns the count; *out is sorted by start_ms, protocol, addresses, ports. */
 size_t cr_machine_flows(const cr_machine *m, cr_flow **out);
+/* That order, for qsort. */
+int cr_flow_cmp(const void *x, const void *y);
 
 /* Where a TCP stream ended under the default rule, or CR_NA_I64; *reason gets CR_END_*. */
 int64_t cr_tcp_conn_end(const cr_tcp_conn *c, uint8_t *reason);

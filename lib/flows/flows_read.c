@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/csv.h"
 #include "common/xalloc.h"
 #include "ingest/packet.h"
 
@@ -84,8 +85,25 @@ static int machine_index(cr_flow_table *t, const char *id)
     return t->nmachines++;
 }
 
-static int parse_row(const ctx *c, char **f, cr_flow *fl)
+int cr_flows_is_header(const cr_csv_field *f, int n)
 {
+    if (n != NCOLS)
+        return 0;
+    for (int k = 0; k < NCOLS; k++)
+        if (strcmp(f[k].s, col_names[k]))
+            return 0;
+    return 1;
+}
+
+int cr_flows_parse_row(const cr_csv_field *fields, int n, const char *path, size_t line,
+                       cr_flow *fl, cr_err *e)
+{
+    const ctx cx = {path, line, e}, *c = &cx;
+    if (n != NCOLS)
+        return cr_fail(e, "%s:%zu: %d fields, expected %d", path, line, n, NCOLS);
+    const char *f[NCOLS];
+    for (int k = 0; k < NCOLS; k++)
+        f[k] = fields[k].s;
     memset(fl, 0, sizeof *fl);
     if (!*f[C_MACHINE])
         return cr_fail(c->e, "%s:%zu: empty machine_id", c->path, c->line);
@@ -116,13 +134,15 @@ static int parse_row(const ctx *c, char **f, cr_flow *fl)
     } reasons[] = {{"fin", CR_REASON_FIN, CR_PROTO_TCP},
                    {"rst", CR_REASON_RST, CR_PROTO_TCP},
                    {"open", CR_REASON_OPEN, CR_PROTO_TCP},
+                   {"ended", CR_REASON_ENDED, CR_PROTO_TCP},
                    {"udp_last", CR_REASON_UDP_LAST, CR_PROTO_UDP}};
     for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
         if (!strcmp(f[C_REASON], reasons[i].name) && fl->proto == reasons[i].proto)
             fl->reason = reasons[i].reason;
     if (!fl->reason)
         return bad(c, C_REASON, f[C_REASON],
-                   fl->proto == CR_PROTO_TCP ? "fin, rst or open (tcp)" : "udp_last (udp)");
+                   fl->proto == CR_PROTO_TCP ? "fin, rst or open (tcp) or ended"
+                                             : "udp_last (udp)");
 
     fl->end_ms = CR_NA_I64;
     if (fl->reason == CR_REASON_OPEN) {
@@ -141,48 +161,28 @@ static int parse_row(const ctx *c, char **f, cr_flow *fl)
     return 0;
 }
 
-static int read_rows(cr_flow_table *t, FILE *in, ctx *c)
+static int read_rows(cr_flow_table *t, cr_csv *in, const char *path, cr_err *e)
 {
-    char *line = NULL;
-    size_t lcap = 0, cap = 0, mcap = 0;
-    ssize_t len;
-    int rc = 0, header = 0;
-    while ((len = getline(&line, &lcap, in)) > 0) {
-        c->line++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = 0;
+    size_t cap = 0, mcap = 0;
+    cr_csv_field *f;
+    int n, rc = 0, header = 0;
+    while ((n = cr_csv_next(in, &f, e)) > 0) {
+        size_t line = cr_csv_line(in);
         if (!header) {
             header = 1;
-            if (strcmp(line, HEADER)) {
-                rc = cr_fail(c->e, "%s:1: not a flows table (header must be %s)", c->path,
-                             HEADER);
+            if (!cr_flows_is_header(f, n)) {
+                rc = cr_fail(e, "%s:1: not a flows table (header must be %s)", path, HEADER);
                 break;
             }
             continue;
         }
-        if (len == 0)
+        if (n == 1 && f[0].len == 0)
             continue;
-        char *f[NCOLS], *p = line;
-        int nf = 0;
-        for (;;) {
-            char *comma = strchr(p, ',');
-            if (nf < NCOLS)
-                f[nf] = p;
-            nf++;
-            if (!comma)
-                break;
-            *comma = 0;
-            p = comma + 1;
-        }
-        if (nf != NCOLS) {
-            rc = cr_fail(c->e, "%s:%zu: %d fields, expected %d", c->path, c->line, nf, NCOLS);
-            break;
-        }
         xgrow(&t->flows, &cap, t->n + 1, sizeof *t->flows);
-        if ((rc = parse_row(c, f, &t->flows[t->n])) < 0)
+        if ((rc = cr_flows_parse_row(f, n, path, line, &t->flows[t->n], e)) < 0)
             break;
         xgrow(&t->machine, &mcap, t->n + 1, sizeof *t->machine);
-        int k = machine_index(t, f[C_MACHINE]);
+        int k = machine_index(t, f[C_MACHINE].s);
         const cr_flow *fl = &t->flows[t->n];
         int64_t seen = fl->end_ms != CR_NA_I64 && fl->end_ms > fl->last_ms ? fl->end_ms
                                                                            : fl->last_ms;
@@ -190,23 +190,26 @@ static int read_rows(cr_flow_table *t, FILE *in, ctx *c)
             t->last_seen_ms[k] = seen;
         t->machine[t->n++] = k;
     }
-    if (rc == 0 && ferror(in))
-        rc = cr_fail(c->e, "%s: read error", c->path);
+    if (n < 0)
+        rc = -1;
     if (rc == 0 && !header)
-        rc = cr_fail(c->e, "%s: empty file", c->path);
-    free(line);
+        rc = cr_fail(e, "%s: empty file", path);
     return rc;
 }
 
 int cr_flows_read(cr_flow_table *t, const char *path, cr_err *e)
 {
     memset(t, 0, sizeof *t);
-    FILE *in = fopen(path, "r");
-    if (!in)
+    /* opened once by hand for the message this reader has always given a missing file */
+    FILE *probe = fopen(path, "r");
+    if (!probe)
         return cr_fail(e, "%s: %s", path, strerror(errno));
-    ctx c = {path, 0, e};
-    int rc = read_rows(t, in, &c);
-    fclose(in);
+    fclose(probe);
+    cr_csv *in;
+    if (cr_csv_open(&in, path, ',', CR_CSV_PLAIN, e) != 0)
+        return -1;
+    int rc = read_rows(t, in, path, e);
+    cr_csv_close(in);
     if (rc < 0)
         cr_flow_table_free(t);
     return rc;
