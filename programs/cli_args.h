@@ -27,6 +27,8 @@ typedef struct cli_args {
     int tcp_end; /* cr_tcp_end_rule */
     double max_span;
     cr_scope scope; /* which connections count (--scope, --local-nets) */
+    cr_cidr *local_nets; /* --local-nets, which scope.nets points to */
+    int nlocal_nets;
 
     /* fit */
     int model; /* -1: the ladder's choice */

@@ -53,6 +53,8 @@ void cli_args_free(cli_args *a)
     for (int i = 0; i < a->nlocal_ip; i++)
         free(a->local_ip[i].machine_id);
     free(a->local_ip);
+    free(a->local_nets);
+    a->local_nets = NULL;
     free(a->inputs);
     a->local_ip = NULL;
     a->inputs = NULL;
@@ -98,7 +100,11 @@ static int scope(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 
 static int local_nets(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
-    return cr_scope_parse_nets(&a->scope, v, e);
+    if (cr_cidr_parse_list(v, &a->local_nets, &a->nlocal_nets, e) != 0)
+        return cr_fail(e, "--local-nets %s: %s", v, e->msg);
+    a->scope.nets = a->local_nets;
+    a->scope.nnets = a->nlocal_nets;
+    return 0;
 }
 
 static int synth_format(cli_args *a, const cli_opt *o, const char *v, cr_err *e)

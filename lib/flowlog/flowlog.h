@@ -47,6 +47,7 @@
 
 #include "common/err.h"
 #include "flows/flows.h"
+#include "flows/scope.h"
 
 enum {
     CR_FLOWLOG_UNKNOWN = 0,
@@ -139,16 +140,8 @@ int cr_flowlog_detect(const char *path, cr_err *e);
 /* ---- inside hosts ---- */
 
 typedef struct {
-    cr_addr addr;
-    int bits;
-} cr_flowlog_net;
-
-/* Parses "CIDR,CIDR,..." (an address without /bits is one host). */
-int cr_flowlog_nets_parse(const char *list, cr_flowlog_net **nets, int *n, cr_err *e);
-int cr_flowlog_net_contains(const cr_flowlog_net *net, const cr_addr *a);
-
-typedef struct {
-    const cr_flowlog_net *local_nets; /* inside networks; none: inferred (docs/flowlogs.md) */
+    const cr_cidr *local_nets; /* inside networks (flows/scope.h); none: inferred
+                                * (docs/flowlogs.md) */
     int nlocal_nets;
     size_t min_flows;    /* inside hosts with fewer outbound connections are dropped */
     int64_t join_gap_ms; /* the active-timeout join's gap: the exporter's inactive timeout */

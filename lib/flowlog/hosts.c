@@ -16,69 +16,14 @@
 
 #include "common/xalloc.h"
 
-int cr_flowlog_net_contains(const cr_flowlog_net *net, const cr_addr *a)
-{
-    if (net->addr.family != a->family)
-        return 0;
-    int full = net->bits / 8, rest = net->bits % 8;
-    if (memcmp(net->addr.b, a->b, (size_t)full))
-        return 0;
-    return !rest || ((net->addr.b[full] ^ a->b[full]) & (0xff00 >> rest) & 0xff) == 0;
-}
-
-static void mask(cr_addr *a, int bits)
-{
-    int width = a->family == 4 ? 4 : 16;
-    for (int i = 0; i < width; i++) {
-        int keep = bits - 8 * i;
-        a->b[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff00 >> keep);
-    }
-}
-
-int cr_flowlog_nets_parse(const char *list, cr_flowlog_net **nets, int *n, cr_err *e)
-{
-    *nets = NULL;
-    *n = 0;
-    size_t cap = 0;
-    const char *p = list;
-    for (;;) {
-        size_t len = strcspn(p, ",");
-        const char *slash = memchr(p, '/', len);
-        size_t alen = slash ? (size_t)(slash - p) : len;
-        cr_flowlog_net net;
-        int bad = cr_addr_parse(p, alen, &net.addr) < 0;
-        int maxbits = net.addr.family == 4 ? 32 : 128;
-        net.bits = maxbits;
-        if (!bad && slash) {
-            char *end;
-            long b = strtol(slash + 1, &end, 10);
-            bad = end != p + len || slash + 1 == end || b < 0 || b > maxbits;
-            net.bits = (int)b;
-        }
-        if (bad) {
-            free(*nets);
-            *nets = NULL;
-            *n = 0;
-            return cr_fail(e, "local networks: '%.*s' is not ADDRESS or ADDRESS/BITS", (int)len,
-                           p);
-        }
-        mask(&net.addr, net.bits);
-        xgrow(nets, &cap, (size_t)*n + 1, sizeof **nets);
-        (*nets)[(*n)++] = net;
-        if (!p[len])
-            return 0;
-        p += len + 1;
-    }
-}
-
 static int private_addr(const cr_addr *a)
 {
-    static const cr_flowlog_net priv[] = {
+    static const cr_cidr priv[] = {
         {{4, {10}}, 8},         {{4, {172, 16}}, 12},   {{4, {192, 168}}, 16},
         {{4, {100, 64}}, 10},   {{4, {169, 254}}, 16},  {{6, {0xfc}}, 7},
         {{6, {0xfe, 0x80}}, 10}};
     for (size_t k = 0; k < sizeof priv / sizeof priv[0]; k++)
-        if (cr_flowlog_net_contains(&priv[k], a))
+        if (cr_cidr_contains(&priv[k], 1, a))
             return 1;
     return 0;
 }
@@ -90,7 +35,7 @@ enum { IN_NETS, IN_LOCAL_ORIG, IN_PRIVATE, IN_PREFIX };
 typedef struct {
     int mode;
     const cr_flowlog_opts *o;
-    cr_flowlog_net prefix;
+    cr_cidr prefix;
 } inside_rule;
 
 static int inside(const inside_rule *r, const cr_fl_conns *c, size_t i)
@@ -98,13 +43,10 @@ static int inside(const inside_rule *r, const cr_fl_conns *c, size_t i)
     const cr_addr *a = &c->f[i].src;
     switch (r->mode) {
     case IN_NETS:
-        for (int k = 0; k < r->o->nlocal_nets; k++)
-            if (cr_flowlog_net_contains(&r->o->local_nets[k], a))
-                return 1;
-        return 0;
+        return cr_cidr_contains(r->o->local_nets, r->o->nlocal_nets, a);
     case IN_LOCAL_ORIG: return c->local_orig[i] == 1;
     case IN_PRIVATE: return private_addr(a);
-    default: return private_addr(a) || cr_flowlog_net_contains(&r->prefix, a);
+    default: return private_addr(a) || cr_cidr_contains(&r->prefix, 1, a);
     }
 }
 
@@ -181,8 +123,8 @@ static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_r
             priv++;
             tally_add(&hosts, &p);
         }
-        mask(&p, PREFIX_BITS(p.family));
-        mask(&q, PREFIX_BITS(q.family));
+        cr_addr_mask(&p, PREFIX_BITS(p.family));
+        cr_addr_mask(&q, PREFIX_BITS(q.family));
         size_t k = tally_add(&prefixes, &p);
         prefixes.origin[k] = 1;
         if (!cr_addr_equal(&p, &q))
@@ -202,10 +144,10 @@ static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_r
                   cr_addr_cmp(&prefixes.keys[k], &prefixes.keys[best]) < 0)))
                 best = k;
         r->mode = IN_PREFIX;
-        r->prefix.addr = best < prefixes.n ? prefixes.keys[best] : (cr_addr){0};
-        r->prefix.bits = PREFIX_BITS(r->prefix.addr.family);
+        r->prefix.net = best < prefixes.n ? prefixes.keys[best] : (cr_addr){0};
+        r->prefix.bits = PREFIX_BITS(r->prefix.net.family);
         char text[CR_ADDR_STRLEN];
-        cr_addr_format(&r->prefix.addr, text);
+        cr_addr_format(&r->prefix.net, text);
         snprintf(s->inside, sizeof s->inside,
                  "originators in %s/%d, the prefix at either end of the most connections "
                  "(%.0f%%), and in private ranges", text, r->prefix.bits,

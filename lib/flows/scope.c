@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/xalloc.h"
+
 const char *const cr_scope_reason_names[CR_SCOPE_NREASONS] = {
     "forwarded", "multicast", "broadcast", "link-local", "loopback", "unspecified",
     "inside network"};
@@ -28,40 +30,48 @@ int cr_cidr_contains(const cr_cidr *nets, int n, const cr_addr *a)
     return 0;
 }
 
-int cr_scope_parse_nets(cr_scope *s, const char *list, cr_err *e)
+void cr_addr_mask(cr_addr *a, int bits)
 {
-    const char *p = list;
-    s->nnets = 0;
-    while (*p) {
+    int width = a->family == 4 ? 4 : 16;
+    for (int i = 0; i < width; i++) {
+        int keep = bits - 8 * i;
+        a->b[i] &= keep >= 8 ? 0xff : keep <= 0 ? 0 : (uint8_t)(0xff00 >> keep);
+    }
+}
+
+int cr_cidr_parse_list(const char *list, cr_cidr **nets, int *n, cr_err *e)
+{
+    *nets = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (const char *p = list;;) {
         size_t len = strcspn(p, ",");
-        char item[96];
-        if (len == 0 || len >= sizeof item)
-            return cr_fail(e, "--local-nets %s: expected networks like 10.0.0.0/8,2001:db8::/32",
-                           list);
-        memcpy(item, p, len);
-        item[len] = 0;
-        char *slash = strchr(item, '/');
+        const char *slash = memchr(p, '/', len);
+        size_t alen = slash ? (size_t)(slash - p) : len;
         cr_cidr c;
-        if (cr_addr_parse(item, slash ? (size_t)(slash - item) : len, &c.net) != 0)
-            return cr_fail(e, "--local-nets %s: '%s' is not an address or network", list, item);
+        int bad = cr_addr_parse(p, alen, &c.net) < 0;
         int max = c.net.family == 4 ? 32 : 128;
         c.bits = max;
-        if (slash) {
+        if (!bad && slash) {
             char *end;
             long b = strtol(slash + 1, &end, 10);
-            if (end == slash + 1 || *end || b < 0 || b > max)
-                return cr_fail(e, "--local-nets %s: '%s' has a prefix length outside 0..%d", list,
-                               item, max);
+            bad = end != p + len || slash + 1 == end || b < 0 || b > max;
             c.bits = (int)b;
         }
-        if (s->nnets == CR_SCOPE_MAX_NETS)
-            return cr_fail(e, "--local-nets %s: more than %d networks", list, CR_SCOPE_MAX_NETS);
-        s->nets[s->nnets++] = c;
-        p += len + (p[len] == ',');
+        if (bad) {
+            free(*nets);
+            *nets = NULL;
+            *n = 0;
+            return cr_fail(e, "local networks: '%.*s' is not ADDRESS or ADDRESS/BITS", (int)len,
+                           p);
+        }
+        cr_addr_mask(&c.net, c.bits);
+        xgrow(nets, &cap, (size_t)*n + 1, sizeof **nets);
+        (*nets)[(*n)++] = c;
+        if (!p[len])
+            return 0;
+        p += len + 1;
     }
-    if (s->nnets == 0)
-        return cr_fail(e, "--local-nets: empty list");
-    return 0;
 }
 
 static int v4(const cr_addr *a, unsigned b0, unsigned mask0)

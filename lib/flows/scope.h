@@ -11,17 +11,16 @@
 #include "common/err.h"
 #include "ingest/addr.h"
 
-#define CR_SCOPE_MAX_NETS 64
-
 typedef struct {
-    cr_addr net;
-    int bits; /* prefix length */
+    cr_addr net; /* with the bits beyond the prefix cleared */
+    int bits;    /* prefix length */
 } cr_cidr;
 
 typedef struct {
-    int firewall; /* 0: every connection counts; 1: only those a firewall forwards */
-    int nnets;    /* inside networks (--local-nets): traffic between their hosts stays local */
-    cr_cidr nets[CR_SCOPE_MAX_NETS];
+    int firewall;        /* 0: every connection counts; 1: only those a firewall forwards */
+    const cr_cidr *nets; /* inside networks (--local-nets): traffic between their hosts stays
+                          * local */
+    int nnets;
 } cr_scope;
 
 /* Why a destination is not forwarded, in the order they are tested. */
@@ -31,12 +30,15 @@ enum { CR_SCOPE_FORWARDED, CR_SCOPE_MULTICAST, CR_SCOPE_BROADCAST, CR_SCOPE_LINK
  * "inside network". */
 extern const char *const cr_scope_reason_names[CR_SCOPE_NREASONS];
 
-/* Parses "10.0.0.0/8,2001:db8::/32" (a bare address is a /32 or /128) into s->nets. */
-int cr_scope_parse_nets(cr_scope *s, const char *list, cr_err *e);
+/* Parses "10.0.0.0/8,2001:db8::/32" (a bare address is a /32 or /128) into a fresh *nets. */
+int cr_cidr_parse_list(const char *list, cr_cidr **nets, int *n, cr_err *e);
 
 /* Whether a connection to dst is counted under s: CR_SCOPE_FORWARDED, or why it is not
  * (always CR_SCOPE_FORWARDED when s is NULL or s->firewall is 0). */
 int cr_scope_classify(const cr_scope *s, const cr_addr *dst);
+
+/* Clears the bits of a beyond its first `bits`. */
+void cr_addr_mask(cr_addr *a, int bits);
 
 /* Whether a is inside one of the networks. */
 int cr_cidr_contains(const cr_cidr *nets, int n, const cr_addr *a);

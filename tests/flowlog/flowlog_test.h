@@ -47,7 +47,7 @@ static inline const char *fl_sample(const char *rel)
 /* Reads one file; all: every originator inside (0.0.0.0/0 and ::/0). */
 static inline int fl_read(const char *path, int all, cr_flowlog_set *s, cr_err *e)
 {
-    static const cr_flowlog_net everything[2] = {{{4, {0}}, 0}, {{6, {0}}, 0}};
+    static const cr_cidr everything[2] = {{{4, {0}}, 0}, {{6, {0}}, 0}};
     cr_flowlog_opts o;
     cr_flowlog_opts_init(&o);
     if (all) {
@@ -149,7 +149,8 @@ static inline int fl_capture_load(fl_capture *c, const char *path, cr_err *e)
     memset(c, 0, sizeof *c);
     if (cr_inputs_collect(&c->in, paths, 1, e) != 0)
         return -1;
-    if (cr_machines_load(&c->in, NULL, 0, 1, &c->m, e) != 0) {
+    cr_load_options lo = {.threads = 1};
+    if (cr_machines_load(&c->in, &lo, &c->m, e) != 0) {
         cr_inputs_free(&c->in);
         return -1;
     }
