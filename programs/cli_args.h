@@ -29,6 +29,7 @@ typedef struct cli_args {
     cr_scope scope; /* which connections count (--scope, --local-nets) */
     cr_cidr *local_nets; /* --local-nets, which scope.nets points to */
     int nlocal_nets;
+    int min_flows; /* a host of the logs counts as a machine from this many connections */
 
     /* fit */
     int model; /* -1: the ladder's choice */

@@ -14,10 +14,16 @@ static int run(cli_args *a)
     uint64_t tot[CR_CPS_NSERIES] = {0}, flags_only = 0, open_end = 0, streams = 0;
     uint64_t out[CR_SCOPE_NREASONS] = {0};
     int64_t seconds = 0;
-    for (int i = 0; i < j.inputs.n; i++) {
+    for (int i = 0; i < j.nunits; i++) {
+        const ingest_unit *u = &j.units[i];
         cr_cps_counts c;
-        cr_cps_build(&j.machines[i], (cr_tcp_end_rule)a->tcp_end, &c);
-        cr_cps_write(j.out.fp, &j.machines[i], &c);
+        if (u->host) {
+            const cr_flowlog_host *h = &j.logs.hosts[u->index];
+            cr_cps_from_flows(h->flows, h->nflows, h->first_ms, h->last_ms, &a->scope, &c);
+        } else {
+            cr_cps_build(&j.machines[u->index], (cr_tcp_end_rule)a->tcp_end, &c);
+        }
+        cr_cps_write(j.out.fp, u->id, i + 1, &c);
         for (int k = 0; k < CR_CPS_NSERIES; k++)
             tot[k] += c.total[k];
         flags_only += c.closes_flags_only;
@@ -28,7 +34,7 @@ static int run(cli_args *a)
             out[k] += c.out_of_scope[k];
         cr_cps_counts_free(&c);
     }
-    int machines = j.inputs.n;
+    int machines = j.nunits;
     if ((rc = ingest_close(&j, 0)) != 0 || a->quiet)
         return rc;
     fprintf(stderr,
@@ -58,6 +64,8 @@ const cli_command cmd_cps = {
     "Writes the seed's per-second table (CSV): machine_id,machine,second,minute,tcp_new,\n"
     "udp_new,tcp_end,udp_end -- one row for every second from each machine's first to last\n"
     "TCP/UDP packet. INPUT is any mix of .Rds exports, pcap/pcapng captures, tshark TSV/CSV\n"
-    "exports and directories of them; each file is one machine (machine_id = file name\n"
-    "without extension).",
+    "exports (each file one machine, machine_id = file name without extension), flow records\n"
+    "and firewall session logs (Zeek conn.log, nfdump, argus, PAN-OS, FortiGate, Cisco ASA:\n"
+    "one machine per inside host, machine_id = its address; docs/flowlogs.md), and\n"
+    "directories of them; the reader is chosen by content.",
     1, -1, NULL, groups, run};

@@ -20,38 +20,28 @@ static int run(cli_args *a)
     gsl_set_error_handler_off();
 
     double t0 = cr_now();
-    cr_inputs in;
-    cr_machine *ms = NULL;
+    ingest_job j;
     cr_outdir d = {0};
-    if (cr_inputs_collect(&in, a->inputs, a->ninputs, &e) != 0)
-        return cli_fail(&e);
-    cr_load_options lo = ingest_load_options(a);
-    int rc = ingest_check_output(a, &in, 1, &e) != 0 ||
-             cr_outdir_open(&d, a->out, a->force, &e) != 0 ||
-             cr_machines_load(&in, &lo, &ms, &e) != 0;
+    int rc = ingest_load(a, &d, &j);
+    if (rc != 0)
+        return ingest_close(&j, rc);
     cr_sizing s;
     cr_sizing_data data;
     memset(&s, 0, sizeof s);
-    memset(&data, 0, sizeof data);
-    if (!rc) {
-        c.out_dir = d.tmp;
-        cr_sizing_data_from_machines(ms, in.n, c.tcp_end, &data);
-        cr_machines_free(ms, in.n);
-        ms = NULL;
-        char fw[512];
-        cr_fw_describe(&c.fw, fw, sizeof fw);
-        cr_info("firewall profile: %s\n", fw);
-        double t1 = cr_now() - t0;
-        cr_info("stage %-12s %7.1f s\n", "load", t1);
-        rc = cr_sizing_run(&data, &c, &s, &e) != 0 || cr_sizing_write(d.tmp, &c, &s, &e) != 0 ||
-             cr_outdir_commit(&d, &e) != 0;
-        if (!rc)
-            cr_info("stage %-12s %7.1f s\nstage %-12s %7.1f s\n", "outputs",
-                    cr_now() - t0 - t1 - s.stage_seconds, "total", cr_now() - t0);
-    }
+    c.out_dir = d.tmp;
+    ingest_sizing_data(&j, a, &data);
+    ingest_close(&j, 0);
+    char fw[512];
+    cr_fw_describe(&c.fw, fw, sizeof fw);
+    cr_info("firewall profile: %s\n", fw);
+    double t1 = cr_now() - t0;
+    cr_info("stage %-12s %7.1f s\n", "load", t1);
+    rc = cr_sizing_run(&data, &c, &s, &e) != 0 || cr_sizing_write(d.tmp, &c, &s, &e) != 0 ||
+         cr_outdir_commit(&d, &e) != 0;
+    if (!rc)
+        cr_info("stage %-12s %7.1f s\nstage %-12s %7.1f s\n", "outputs",
+                cr_now() - t0 - t1 - s.stage_seconds, "total", cr_now() - t0);
     cr_outdir_abort(&d);
-    cr_machines_free(ms, in.n);
-    cr_inputs_free(&in);
     if (rc) {
         cr_sizing_free(&s);
         cr_sizing_data_free(&data);

@@ -27,42 +27,30 @@ static int run(cli_args *a)
     vc.folds = a->folds;
     gsl_set_error_handler_off();
 
-    cr_inputs in;
-    cr_machine *ms = NULL;
+    ingest_job j;
     cr_outdir d = {0};
-    if (cr_inputs_collect(&in, a->inputs, a->ninputs, &e) != 0)
-        return cli_fail(&e);
-    cr_load_options lo = ingest_load_options(a);
-    int rc = ingest_check_output(a, &in, 1, &e) != 0 ||
-             cr_outdir_open(&d, a->out, a->force, &e) != 0 ||
-             cr_machines_load(&in, &lo, &ms, &e) != 0;
+    int rc = ingest_load(a, &d, &j);
+    if (rc != 0)
+        return ingest_close(&j, rc);
     cr_sizing_data data;
     cr_validate_result r;
-    memset(&data, 0, sizeof data);
     memset(&r, 0, sizeof r);
+    c.out_dir = d.tmp;
+    ingest_sizing_data(&j, a, &data);
+    ingest_close(&j, 0);
+    rc = cr_validate_run(&data, &vc, &c, &r, &e) != 0;
     if (!rc) {
-        c.out_dir = d.tmp;
-        cr_sizing_data_from_machines(ms, in.n, c.tcp_end, &data);
-        cr_machines_free(ms, in.n);
-        ms = NULL;
-        rc = cr_validate_run(&data, &vc, &c, &r, &e) != 0;
-        if (!rc) {
-            char *csv = NULL;
-            size_t n = strlen(d.tmp) + 32;
-            csv = malloc(n);
-            snprintf(csv, n, "%s/validation.csv", d.tmp);
-            r.sizing.extra_html = cr_validate_html(&vc, &r, &data);
-            c.nusers = vc.ngroups;
-            memcpy(c.users, vc.groups, (size_t)vc.ngroups * sizeof *c.users);
-            rc = cr_validate_write_csv(csv, &vc, &r, &e) != 0 ||
-                 cr_sizing_write(d.tmp, &c, &r.sizing, &e) != 0 ||
-                 cr_outdir_commit(&d, &e) != 0;
-            free(csv);
-        }
+        size_t n = strlen(d.tmp) + 32;
+        char *csv = malloc(n);
+        snprintf(csv, n, "%s/validation.csv", d.tmp);
+        r.sizing.extra_html = cr_validate_html(&vc, &r, &data);
+        c.nusers = vc.ngroups;
+        memcpy(c.users, vc.groups, (size_t)vc.ngroups * sizeof *c.users);
+        rc = cr_validate_write_csv(csv, &vc, &r, &e) != 0 ||
+             cr_sizing_write(d.tmp, &c, &r.sizing, &e) != 0 || cr_outdir_commit(&d, &e) != 0;
+        free(csv);
     }
     cr_outdir_abort(&d);
-    cr_machines_free(ms, in.n);
-    cr_inputs_free(&in);
     if (!rc)
         for (int u = 0; u < vc.ngroups; u++)
             for (int k = 0; k < CR_VAL_NMETRICS; k++) {

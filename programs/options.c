@@ -17,6 +17,7 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->cmd = cmd;
     a->tcp_end = CR_TCP_END_FLAGS;
     a->max_span = 31 * 86400.0;
+    a->min_flows = 1;
     /* cps and flows keep the seed's definition */
     a->scope.firewall = !strcmp(cmd, "run") || !strcmp(cmd, "validate");
     cr_fit_options fo;
@@ -100,8 +101,9 @@ static int scope(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 
 static int local_nets(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
-    if (cr_cidr_parse_list(v, &a->local_nets, &a->nlocal_nets, e) != 0)
-        return cr_fail(e, "--local-nets %s: %s", v, e->msg);
+    cr_err why;
+    if (cr_cidr_parse_list(v, &a->local_nets, &a->nlocal_nets, &why) != 0)
+        return cr_fail(e, "--local-nets %s: %s", v, why.msg);
     a->scope.nets = a->local_nets;
     a->scope.nnets = a->nlocal_nets;
     return 0;
@@ -237,9 +239,13 @@ static const cli_opt ingest[] = {
      "and flows, the seed's definition) counts every outbound connection", NULL},
     {"local-nets", 0, CLI_CALL, 0, "CIDR,...", 0, 0, 0, local_nets,
      "the inside networks, e.g. 10.0.0.0/8,2001:db8::/32: traffic between their hosts stays\n"
-     "local and is left out under --scope firewall", NULL},
+     "local and is left out under --scope firewall; for flow records and firewall logs,\n"
+     "the networks whose hosts are the machines (default: inferred from the records)", NULL},
+    {"min-flows", 0, CLI_INT, F(min_flows), "N", 1, 100000000, 0, NULL,
+     "flow records and firewall logs: an inside host with fewer outbound connections\n"
+     "is not a machine (default: 1)", NULL},
 };
-const cli_group opt_ingest = {"input", ingest, 4};
+const cli_group opt_ingest = {"input", ingest, 5};
 
 static const cli_opt series_rule[] = {
     {"tcp-end", 0, CLI_CALL, 0, "RULE", 0, 0, 0, tcp_end,

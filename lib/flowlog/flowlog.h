@@ -156,7 +156,8 @@ typedef struct {
     cr_flowlog_dur *dur;     /* per flow */
     size_t nflows;
     int64_t first_ms, last_ms; /* observation window: that of the files (a silent host was
-                                * still observed) */
+                                * still observed); a machine of connrate's flows table: its
+                                * own connections' */
     int64_t resolution_ms;
 } cr_flowlog_host;
 

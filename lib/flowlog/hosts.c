@@ -208,8 +208,9 @@ void cr_fl_group(cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s)
     int32_t *host = xmalloc((c->n + 1) * sizeof *host);
     cr_hmap by_key;
     cr_hmap_init(&by_key, sizeof(cr_addr));
-    size_t nh = 0, hcap = 0;
+    size_t nh = 0, hcap = 0, ncap = 0;
     cr_flowlog_host *h = NULL;
+    uint8_t *named = NULL; /* by the flows table: a capture's machine, observed while it was */
     for (size_t i = 0; i < c->n; i++) {
         cr_addr key = c->f[i].src;
         if (c->machine[i] >= 0) { /* the flows table's machines: a key no address has */
@@ -225,7 +226,10 @@ void cr_fl_group(cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s)
         uint32_t *slot = cr_hmap_put(&by_key, &key, &created);
         if (created) {
             xgrow(&h, &hcap, nh + 1, sizeof *h);
+            xgrow(&named, &ncap, nh + 1, 1);
             memset(&h[nh], 0, sizeof h[nh]);
+            named[nh] = c->machine[i] >= 0;
+            h[nh].first_ms = h[nh].last_ms = CR_NA_I64;
             char text[CR_ADDR_STRLEN];
             if (c->machine[i] >= 0) {
                 h[nh].machine_id = xstrdup(c->machine_ids[c->machine[i]]);
@@ -236,7 +240,15 @@ void cr_fl_group(cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s)
             *slot = (uint32_t)nh++;
         }
         host[i] = (int32_t)*slot;
-        h[*slot].nflows++;
+        cr_flowlog_host *x = &h[*slot];
+        x->nflows++;
+        int64_t end = c->f[i].end_ms != CR_NA_I64 && c->f[i].end_ms > c->f[i].last_ms
+                          ? c->f[i].end_ms
+                          : c->f[i].last_ms;
+        if (x->first_ms == CR_NA_I64 || c->f[i].start_ms < x->first_ms)
+            x->first_ms = c->f[i].start_ms;
+        if (x->last_ms == CR_NA_I64 || end > x->last_ms)
+            x->last_ms = end;
     }
     cr_hmap_free(&by_key);
 
@@ -317,8 +329,10 @@ void cr_fl_group(cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s)
         cr_flowlog_host x = h[names[r].k];
         x.flows = s->flow_store + offset[names[r].k];
         x.dur = s->dur_store + offset[names[r].k];
-        x.first_ms = first;
-        x.last_ms = last;
+        if (!named[names[r].k]) {
+            x.first_ms = first;
+            x.last_ms = last;
+        }
         x.resolution_ms = res;
         kept[r] = x;
     }
@@ -328,6 +342,7 @@ void cr_fl_group(cr_fl_conns *c, const cr_flowlog_opts *o, cr_flowlog_set *s)
     s->hosts = kept;
     s->nhosts = nkept;
     free(h);
+    free(named);
     free(names);
     free(offset);
     free(fill);

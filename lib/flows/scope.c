@@ -62,7 +62,7 @@ int cr_cidr_parse_list(const char *list, cr_cidr **nets, int *n, cr_err *e)
             free(*nets);
             *nets = NULL;
             *n = 0;
-            return cr_fail(e, "local networks: '%.*s' is not ADDRESS or ADDRESS/BITS", (int)len,
+            return cr_fail(e, "'%.*s' is not a network (ADDRESS or ADDRESS/BITS)", (int)len,
                            p);
         }
         cr_addr_mask(&c.net, c.bits);

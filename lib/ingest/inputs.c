@@ -31,7 +31,8 @@ char *cr_machine_id(const char *path)
 
 static int supported_ext(const char *name)
 {
-    static const char *ext[] = {".rds", ".pcap", ".pcapng", ".cap", ".tsv", ".csv"};
+    static const char *ext[] = {".rds", ".pcap", ".pcapng", ".cap", ".tsv",
+                                ".csv", ".log", ".json", ".gz",     ".binetflow"};
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.')
         return 0;
@@ -86,8 +87,8 @@ static int scan_dir(cr_inputs *in, size_t *cap, const char *dir, cr_err *e)
     }
     free(names);
     if (!found)
-        return cr_fail(e, "%s: no captures here (looked for .Rds, .pcap, .pcapng, .cap, .tsv, "
-                          ".csv files)", dir);
+        return cr_fail(e, "%s: no captures or logs here (looked for .Rds, .pcap, .pcapng, .cap, "
+                          ".tsv, .csv, .log, .json, .gz, .binetflow files)", dir);
     return 0;
 }
 
@@ -98,6 +99,17 @@ static int cmp_input(const void *a, const void *b)
 }
 
 int cr_inputs_collect(cr_inputs *out, char *const *paths, int npaths, cr_err *e)
+{
+    if (cr_inputs_gather(out, paths, npaths, e) != 0)
+        return -1;
+    if (cr_inputs_check_unique(out, e) != 0) {
+        cr_inputs_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int cr_inputs_gather(cr_inputs *out, char *const *paths, int npaths, cr_err *e)
 {
     memset(out, 0, sizeof *out);
     size_t cap = 0;
@@ -118,16 +130,35 @@ int cr_inputs_collect(cr_inputs *out, char *const *paths, int npaths, cr_err *e)
     }
     if (out->n)
         qsort(out->items, (size_t)out->n, sizeof *out->items, cmp_input);
-    for (int i = 1; i < out->n; i++)
-        if (!strcmp(out->items[i].machine_id, out->items[i - 1].machine_id)) {
-            cr_fail(e, "%s and %s: both give machine_id '%s' (one capture per machine)",
-                    out->items[i - 1].path, out->items[i].path, out->items[i].machine_id);
-            goto fail;
-        }
     return 0;
 fail:
     cr_inputs_free(out);
     return -1;
+}
+
+int cr_inputs_check_unique(const cr_inputs *in, cr_err *e)
+{
+    for (int i = 1; i < in->n; i++)
+        if (!strcmp(in->items[i].machine_id, in->items[i - 1].machine_id))
+            return cr_fail(e, "%s and %s: both give machine_id '%s' (one capture per machine)",
+                           in->items[i - 1].path, in->items[i].path, in->items[i].machine_id);
+    return 0;
+}
+
+void cr_inputs_take(cr_inputs *in, int (*pick)(const char *path, void *ctx), void *ctx,
+                    cr_inputs *taken)
+{
+    memset(taken, 0, sizeof *taken);
+    int kept = 0;
+    for (int i = 0; i < in->n; i++) {
+        if (pick(in->items[i].path, ctx)) {
+            taken->items = xrealloc(taken->items, ((size_t)taken->n + 1) * sizeof *taken->items);
+            taken->items[taken->n++] = in->items[i];
+        } else {
+            in->items[kept++] = in->items[i];
+        }
+    }
+    in->n = kept;
 }
 
 void cr_inputs_free(cr_inputs *in)

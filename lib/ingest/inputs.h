@@ -17,9 +17,16 @@ typedef struct {
 } cr_inputs;
 
 /* Directories are scanned (not recursively) for files with a supported extension: .Rds/.rds,
- * .pcap, .pcapng, .cap, .tsv, .csv. Fails on missing paths, directories without captures and
- * two inputs with the same machine_id. */
+ * .pcap, .pcapng, .cap, .tsv, .csv, and the logs' .log, .json, .gz, .binetflow. Fails on missing
+ * paths, directories without inputs and two inputs with the same machine_id. */
 int cr_inputs_collect(cr_inputs *out, char *const *paths, int npaths, cr_err *e);
+/* The same without the machine_id check, for inputs that are not one machine each (logs): the
+ * caller takes those out (cr_inputs_take) and checks the rest (cr_inputs_check_unique). */
+int cr_inputs_gather(cr_inputs *out, char *const *paths, int npaths, cr_err *e);
+int cr_inputs_check_unique(const cr_inputs *in, cr_err *e);
+/* Moves the items pick() selects from in to taken, both keeping their order. */
+void cr_inputs_take(cr_inputs *in, int (*pick)(const char *path, void *ctx), void *ctx,
+                    cr_inputs *taken);
 void cr_inputs_free(cr_inputs *in);
 
 /* machine_id of a path: basename minus a final ".alnum" extension. Caller frees. */

@@ -128,6 +128,31 @@ void cr_cps_build(const cr_machine *m, cr_tcp_end_rule rule, cr_cps_counts *c)
     }
 }
 
+void cr_cps_from_flows(const cr_flow *fl, size_t n, int64_t first_ms, int64_t last_ms,
+                       const cr_scope *scope, cr_cps_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    c->nsec = cr_cps_second(first_ms, last_ms);
+    for (int k = 0; k < CR_CPS_NSERIES; k++)
+        c->col[k] = xcalloc((size_t)c->nsec, sizeof *c->col[k]);
+    for (size_t i = 0; i < n; i++) {
+        const cr_flow *x = &fl[i];
+        int why = cr_scope_classify(scope, &x->dst);
+        if (why != CR_SCOPE_FORWARDED) {
+            c->out_of_scope[why]++;
+            continue;
+        }
+        int udp = x->proto == CR_PROTO_UDP;
+        count(c, udp ? CR_CPS_UDP_NEW : CR_CPS_TCP_NEW, first_ms, x->start_ms);
+        if (x->end_ms != CR_NA_I64)
+            count(c, udp ? CR_CPS_UDP_END : CR_CPS_TCP_END, first_ms, x->end_ms);
+        if (!udp) {
+            c->tcp_streams_out++;
+            c->tcp_open_at_end += x->end_ms == CR_NA_I64;
+        }
+    }
+}
+
 void cr_cps_counts_free(cr_cps_counts *c)
 {
     for (int k = 0; k < CR_CPS_NSERIES; k++)
@@ -140,11 +165,11 @@ void cr_cps_write_header(FILE *f)
     fputs("machine_id,machine,second,minute,tcp_new,udp_new,tcp_end,udp_end\n", f);
 }
 
-void cr_cps_write(FILE *f, const cr_machine *m, const cr_cps_counts *c)
+void cr_cps_write(FILE *f, const char *machine_id, int machine, const cr_cps_counts *c)
 {
-    char *id = cr_csv_escape(m->machine_id, ',');
+    char *id = cr_csv_escape(machine_id, ',');
     for (int64_t s = 1; s <= c->nsec; s++)
-        fprintf(f, "%s,%d,%" PRId64 ",%" PRId64 ",%u,%u,%u,%u\n", id, m->machine, s,
+        fprintf(f, "%s,%d,%" PRId64 ",%" PRId64 ",%u,%u,%u,%u\n", id, machine, s,
                 (s - 1) / 60 + 1, c->col[CR_CPS_TCP_NEW][s - 1], c->col[CR_CPS_UDP_NEW][s - 1],
                 c->col[CR_CPS_TCP_END][s - 1], c->col[CR_CPS_UDP_END][s - 1]);
     free(id);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "flows/flows.h"
 #include "flows/machine.h"
 
 typedef enum {
@@ -29,12 +30,19 @@ typedef struct {
 
 /* Local addresses of m must be set. */
 void cr_cps_build(const cr_machine *m, cr_tcp_end_rule rule, cr_cps_counts *out);
+/* The same from a host's outbound connections (flow records) observed from first_ms to last_ms:
+ * a connection is new in the second it starts and ends in the second it ends (TCP, whatever
+ * closed it: FIN, RST or the exporter's end; UDP, its last packet); those a scope leaves out
+ * (scope may be NULL) are counted in out_of_scope. */
+void cr_cps_from_flows(const cr_flow *fl, size_t n, int64_t first_ms, int64_t last_ms,
+                       const cr_scope *scope, cr_cps_counts *out);
 void cr_cps_counts_free(cr_cps_counts *c);
 
 /* Second index (1-based) of a time in ms within a capture that starts at first_ms. */
 int64_t cr_cps_second(int64_t first_ms, int64_t ms);
 
 void cr_cps_write_header(FILE *f);
-void cr_cps_write(FILE *f, const cr_machine *m, const cr_cps_counts *c);
+/* The rows of machine number `machine` called id. */
+void cr_cps_write(FILE *f, const char *id, int machine, const cr_cps_counts *c);
 
 #endif

@@ -21,6 +21,7 @@
 #include "common/err.h"
 #include "firewall/profiles.h"
 #include "fit/fit.h"
+#include "flowlog/flowlog.h"
 #include "flows/flows.h"
 #include "flows/machine.h"
 #include "duration/law.h"
@@ -76,6 +77,7 @@ typedef struct {
     cr_flow *fl;
     int *machine;
     int64_t *capture_end_ms; /* per machine */
+    int64_t res_ms;          /* the coarsest resolution of their times */
 } cr_sz_flows;
 
 /* One observed machine. */
@@ -85,6 +87,7 @@ typedef struct {
     const char *kind;        /* input kind */
     double capture_s;        /* first to last packet, seconds */
     int64_t first_ms;        /* the first packet (second 1 of the table is its second) */
+    int64_t res_ms;          /* resolution of its times: 1 ms (captures), 1 s (some logs) */
     uint64_t total[4];       /* tcp_new, udp_new, tcp_end, udp_end */
     uint64_t tcp_streams, tcp_never_closed;
     int closes_visible;      /* TCP closes show (captures with flags; exports lose most) */
@@ -105,9 +108,20 @@ typedef struct {
     int closes_visible;      /* every machine's */
     uint64_t out_of_scope[CR_SCOPE_NREASONS];
     int scope_firewall;      /* counted under --scope firewall */
+    int64_t res_ms;          /* the coarsest resolution: the durations' (duration/data.h) */
+    size_t rows_cap;         /* room for rows in cps (internal) */
 } cr_sizing_data;
 
-/* From loaded machines (local addresses set); the CPS table uses the given TCP end rule. */
+/* Built machine by machine: from a loaded capture (local addresses set; its table under the
+ * given TCP end rule) or from an inside host of flow records (flowlog/flowlog.h; the scope
+ * leaves out what no firewall forwards), then finished (the totals). Machines are numbered in
+ * the order they are added. */
+void cr_sizing_data_init(cr_sizing_data *d);
+void cr_sizing_data_add_machine(cr_sizing_data *d, const cr_machine *m, cr_tcp_end_rule rule);
+void cr_sizing_data_add_host(cr_sizing_data *d, const cr_flowlog_host *h, const char *input,
+                             const char *kind, const cr_scope *scope);
+void cr_sizing_data_finish(cr_sizing_data *d);
+/* All of it for loaded machines. */
 void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule rule,
                                   cr_sizing_data *d);
 /* The machines keep[0..nkeep) of d (0-based, ascending), renumbered 1..nkeep. */

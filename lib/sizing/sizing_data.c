@@ -57,6 +57,7 @@ static void add_flows(cr_sz_flows *f, const cr_flow *fl, size_t n, int machine)
 static void sum_machines(cr_sizing_data *d)
 {
     d->closes_visible = 1;
+    d->res_ms = 1;
     for (int i = 0; i < d->nmachines; i++) {
         const cr_sizing_machine *m = &d->m[i];
         for (int k = 0; k < CR_CPS_NSERIES; k++)
@@ -67,7 +68,9 @@ static void sum_machines(cr_sizing_data *d)
         for (int k = 0; k < CR_SCOPE_NREASONS; k++)
             d->out_of_scope[k] += m->out_of_scope[k];
         d->longest_capture = fmax(d->longest_capture, m->capture_s);
+        d->res_ms = m->res_ms > d->res_ms ? m->res_ms : d->res_ms;
     }
+    d->flows.res_ms = d->res_ms;
     d->seconds = (double)d->cps.nrows;
 }
 
@@ -94,46 +97,90 @@ static void init(cr_sizing_data *d, int n)
     d->flows.capture_end_ms = xmalloc(((size_t)n + 1) * sizeof *d->flows.capture_end_ms);
 }
 
+void cr_sizing_data_init(cr_sizing_data *d) { init(d, 0); }
+
+/* Appends one machine: its facts, its seconds (counts c) and its outbound connections. */
+static void add(cr_sizing_data *d, const cr_sizing_machine *x, int64_t last_ms,
+               const cr_cps_counts *c, const cr_flow *fl, size_t nfl)
+{
+    int i = d->nmachines++;
+    d->m = xrealloc(d->m, ((size_t)i + 2) * sizeof *d->m);
+    d->cps.machine_ids = xrealloc(d->cps.machine_ids, ((size_t)i + 2) * sizeof(char *));
+    d->flows.capture_end_ms =
+        xrealloc(d->flows.capture_end_ms, ((size_t)i + 2) * sizeof *d->flows.capture_end_ms);
+    d->cps.nmachines = d->nmachines;
+    d->m[i] = *x;
+    d->cps.machine_ids[i] = xstrdup(x->id);
+    reserve_rows(&d->cps, &d->rows_cap, d->cps.nrows + (size_t)c->nsec);
+    for (int64_t s = 0; s < c->nsec; s++) {
+        size_t r = d->cps.nrows++;
+        d->cps.machine[r] = i + 1;
+        d->cps.second[r] = (int)s + 1;
+        d->cps.minute[r] = (int)(s / 60) + 1;
+        for (int k = 0; k < CR_CPS_NSERIES; k++)
+            d->cps.count[k][r] = (int)c->col[k][s];
+    }
+    cr_sizing_machine *m = &d->m[i];
+    for (int k = 0; k < CR_CPS_NSERIES; k++)
+        m->total[k] = c->total[k];
+    m->tcp_streams = c->tcp_streams_out;
+    m->tcp_never_closed = c->tcp_open_at_end;
+    memcpy(m->out_of_scope, c->out_of_scope, sizeof m->out_of_scope);
+    add_flows(&d->flows, fl, nfl, i);
+    d->flows.capture_end_ms[i] = last_ms;
+}
+
+void cr_sizing_data_add_machine(cr_sizing_data *d, const cr_machine *m, cr_tcp_end_rule rule)
+{
+    cr_sizing_machine x = {.id = xstrdup(m->machine_id),
+                           .input = xstrdup(m->path),
+                           .kind = m->kind,
+                           .closes_visible = machine_shows_closes(m),
+                           .capture_s = (double)(m->last_ms - m->first_ms) / 1000,
+                           .first_ms = m->first_ms,
+                           .res_ms = CR_DURATION_FLOWS_RES_MS};
+    cr_cps_counts c;
+    cr_cps_build(m, rule, &c);
+    cr_flow *fl;
+    size_t n = cr_machine_flows(m, &fl);
+    add(d, &x, m->last_ms, &c, fl, n);
+    d->scope_firewall |= m->scope && m->scope->firewall;
+    free(fl);
+    cr_cps_counts_free(&c);
+}
+
+void cr_sizing_data_add_host(cr_sizing_data *d, const cr_flowlog_host *h, const char *input,
+                             const char *kind, const cr_scope *scope)
+{
+    cr_sizing_machine x = {.id = xstrdup(h->machine_id),
+                           .input = xstrdup(input),
+                           .kind = kind,
+                           .closes_visible = 1, /* a flow record ends when its connection did */
+                           .capture_s = (double)(h->last_ms - h->first_ms) / 1000,
+                           .first_ms = h->first_ms,
+                           .res_ms = h->resolution_ms};
+    cr_cps_counts c;
+    cr_cps_from_flows(h->flows, h->nflows, h->first_ms, h->last_ms, scope, &c);
+    cr_flow *fl = xmalloc((h->nflows + 1) * sizeof *fl);
+    size_t n = 0;
+    for (size_t i = 0; i < h->nflows; i++)
+        if (cr_scope_classify(scope, &h->flows[i].dst) == CR_SCOPE_FORWARDED)
+            fl[n++] = h->flows[i];
+    add(d, &x, h->last_ms, &c, fl, n);
+    d->scope_firewall |= scope && scope->firewall;
+    free(fl);
+    cr_cps_counts_free(&c);
+}
+
+void cr_sizing_data_finish(cr_sizing_data *d) { sum_machines(d); }
+
 void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule rule,
                                   cr_sizing_data *d)
 {
-    init(d, n);
-    size_t cap = 0;
-    for (int i = 0; i < n; i++) {
-        const cr_machine *m = &ms[i];
-        cr_sizing_machine *x = &d->m[i];
-        x->id = xstrdup(m->machine_id);
-        x->input = xstrdup(m->path);
-        x->kind = m->kind;
-        x->closes_visible = machine_shows_closes(m);
-        x->capture_s = (double)(m->last_ms - m->first_ms) / 1000;
-        x->first_ms = m->first_ms;
-        d->cps.machine_ids[i] = xstrdup(m->machine_id);
-        cr_cps_counts c;
-        cr_cps_build(m, rule, &c);
-        reserve_rows(&d->cps, &cap, d->cps.nrows + (size_t)c.nsec);
-        for (int64_t s = 0; s < c.nsec; s++) {
-            size_t r = d->cps.nrows++;
-            d->cps.machine[r] = i + 1;
-            d->cps.second[r] = (int)s + 1;
-            d->cps.minute[r] = (int)(s / 60) + 1;
-            for (int k = 0; k < CR_CPS_NSERIES; k++)
-                d->cps.count[k][r] = (int)c.col[k][s];
-        }
-        for (int k = 0; k < CR_CPS_NSERIES; k++)
-            x->total[k] = c.total[k];
-        x->tcp_streams = c.tcp_streams_out;
-        x->tcp_never_closed = c.tcp_open_at_end;
-        memcpy(x->out_of_scope, c.out_of_scope, sizeof x->out_of_scope);
-        d->scope_firewall |= m->scope && m->scope->firewall;
-        cr_cps_counts_free(&c);
-        cr_flow *fl;
-        size_t k = cr_machine_flows(m, &fl);
-        add_flows(&d->flows, fl, k, i);
-        d->flows.capture_end_ms[i] = m->last_ms;
-        free(fl);
-    }
-    sum_machines(d);
+    cr_sizing_data_init(d);
+    for (int i = 0; i < n; i++)
+        cr_sizing_data_add_machine(d, &ms[i], rule);
+    cr_sizing_data_finish(d);
 }
 
 void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
@@ -155,12 +202,11 @@ void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
     }
     const cr_cps_table *t = &d->cps;
     cr_cps_table *u = &out->cps;
-    size_t cap = 0;
     for (size_t r = 0; r < t->nrows; r++) {
         int j = to[t->machine[r] - 1];
         if (j < 0)
             continue;
-        reserve_rows(u, &cap, u->nrows + 1);
+        reserve_rows(u, &out->rows_cap, u->nrows + 1);
         size_t w = u->nrows++;
         u->machine[w] = j + 1;
         u->second[w] = t->second[r];

@@ -714,7 +714,7 @@ int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_conf
             n++;
         }
     cr_duration_data data;
-    cr_duration_data_init(&data, n, ms, cens, CR_DURATION_FLOWS_RES_MS, CR_DURATION_COARSEN);
+    cr_duration_data_init(&data, n, ms, cens, f->res_ms, CR_DURATION_COARSEN);
     /* Kaplan-Meier's area up to the longest ended duration, in seconds: what the data say of
      * the mean without a model, to hold the mixture's against */
     double *t = xmalloc((n + 1) * sizeof *t);

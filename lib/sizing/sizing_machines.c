@@ -103,7 +103,11 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
                          cr_err *e)
 {
     s->checks = xcalloc((size_t)d->nmachines + 1, sizeof *s->checks);
-    int flagged = 0, rc = 0;
+    int flagged = 0, rc = 0, nshort = 0;
+    for (int k = 0; k < d->nmachines; k++)
+        nshort += d->m[k].capture_s < CR_SZ_SHORT_CAPTURE;
+    /* leaving out one short machine of many short ones shows nothing about shortness */
+    int refit_short = 2 * nshort < d->nmachines;
     for (int k = 0; k < d->nmachines && rc == 0; k++) {
         cr_sizing_machine_check *m = &s->checks[k];
         cr_observed o;
@@ -122,7 +126,7 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
         m->short_capture = m->capture_s < CR_SZ_SHORT_CAPTURE;
         m->outlier = fabs(m->z) > CR_SZ_OUTLIER_Z;
         m->q99_without[0] = m->q99_without[1] = NAN;
-        if ((m->short_capture || m->outlier) && d->nmachines >= 3 &&
+        if (((m->short_capture && refit_short) || m->outlier) && d->nmachines >= 3 &&
             flagged < CR_SZ_MAX_INFLUENCE) {
             flagged++;
             cr_info("without %s (%s): refitting to see how much the sizing leans on it\n",
@@ -130,7 +134,7 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
             rc = without(d, k, c, s, m->q99_without, e);
         }
         if (m->short_capture)
-            cr_info("warning: %s: %.0f s captured, under %.0f minutes: its rate and its users' "
+            cr_info("warning: %s: %.0f s observed, under %.0f minutes: its rate and its users' "
                     "spread rest on little\n", d->m[k].id, m->capture_s,
                     CR_SZ_SHORT_CAPTURE / 60);
         if (m->outlier)

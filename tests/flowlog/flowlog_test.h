@@ -105,26 +105,6 @@ static inline const char *fl_warning(const cr_flowlog_file *f, const char *why)
     return line;
 }
 
-/* The number a shell pipeline prints (awk, grep -c ...; its exit status is not looked at, as
- * grep -c exits 1 when it counts 0), or -1 when it prints none. */
-static inline long fl_sh_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline long fl_sh_count(const char *fmt, ...)
-{
-    char cmd[4096], out[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    snprintf(out, sizeof out, "%s/sh_count.txt", cr_test_tmpdir());
-    cr_test_sh("{ %s; } > '%s'", cmd, out);
-    char *txt = cr_test_slurp(out, NULL), *end = NULL;
-    long v = txt ? strtol(txt, &end, 10) : -1;
-    if (txt && end == txt)
-        v = -1;
-    free(txt);
-    return v;
-}
-
 /* The host named id, or NULL. */
 static inline const cr_flowlog_host *fl_host(const cr_flowlog_set *s, const char *id)
 {

@@ -14,18 +14,18 @@ static void ra_csv(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_ARGUS);
     CHECK_INT(f->resolution_ms, 1);
-    CHECK_INT(f->records, fl_sh_count("tail -n +2 '%s' | wc -l", p));
+    CHECK_INT(f->records, cr_test_sh_count("tail -n +2 '%s' | wc -l", p));
     /* argus names UDP flows it takes for RTP by that: rtp and rtcp are UDP */
     CHECK_INT(fl_skipped(f, "not TCP or UDP"),
-              fl_sh_count("awk -F, 'NR > 1 && $4 !~ /^(tcp|udp|rtp|rtcp)$/' '%s' | wc -l", p));
+              cr_test_sh_count("awk -F, 'NR > 1 && $4 !~ /^(tcp|udp|rtp|rtcp)$/' '%s' | wc -l", p));
     /* status records joined: one connection per unordered 5-tuple (the capture reuses none),
      * open when no record of it says FIN or RST */
-    long conns = fl_sh_count("awk -F, 'NR > 1 && $4 ~ /^(tcp|udp|rtp|rtcp)$/ { a = $5 \"|\" $6; "
+    long conns = cr_test_sh_count("awk -F, 'NR > 1 && $4 ~ /^(tcp|udp|rtp|rtcp)$/ { a = $5 \"|\" $6; "
                              "b = $8 \"|\" $9; k = ($4 == \"tcp\") \"|\" (a < b ? a \"|\" b : b "
                              "\"|\" a); if (!(k in n)) c++; n[k] = n[k] $10 } END { print c }' "
                              "'%s'",
                              p);
-    long open = fl_sh_count("awk -F, 'NR > 1 && $4 == \"tcp\" { a = $5 \"|\" $6; b = $8 \"|\" $9; "
+    long open = cr_test_sh_count("awk -F, 'NR > 1 && $4 == \"tcp\" { a = $5 \"|\" $6; b = $8 \"|\" $9; "
                             "k = a < b ? a \"|\" b : b \"|\" a; n[k] = n[k] $10 } END { for (k in "
                             "n) if (n[k] !~ /FIN|RST|CLO/) o++; print o }' '%s'",
                             p);
@@ -45,9 +45,9 @@ static void binetflow(void)
     cr_err e;
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
     const cr_flowlog_file *f = &s.files[0];
-    CHECK_INT(f->records, fl_sh_count("tail -n +2 '%s' | wc -l", p));
+    CHECK_INT(f->records, cr_test_sh_count("tail -n +2 '%s' | wc -l", p));
     CHECK_INT(fl_skipped(f, "not TCP or UDP"),
-              fl_sh_count("awk -F, 'NR > 1 && $3 != \"tcp\" && $3 != \"udp\"' '%s' | wc -l", p));
+              cr_test_sh_count("awk -F, 'NR > 1 && $3 != \"tcp\" && $3 != \"udp\"' '%s' | wc -l", p));
     /* per unordered 5-tuple in file (start) order: a record whose originator sent a SYN after
      * the connection before it closed (F or R) is a new connection; open: none closed */
     const char *awk = "awk -F, 'NR > 1 && ($3 == \"tcp\" || $3 == \"udp\") { a = $4 \"|\" $5; "
@@ -56,14 +56,14 @@ static void binetflow(void)
                       "c++; if (k in cl && !cl[k]) o--; cl[k] = 0; if ($3 == \"tcp\") o++ } if "
                       "($9 ~ /[FR]/ && !cl[k] && $3 == \"tcp\") { cl[k] = 1; o-- } } END { print "
                       "%s }' '%s'";
-    CHECK_INT(f->connections, fl_sh_count(awk, "c", p));
-    CHECK_INT(fl_count(&s).open, fl_sh_count(awk, "o", p));
+    CHECK_INT(f->connections, cr_test_sh_count(awk, "c", p));
+    CHECK_INT(fl_count(&s).open, cr_test_sh_count(awk, "o", p));
     cr_flowlog_set_free(&s);
 
     /* inferred: 147.32.0.0/16 (the CTU network) is at an end of most connections; its
      * originators and the private ones are the hosts */
     CHECKF(fl_read(p, 0, &s, &e) == 0, "%s", e.msg);
-    CHECK_INT(s.nhosts, fl_sh_count("awk -F, 'NR > 1 && ($3 == \"tcp\" || $3 == \"udp\") && $4 "
+    CHECK_INT(s.nhosts, cr_test_sh_count("awk -F, 'NR > 1 && ($3 == \"tcp\" || $3 == \"udp\") && $4 "
                                     "~ /^(147\\.32\\.|192\\.168\\.|10\\.)/ { print $4 }' '%s' | "
                                     "sort -u | wc -l",
                                     p));

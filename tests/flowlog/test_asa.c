@@ -48,12 +48,12 @@ static void sample(void)
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_ASA);
-    CHECK_INT(f->records, fl_sh_count("wc -l < '%s'", p));
-    CHECK_INT(fl_skipped(f, "repeated line"), fl_sh_count("awk '$0 == prev { n++ } { prev = $0 } "
+    CHECK_INT(f->records, cr_test_sh_count("wc -l < '%s'", p));
+    CHECK_INT(fl_skipped(f, "repeated line"), cr_test_sh_count("awk '$0 == prev { n++ } { prev = $0 } "
                                                           "END { print n }' '%s'",
                                                           p));
     CHECK_INT(fl_skipped(f, "other ASA message"),
-              fl_sh_count("awk '$0 != prev && !/30201[3-6]/ { n++ } { prev = $0 } END { print n "
+              cr_test_sh_count("awk '$0 != prev && !/30201[3-6]/ { n++ } { prev = $0 } END { print n "
                           "}' '%s'",
                           p));
     char want[512];

@@ -14,17 +14,17 @@ static void sample(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_FORTIOS);
     CHECK_INT(f->resolution_ms, 1000);
-    CHECK_INT(f->records, fl_sh_count("wc -l < '%s'", p));
+    CHECK_INT(f->records, cr_test_sh_count("wc -l < '%s'", p));
     CHECK_INT(fl_skipped(f, "interim record"),
-              fl_sh_count("grep -c 'logid=\"0000000020\"' '%s'", p));
-    CHECK_INT(fl_skipped(f, "not TCP or UDP"), fl_sh_count("grep -Evc ' proto=(6|17) ' '%s'", p));
+              cr_test_sh_count("grep -c 'logid=\"0000000020\"' '%s'", p));
+    CHECK_INT(fl_skipped(f, "not TCP or UDP"), cr_test_sh_count("grep -Evc ' proto=(6|17) ' '%s'", p));
     fl_counts c = fl_count(&s);
-    CHECK_INT(c.tcp, fl_sh_count("grep -c ' proto=6 ' '%s'", p));
-    CHECK_INT(c.udp, fl_sh_count("grep -v 'logid=\"0000000020\"' '%s' | grep -c ' proto=17 '", p));
-    CHECK_INT(c.fin, fl_sh_count("grep ' proto=6 ' '%s' | grep -c 'action=\"close\"'", p));
+    CHECK_INT(c.tcp, cr_test_sh_count("grep -c ' proto=6 ' '%s'", p));
+    CHECK_INT(c.udp, cr_test_sh_count("grep -v 'logid=\"0000000020\"' '%s' | grep -c ' proto=17 '", p));
+    CHECK_INT(c.fin, cr_test_sh_count("grep ' proto=6 ' '%s' | grep -c 'action=\"close\"'", p));
     CHECK_INT(c.rst,
-              fl_sh_count("grep ' proto=6 ' '%s' | grep -Ec 'action=\"(client|server)-rst\"'", p));
-    CHECK_INT(c.ended, fl_sh_count("grep ' proto=6 ' '%s' | grep -Evc 'action=\"(close|client-rst|"
+              cr_test_sh_count("grep ' proto=6 ' '%s' | grep -Ec 'action=\"(client|server)-rst\"'", p));
+    CHECK_INT(c.ended, cr_test_sh_count("grep ' proto=6 ' '%s' | grep -Evc 'action=\"(close|client-rst|"
                                    "server-rst)\"'",
                                    p));
     CHECK_INT(c.open, 0);

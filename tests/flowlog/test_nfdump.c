@@ -25,18 +25,18 @@ static void sample_csv(const char *rel, int64_t res, uint64_t bad_addresses)
     CHECK_INT(f->format, CR_FLOWLOG_NFDUMP_CSV);
     CHECK_INT(f->resolution_ms, res);
     CHECK_INT(f->records,
-              fl_sh_count("awk 'NR > 1 && /^Summary/ { exit } NR > 1' '%s' | wc -l", p));
+              cr_test_sh_count("awk 'NR > 1 && /^Summary/ { exit } NR > 1' '%s' | wc -l", p));
     CHECK_INT(fl_skipped(f, "not TCP or UDP"),
-              fl_sh_count("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } "
+              cr_test_sh_count("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } "
                           "/^Summary/ { exit } $c[\"pr\"] != \"TCP\" && $c[\"pr\"] != \"UDP\"' "
                           "'%s' | wc -l",
                           p));
     CHECK_INT(fl_skipped(f, "bad address"), bad_addresses);
     fl_counts c = fl_count(&s);
     /* a shortened IPv6 address leaves out one UDP record (its 5-tuple's only one) */
-    CHECK_INT(c.tcp, fl_sh_count(AWK_CONNS, "TCP", p));
-    CHECK_INT(c.udp + bad_addresses, fl_sh_count(AWK_CONNS, "UDP", p));
-    CHECK_INT(c.open, fl_sh_count(AWK_CONNS, "open", p));
+    CHECK_INT(c.tcp, cr_test_sh_count(AWK_CONNS, "TCP", p));
+    CHECK_INT(c.udp + bad_addresses, cr_test_sh_count(AWK_CONNS, "UDP", p));
+    CHECK_INT(c.open, cr_test_sh_count(AWK_CONNS, "open", p));
     CHECK_INT(f->open_at_end, c.open);
     int64_t first = f->first_ms, last = f->last_ms;
     cr_flowlog_set_free(&s);
@@ -67,7 +67,7 @@ static void fmt_csv(void)
     cr_flowlog_set s;
     cr_err e;
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
-    long line = fl_sh_count("grep -n '\\.\\.[0-9a-f]*:' '%s' | cut -d: -f1", p);
+    long line = cr_test_sh_count("grep -n '\\.\\.[0-9a-f]*:' '%s' | cut -d: -f1", p);
     char want[512];
     snprintf(want, sizeof want,
              "%s:%ld: 'fe80::c..06:49fe' is an IPv6 address nfdump shortened "
@@ -90,9 +90,9 @@ static void json(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_NFDUMP_JSON);
     CHECK_INT(f->resolution_ms, 1);
-    CHECK_INT(f->records, fl_sh_count("grep -c '\"type\" : \"FLOW\"' '%s'", p));
+    CHECK_INT(f->records, cr_test_sh_count("grep -c '\"type\" : \"FLOW\"' '%s'", p));
     CHECK_INT(fl_skipped(f, "not TCP or UDP"),
-              fl_sh_count("grep -Ec '\"proto\" : (1|2|58),' '%s'", p));
+              cr_test_sh_count("grep -Ec '\"proto\" : (1|2|58),' '%s'", p));
     /* the same records as the CSV, to the ms instead of the second */
     fl_counts a = fl_count(&s), b = fl_count(&t);
     CHECK(a.tcp == b.tcp && a.udp == b.udp && a.open == b.open && a.fin == b.fin && a.v6 == 1);

@@ -31,25 +31,25 @@ static void sample(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_PANOS);
     CHECK_INT(f->resolution_ms, 1000);
-    CHECK_INT(f->records, fl_sh_count("wc -l < '%s'", p));
+    CHECK_INT(f->records, cr_test_sh_count("wc -l < '%s'", p));
     CHECK_INT(fl_skipped(f, "not TCP or UDP"),
-              fl_sh_count("awk -F, '$5 != \"\" && $5 != \"test\" && $30 !~ /^(tcp|udp)$/' '%s' | "
+              cr_test_sh_count("awk -F, '$5 != \"\" && $5 != \"test\" && $30 !~ /^(tcp|udp)$/' '%s' | "
                           "wc -l",
                           p));
-    CHECK_INT(fl_skipped(f, "missing field"), fl_sh_count("awk -F, '$5 == \"\"' '%s' | wc -l", p));
+    CHECK_INT(fl_skipped(f, "missing field"), cr_test_sh_count("awk -F, '$5 == \"\"' '%s' | wc -l", p));
     CHECK_INT(fl_skipped(f, "not a session record"),
-              fl_sh_count("awk -F, '$5 == \"test\"' '%s' | wc -l", p));
+              cr_test_sh_count("awk -F, '$5 == \"test\"' '%s' | wc -l", p));
     char want[512];
     snprintf(want, sizeof want, "%s:%ld: subtype empty", p,
-             fl_sh_count("awk -F, '$5 == \"\" { print NR }' '%s'", p));
+             cr_test_sh_count("awk -F, '$5 == \"\" { print NR }' '%s'", p));
     CHECK_STR(fl_warning(f, "missing field"), want);
     fl_counts c = fl_count(&s);
-    CHECK_INT(c.flows, fl_sh_count(AWK_SESSIONS("1"), p));
-    CHECK_INT(c.udp, fl_sh_count(AWK_SESSIONS("$30 == \"udp\""), p));
-    CHECK_INT(c.open, fl_sh_count(AWK_SESSIONS("$5 == \"start\""), p));
-    CHECK_INT(c.fin, fl_sh_count(AWK_SESSIONS("$5 != \"start\" && $47 == \"tcp-fin\""), p));
-    CHECK_INT(c.rst, fl_sh_count(AWK_SESSIONS("$5 != \"start\" && $47 ~ /^tcp-rst/"), p));
-    CHECK_INT(c.ended, fl_sh_count(AWK_SESSIONS("$5 != \"start\" && $30 == \"tcp\" && $47 !~ "
+    CHECK_INT(c.flows, cr_test_sh_count(AWK_SESSIONS("1"), p));
+    CHECK_INT(c.udp, cr_test_sh_count(AWK_SESSIONS("$30 == \"udp\""), p));
+    CHECK_INT(c.open, cr_test_sh_count(AWK_SESSIONS("$5 == \"start\""), p));
+    CHECK_INT(c.fin, cr_test_sh_count(AWK_SESSIONS("$5 != \"start\" && $47 == \"tcp-fin\""), p));
+    CHECK_INT(c.rst, cr_test_sh_count(AWK_SESSIONS("$5 != \"start\" && $47 ~ /^tcp-rst/"), p));
+    CHECK_INT(c.ended, cr_test_sh_count(AWK_SESSIONS("$5 != \"start\" && $30 == \"tcp\" && $47 !~ "
                                                 "/^tcp-(fin|rst)/"),
                                    p));
     /* line 1: 192.168.15.207:55113 -> 184.51.253.152:443, started 2018/11/30 15:59:04 (firewall
@@ -68,7 +68,7 @@ static void sample(void)
     cr_flowlog_set_free(&s);
 
     CHECKF(fl_read(p, 0, &s, &e) == 0, "%s", e.msg);
-    CHECK_INT(s.nhosts, fl_sh_count("awk -F, '$4 == \"TRAFFIC\" && $5 ~ /^(end|deny|drop|start)$/ "
+    CHECK_INT(s.nhosts, cr_test_sh_count("awk -F, '$4 == \"TRAFFIC\" && $5 ~ /^(end|deny|drop|start)$/ "
                                     "&& $30 ~ /^(tcp|udp)$/ { print $8 }' '%s' | sort -u | wc -l",
                                     p));
     cr_flowlog_set_free(&s);

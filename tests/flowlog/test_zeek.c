@@ -19,13 +19,13 @@ static void ftp_zeek_cut(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_ZEEK_TSV);
     CHECK_INT(f->resolution_ms, 1);
-    CHECK_INT(f->records, fl_sh_count("grep -vc '^#' '%s'", p));
+    CHECK_INT(f->records, cr_test_sh_count("grep -vc '^#' '%s'", p));
     fl_counts c = fl_count(&s);
-    CHECK_INT(c.tcp, fl_sh_count("awk -F'\\t' '!/^#/ && $7 == \"tcp\"' '%s' | wc -l", p));
-    CHECK_INT(c.fin, fl_sh_count("awk -F'\\t' '!/^#/ && $12 == \"SF\"' '%s' | wc -l", p));
+    CHECK_INT(c.tcp, cr_test_sh_count("awk -F'\\t' '!/^#/ && $7 == \"tcp\"' '%s' | wc -l", p));
+    CHECK_INT(c.fin, cr_test_sh_count("awk -F'\\t' '!/^#/ && $12 == \"SF\"' '%s' | wc -l", p));
     CHECK_INT(c.udp + c.open, 0);
     /* the window: first ts to the last ts + duration, as awk adds them (to the ms) */
-    CHECK_INT(f->first_ms, fl_sh_count("awk -F'\\t' '!/^#/ { t = int($1 * 1000); if (!m || t < m) "
+    CHECK_INT(f->first_ms, cr_test_sh_count("awk -F'\\t' '!/^#/ { t = int($1 * 1000); if (!m || t < m) "
                                        "m = t } END { printf \"%%.0f\", m }' '%s'",
                                        p));
     CHECK_INT(f->last_ms, 1329843200024); /* 1329843161.968492 + 38.055625 */
@@ -37,9 +37,9 @@ static void ftp_zeek_cut(void)
     CHECK_INT(s.nhosts, 1);
     CHECK_STR(s.hosts[0].machine_id, "141.142.220.235");
     CHECK_INT(s.hosts[0].nflows,
-              fl_sh_count("awk -F'\\t' '$3 == \"141.142.220.235\"' '%s' | wc -l", p));
+              cr_test_sh_count("awk -F'\\t' '$3 == \"141.142.220.235\"' '%s' | wc -l", p));
     CHECK_INT(s.not_outbound,
-              fl_sh_count("awk -F'\\t' '$3 == \"199.233.217.249\"' '%s' | wc -l", p));
+              cr_test_sh_count("awk -F'\\t' '$3 == \"199.233.217.249\"' '%s' | wc -l", p));
     CHECK_STR(s.inside, "originators in 141.142.0.0/16, the prefix at either end of the most "
                         "connections (100%), and in private ranges");
     cr_flowlog_set_free(&s);
@@ -55,14 +55,14 @@ static void beats_json(void)
     CHECKF(fl_read(p, 1, &s, &e) == 0, "%s", e.msg);
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->format, CR_FLOWLOG_ZEEK_JSON);
-    CHECK_INT(f->records, fl_sh_count("wc -l < '%s'", p));
-    CHECK_INT(fl_skipped(f, "not TCP or UDP"), fl_sh_count("grep -c '\"proto\":\"icmp\"' '%s'", p));
+    CHECK_INT(f->records, cr_test_sh_count("wc -l < '%s'", p));
+    CHECK_INT(fl_skipped(f, "not TCP or UDP"), cr_test_sh_count("grep -c '\"proto\":\"icmp\"' '%s'", p));
     fl_counts c = fl_count(&s);
-    CHECK_INT(c.udp, fl_sh_count("grep -c '\"proto\":\"udp\"' '%s'", p));
-    CHECK_INT(c.tcp, fl_sh_count("grep -c '\"proto\":\"tcp\"' '%s'", p));
+    CHECK_INT(c.udp, cr_test_sh_count("grep -c '\"proto\":\"udp\"' '%s'", p));
+    CHECK_INT(c.tcp, cr_test_sh_count("grep -c '\"proto\":\"tcp\"' '%s'", p));
     /* the TCP one is OTH (history C): no close seen, open; its ts is ISO 8601 */
     CHECK_INT(c.open,
-              fl_sh_count("grep '\"proto\":\"tcp\"' '%s' | grep -c '\"conn_state\":\"OTH\"'", p));
+              cr_test_sh_count("grep '\"proto\":\"tcp\"' '%s' | grep -c '\"conn_state\":\"OTH\"'", p));
     const cr_flowlog_host *h = fl_host(&s, "10.0.2.15");
     CHECK(h && h->nflows == 1);
     struct tm t = {
@@ -77,7 +77,7 @@ static void beats_json(void)
     CHECKF(fl_read(p, 0, &s, &e) == 0, "%s", e.msg);
     CHECK_INT(s.nhosts, 2);
     CHECK_INT(fl_count(&s).flows,
-              fl_sh_count("grep -v icmp '%s' | grep -c '\"local_orig\":true'", p));
+              cr_test_sh_count("grep -v icmp '%s' | grep -c '\"local_orig\":true'", p));
     CHECK_INT(s.not_outbound, 1);
     CHECK_STR(s.inside, "Zeek's local_orig (T on 3 of 4 connections)");
     cr_flowlog_set_free(&s);
@@ -91,16 +91,16 @@ static void slips_portscan_json(void)
     cr_flowlog_set s;
     cr_err e;
     CHECKF(fl_read(p, 0, &s, &e) == 0, "%s", e.msg);
-    CHECK_INT(s.files[0].records, fl_sh_count("wc -l < '%s'", p));
+    CHECK_INT(s.files[0].records, cr_test_sh_count("wc -l < '%s'", p));
     CHECK_INT(s.nhosts, 1);
     CHECK_STR(s.hosts[0].machine_id, "192.168.1.9");
     fl_counts c = fl_count(&s);
-    CHECK_INT(c.tcp, fl_sh_count("grep -c '\"proto\":\"tcp\"' '%s'", p));
-    CHECK_INT(c.udp, fl_sh_count("grep -c '\"proto\":\"udp\"' '%s'", p));
+    CHECK_INT(c.tcp, cr_test_sh_count("grep -c '\"proto\":\"tcp\"' '%s'", p));
+    CHECK_INT(c.udp, cr_test_sh_count("grep -c '\"proto\":\"udp\"' '%s'", p));
 #define TCP_STATES(re) "grep '\"proto\":\"tcp\"' '%s' | grep -Ec '\"conn_state\":\"(" re ")\"'"
-    CHECK_INT(c.rst, fl_sh_count(TCP_STATES("REJ|RST[A-Z0-9]*"), p));
-    CHECK_INT(c.open, fl_sh_count(TCP_STATES("S0|S1|OTH"), p));
-    CHECK_INT(c.fin, fl_sh_count(TCP_STATES("SF|S2|S3|SH|SHR"), p));
+    CHECK_INT(c.rst, cr_test_sh_count(TCP_STATES("REJ|RST[A-Z0-9]*"), p));
+    CHECK_INT(c.open, cr_test_sh_count(TCP_STATES("S0|S1|OTH"), p));
+    CHECK_INT(c.fin, cr_test_sh_count(TCP_STATES("SF|S2|S3|SH|SHR"), p));
     cr_flowlog_set_free(&s);
 }
 
@@ -117,8 +117,8 @@ static void masked_baselines(void)
     snprintf(want, sizeof want,
              "%s: no usable connection records in this zeek-tsv file (%ld "
              "records read: %ld unparsable time)",
-             p, fl_sh_count("grep -vc '^#' '%s'", p),
-             fl_sh_count("grep -c '^XXXXXXXXXX.XXXXXX' '%s'", p));
+             p, cr_test_sh_count("grep -vc '^#' '%s'", p),
+             cr_test_sh_count("grep -c '^XXXXXXXXXX.XXXXXX' '%s'", p));
     CHECK_STR(e.msg, want);
 }
 
@@ -232,7 +232,7 @@ static void wikipedia_matches_pcap(void)
     }
     fclose(out);
     free(text);
-    CHECK_INT(recovered, fl_sh_count("grep -c '^XXXXXXXXXX' '%s'", log));
+    CHECK_INT(recovered, cr_test_sh_count("grep -c '^XXXXXXXXXX' '%s'", log));
 
     cr_flowlog_set s;
     CHECKF(fl_read(path, 1, &s, &e) == 0, "%s", e.msg);

@@ -122,6 +122,23 @@ int cr_test_sh(const char *fmt, ...)
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
 }
 
+long cr_test_sh_count(const char *fmt, ...)
+{
+    char cmd[4096], out[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    snprintf(out, sizeof out, "%s/sh_count.txt", cr_test_tmpdir());
+    cr_test_sh("{ %s; } > '%s'", cmd, out);
+    char *txt = cr_test_slurp(out, NULL), *end = NULL;
+    long v = txt ? strtol(txt, &end, 10) : -1;
+    if (txt && end == txt)
+        v = -1;
+    free(txt);
+    return v;
+}
+
 const char *cr_test_bin(void)
 {
     const char *b = getenv("CONNRATE_BIN");

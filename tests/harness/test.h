@@ -24,6 +24,9 @@ const char *cr_test_tmpdir(void);
 char *cr_test_slurp(const char *path, size_t *len);
 /* Runs a shell command, returns its exit status (or -1). */
 int cr_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The number a shell pipeline prints (awk, grep -c ...; its exit status is not looked at, as
+ * grep -c exits 1 when it counts 0), or -1 when it prints none. */
+long cr_test_sh_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True in the sanitizer run (make check-san sets CONNRATE_SKIP_SLOW): tests that take minutes
  * (calibration studies, rstan comparisons) run in make check only. */
 int cr_test_skip_slow(void);

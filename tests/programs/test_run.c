@@ -143,6 +143,40 @@ static void same_seed_same_bytes(void)
     CHECK(cr_test_sh("cmp -s %s/report.html %s/report.html", run_dir, other) == 0);
 }
 
+/* The flows table a run writes is an input like the captures it came from (flow records with
+ * the machines' names): the same connections, windows and durations, so the same sizing to the
+ * byte; and flow records of another tool (nfdump's JSON of a real capture) make a run whose
+ * machines are the inside hosts, named by address. */
+static void flow_records_as_input(void)
+{
+    CHECK(synth_run());
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/from_flows", cr_test_tmpdir());
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s/flows.csv -o %s --users 1,10,100 --firewall asa "
+                                 FAST, cr_test_bin(), run_dir, dir)));
+    CHECK(cr_test_sh("cmp %s/sizing.csv %s/sizing.csv", run_dir, dir) == 0);
+    CHECK(cr_test_sh("cmp %s/cps.csv %s/cps.csv", run_dir, dir) == 0);
+    char *json = slurp_in(dir, "sizing.json");
+    CHECK(json && strstr(json, "\"machine_id\": \"ws02\", \"path\": ") &&
+          strstr(json, "\"kind\": \"connrate-flows\""));
+    free(json);
+
+    const char *sh = cr_test_shared();
+    if (!sh)
+        SKIP("no ../shared");
+    snprintf(dir, sizeof dir, "%s/from_nfdump", cr_test_tmpdir());
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s/flowlogs/nfdump/ndpi-skype.nfdump.json -o %s "
+                                 "--users 1,10 " FAST, cr_test_bin(), sh, dir)));
+    json = slurp_in(dir, "sizing.json");
+    CHECK(json && strstr(json, "\"machine_id\": \"192.168.1.34\"") &&
+          strstr(json, "\"kind\": \"nfdump-json\""));
+    /* the workstation's 96 outbound TCP and 184 UDP connections (tests/series/test_cps_flows.c)
+     * and the other inside hosts' */
+    CHECK_INT(cr_test_sh_count("awk -F, '$1 == \"192.168.1.34\" { n += $5 + $6 } END { print n }' "
+                               "%s/cps.csv", dir), 280);
+    free(json);
+}
+
 static void report_renders_in_chromium(void)
 {
     if (cr_test_sh("command -v chromium >/dev/null 2>&1") != 0)
@@ -359,5 +393,5 @@ static void rejects_bad_options(void)
 }
 
 TEST_MAIN(RUN(rejects_bad_options); RUN(outputs_exist_and_agree); RUN(same_seed_same_bytes);
-          RUN(runs_other_ladder_models); RUN(report_renders_in_chromium);
+          RUN(runs_other_ladder_models); RUN(flow_records_as_input); RUN(report_renders_in_chromium);
           RUN(real_captures_within_band))
