@@ -122,12 +122,12 @@ static void bash(FILE *f)
 /* ---- zsh ---- */
 
 /* Text inside a single-quoted _arguments or _describe word, with the characters that would end
- * the quote or the [description] escaped: the help's first clause (up to "; " or ": " outside
- * parentheses), lines joined, at most about 70 columns. */
-static void zsh_text(FILE *f, const char *s, int colons)
+ * the quote or the [description] escaped: lines joined, at most about 70 columns; of an option's
+ * help (clause set) the first clause, up to "; " or ": " outside parentheses. */
+static void zsh_text(FILE *f, const char *s, int colons, int clause)
 {
     size_t n = strlen(s);
-    for (size_t i = 0, depth = 0; i + 1 < n; i++) {
+    for (size_t i = 0, depth = 0; clause && i + 1 < n; i++) {
         depth += (s[i] == '(') - (depth && s[i] == ')');
         if (i >= 8 && !depth && (s[i] == ';' || s[i] == ':') && s[i + 1] == ' ') {
             n = i;
@@ -161,13 +161,13 @@ static void zsh_option(FILE *f, const cli_opt *o)
     else
         fprintf(f, "      '%s--%s%s", many, o->name, value ? "=" : "");
     fputc('[', f);
-    zsh_text(f, o->help, 0);
+    zsh_text(f, o->help, 0, 1);
     fputc(']', f);
     if (value) {
         const char *values[MAX_VALUES];
         int n = cli_opt_values(o, values, MAX_VALUES);
         fputc(':', f);
-        zsh_text(f, o->meta, 1);
+        zsh_text(f, o->meta, 1, 0);
         if (takes_file(o)) {
             fputs(takes_dir(o) ? ":_files -/" : ":_files", f);
         } else if (n) {
@@ -191,7 +191,7 @@ static void zsh(FILE *f)
           f);
     for (const cli_command *const *c = cli_commands; *c; c++) {
         fprintf(f, "  '%s:", (*c)->name);
-        zsh_text(f, (*c)->summary, 0);
+        zsh_text(f, (*c)->summary, 0, 0);
         fputs("'\n", f);
     }
     fputs(")\nif ((CURRENT == 2)); then\n"
