@@ -198,7 +198,8 @@ static void zsh(FILE *f)
           "  _describe -t commands 'connrate command' subcommands\n"
           "  return\nfi\n"
           "local cmd=${words[2]}\nshift words\n((CURRENT--))\ncase $cmd in\n"
-          "  man)\n    ((CURRENT == 2)) && _describe -t commands 'connrate command' subcommands ;;\n",
+          "  man)\n"
+          "    ((CURRENT == 2)) && _describe -t commands 'connrate command' subcommands ;;\n",
           f);
     for (const cli_command *const *c = cli_commands; *c; c++) {
         fprintf(f, "  %s)\n    _arguments -s -S \\\n", (*c)->name);

@@ -1,9 +1,9 @@
 /* Installing: `make install DESTDIR=...` puts every file where docs/install.md says and `make
  * uninstall` removes them all; a small C program builds against the installed library with
  * nothing but `pkg-config --cflags --libs connrate` and calls it; every man page renders with
- * man(1), and groff finds nothing to warn about; `make deb` builds a package with the right control fields and
- * files, whose program runs once unpacked. The nested make uses this test's own build (the
- * sanitizer build in make check-san), so nothing is rebuilt. */
+ * man(1), and groff finds nothing to warn about; `make deb` builds a package with the right
+ * control fields and files, whose program runs once unpacked. The nested make uses this test's
+ * own build (the sanitizer build in make check-san), so nothing is rebuilt. */
 #include <stdlib.h>
 #include <string.h>
 
