@@ -11,13 +11,14 @@ root=$stage/debian/connrate
 arch=$(dpkg --print-architecture)
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/connrate"
 gzip -9n "$root"/usr/share/man/man1/*.1
-# dpkg-shlibdeps takes the package's name from debian/control
+size=$(du -sk --apparent-size "$root" | cut -f1)
+# dpkg-shlibdeps takes the package's name from debian/control, and knows a package's tree by its
+# DEBIAN directory
+mkdir -p "$root/DEBIAN"
 printf 'Source: connrate\n\nPackage: connrate\nArchitecture: any\n' > "$stage/debian/control"
-shlibs=$(cd "$stage" && dpkg-shlibdeps -O ./debian/connrate/usr/bin/connrate |
+shlibs=$(cd "$stage" && dpkg-shlibdeps -O debian/connrate/usr/bin/connrate |
          sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "packaging/deb.sh: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
-size=$(du -sk --apparent-size "$root" | cut -f1)
-mkdir -p "$root/DEBIAN"
 sed -e "s|@version@|$version|" -e "s|@arch@|$arch|" -e "s|@size@|$size|" \
     -e "s|@depends@|$shlibs, plplot-driver-cairo|" "$here/control.in" > "$root/DEBIAN/control"
 deb=$out/connrate_${version}_$arch.deb
