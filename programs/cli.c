@@ -318,6 +318,10 @@ void cli_help(FILE *f, const cli_command *c)
           "failed its\nchecks, 130/143 interrupted (temporary files removed).\n", f);
 }
 
+#define EXIT_STATUS                                                                           \
+    ".SH EXIT STATUS\n0 done, 1 bad input or failure, 2 bad usage, 3 finished but a fit failed "   \
+    "its checks, 130/143 interrupted by SIGINT/SIGTERM (temporary files removed).\n"
+
 /* roff text: a leading '.' or '\'' would be a request, '\' an escape, '-' a hyphen. */
 static void roff(FILE *f, const char *s, size_t n)
 {
@@ -377,7 +381,35 @@ void cli_man(FILE *f, const cli_command *c, const char *version)
             fputc('\n', f);
         }
     }
-    fputs(".SH EXIT STATUS\n0 done, 1 bad input or failure, 2 bad usage, 3 finished but a fit "
-          "failed its checks, 130/143 interrupted by SIGINT/SIGTERM (temporary files removed).\n"
-          ".SH SEE ALSO\n\\fBconnrate\\fR(1)\n", f);
+    fputs(EXIT_STATUS ".SH SEE ALSO\n\\fBconnrate\\fR(1)\n", f);
+}
+
+void cli_man_overview(FILE *f, const char *version)
+{
+    fprintf(f, ".TH CONNRATE 1 \"\" \"connrate %s\" \"connrate manual\"\n", version);
+    fputs(".SH NAME\nconnrate \\- firewall sizing numbers from packet captures of workstations\n"
+          ".SH SYNOPSIS\n\\fBconnrate\\fR \\fICOMMAND\\fR [\\fIOPTIONS\\fR] ...\n.br\n"
+          "\\fBconnrate \\-\\-version\\fR\n.br\n\\fBconnrate man\\fR [\\fICOMMAND\\fR]\n"
+          ".SH DESCRIPTION\n"
+          "connrate turns packet captures of single workstations (pcap, pcapng, tshark exports or\n"
+          "the .Rds tables of R) into firewall sizing numbers: per second, how many outbound TCP\n"
+          "and UDP connections a user opens and ends, fitted with a hierarchical Bayesian model so\n"
+          "that N users can be simulated.\n"
+          ".PP\n"
+          "Each command has its own page, generated like its \\fB\\-\\-help\\fR from its option\n"
+          "tables; an option means the same, with the same bounds, in every command that takes\n"
+          "it. Summaries and progress go to standard error, never to the outputs.\n"
+          ".SH COMMANDS\n", f);
+    for (const cli_command *const *c = cli_commands; *c; c++) {
+        fprintf(f, ".TP\n\\fBconnrate\\-%s\\fR(1)\n", (*c)->name);
+        roff(f, (*c)->summary, strlen((*c)->summary));
+        fputc('\n', f);
+    }
+    fputs(".SH OPTIONS\n.TP\n\\fB\\-\\-version\\fR\nprint the version\n"
+          ".TP\n\\fB\\-h\\fR, \\fB\\-\\-help\\fR\nlist the commands\n"
+          ".SH ENVIRONMENT\n.TP\n\\fBCONNRATE_HEARTBEAT\\fR\n"
+          "seconds between progress lines when standard error is not a terminal (default 10; 0:\n"
+          "none)\n" EXIT_STATUS ".SH SEE ALSO\n", f);
+    for (const cli_command *const *c = cli_commands; *c; c++)
+        fprintf(f, "\\fBconnrate\\-%s\\fR(1)%s\n", (*c)->name, c[1] ? "," : "");
 }

@@ -70,6 +70,12 @@ int cli_parse(const cli_command *c, int argc, char **argv, cli_args *a);
 void cli_help(FILE *f, const cli_command *c);
 /* Its man page in roff, from the same tables. */
 void cli_man(FILE *f, const cli_command *c, const char *version);
+/* The connrate(1) page: every command with its summary, pointing to their pages. */
+void cli_man_overview(FILE *f, const char *version);
+/* A completion script from the option tables for shell "bash" (a file for bash-completion, or
+ * to source) or "zsh" (an autoloaded _connrate function); -1 for another shell. Commands, their
+ * options, the words of each choice (cli_opt_values), files or directories for -o and inputs. */
+int cli_completion(FILE *f, const char *shell);
 
 /* Prints "connrate: MESSAGE" on stderr and returns CLI_FAILED. */
 int cli_fail(const cr_err *e);

@@ -19,7 +19,7 @@ typedef struct cli_args {
 
     /* output */
     const char *out;
-    int force, quiet, threads;
+    int force, quiet, json_progress, threads;
 
     /* ingest */
     cr_local_ip *local_ip;

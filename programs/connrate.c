@@ -1,6 +1,7 @@
 /* connrate: firewall sizing numbers from packet captures. This file only dispatches to the
  * commands; each lives in programs/cmd_NAME.c over the library in lib/. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -30,6 +31,16 @@ static const cli_command *find(const char *name)
     return NULL;
 }
 
+/* Seconds between progress lines when stderr is not a terminal: CONNRATE_HEARTBEAT (a number,
+ * 0 for none), else 10. */
+static double heartbeat(void)
+{
+    const char *v = getenv("CONNRATE_HEARTBEAT");
+    char *end;
+    double s = v && *v ? strtod(v, &end) : 10;
+    return v && *v && (*end || !(s >= 0)) ? 10 : s;
+}
+
 int main(int argc, char **argv)
 {
     cr_tempfiles_install();
@@ -45,10 +56,22 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    /* `connrate man COMMAND`: the command's man page, generated from its option tables */
+    /* `connrate man COMMAND`: the command's man page, generated from its option tables;
+     * `connrate man`: the overview page, connrate(1) */
     if (!strcmp(argv[1], "man") && argc == 3 && find(argv[2])) {
         cli_man(stdout, find(argv[2]), CONNRATE_VERSION);
         return 0;
+    }
+    if (!strcmp(argv[1], "man") && argc == 2) {
+        cli_man_overview(stdout, CONNRATE_VERSION);
+        return 0;
+    }
+    /* hidden: `connrate completion bash|zsh`, the script that make install puts in place */
+    if (!strcmp(argv[1], "completion")) {
+        if (argc == 3 && cli_completion(stdout, argv[2]) == 0)
+            return 0;
+        fprintf(stderr, "connrate: usage: connrate completion bash|zsh\n");
+        return CLI_USAGE;
     }
     const cli_command *c = find(argv[1]);
     if (!c) {
@@ -60,6 +83,8 @@ int main(int argc, char **argv)
     int rc = cli_parse(c, argc - 1, argv + 1, &a);
     if (rc < 0) {
         cr_progress_set_quiet(a.quiet);
+        cr_progress_set_json(a.json_progress);
+        cr_progress_set_heartbeat(heartbeat());
         rc = c->run(&a);
     }
     cli_args_free(&a);

@@ -87,16 +87,28 @@ static int choice(const char *opt, const char *v, const char *const *names, int 
     return cr_fail(e, "--%s %s: expected one of %s", opt, v, list);
 }
 
+/* The words of each choice, shared by its parser and by shell completion (cli_opt_values). */
+static const char *const tcp_end_names[] = {"flags", "seed"}; /* cr_tcp_end_rule order */
+static const char *const scope_names[] = {"all", "firewall"};
+static const char *const format_names[] = {"pcap", "rds"}; /* cr_synth_format order */
+
+/* "auto", then the ladder's models from its registry. */
+static int model_choices(const char **names)
+{
+    names[0] = "auto";
+    for (int i = 0; i < CR_LADDER_NMODELS; i++)
+        names[i + 1] = cr_ladder_models[i].name;
+    return CR_LADDER_NMODELS + 1;
+}
+
 static int tcp_end(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
-    static const char *const names[] = {"flags", "seed"}; /* cr_tcp_end_rule order */
-    return choice(o->name, v, names, 2, &a->tcp_end, e);
+    return choice(o->name, v, tcp_end_names, 2, &a->tcp_end, e);
 }
 
 static int scope(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
-    static const char *const names[] = {"all", "firewall"};
-    return choice(o->name, v, names, 2, &a->scope.firewall, e);
+    return choice(o->name, v, scope_names, 2, &a->scope.firewall, e);
 }
 
 static int local_nets(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
@@ -111,17 +123,14 @@ static int local_nets(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 
 static int synth_format(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
-    static const char *const names[] = {"pcap", "rds"}; /* cr_synth_format order */
-    return choice(o->name, v, names, 2, &a->synth_format, e);
+    return choice(o->name, v, format_names, 2, &a->synth_format, e);
 }
 
 static int model(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
-    const char *names[CR_LADDER_NMODELS + 1] = {"auto"};
-    for (int i = 0; i < CR_LADDER_NMODELS; i++)
-        names[i + 1] = cr_ladder_models[i].name;
-    int k;
-    if (choice(o->name, v, names, CR_LADDER_NMODELS + 1, &k, e) != 0)
+    const char *names[CR_LADDER_NMODELS + 1];
+    int k, n = model_choices(names);
+    if (choice(o->name, v, names, n, &k, e) != 0)
         return -1;
     a->model = k - 1;
     return 0;
@@ -198,9 +207,13 @@ void cli_print_ladder(FILE *f)
 static const cli_opt general[] = {
     {"quiet", 'q', CLI_FLAG, F(quiet), "", 0, 0, 0, NULL,
      "no summary or progress on stderr (errors are still printed)", NULL},
+    {"json-progress", 0, CLI_FLAG, F(json_progress), "", 0, 0, 0, NULL,
+     "progress as one JSON object per line on stderr, for tools: {\"stage\": ...,\n"
+     "\"done\": ..., \"total\": ..., \"eta_s\": ...} (total, eta_s null when unknown); shown\n"
+     "even with --quiet", NULL},
     {"help", 'h', CLI_FLAG, 0, "", 0, 0, 0, NULL, "this text", NULL},
 };
-const cli_group opt_general = {"general", general, 2};
+const cli_group opt_general = {"general", general, 3};
 
 static const cli_opt threads[] = {
     {"threads", 0, CLI_INT, F(threads), "N", 1, 256, 0, NULL,
@@ -389,4 +402,28 @@ int cli_sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, c
             return -1;
     }
     return 0;
+}
+
+int cli_opt_values(const cli_opt *o, const char **out, int max)
+{
+    const char *names[CR_LADDER_NMODELS + 64];
+    int n = 0;
+    if (o->call == tcp_end || o->call == scope || o->call == synth_format) {
+        const char *const *w = o->call == tcp_end ? tcp_end_names
+                               : o->call == scope ? scope_names
+                                                  : format_names;
+        for (n = 0; n < 2; n++)
+            names[n] = w[n];
+    } else if (o->call == model) {
+        n = model_choices(names);
+    } else if (o->type == CLI_TEXT && o->off == F(firewall)) {
+        size_t np;
+        const cr_fw_profile *p = cr_fw_profiles(&np);
+        for (size_t i = 0; i < np && n < (int)(sizeof names / sizeof names[0]); i++)
+            names[n++] = p[i].name;
+    }
+    n = n < max ? n : max;
+    for (int i = 0; i < n; i++)
+        out[i] = names[i];
+    return n;
 }

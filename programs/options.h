@@ -6,7 +6,7 @@
 #include "cli.h"
 #include "fit/fit.h"
 
-extern const cli_group opt_general;     /* -q, --help */
+extern const cli_group opt_general;     /* -q, --json-progress, --help */
 extern const cli_group opt_threads;     /* --threads */
 extern const cli_group opt_output_file; /* -o FILE (stdout by default) */
 extern const cli_group opt_output_dir;  /* -o DIR (required), --force */
@@ -19,6 +19,11 @@ extern const cli_group opt_users;       /* --users */
 extern const cli_group opt_sizing;      /* --firewall and its timers, simulation size */
 extern const cli_group opt_validate;    /* --fit-machines, --groups */
 extern const cli_group opt_synth;       /* --machines, --minutes, --format */
+
+/* The words option o's value can be when it is a choice (--tcp-end, --scope, --format, --model
+ * and --firewall, from the registries the parser checks against), at most max into out; 0 for
+ * an option whose value is free. For shell completion. */
+int cli_opt_values(const cli_opt *o, const char **out, int max);
 
 /* The ladder's models, one line each, from its registry (fit's --help). */
 void cli_print_ladder(FILE *f);

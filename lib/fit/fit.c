@@ -101,28 +101,25 @@ void cr_fit_assess(const cr_model *m, const cr_chains_result *res, const double 
     chk->pass = chk->reasons[0] == 0;
 }
 
-/* One status line for all chains, labelled with the series and attempt. */
+/* One progress stage for all chains, named for the series and attempt. */
 typedef struct {
     pthread_mutex_t lock;
-    const char *series;
-    int attempt, chains, warmup;
+    char stage[96];
+    int chains;
     int *done;
 } progress_state;
 
 static void show_progress(void *ctx, int chain, int done, int total, int warmup)
 {
     progress_state *p = ctx;
-    char line[256];
-    size_t len = 0;
+    long sum = 0;
     pthread_mutex_lock(&p->lock);
     p->done[chain] = done;
-    len += snprintf(line, sizeof line, "%s attempt %d:", p->series, p->attempt);
-    for (int c = 0; c < p->chains && len + 24 < sizeof line; c++)
-        len += snprintf(line + len, sizeof line - len, " %d%%%s", 100 * p->done[c] / total,
-                        p->done[c] < p->warmup ? "w" : "");
+    for (int c = 0; c < p->chains; c++)
+        sum += p->done[c];
     pthread_mutex_unlock(&p->lock);
     (void)warmup;
-    cr_progress(0, "%s", line);
+    cr_progress_step(p->stage, (double)sum, (double)total * p->chains);
 }
 
 static int cpu_count(void)
@@ -136,8 +133,8 @@ static int cpu_count(void)
 static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const char *label,
                        cr_err *e)
 {
-    progress_state p = {.series = label, .attempt = a->number, .chains = a->cfg.chains,
-                        .warmup = a->cfg.warmup};
+    progress_state p = {.chains = a->cfg.chains};
+    snprintf(p.stage, sizeof p.stage, "fit %s attempt %d", label, a->number);
     pthread_mutex_init(&p.lock, NULL);
     p.done = xcalloc((size_t)a->cfg.chains, sizeof(int));
     a->cfg.progress = show_progress;

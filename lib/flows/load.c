@@ -45,7 +45,7 @@ static void load_one(void *arg, size_t ii, int worker)
         cr_source_close(s);
     }
     int d = atomic_fetch_add(&j->done, 1) + 1;
-    cr_progress(1, "read %d of %d captures (%s)", d, j->in->n, it->machine_id);
+    cr_progress_step("reading captures", d, j->in->n);
 }
 
 /* UTC text of a time in ms. */

@@ -44,17 +44,14 @@ typedef struct {
 
 static void status_line(pool *P, int chain, int done)
 {
-    char line[256];
-    size_t len = 0;
     int total = P->cfg->warmup + P->res->samples;
+    long sum = 0;
     pthread_mutex_lock(&P->lock);
     P->done[chain] = done;
-    for (int c = 0; c < P->cfg->chains && len + 40 < sizeof line; c++)
-        len += snprintf(line + len, sizeof line - len, "%schain %d %d%%%s", c ? " | " : "",
-                        c + 1, (int)(100.0 * P->done[c] / total),
-                        P->done[c] < P->cfg->warmup ? " warmup" : "");
+    for (int c = 0; c < P->cfg->chains; c++)
+        sum += P->done[c];
     pthread_mutex_unlock(&P->lock);
-    cr_progress(done == total, "%s", line);
+    cr_progress_step("sampling", (double)sum, (double)total * P->cfg->chains);
 }
 
 static void report(pool *P, int chain, int done)

@@ -45,7 +45,7 @@ static void draw_job(void *arg, size_t dd, int worker)
     P->failed[d] = failed;
     P->stop |= failed;
     P->done++;
-    cr_progress(P->done == P->ndraws, "%s: %d/%d draws", P->what, P->done, P->ndraws);
+    cr_progress_step(P->what, P->done, P->ndraws);
     pthread_mutex_unlock(&P->lock);
 }
 

@@ -68,7 +68,7 @@ static void *worker(void *arg)
             j->err = e;
         }
         j->done++;
-        cr_progress(0, "synth: %d/%d machines", j->done, j->o->machines);
+        cr_progress_step("synth: writing machines", j->done, j->o->machines);
         pthread_mutex_unlock(&j->lock);
     }
 }
