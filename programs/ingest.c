@@ -166,6 +166,8 @@ void ingest_sizing_data(const ingest_job *j, const cli_args *a, cr_sizing_data *
     for (int f = 1; f < j->logs.nfiles; f++)
         if (j->logs.files[f].format != j->logs.files[0].format)
             kind = "flow records and logs";
+    for (int f = 0; f < j->logs.nfiles; f++)
+        cr_sizing_data_add_logfile(d, &j->logs.files[f]);
     for (int i = 0; i < j->nunits; i++) {
         const ingest_unit *u = &j->units[i];
         if (u->host)

@@ -127,6 +127,20 @@ static int add_row(cr_cps_table *t, size_t *cap, const ctx *c, const cr_csv_fiel
     return 0;
 }
 
+int cr_cps_is_table(const char *path)
+{
+    cr_csv *r;
+    cr_err e;
+    if (cr_csv_open(&r, path, ',', 0, &e) != 0)
+        return 0;
+    cr_csv_field *f;
+    int nf = cr_csv_next(r, &f, &e), pos[NCOLS];
+    ctx c = {path, 1, &e};
+    int yes = nf > 0 && read_header(&c, f, nf, pos) == 0;
+    cr_csv_close(r);
+    return yes;
+}
+
 int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e)
 {
     memset(t, 0, sizeof *t);

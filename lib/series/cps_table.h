@@ -34,6 +34,8 @@ typedef struct {
  * name (extra columns are ignored); rows must be ordered by machine then second, with minute
  * consistent with second and one machine_id per machine. */
 int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e);
+/* Whether path reads as delimited text whose first record names every column of the table. */
+int cr_cps_is_table(const char *path);
 void cr_cps_free(cr_cps_table *t);
 
 /* Writes t as `connrate cps` does (header included): the same bytes for the same counts. */

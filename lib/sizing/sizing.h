@@ -94,6 +94,14 @@ typedef struct {
     uint64_t out_of_scope[CR_SCOPE_NREASONS]; /* connections left out, per reason */
 } cr_sizing_machine;
 
+/* A file of flow records or session logs: what it gave. */
+typedef struct {
+    char *path;
+    const char *format;      /* cr_flowlog_format_name */
+    uint64_t records, connections;
+    size_t hosts, dropped_hosts; /* inside hosts in it; those under --min-flows */
+} cr_sizing_logfile;
+
 /* Step 1: what a run knows of the observed machines, in memory. */
 typedef struct {
     int nmachines;
@@ -109,6 +117,8 @@ typedef struct {
     uint64_t out_of_scope[CR_SCOPE_NREASONS];
     int scope_firewall;      /* counted under --scope firewall */
     int64_t res_ms;          /* the coarsest resolution: the durations' (duration/data.h) */
+    cr_sizing_logfile *logs; /* the flow-record and log files the hosts came from */
+    int nlogs;
     size_t rows_cap;         /* room for rows in cps (internal) */
 } cr_sizing_data;
 
@@ -120,6 +130,8 @@ void cr_sizing_data_init(cr_sizing_data *d);
 void cr_sizing_data_add_machine(cr_sizing_data *d, const cr_machine *m, cr_tcp_end_rule rule);
 void cr_sizing_data_add_host(cr_sizing_data *d, const cr_flowlog_host *h, const char *input,
                              const char *kind, const cr_scope *scope);
+/* Records that a log file was read (its hosts are added one by one). */
+void cr_sizing_data_add_logfile(cr_sizing_data *d, const cr_flowlog_file *f);
 void cr_sizing_data_finish(cr_sizing_data *d);
 /* All of it for loaded machines. */
 void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule rule,

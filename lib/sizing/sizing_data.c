@@ -221,8 +221,19 @@ void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
     sum_machines(out);
 }
 
+void cr_sizing_data_add_logfile(cr_sizing_data *d, const cr_flowlog_file *f)
+{
+    d->logs = xrealloc(d->logs, ((size_t)d->nlogs + 1) * sizeof *d->logs);
+    d->logs[d->nlogs++] = (cr_sizing_logfile){xstrdup(f->path), cr_flowlog_format_name(f->format),
+                                              f->records, f->connections, f->hosts,
+                                              f->dropped_hosts};
+}
+
 void cr_sizing_data_free(cr_sizing_data *d)
 {
+    for (int i = 0; i < d->nlogs; i++)
+        free(d->logs[i].path);
+    free(d->logs);
     for (int i = 0; i < d->nmachines; i++) {
         free(d->m[i].id);
         free(d->m[i].input);

@@ -390,7 +390,25 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
         }
         fputs("</tr>\n", f);
     }
-    fprintf(f, "</tbody></table>\n<p class=\"note\">%.1f capture hours; %llu TCP and %llu UDP new "
+    fputs("</tbody></table>\n", f);
+    if (d->nlogs) {
+        fputs("<p class=\"note\">Flow records and session logs: each inside host is one machine "
+              "above.</p>\n<table><thead><tr><th class=\"l\">File</th><th class=\"l\">Format"
+              "</th><th>Records</th><th>Connections</th><th>Inside hosts</th><th>Of them under "
+              "--min-flows</th></tr></thead><tbody>\n", f);
+        for (int i = 0; i < d->nlogs; i++) {
+            fputs("<tr><td class=\"l\"><code>", f);
+            esc(f, d->logs[i].path);
+            fputs("</code></td><td class=\"l\">", f);
+            esc(f, d->logs[i].format);
+            fprintf(f, "</td><td>%llu</td><td>%llu</td><td>%zu</td><td>%zu</td></tr>\n",
+                    (unsigned long long)d->logs[i].records,
+                    (unsigned long long)d->logs[i].connections, d->logs[i].hosts,
+                    d->logs[i].dropped_hosts);
+        }
+        fputs("</tbody></table>\n", f);
+    }
+    fprintf(f, "<p class=\"note\">%.1f capture hours; %llu TCP and %llu UDP new "
                "connections, %llu TCP and %llu UDP terminations; %llu of %llu outbound TCP streams "
                "never showed a close.",
             d->seconds / 3600, (unsigned long long)d->total[0], (unsigned long long)d->total[1],

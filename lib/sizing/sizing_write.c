@@ -214,6 +214,18 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
         }
         fputc('}', f);
     }
+    fputs("],\n  \"logs\": [", f);
+    for (int i = 0; i < d->nlogs; i++) {
+        const cr_sizing_logfile *l = &d->logs[i];
+        fputs(i ? ", {\"path\": " : "{\"path\": ", f);
+        jstr(f, l->path);
+        fputs(", \"format\": ", f);
+        jstr(f, l->format);
+        fprintf(f, ", \"records\": %llu, \"connections\": %llu, \"hosts\": %zu, "
+                   "\"hosts_under_min_flows\": %zu}",
+                (unsigned long long)l->records, (unsigned long long)l->connections, l->hosts,
+                l->dropped_hosts);
+    }
     fprintf(f, "],\n  \"observed\": {\"capture_seconds\": ");
     jnum(f, d->seconds);
     for (int k = 0; k < CR_CPS_NSERIES; k++)

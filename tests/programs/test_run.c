@@ -166,10 +166,32 @@ static void flow_records_as_input(void)
         SKIP("no ../shared");
     snprintf(dir, sizeof dir, "%s/from_nfdump", cr_test_tmpdir());
     CHECK(cr_test_ran(cr_test_sh("%s run -q %s/flowlogs/nfdump/ndpi-skype.nfdump.json -o %s "
-                                 "--users 1,10 " FAST, cr_test_bin(), sh, dir)));
+                                 "--scope all --users 1,10 " FAST, cr_test_bin(), sh, dir)));
     json = slurp_in(dir, "sizing.json");
     CHECK(json && strstr(json, "\"machine_id\": \"192.168.1.34\"") &&
           strstr(json, "\"kind\": \"nfdump-json\""));
+    /* fit takes the records as they are: the same draws as from their CPS table */
+    const char *t = cr_test_tmpdir();
+    CHECK(cr_test_sh("%s cps -q %s/flowlogs/nfdump/ndpi-skype.nfdump.json -o %s/nf.csv",
+                     cr_test_bin(), sh, t) == 0);
+    for (int k = 0; k < 2; k++) {
+        char in[1200];
+        snprintf(in, sizeof in, k ? "%s/nf.csv" : "%s/flowlogs/nfdump/ndpi-skype.nfdump.json",
+                 k ? t : sh);
+        CHECK(cr_test_ran(cr_test_sh("%s fit -q %s -o %s/nffit%d --series udp_new --model nbh "
+                                     "--no-holdout --warmup 200 --samples 200",
+                                     cr_test_bin(), in, t, k)));
+    }
+    CHECK(cr_test_sh("cmp %s/nffit0/draws/udp_new.csv %s/nffit1/draws/udp_new.csv", t, t) == 0);
+    /* the file's hosts, as many as the machines of the table */
+    long hosts = cr_test_sh_count("tail -n +2 %s/cps.csv | cut -d, -f1 | sort -u | wc -l", dir);
+    char want[128];
+    snprintf(want, sizeof want, "\"format\": \"nfdump-json\", \"records\": %ld, ",
+             cr_test_sh_count("grep -c '\"type\" : \"FLOW\"' %s/flowlogs/nfdump/ndpi-skype.nfdump.json",
+                              sh));
+    CHECKF(json && strstr(json, want), "sizing.json lacks %s", want);
+    snprintf(want, sizeof want, "\"hosts\": %ld, \"hosts_under_min_flows\": 0}", hosts);
+    CHECKF(hosts >= 2 && strstr(json, want), "sizing.json lacks %s", want);
     /* the workstation's 96 outbound TCP and 184 UDP connections (tests/series/test_cps_flows.c)
      * and the other inside hosts' */
     CHECK_INT(cr_test_sh_count("awk -F, '$1 == \"192.168.1.34\" { n += $5 + $6 } END { print n }' "
