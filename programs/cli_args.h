@@ -10,6 +10,7 @@
 #include "synth/synth.h"
 
 #define CLI_MAX_OVERRIDES 8
+#define CLI_MAX_CLASSES 8
 
 typedef struct cli_args {
     const char *cmd;
@@ -41,6 +42,15 @@ typedef struct cli_args {
 
     /* sizing */
     int users[CR_SZ_MAX_USERS], nusers;
+    /* --class NAME=INPUT,... and --users NAME=N,...: a mix of kinds of users, each sized from
+     * its own inputs (users 0 until --users names it) */
+    struct {
+        char *name;
+        char **inputs;
+        int ninputs, users;
+    } classes[CLI_MAX_CLASSES];
+    int nclasses;
+    const char *class_users; /* --users when it names classes, resolved by the command */
     const char *firewall;
     struct {
         const char *opt, *value;

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
@@ -6,8 +7,132 @@
 #include "common/clock.h"
 #include "common/outfile.h"
 #include "common/progress.h"
+#include "common/xalloc.h"
 #include "ingest.h"
 #include "options.h"
+
+/* Prints the status and advice of s on stderr; 1 when it passed. */
+static int report_status(const cr_sizing *s, const char *what)
+{
+    char status[1200];
+    cr_sizing_status(s, status, sizeof status);
+    cr_info("%s%sstatus: %s\n", what ? what : "", what ? ": " : "", status);
+    char advice[512];
+    for (int i = 0; cr_sizing_advice(s, i, advice, sizeof advice); i++)
+        cr_info("%s%sadvice: %s\n", what ? what : "", what ? ": " : "", advice);
+    return !strcmp(status, "PASS");
+}
+
+/* --users NAME=N,... into a->classes[].users: every class once, no other name. */
+static int class_users(cli_args *a)
+{
+    const char *v = a->class_users;
+    if (!v)
+        return cli_usage_error("run", "--class needs --users NAME=N,... naming every class");
+    for (const char *p = v; *p;) {
+        const char *eq = strchr(p, '='), *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char *end;
+        long n = eq && eq < p + len ? strtol(eq + 1, &end, 10) : 0;
+        if (!eq || eq >= p + len || end != p + len || n < 1 || n > 1000000)
+            return cli_usage_error("run", "--users %s: expected NAME=N,... with each N from 1 "
+                                          "to 1000000", v);
+        int k = 0;
+        while (k < a->nclasses && (strlen(a->classes[k].name) != (size_t)(eq - p) ||
+                                   strncmp(a->classes[k].name, p, (size_t)(eq - p))))
+            k++;
+        if (k == a->nclasses)
+            return cli_usage_error("run", "--users %s: no --class %.*s", v, (int)(eq - p), p);
+        if (a->classes[k].users)
+            return cli_usage_error("run", "--users %s: class %s given twice", v,
+                                   a->classes[k].name);
+        a->classes[k].users = (int)n;
+        p += len + (comma != NULL);
+    }
+    for (int k = 0; k < a->nclasses; k++)
+        if (!a->classes[k].users)
+            return cli_usage_error("run", "--users %s: how many users of class %s?", v,
+                                   a->classes[k].name);
+    return -1;
+}
+
+/* Each class sized on its own under DIR/classes/NAME/, then the mix of their users. */
+static int run_classes(cli_args *a, cr_sizing_config *c)
+{
+    if (a->ninputs)
+        return cli_usage_error("run", "with --class every input goes in a class: '%s' is in "
+                                      "none", a->inputs[0]);
+    int rc = class_users(a);
+    if (rc >= 0)
+        return rc;
+    cr_err e;
+    char **all = NULL;
+    int nall = 0;
+    for (int k = 0; k < a->nclasses; k++)
+        for (int i = 0; i < a->classes[k].ninputs; i++) {
+            all = xrealloc(all, ((size_t)nall + 1) * sizeof *all);
+            all[nall++] = a->classes[k].inputs[i];
+        }
+    rc = cr_output_check(a->out, 1, all, nall, &e);
+    free(all);
+    cr_outdir d = {0};
+    if (rc != 0 || cr_outdir_open(&d, a->out, a->force, &e) != 0)
+        return cli_fail(&e);
+    cr_sizing_data data[CLI_MAX_CLASSES];
+    cr_sizing s[CLI_MAX_CLASSES];
+    cr_sizing_config cc[CLI_MAX_CLASSES];
+    cr_sizing_mix m = {.nclasses = a->nclasses};
+    int done = 0, pass = 1;
+    for (int k = 0; k < a->nclasses && rc == 0; k++) {
+        cli_args b = *a;
+        b.inputs = a->classes[k].inputs;
+        b.ninputs = a->classes[k].ninputs;
+        b.out = NULL; /* checked above against every class's inputs */
+        ingest_job j;
+        cr_info("class %s:\n", a->classes[k].name);
+        if ((rc = ingest_load(&b, NULL, &j)) != 0) {
+            ingest_close(&j, rc);
+            break;
+        }
+        ingest_sizing_data(&j, a, &data[k]);
+        ingest_close(&j, 0);
+        size_t len = strlen(d.tmp) + strlen(a->classes[k].name) + 16;
+        char *dir = xmalloc(len);
+        snprintf(dir, len, "%s/classes/%s", d.tmp, a->classes[k].name);
+        memset(&s[k], 0, sizeof s[k]);
+        cc[k] = *c;
+        cc[k].users[0] = a->classes[k].users;
+        cc[k].nusers = 1;
+        cc[k].out_dir = dir;
+        rc = cr_mkdirs(dir, &e) != 0 || cr_sizing_run(&data[k], &cc[k], &s[k], &e) != 0 ||
+             cr_sizing_write(dir, &cc[k], &s[k], &e) != 0;
+        free(dir);
+        cc[k].out_dir = NULL;
+        done = k + 1;
+        if (rc == 0) {
+            pass &= report_status(&s[k], a->classes[k].name);
+            m.name[k] = a->classes[k].name;
+            m.users[k] = a->classes[k].users;
+            m.s[k] = &s[k];
+        } else
+            rc = cli_fail(&e);
+    }
+    if (rc == 0)
+        rc = cr_sizing_mix_run(c, &m, &e) != 0 || cr_sizing_mix_write(d.tmp, c, &m, &e) != 0 ||
+                     cr_outdir_commit(&d, &e) != 0
+                 ? cli_fail(&e)
+                 : 0;
+    cr_outdir_abort(&d);
+    cr_sizing_mix_free(&m);
+    for (int k = 0; k < done; k++) {
+        cr_sizing_free(&s[k]);
+        cr_sizing_data_free(&data[k]);
+    }
+    if (rc)
+        return rc;
+    cr_info("report: %s/report.html (each class's under %s/classes/)\n", a->out, a->out);
+    return pass ? CLI_OK : CLI_CHECKS_FAILED;
+}
 
 static int run(cli_args *a)
 {
@@ -18,6 +143,13 @@ static int run(cli_args *a)
     if (cli_sizing_config(a, NULL, &c, &e) != 0)
         return cli_usage_error("run", "%s", e.msg);
     gsl_set_error_handler_off();
+    if (a->nclasses)
+        return run_classes(a, &c);
+    if (a->class_users)
+        return cli_usage_error("run", "--users %s names classes: give them with --class",
+                               a->class_users);
+    if (!a->ninputs)
+        return cli_usage_error("run", "no input: name an input (file or directory)");
 
     double t0 = cr_now();
     ingest_job j;
@@ -47,27 +179,22 @@ static int run(cli_args *a)
         cr_sizing_data_free(&data);
         return cli_fail(&e);
     }
-    char status[1200];
-    cr_sizing_status(&s, status, sizeof status);
-    cr_info("status: %s\n", status);
-    char advice[512];
-    for (int i = 0; cr_sizing_advice(&s, i, advice, sizeof advice); i++)
-        cr_info("advice: %s\n", advice);
+    int pass = report_status(&s, NULL);
     cr_info("report: %s/report.html\n", a->out);
-    int pass = !strcmp(status, "PASS");
     cr_sizing_free(&s);
     cr_sizing_data_free(&data);
     return pass ? CLI_OK : CLI_CHECKS_FAILED;
 }
 
 static const cli_group *const groups[] = {&opt_output_dir, &opt_ingest, &opt_series,
-                                          &opt_users,      &opt_sizing, &opt_fit,
-                                          &opt_seed,       &opt_threads, &opt_general, NULL};
+                                          &opt_users,      &opt_classes, &opt_sizing,
+                                          &opt_fit,        &opt_seed,    &opt_threads,
+                                          &opt_general,    NULL};
 
 const cli_command cmd_run = {
     "run",
     "firewall sizing for N users: fits, simulation, sizing table, report",
-    "INPUT... -o DIR [OPTIONS]",
+    "INPUT... -o DIR [OPTIONS] | --class NAME=INPUT,... ... --users NAME=N,... -o DIR",
     "Firewall sizing for N users, end to end: the CPS and flows tables of the captures, the\n"
     "hierarchical rate model of new connections (tcp_new + udp_new) and of terminations, the\n"
     "censored duration model per protocol, then for each N a posterior predictive simulation\n"
@@ -78,4 +205,4 @@ const cli_command cmd_run = {
     "versions), DIR/plots/ (new_per_s, logs_per_min, concurrent, scaling as .png and .svg),\n"
     "DIR/report.html (one self-contained page), and DIR/cps.csv, DIR/flows.csv, DIR/fit/ (the\n"
     "tables and fits behind them). The exit status is 3 when a fit fails its checks.",
-    1, -1, NULL, groups, run};
+    0, -1, NULL, groups, run};

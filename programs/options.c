@@ -1,5 +1,6 @@
 #include "options.h"
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,13 @@ void cli_args_free(cli_args *a)
     free(a->local_nets);
     a->local_nets = NULL;
     free(a->inputs);
+    for (int i = 0; i < a->nclasses; i++) {
+        free(a->classes[i].name);
+        for (int j = 0; j < a->classes[i].ninputs; j++)
+            free(a->classes[i].inputs[j]);
+        free(a->classes[i].inputs);
+    }
+    a->nclasses = 0;
     a->local_ip = NULL;
     a->inputs = NULL;
 }
@@ -160,11 +168,52 @@ static int series(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 
 static int users(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
+    if (strchr(v, '=')) {
+        a->class_users = v;
+        return 0;
+    }
     cr_sizing_config c;
     if (cr_sizing_parse_users(&c, v, e) != 0)
         return -1;
     memcpy(a->users, c.users, sizeof a->users);
     a->nusers = c.nusers;
+    return 0;
+}
+
+static int class_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+            return 0;
+    return 1;
+}
+
+static int class(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    const char *eq = strchr(v, '=');
+    if (!eq || !class_name_ok(v, (size_t)(eq - v)) || !eq[1])
+        return cr_fail(e, "--class %s: expected NAME=INPUT[,INPUT...] with a NAME of letters, "
+                          "digits, '_' or '-' (at most 32)", v);
+    for (int i = 0; i < a->nclasses; i++)
+        if (strlen(a->classes[i].name) == (size_t)(eq - v) &&
+            !strncmp(a->classes[i].name, v, (size_t)(eq - v)))
+            return cr_fail(e, "--class %.*s given more than once", (int)(eq - v), v);
+    if (a->nclasses == CLI_MAX_CLASSES)
+        return cr_fail(e, "--class: at most %d classes", CLI_MAX_CLASSES);
+    int k = a->nclasses++;
+    a->classes[k].name = xstrndup(v, (size_t)(eq - v));
+    for (const char *p = eq + 1; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (n == 0)
+            return cr_fail(e, "--class %s: an empty input", v);
+        a->classes[k].inputs =
+            xrealloc(a->classes[k].inputs, ((size_t)a->classes[k].ninputs + 1) * sizeof(char *));
+        a->classes[k].inputs[a->classes[k].ninputs++] = xstrndup(p, n);
+        p += n + (comma != NULL);
+    }
     return 0;
 }
 
@@ -302,9 +351,18 @@ const cli_group opt_fit_only = {"ladder", fit_only, 2};
 
 static const cli_opt users_opt[] = {
     {"users", 0, CLI_CALL, 0, "LIST", 0, 0, 0, users,
-     "numbers of users, increasing, each 1 to 1000000 (default: 1,10,50,100)", NULL},
+     "numbers of users, increasing, each 1 to 1000000 (default: 1,10,50,100); with\n"
+     "--class, how many users of each class: NAME=N,NAME=N,... (every class once)", NULL},
 };
 const cli_group opt_users = {"users", users_opt, 1};
+
+static const cli_opt classes_opt[] = {
+    {"class", 0, CLI_CALL, 0, "NAME=INPUT,...", 0, 0, 1, class,
+     "a class of users and the captures or logs (files or directories) of its machines;\n"
+     "each class is fitted on its own and the mix of --users NAME=N,... is sized: N1 users\n"
+     "like one class and N2 like another, at once (docs/report.md, \"Mixes\")", NULL},
+};
+const cli_group opt_classes = {"classes", classes_opt, 1};
 
 static const cli_opt sizing[] = {
     {"firewall", 0, CLI_TEXT, F(firewall), "NAME", 0, 0, 0, NULL,

@@ -15,6 +15,7 @@ extern const cli_group opt_series;      /* --tcp-end */
 extern const cli_group opt_seed;        /* --seed */
 extern const cli_group opt_fit;         /* --model and the sampler's settings */
 extern const cli_group opt_fit_only;    /* --series, --no-holdout */
+extern const cli_group opt_classes;     /* --class */
 extern const cli_group opt_users;       /* --users */
 extern const cli_group opt_sizing;      /* --firewall and its timers, simulation size */
 extern const cli_group opt_validate;    /* --fit-machines, --groups */

@@ -10,6 +10,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* The first n bytes of s (fewer at a NUL), terminated. */
+char *xstrndup(const char *s, size_t n);
 
 /* Grows *p (an array of `elem`-byte items with capacity *cap) to hold at least `need` items. */
 void xgrow(void *pp, size_t *cap, size_t need, size_t elem);

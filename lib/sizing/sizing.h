@@ -242,6 +242,31 @@ typedef struct {
 int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing *s, cr_err *e);
 void cr_sizing_free(cr_sizing *s);
 
+/* A mix of classes of users (sizing_mix.c): users[k] users like class k, all at once, each
+ * class sized on its own by cr_sizing_run with the same config but for its users. */
+#define CR_SZ_MAX_CLASSES 8
+typedef struct {
+    int nclasses;
+    const char *name[CR_SZ_MAX_CLASSES];
+    int users[CR_SZ_MAX_CLASSES];
+    const cr_sizing *s[CR_SZ_MAX_CLASSES]; /* borrowed */
+    int total;                             /* users of every class */
+    cr_sim_summary sum[CR_SZ_NMETRICS];
+    cr_sim_mcse mcse[CR_SZ_NMETRICS];
+    double *sample[3];                     /* as cr_sizing's */
+    size_t nsample[3];
+} cr_sizing_mix;
+
+/* Simulates every class at its users with streams of its own and adds them second by second;
+ * fills the summaries (exact means: the classes' sums). */
+int cr_sizing_mix_run(const cr_sizing_config *c, cr_sizing_mix *m, cr_err *e);
+void cr_sizing_mix_free(cr_sizing_mix *m);
+/* dir/sizing.csv (one row per metric, users = the total), dir/mix.json (the classes and the
+ * same table) and dir/report.html (the table and a link to each class's report, which the
+ * caller writes under dir/classes/NAME/). */
+int cr_sizing_mix_write(const char *dir, const cr_sizing_config *c, const cr_sizing_mix *m,
+                        cr_err *e);
+
 /* Step 4: every output under dir, each file atomically. */
 int cr_sizing_write(const char *dir, const cr_sizing_config *c, const cr_sizing *s, cr_err *e);
 

@@ -6,6 +6,7 @@
 
 #include "flows/flows.h"
 #include "series/cps_table.h"
+#include "sim/concurrency.h"
 #include "sizing/sizing.h"
 
 /* A TCP connection that never closed and was silent for this long before its capture ended is
@@ -47,6 +48,48 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
  * for those, the q99 at the largest N without them (s->checks). */
 int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing *s,
                          cr_err *e);
+
+/* The predictive sample of N users of one sized population before it is summarised, laid out
+ * [draw][second] (arr, ends, alive) and [draw][minute] (minutes: terminations, fw: firewall
+ * log lines), c->draws draws of c->seconds seconds. */
+typedef struct {
+    double *arr, *ends, *alive, *minutes, *fw;
+    cr_sim_concurrency_info info;
+} cr_sz_raw;
+
+/* N users of s (its fits and session model, as cr_sizing_run left them) with random streams
+ * from seed. */
+int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers, uint64_t seed,
+                       cr_sz_raw *r, cr_err *e);
+/* Adds r into to, second by second and minute by minute: users of independent populations
+ * together. */
+void cr_sz_raw_add(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c);
+/* Every metric's summary and Monte Carlo errors but the means (which are exact, from the
+ * fits) and bytes per day (cr_sz_bytes, once the means are in); the samples of new/s, logs per minute and sessions held move to sample[] (the
+ * figures'), the rest of r is freed. */
+void cr_sz_raw_summarize(cr_sz_raw *r, const cr_sizing_config *c, cr_sim_summary *sum,
+                         cr_sim_mcse *mcse, double *sample[3], size_t nsample[3]);
+void cr_sz_raw_free(cr_sz_raw *r);
+/* The means of N users of s, exact (lib/sim/means.h): N times the per-user expectations over
+ * every posterior draw, not the mean of the simulated seconds, which wanders with the few draws
+ * that carry a heavy-tailed rate; their errors combine those of independent factors. Sets the
+ * mean of every metric but bytes per day. */
+void cr_sz_exact_means(const cr_sizing *s, double N, cr_sim_summary *sum, cr_sim_mcse *mcse);
+/* Log bytes per day from firewall log lines per minute: x 1440 x bytes per line, a positive
+ * scale, under which the mean, every type-7 quantile and their errors scale too. */
+void cr_sz_bytes(const cr_sizing_config *c, cr_sim_summary *sum, cr_sim_mcse *mcse);
+
+/* sizing.csv's table of nusers rows of every metric (sizing_write.c). */
+int cr_sz_write_table_csv(const char *path, int nusers, const int *users,
+                          const cr_sim_summary (*sum)[CR_SZ_NMETRICS],
+                          const cr_sim_mcse (*mcse)[CR_SZ_NMETRICS], cr_err *e);
+/* sizing.json's "sizing" member of the same table; a JSON string (escaped) and a number (null
+ * when not finite), as every JSON connrate writes. */
+void cr_sz_json_table(FILE *f, int nusers, const int *users,
+                      const cr_sim_summary (*sum)[CR_SZ_NMETRICS],
+                      const cr_sim_mcse (*mcse)[CR_SZ_NMETRICS]);
+void cr_sz_jstr(FILE *f, const char *s);
+void cr_sz_jnum(FILE *f, double x);
 
 /* "DIR/a" or "DIR/a/b" in a fresh buffer (b may be NULL). */
 char *cr_sz_path(const char *dir, const char *a, const char *b);

@@ -211,22 +211,21 @@ static void scale_summary(const cr_sim_summary *a, const cr_sim_mcse *am, double
 /* The means of the table are exact (lib/sim/means.h): N times the per-user expectations over
  * every posterior draw, not the mean of the simulated seconds, which wanders with the few draws
  * that carry a heavy-tailed rate. Their errors combine those of independent factors. */
-static void exact_means(int u, const cr_sizing_config *c, cr_sizing *s)
+void cr_sz_exact_means(const cr_sizing *s, double N, cr_sim_summary *sum, cr_sim_mcse *mcse)
 {
-    const double N = c->users[u];
     const int end = s->logs_from_fit; /* terminations from their fit, else one per session */
     const double r = s->rate_mean[0], rse = s->rate_mcse[0];
     const double q = s->rate_mean[end], qse = s->rate_mcse[end];
     const double T = s->session_mean, Tse = s->session_mcse;
     const double L = s->logs_per_session, Lse = s->lps_mcse;
-    s->sum[u][CR_SZ_NEW].mean = N * r;
-    s->mcse[u][CR_SZ_NEW].mean = N * rse;
-    s->sum[u][CR_SZ_LOGS].mean = s->sum[u][CR_SZ_ENDS_X60].mean = 60 * N * q;
-    s->mcse[u][CR_SZ_LOGS].mean = s->mcse[u][CR_SZ_ENDS_X60].mean = 60 * N * qse;
-    s->sum[u][CR_SZ_CONC].mean = N * r * T;
-    s->mcse[u][CR_SZ_CONC].mean = N * hypot(rse * T, r * Tse);
-    s->sum[u][CR_SZ_FWLOGS].mean = 60 * N * q * L;
-    s->mcse[u][CR_SZ_FWLOGS].mean = 60 * N * hypot(qse * L, q * Lse);
+    sum[CR_SZ_NEW].mean = N * r;
+    mcse[CR_SZ_NEW].mean = N * rse;
+    sum[CR_SZ_LOGS].mean = sum[CR_SZ_ENDS_X60].mean = 60 * N * q;
+    mcse[CR_SZ_LOGS].mean = mcse[CR_SZ_ENDS_X60].mean = 60 * N * qse;
+    sum[CR_SZ_CONC].mean = N * r * T;
+    mcse[CR_SZ_CONC].mean = N * hypot(rse * T, r * Tse);
+    sum[CR_SZ_FWLOGS].mean = 60 * N * q * L;
+    mcse[CR_SZ_FWLOGS].mean = 60 * N * hypot(qse * L, q * Lse);
 }
 
 /* sd / sqrt(n) of independent values (the duration draws are evenly thinned). */
@@ -240,74 +239,132 @@ static double mcse_of(const double *x, int n)
     return sqrt(ss / (n - 1) / n);
 }
 
-static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
-                      const cr_sim_draw *dend, const cr_sim_sessions *ss, const double *lps,
-                      cr_sizing *s, cr_err *e)
+/* What the simulation of one population needs whatever N: the law of its sessions with its
+ * kernels built once, and the firewall's log lines per session of each draw. */
+typedef struct {
+    cr_sz_sessions sm;
+    cr_sim_sessions ss;
+    cr_sim_kernels k;
+    double *lps;
+} sim_setup;
+
+void cr_sz_raw_free(cr_sz_raw *r)
 {
-    double t0 = cr_now();
+    free(r->arr);
+    free(r->ends);
+    free(r->alive);
+    free(r->minutes);
+    free(r->fw);
+    memset(r, 0, sizeof *r);
+}
+
+/* N users of one population: arrivals, sessions held and their ends from the new-connection
+ * draws, terminations from their own fit's draws when the population's logs come from it;
+ * then the terminations and firewall log lines of each whole minute. */
+static int simulate_raw(const cr_sizing_config *c, int nusers, uint64_t seed,
+                        const cr_sim_draw *dnew, const cr_sim_draw *dend, int logs_from_fit,
+                        const sim_setup *x, cr_sz_raw *r, cr_err *e)
+{
+    memset(r, 0, sizeof *r);
     size_t n = (size_t)c->draws * (size_t)c->seconds;
     cr_sim_config sc;
     cr_sim_config_default(&sc);
-    sc.nusers = c->users[u];
+    sc.nusers = nusers;
     sc.seconds = c->seconds;
-    sc.seed = c->seed;
+    sc.seed = seed;
     sc.threads = c->threads;
-    double *arr = xmalloc(n * sizeof *arr), *ends = xmalloc(n * sizeof *ends);
-    double *alive = xmalloc(n * sizeof *alive);
-    cr_sim_concurrency_info info;
-    if (cr_sim_concurrency(dnew, c->draws, &sc, ss, arr, ends, alive, &info, e) != 0)
+    r->arr = xmalloc(n * sizeof *r->arr);
+    r->ends = xmalloc(n * sizeof *r->ends);
+    r->alive = xmalloc(n * sizeof *r->alive);
+    if (cr_sim_concurrency(dnew, c->draws, &sc, &x->ss, r->arr, r->ends, r->alive, &r->info,
+                           e) != 0)
         goto fail;
-    if (info.burnin > s->burnin_max)
-        s->burnin_max = info.burnin;
-    if (info.missed > s->missed_max)
-        s->missed_max = info.missed;
-    if (s->logs_from_fit) {
-        sc.seed = c->seed ^ SEED_ENDS;
-        if (cr_sim_users(dend, c->draws, &sc, ends, NULL, e) != 0)
+    if (logs_from_fit) {
+        sc.seed = seed ^ SEED_ENDS;
+        if (cr_sim_users(dend, c->draws, &sc, r->ends, NULL, e) != 0)
             goto fail;
     }
-    /* terminations in each whole minute of each draw, and the firewall's log lines then */
     size_t per = (size_t)c->seconds / 60, nmin = (size_t)c->draws * per;
-    double *minutes = xmalloc((nmin + 1) * sizeof *minutes), *fw = xmalloc((nmin + 1) * sizeof *fw);
+    r->minutes = xmalloc((nmin + 1) * sizeof *r->minutes);
+    r->fw = xmalloc((nmin + 1) * sizeof *r->fw);
     for (size_t m = 0; m < nmin; m++) {
-        const double *x = ends + (m / per) * (size_t)c->seconds + (m % per) * 60;
+        const double *y = r->ends + (m / per) * (size_t)c->seconds + (m % per) * 60;
         double sum = 0;
         for (int i = 0; i < 60; i++)
-            sum += x[i];
-        minutes[m] = sum;
-        fw[m] = sum * lps[m / per];
+            sum += y[i];
+        r->minutes[m] = sum;
+        r->fw[m] = sum * x->lps[m / per];
     }
+    return 0;
+fail:
+    cr_sz_raw_free(r);
+    return -1;
+}
+
+void cr_sz_raw_add(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c)
+{
+    size_t n = (size_t)c->draws * (size_t)c->seconds, nmin = (size_t)c->draws * (c->seconds / 60);
+    for (size_t i = 0; i < n; i++) {
+        to->arr[i] += r->arr[i];
+        to->ends[i] += r->ends[i];
+        to->alive[i] += r->alive[i];
+    }
+    for (size_t m = 0; m < nmin; m++) {
+        to->minutes[m] += r->minutes[m];
+        to->fw[m] += r->fw[m];
+    }
+    to->info.burnin = r->info.burnin > to->info.burnin ? r->info.burnin : to->info.burnin;
+    to->info.missed = fmax(to->info.missed, r->info.missed);
+}
+
+void cr_sz_bytes(const cr_sizing_config *c, cr_sim_summary *sum, cr_sim_mcse *mcse)
+{
+    scale_summary(&sum[CR_SZ_FWLOGS], &mcse[CR_SZ_FWLOGS], 1440 * c->log_bytes, &sum[CR_SZ_BYTES],
+                  &mcse[CR_SZ_BYTES]);
+}
+
+void cr_sz_raw_summarize(cr_sz_raw *r, const cr_sizing_config *c, cr_sim_summary *sum,
+                         cr_sim_mcse *mcse, double *sample[3], size_t nsample[3])
+{
+    size_t n = (size_t)c->draws * (size_t)c->seconds;
+    long per = c->seconds / 60;
+    summarize(r->fw, c->draws, per, 0, &sum[CR_SZ_FWLOGS], &mcse[CR_SZ_FWLOGS]);
     for (size_t k = 0; k < n; k++)
-        ends[k] *= 60;
-    summarize(fw, c->draws, (long)per, 0, &s->sum[u][CR_SZ_FWLOGS], &s->mcse[u][CR_SZ_FWLOGS]);
-    summarize(ends, c->draws, c->seconds, 0, &s->sum[u][CR_SZ_ENDS_X60],
-              &s->mcse[u][CR_SZ_ENDS_X60]);
-    summarize(arr, c->draws, c->seconds, 1, &s->sum[u][CR_SZ_NEW], &s->mcse[u][CR_SZ_NEW]);
-    summarize(minutes, c->draws, (long)per, 1, &s->sum[u][CR_SZ_LOGS], &s->mcse[u][CR_SZ_LOGS]);
-    summarize(alive, c->draws, c->seconds, 1, &s->sum[u][CR_SZ_CONC], &s->mcse[u][CR_SZ_CONC]);
-    free(fw);
-    free(ends);
-    exact_means(u, c, s);
-    /* Bytes per day are log lines per minute x 1440 x bytes: a positive scale, under which the
-     * mean, every type-7 quantile and their errors scale too. */
-    scale_summary(&s->sum[u][CR_SZ_FWLOGS], &s->mcse[u][CR_SZ_FWLOGS], 1440 * c->log_bytes,
-                  &s->sum[u][CR_SZ_BYTES], &s->mcse[u][CR_SZ_BYTES]);
-    s->sample[u][0] = arr;
-    s->sample[u][1] = minutes;
-    s->sample[u][2] = alive;
-    s->nsample[0] = s->nsample[2] = n;
-    s->nsample[1] = nmin;
+        r->ends[k] *= 60;
+    summarize(r->ends, c->draws, c->seconds, 0, &sum[CR_SZ_ENDS_X60], &mcse[CR_SZ_ENDS_X60]);
+    summarize(r->arr, c->draws, c->seconds, 1, &sum[CR_SZ_NEW], &mcse[CR_SZ_NEW]);
+    summarize(r->minutes, c->draws, per, 1, &sum[CR_SZ_LOGS], &mcse[CR_SZ_LOGS]);
+    summarize(r->alive, c->draws, c->seconds, 1, &sum[CR_SZ_CONC], &mcse[CR_SZ_CONC]);
+    sample[0] = r->arr;
+    sample[1] = r->minutes;
+    sample[2] = r->alive;
+    nsample[0] = nsample[2] = n;
+    nsample[1] = (size_t)c->draws * (size_t)per;
+    r->arr = r->minutes = r->alive = NULL;
+    cr_sz_raw_free(r);
+}
+
+static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
+                      const cr_sim_draw *dend, const sim_setup *x, cr_sizing *s, cr_err *e)
+{
+    double t0 = cr_now();
+    cr_sz_raw r;
+    if (simulate_raw(c, c->users[u], c->seed, dnew, dend, s->logs_from_fit, x, &r, e) != 0)
+        return -1;
+    if (r.info.burnin > s->burnin_max)
+        s->burnin_max = r.info.burnin;
+    if (r.info.missed > s->missed_max)
+        s->missed_max = r.info.missed;
+    long burnin = r.info.burnin;
+    cr_sz_raw_summarize(&r, c, s->sum[u], s->mcse[u], s->sample[u], s->nsample);
+    cr_sz_exact_means(s, c->users[u], s->sum[u], s->mcse[u]);
+    cr_sz_bytes(c, s->sum[u], s->mcse[u]);
     /* the wall time goes to stderr only, as every stage's */
     cr_info("N=%d: new/s mean %.2f q99 %.0f; logs/min q99 %.0f; concurrent mean %.1f q99 %.0f "
             "(burn-in %ld s; %.1f s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean,
             s->sum[u][CR_SZ_NEW].q99, s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean,
-            s->sum[u][CR_SZ_CONC].q99, info.burnin, cr_now() - t0);
+            s->sum[u][CR_SZ_CONC].q99, burnin, cr_now() - t0);
     return 0;
-fail:
-    free(arr);
-    free(ends);
-    free(alive);
-    return -1;
 }
 
 static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_sim_draw *dend,
@@ -342,17 +399,46 @@ static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_s
     }
 }
 
+static void setup_open(const cr_sizing_config *c, const cr_sizing *s, sim_setup *x)
+{
+    x->sm = (cr_sz_sessions){.fw = &c->fw, .s = s};
+    x->lps = xmalloc((size_t)c->draws * sizeof *x->lps);
+    logs_per_session(&x->sm, c, x->lps);
+    cr_sim_sessions_default(&x->ss);
+    x->ss.burnin_cap = c->burnin_cap;
+    x->ss.session_seconds = cr_sz_session_seconds;
+    x->ss.stoploss = cr_sz_session_stoploss;
+    x->ss.ctx = &x->sm;
+    cr_sim_kernels_build(&x->ss, c->draws, c->seconds, c->threads, &x->k);
+    x->ss.kernels = &x->k;
+}
+
+static void setup_close(sim_setup *x)
+{
+    cr_sim_kernels_free(&x->k);
+    free(x->lps);
+}
+
+int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers, uint64_t seed,
+                       cr_sz_raw *r, cr_err *e)
+{
+    sim_setup x;
+    setup_open(c, s, &x);
+    int rc = simulate_raw(c, nusers, seed, s->draws[0], s->draws[1], s->logs_from_fit, &x, r, e);
+    setup_close(&x);
+    return rc;
+}
+
 int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
                        const cr_sim_draw *dend, cr_sizing *s, cr_err *e)
 {
-    double *lps = xmalloc((size_t)c->draws * sizeof *lps);
-    cr_sz_sessions sm = {.fw = &c->fw, .s = s};
-    logs_per_session(&sm, c, lps);
-    s->logs_per_session = mean_of(lps, (size_t)c->draws);
-    s->lps_mcse = mcse_of(lps, c->draws);
+    sim_setup x;
+    setup_open(c, s, &x);
+    s->logs_per_session = mean_of(x.lps, (size_t)c->draws);
+    s->lps_mcse = mcse_of(x.lps, c->draws);
     double *et = xmalloc((size_t)c->draws * sizeof *et);
     for (int d = 0; d < c->draws; d++)
-        et[d] = cr_sz_session_stoploss(&sm, d, 0);
+        et[d] = cr_sz_session_stoploss(&x.sm, d, 0);
     s->session_mean = mean_of(et, (size_t)c->draws);
     s->session_mcse = mcse_of(et, c->draws);
     /* without fits of its own (a caller's draws), the rates' expectations are those draws' */
@@ -364,20 +450,10 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
         s->rate_mcse[k] = mcse_of(et, c->draws);
     }
     free(et);
-    cr_sim_sessions ss;
-    cr_sim_sessions_default(&ss);
-    ss.burnin_cap = c->burnin_cap;
-    ss.session_seconds = cr_sz_session_seconds;
-    ss.stoploss = cr_sz_session_stoploss;
-    ss.ctx = &sm;
-    cr_sim_kernels k; /* G at every second of every draw once, not once per N */
-    cr_sim_kernels_build(&ss, c->draws, c->seconds, c->threads, &k);
-    ss.kernels = &k;
     int rc = 0;
     for (int u = 0; u < c->nusers && rc == 0; u++)
-        rc = simulate_n(u, c, dnew, dend, &ss, lps, s, e);
-    cr_sim_kernels_free(&k);
-    free(lps);
+        rc = simulate_n(u, c, dnew, dend, &x, s, e);
+    setup_close(&x);
     return rc;
 }
 

@@ -46,8 +46,9 @@ static void summary_values(FILE *f, const cr_sim_summary *m, const cr_sim_mcse *
     }
 }
 
-int cr_sizing_write_csv(const char *path, const cr_sizing_config *c, const cr_sizing *s,
-                        cr_err *e)
+int cr_sz_write_table_csv(const char *path, int nusers, const int *users,
+                          const cr_sim_summary (*sum)[CR_SZ_NMETRICS],
+                          const cr_sim_mcse (*mcse)[CR_SZ_NMETRICS], cr_err *e)
 {
     cr_outfile o;
     if (cr_outfile_open(&o, path, e) != 0)
@@ -56,10 +57,10 @@ int cr_sizing_write_csv(const char *path, const cr_sizing_config *c, const cr_si
     for (int i = 0; i < NCOLS; i++)
         fprintf(o.fp, ",%s", col_names[i]);
     fputc('\n', o.fp);
-    for (int u = 0; u < c->nusers; u++)
+    for (int u = 0; u < nusers; u++)
         for (int k = 0; k < CR_SZ_NMETRICS; k++) {
-            fprintf(o.fp, "%d,%s", c->users[u], cr_sizing_metric_names[k]);
-            summary_values(o.fp, &s->sum[u][k], &s->mcse[u][k], ",");
+            fprintf(o.fp, "%d,%s", users[u], cr_sizing_metric_names[k]);
+            summary_values(o.fp, &sum[u][k], &mcse[u][k], ",");
             fputc('\n', o.fp);
         }
     int rc = cr_outfile_commit(&o, e);
@@ -67,7 +68,13 @@ int cr_sizing_write_csv(const char *path, const cr_sizing_config *c, const cr_si
     return rc;
 }
 
-static void jstr(FILE *f, const char *s)
+int cr_sizing_write_csv(const char *path, const cr_sizing_config *c, const cr_sizing *s,
+                        cr_err *e)
+{
+    return cr_sz_write_table_csv(path, c->nusers, c->users, s->sum, s->mcse, e);
+}
+
+void cr_sz_jstr(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; s && *s; s++) {
@@ -82,7 +89,7 @@ static void jstr(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void jnum(FILE *f, double x)
+void cr_sz_jnum(FILE *f, double x)
 {
     if (isfinite(x))
         fprintf(f, NUM, x);
@@ -94,19 +101,19 @@ static void jfit(FILE *f, const char *series, const char *counts, const cr_fit_s
                  const cr_sizing_ppc *p, const char *dir)
 {
     fprintf(f, "{\"series\": ");
-    jstr(f, series);
+    cr_sz_jstr(f, series);
     fprintf(f, ", \"counts\": ");
-    jstr(f, counts);
+    cr_sz_jstr(f, counts);
     fputs(", \"model\": ", f);
-    jstr(f, st->model);
+    cr_sz_jstr(f, st->model);
     fprintf(f, ", \"status\": \"%s\", \"reasons\": ", st->pass ? "PASS" : "FAIL");
-    jstr(f, st->reasons);
+    cr_sz_jstr(f, st->reasons);
     fprintf(f, ", \"attempts\": %d, \"ppc\": {\"ran\": %s, \"checks\": %d, \"failed\": %d, "
                "\"pooled_failures\": ",
             st->attempts, p->ran ? "true" : "false", p->checks, p->failed);
-    jstr(f, p->pooled);
+    cr_sz_jstr(f, p->pooled);
     fputs("}, \"files\": ", f);
-    jstr(f, dir);
+    cr_sz_jstr(f, dir);
     fputc('}', f);
 }
 
@@ -117,12 +124,12 @@ static void jduration(FILE *f, const cr_sizing_duration *d)
             d->fitted ? d->draws[0].k : 0, d->flows, d->censored, d->fitted ? "true" : "false");
     if (d->fitted) {
         fprintf(f, ", \"status\": \"%s\", \"reasons\": ", d->check.pass ? "PASS" : "FAIL");
-        jstr(f, d->check.reasons);
+        cr_sz_jstr(f, d->check.reasons);
         fprintf(f, ", \"attempts\": %d, \"ended_mean_seconds\": ", d->attempts);
-        jnum(f, d->ended_mean_s);
+        cr_sz_jnum(f, d->ended_mean_s);
         fputs(", \"mean_seconds_q5_q50_q95\": [", f);
         for (int q = 0; q < 3; q++) {
-            jnum(f, d->mean_s[q]);
+            cr_sz_jnum(f, d->mean_s[q]);
             fputs(q < 2 ? ", " : "]", f);
         }
     }
@@ -132,9 +139,9 @@ static void jduration(FILE *f, const cr_sizing_duration *d)
 static void jfirewall(FILE *f, const cr_fw_profile *p)
 {
     fprintf(f, "{\"name\": ");
-    jstr(f, p->name);
+    cr_sz_jstr(f, p->name);
     fprintf(f, ", \"product\": ");
-    jstr(f, p->product);
+    cr_sz_jstr(f, p->product);
     const struct {
         const char *k;
         double v;
@@ -145,27 +152,29 @@ static void jfirewall(FILE *f, const cr_fw_profile *p)
              {"interim_log_every", p->interim_log_every}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         fprintf(f, ", \"%s\": ", t[i].k);
-        jnum(f, t[i].v);
+        cr_sz_jnum(f, t[i].v);
     }
     fprintf(f, ", \"dns_on_reply\": %s, \"sources\": ", p->dns_on_reply ? "true" : "false");
-    jstr(f, p->sources);
+    cr_sz_jstr(f, p->sources);
     fputc('}', f);
 }
 
-static void jtable(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+void cr_sz_json_table(FILE *f, int nusers, const int *users,
+                      const cr_sim_summary (*sum)[CR_SZ_NMETRICS],
+                      const cr_sim_mcse (*mcse)[CR_SZ_NMETRICS])
 {
     fputs("  \"sizing\": [\n", f);
-    for (int u = 0; u < c->nusers; u++)
+    for (int u = 0; u < nusers; u++)
         for (int k = 0; k < CR_SZ_NMETRICS; k++) {
             double v[NCOLS];
-            row_values(&s->sum[u][k], &s->mcse[u][k], v);
-            fprintf(f, "    {\"users\": %d, \"metric\": \"%s\"", c->users[u],
+            row_values(&sum[u][k], &mcse[u][k], v);
+            fprintf(f, "    {\"users\": %d, \"metric\": \"%s\"", users[u],
                     cr_sizing_metric_names[k]);
             for (int i = 0; i < NCOLS; i++) {
                 fprintf(f, ", \"%s\": ", col_names[i]);
-                jnum(f, v[i]);
+                cr_sz_jnum(f, v[i]);
             }
-            fprintf(f, "}%s\n", u == c->nusers - 1 && k == CR_SZ_NMETRICS - 1 ? "" : ",");
+            fprintf(f, "}%s\n", u == nusers - 1 && k == CR_SZ_NMETRICS - 1 ? "" : ",");
         }
     fputs("  ]\n", f);
 }
@@ -182,16 +191,16 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     fprintf(f, "{\n  \"versions\": {\"connrate\": \"%s\", \"sizing_json\": 1},\n",
             CONNRATE_VERSION);
     fputs("  \"status\": ", f);
-    jstr(f, status);
+    cr_sz_jstr(f, status);
     fputs(",\n  \"inputs\": [", f);
     const cr_sizing_data *d = s->data;
     for (int i = 0; i < d->nmachines; i++) {
         fputs(i ? ", {\"machine_id\": " : "{\"machine_id\": ", f);
-        jstr(f, d->m[i].id);
+        cr_sz_jstr(f, d->m[i].id);
         fputs(", \"path\": ", f);
-        jstr(f, d->m[i].input);
+        cr_sz_jstr(f, d->m[i].input);
         fputs(", \"kind\": ", f);
-        jstr(f, d->m[i].kind);
+        cr_sz_jstr(f, d->m[i].kind);
         if (s->checks) {
             const cr_sizing_machine_check *m = &s->checks[i];
             const struct {
@@ -207,7 +216,7 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
                      {"q99_concurrent_without", m->q99_without[1]}};
             for (size_t j = 0; j < sizeof v / sizeof v[0]; j++) {
                 fprintf(f, ", \"%s\": ", v[j].k);
-                jnum(f, v[j].v);
+                cr_sz_jnum(f, v[j].v);
             }
             fprintf(f, ", \"short_capture\": %s, \"outlier\": %s",
                     m->short_capture ? "true" : "false", m->outlier ? "true" : "false");
@@ -218,16 +227,16 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     for (int i = 0; i < d->nlogs; i++) {
         const cr_sizing_logfile *l = &d->logs[i];
         fputs(i ? ", {\"path\": " : "{\"path\": ", f);
-        jstr(f, l->path);
+        cr_sz_jstr(f, l->path);
         fputs(", \"format\": ", f);
-        jstr(f, l->format);
+        cr_sz_jstr(f, l->format);
         fprintf(f, ", \"records\": %llu, \"connections\": %llu, \"hosts\": %zu, "
                    "\"hosts_under_min_flows\": %zu}",
                 (unsigned long long)l->records, (unsigned long long)l->connections, l->hosts,
                 l->dropped_hosts);
     }
     fprintf(f, "],\n  \"observed\": {\"capture_seconds\": ");
-    jnum(f, d->seconds);
+    cr_sz_jnum(f, d->seconds);
     for (int k = 0; k < CR_CPS_NSERIES; k++)
         fprintf(f, ", \"%s\": %llu", cr_cps_series_names[k], (unsigned long long)d->total[k]);
     fprintf(f, ", \"tcp_streams\": %llu, \"tcp_never_closed\": %llu,\n    \"scope\": \"%s\", "
@@ -243,7 +252,7 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
         fprintf(f, "%s%d", u ? ", " : "", c->users[u]);
     fprintf(f, "], \"seed\": %llu, \"draws\": %d, \"seconds\": %ld, \"log_bytes\": ",
             (unsigned long long)c->seed, c->draws, c->seconds);
-    jnum(f, c->log_bytes);
+    cr_sz_jnum(f, c->log_bytes);
     fprintf(f, ", \"chains\": %d, \"warmup\": %d, \"samples\": %d, \"attempts\": %d,\n"
                "    \"firewall\": ",
             c->fit.sampler.chains, c->fit.sampler.warmup, c->fit.sampler.samples,
@@ -254,7 +263,7 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     fputs(",\n    \"end\": ", f);
     jfit(f, "end", "tcp_end + udp_end", &s->fit_end, &s->ppc_end, "fit/end");
     fputs(",\n    \"duration_horizon_s\": ", f);
-    jnum(f, s->horizon);
+    cr_sz_jnum(f, s->horizon);
     fprintf(f, ", \"duration_horizon_from\": \"%s\"",
             c->max_session > 0 ? "--max-session" : "longest capture");
     fputs(",\n    \"duration_tcp\": ", f);
@@ -262,26 +271,26 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     fputs(",\n    \"duration_udp\": ", f);
     jduration(f, &s->dur[1]);
     fputs(",\n    \"observed_shares\": {\"tcp_of_new\": ", f);
-    jnum(f, s->p_tcp);
+    cr_sz_jnum(f, s->p_tcp);
     fputs(", \"rst_of_tcp_closes\": ", f);
-    jnum(f, s->p_rst);
+    cr_sz_jnum(f, s->p_rst);
     fputs(", \"idle_of_tcp_ends\": ", f);
-    jnum(f, s->p_idle);
+    cr_sz_jnum(f, s->p_idle);
     fputs(", \"dns_of_udp\": ", f);
-    jnum(f, s->p_dns);
+    cr_sz_jnum(f, s->p_dns);
     fputs("}},\n  \"terminations\": {\"source\": ", f);
-    jstr(f, s->logs_from_fit ? "fitted terminations" : "new connections and session times");
+    cr_sz_jstr(f, s->logs_from_fit ? "fitted terminations" : "new connections and session times");
     fprintf(f, ", \"closes_visible\": %s, \"why\": ", d->closes_visible ? "true" : "false");
-    jstr(f, s->logs_why);
+    cr_sz_jstr(f, s->logs_why);
     fputs(", \"other_over_used_mean\": ", f);
-    jnum(f, s->logs_check_ratio);
+    cr_sz_jnum(f, s->logs_check_ratio);
     fputs("},\n  \"simulation\": {\"burnin_max_s\": ", f);
     fprintf(f, "%ld, \"missed_concurrency_share_max\": ", s->burnin_max);
-    jnum(f, s->missed_max);
+    cr_sz_jnum(f, s->missed_max);
     fputs(", \"firewall_logs_per_session\": ", f);
-    jnum(f, s->logs_per_session);
+    cr_sz_jnum(f, s->logs_per_session);
     fputs("},\n", f);
-    jtable(f, c, s);
+    cr_sz_json_table(f, c->nusers, c->users, s->sum, s->mcse);
     fputs("}\n", f);
     int rc = cr_outfile_commit(&o, e);
     cr_outfile_abort(&o);

@@ -199,6 +199,58 @@ static void flow_records_as_input(void)
     free(json);
 }
 
+/* Field col (1-based) of the sizing.csv row of `users` users and metric m, or NAN. */
+static double table_value(const char *dir, int users, const char *m, int col)
+{
+    char *csv = slurp_in(dir, "sizing.csv"), key[96];
+    snprintf(key, sizeof key, "\n%d,%s,", users, m);
+    const char *row = csv ? strstr(csv, key) : NULL;
+    double v = NAN;
+    if (row) {
+        row++;
+        for (int i = 1; i < col && row; i++)
+            row = strchr(row, ',') ? strchr(row, ',') + 1 : NULL;
+        if (row)
+            v = atof(row);
+    }
+    free(csv);
+    return v;
+}
+
+/* A mix of two classes fitted on the same machines, 5 users each, is 10 users of one class:
+ * the same exact means, and quantiles within their Monte Carlo errors of the plain run's (the
+ * classes' users are simulated with streams of their own, so the bytes differ). */
+static void classes_mix_adds_users(void)
+{
+    CHECK(synth_run());
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/mix", cr_test_tmpdir());
+    CHECK(cr_test_ran(cr_test_sh("%s run -q --class a=%s --class b=%s --users a=5,b=5 -o %s "
+                                 "--firewall asa " FAST, cr_test_bin(), synth_dir, synth_dir,
+                                 dir)));
+    static const char *const metrics[] = {"new_per_s", "logs_per_min", "concurrent",
+                                          "firewall_logs_per_min"};
+    for (int k = 0; k < 4; k++) {
+        double m = table_value(dir, 10, metrics[k], 3), r = table_value(run_dir, 10, metrics[k], 3);
+        CHECKF(fabs(m - r) <= 1e-8 * r, "%s: mix mean %g, 10 users %g", metrics[k], m, r);
+        for (int col = 5; col <= 11; col += 2) { /* q50, q90, q95, q99 and their errors */
+            double a = table_value(dir, 10, metrics[k], col), b = table_value(run_dir, 10,
+                                                                             metrics[k], col);
+            double se = hypot(table_value(dir, 10, metrics[k], col + 1),
+                              table_value(run_dir, 10, metrics[k], col + 1));
+            CHECKF(fabs(a - b) <= 4 * se + 1, "%s column %d: mix %g, 10 users %g (se %g)",
+                   metrics[k], col, a, b, se);
+        }
+    }
+    char *json = slurp_in(dir, "mix.json"), *html = slurp_in(dir, "report.html");
+    CHECK(json && strstr(json, "{\"class\": \"a\", \"users\": 5, \"report\": "
+                               "\"classes/a/report.html\"}"));
+    CHECK(html && strstr(html, "href=\"classes/b/report.html\""));
+    CHECK(exists(dir, "classes/a/sizing.csv") && exists(dir, "classes/b/report.html"));
+    free(json);
+    free(html);
+}
+
 static void report_renders_in_chromium(void)
 {
     if (cr_test_sh("command -v chromium >/dev/null 2>&1") != 0)
@@ -415,5 +467,6 @@ static void rejects_bad_options(void)
 }
 
 TEST_MAIN(RUN(rejects_bad_options); RUN(outputs_exist_and_agree); RUN(same_seed_same_bytes);
-          RUN(runs_other_ladder_models); RUN(flow_records_as_input); RUN(report_renders_in_chromium);
+          RUN(runs_other_ladder_models); RUN(flow_records_as_input);
+          RUN(classes_mix_adds_users); RUN(report_renders_in_chromium);
           RUN(real_captures_within_band))
