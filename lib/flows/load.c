@@ -9,6 +9,7 @@
 #include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
+#include "ingest/source_ahead.h"
 
 int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e)
 {
@@ -23,6 +24,7 @@ int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e)
 
 typedef struct {
     const cr_inputs *in;
+    int ahead;   /* read each file ahead on a thread of its own */
     cr_machine *machines;
     cr_err *errs;
     int *failed;
@@ -41,6 +43,8 @@ static void load_one(void *arg, size_t ii, int worker)
     if (cr_source_open(&s, it->path, &j->errs[i]) != 0) {
         j->failed[i] = 1;
     } else {
+        if (j->ahead)
+            s = cr_source_ahead(s);
         j->failed[i] = cr_machine_ingest(m, s, &j->errs[i]) != 0;
         cr_source_close(s);
     }
@@ -84,12 +88,15 @@ int cr_machines_load(const cr_inputs *in, const cr_load_options *o, cr_machine *
             return cr_fail(e, "--local-ip %s: no input has machine_id '%s'", given[g].machine_id,
                            given[g].machine_id);
     }
-    job j = {.in = in};
+    /* Files are independent, so one thread per file is the first use of the cores; cores left
+     * over split each file in two: its reader on one, connection tracking on another. */
+    int threads = cr_pool_threads(o->threads);
+    job j = {.in = in, .ahead = in->n < threads};
     j.machines = xcalloc((size_t)in->n, sizeof *j.machines);
     j.errs = xcalloc((size_t)in->n, sizeof *j.errs);
     j.failed = xcalloc((size_t)in->n, sizeof *j.failed);
     atomic_init(&j.done, 0);
-    cr_pool_run((size_t)in->n, cr_pool_threads(o->threads), load_one, &j);
+    cr_pool_run((size_t)in->n, threads, load_one, &j);
     cr_progress_done();
     int rc = 0;
     for (int i = 0; i < in->n && !rc; i++)
