@@ -179,6 +179,74 @@ void cr_cps_free(cr_cps_table *t)
     memset(t, 0, sizeof *t);
 }
 
+/* One machine of one input table: its id and its rows [first, first + nrows). */
+typedef struct {
+    const char *id;
+    int table;
+    size_t first, nrows;
+} merge_part;
+
+static int cmp_part(const void *a, const void *b)
+{
+    const merge_part *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    /* equal ids are an error, reported in input order */
+    return c ? c : (x->table > y->table) - (x->table < y->table);
+}
+
+int cr_cps_merge(cr_cps_table *out, const cr_cps_table *tables, const char *const *paths, int n,
+                 cr_err *e)
+{
+    memset(out, 0, sizeof *out);
+    size_t nparts = 0, nrows = 0;
+    for (int i = 0; i < n; i++) {
+        nparts += (size_t)tables[i].nmachines;
+        nrows += tables[i].nrows;
+    }
+    merge_part *part = xcalloc(nparts + 1, sizeof *part);
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        const cr_cps_table *t = &tables[i];
+        for (size_t r = 0; r < t->nrows; r++) {
+            if (r == 0 || t->machine[r] != t->machine[r - 1])
+                part[k++] = (merge_part){t->machine_ids[t->machine[r] - 1], i, r, 0};
+            part[k - 1].nrows++;
+        }
+    }
+    qsort(part, nparts, sizeof *part, cmp_part);
+    for (size_t j = 1; j < nparts; j++)
+        if (!strcmp(part[j].id, part[j - 1].id)) {
+            /* within one table the reader has already refused it */
+            cr_fail(e, "%s and %s: both have machine_id '%s' (each machine may be in one table "
+                       "only)", paths[part[j - 1].table], paths[part[j].table], part[j].id);
+            free(part);
+            return -1;
+        }
+    out->nmachines = (int)nparts;
+    out->nrows = nrows;
+    out->machine_ids = xcalloc(nparts + 1, sizeof *out->machine_ids);
+    out->machine = xcalloc(nrows + 1, sizeof(int));
+    out->second = xcalloc(nrows + 1, sizeof(int));
+    out->minute = xcalloc(nrows + 1, sizeof(int));
+    for (int s = 0; s < CR_CPS_NSERIES; s++)
+        out->count[s] = xcalloc(nrows + 1, sizeof(int));
+    size_t at = 0;
+    for (size_t j = 0; j < nparts; j++) {
+        const cr_cps_table *t = &tables[part[j].table];
+        size_t f = part[j].first, m = part[j].nrows;
+        out->machine_ids[j] = xstrdup(part[j].id);
+        for (size_t r = 0; r < m; r++)
+            out->machine[at + r] = (int)j + 1;
+        memcpy(out->second + at, t->second + f, m * sizeof(int));
+        memcpy(out->minute + at, t->minute + f, m * sizeof(int));
+        for (int s = 0; s < CR_CPS_NSERIES; s++)
+            memcpy(out->count[s] + at, t->count[s] + f, m * sizeof(int));
+        at += m;
+    }
+    free(part);
+    return 0;
+}
+
 void cr_cps_table_write(FILE *f, const cr_cps_table *t)
 {
     cr_cps_write_header(f);
