@@ -104,7 +104,7 @@ static int plain_scaled(const char *s, size_t len, int scale, int64_t *out)
     size_t i = 0;
     int64_t v = 0;
     unsigned d;
-    while (i < len && i <= 18 && (d = (unsigned)(unsigned char)s[i] - '0') < 10) {
+    while (i < len && i < 18 && (d = (unsigned)(unsigned char)s[i] - '0') < 10) {
         v = v * 10 + d;
         i++;
     }
