@@ -89,26 +89,47 @@ static void a_machine_in_two_tables(void)
                      t) == 0);
 }
 
-/* docs/cluster.md's recipe for one machine with many cores, as written there. */
+/* The fenced block after the marker <!-- NAME --> in docs/cluster.md, into path. */
+static int doc_block(const char *name, const char *path)
+{
+    return cr_test_sh("awk '/<!-- %s -->/ { m = 1; next } m && /^```/ { if (b) exit; b = 1; "
+                      "next } b { print }' docs/cluster.md > '%s' && test -s '%s'",
+                      name, path, path);
+}
+
+/* docs/cluster.md's recipe for one machine with many cores, as written there (but the fit). */
 static void gnu_parallel_recipe(void)
 {
     if (cr_test_sh("command -v parallel >/dev/null") != 0)
         SKIP("GNU parallel is not installed");
-    char *bin = realpath(cr_test_bin(), NULL), d[700];
+    char *bin = realpath(cr_test_bin(), NULL), d[700], recipe[800];
     CHECK(bin);
     snprintf(d, sizeof d, "%s/parallel", cr_test_tmpdir());
+    snprintf(recipe, sizeof recipe, "%s/recipe.sh", d);
+    CHECK(cr_test_sh("mkdir -p '%s'", d) == 0 && doc_block("parallel-recipe", recipe) == 0);
+    CHECK(cr_test_sh("grep -q '^parallel connrate cps' '%s' && grep -v '^connrate fit' '%s' > "
+                     "'%s.run'",
+                     recipe, recipe, recipe) == 0);
     CHECK(cr_test_sh("'%s' synth -q --machines 6 --minutes 1 --seed 11 -o '%s/syn' && "
                      "mkdir -p '%s/captures' && cp '%s'/syn/*.pcap '%s/captures/' && "
                      "mkdir -p '%s/bin' && ln -s '%s' '%s/bin/connrate'",
                      bin, d, d, d, d, d, bin, d) == 0);
     free(bin);
-    CHECK(cr_test_sh("cd '%s' && export PATH=\"$PWD/bin:$PATH\" && "
-                     "parallel connrate cps -q {} -o tables/{/.}.csv ::: captures/* && "
-                     "connrate merge -q tables/*.csv -o all.csv && "
-                     "connrate cps -q captures/* -o direct.csv && cmp all.csv direct.csv && "
+    CHECK(cr_test_sh("cd '%s' && PATH=\"$PWD/bin:$PATH\" sh -e recipe.sh.run 2> recipe.err && "
+                     "bin/connrate cps -q captures/* -o direct.csv && cmp all.csv direct.csv && "
                      "test $(ls tables | wc -l) = 6",
                      d) == 0);
 }
 
+/* The Slurm script cannot run here (no cluster): its syntax is what can be checked. */
+static void slurm_script_syntax(void)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/cps-array.sh", cr_test_tmpdir());
+    CHECK(doc_block("slurm-script", path) == 0);
+    CHECK(cr_test_sh("grep -q '^#SBATCH' '%s' && grep -q 'connrate cps' '%s' && bash -n '%s'",
+                     path, path, path) == 0);
+}
+
 TEST_MAIN(RUN(shared_captures); RUN(synthetic_captures); RUN(tables_of_several_machines);
-          RUN(a_machine_in_two_tables); RUN(gnu_parallel_recipe);)
+          RUN(a_machine_in_two_tables); RUN(gnu_parallel_recipe); RUN(slurm_script_syntax);)
