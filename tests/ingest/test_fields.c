@@ -203,5 +203,36 @@ static void many_addresses(void)
     }
 }
 
+/* The plain-digit path against the general one: a leading '+' sends the same text down the
+ * general path, which must give the same verdict and the same value, for random texts of
+ * digits and points of every length around the 18-digit edge. */
+static void plain_digits_as_the_general_path(void)
+{
+    static const int cols[] = {TS, REL, DPORT, ID};
+    uint64_t x = 88172645463325252u;
+    char err[1024], t[32], plus[33];
+    cr_packet a, b;
+    for (int n = 0; n < 200000; n++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int len = 1 + (int)(x % 23), col = cols[x >> 40 & 3];
+        for (int i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            t[i] = x % 12 == 0 ? '.' : (char)('0' + x % 10);
+        }
+        t[len] = 0;
+        snprintf(plus, sizeof plus, "+%s", t);
+        reset();
+        text(col, t);
+        int ra = convert(&a, err);
+        text(col, plus);
+        int rb = convert(&b, err);
+        CHECKF(ra == rb, "'%s': %d, '+%s': %d", t, ra, t, rb);
+        if (ra == 1)
+            CHECKF(a.ts_ns == b.ts_ns && a.rel_ns == b.rel_ns && a.dport == b.dport &&
+                       a.id == b.id,
+                   "'%s' and '+%s' differ", t, t);
+    }
+}
+
 TEST_MAIN(RUN(times_in_milliseconds); RUN(seconds_to_nanoseconds); RUN(integers);
-          RUN(protocol_names); RUN(many_addresses);)
+          RUN(protocol_names); RUN(many_addresses); RUN(plain_digits_as_the_general_path);)
