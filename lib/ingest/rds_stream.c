@@ -43,12 +43,16 @@ typedef union {
 
 /* zlib and bzip2 count in unsigned int; larger spans go in slices. */
 #define SLICE ((size_t)1 << 30)
+/* Output per decoder call: small enough that the gzip checker follows closely and a stream
+ * that is not R data stops early, large enough to cost nothing per call. */
+#define OUT_STEP ((size_t)4 << 20)
 
+/* The check values are left to rds_gzcheck.c, on another thread. */
 static int gz_init(void *st)
 {
     z_stream *z = st;
     memset(z, 0, sizeof *z);
-    return inflateInit2(z, 15 + 16) == Z_OK ? 0 : -1;
+    return inflateInit2(z, 15 + 16) == Z_OK && inflateValidate(z, 0) == Z_OK ? 0 : -1;
 }
 
 static int gz_step(void *st, const unsigned char *in, size_t *nin, unsigned char *out,
@@ -240,6 +244,7 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
         c->end(&st);
         return cr_fail(e, "%s: out of memory for %zu bytes of decompressed data", name, cap);
     }
+    rds_gzcheck *check = c->step == gz_step ? rds_gzcheck_start(out) : NULL;
     int rc = -1;
     for (;;) {
         if (len == cap) {
@@ -259,15 +264,22 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
                 cr_fail(e, "%s: out of memory for %zu bytes of decompressed data", name, cap);
                 break;
             }
+            if (check)
+                rds_gzcheck_hold(check);
             memcpy(bigger, out, len);
             munmap(out, old);
             out = bigger;
+            if (check)
+                rds_gzcheck_release(check, out);
         }
-        size_t nin = n - pos, nout = cap - len, nin0 = nin, nout0 = nout;
+        size_t nin = n - pos, nout = cap - len < OUT_STEP ? cap - len : OUT_STEP;
+        size_t nin0 = nin, nout0 = nout;
         const char *msg = NULL;
         int s = c->step(&st, in + pos, &nin, out + len, &nout, &msg);
         pos += nin0 - nin;
         len += nout0 - nout;
+        if (check)
+            rds_gzcheck_progress(check, len);
         if (!checked && len >= 2) {
             checked = 1;
             if (!looks_like_r(out, len)) {
@@ -280,13 +292,17 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
             cr_fail(e, "%s: corrupt %s stream (%s)", name, c->what, msg);
             break;
         }
+        if (s == STEP_END && check && (msg = rds_gzcheck_member(check, len, in + pos - 8))) {
+            cr_fail(e, "%s: corrupt %s stream (%s)", name, c->what, msg);
+            break;
+        }
         if (s == STEP_END) {
             /* Concatenated streams are one file to gzip/bzip2/xz, so they are to us too. */
             if (pos < n && codec_for(in + pos, n - pos) == c) {
                 c->end(&st);
                 if (c->init(&st) != 0) {
-                    munmap(out, cap);
-                    return cr_fail(e, "%s: cannot restart %s decoder", name, c->what);
+                    cr_fail(e, "%s: cannot restart %s decoder", name, c->what);
+                    break;
                 }
                 continue;
             }
@@ -299,6 +315,8 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
         }
     }
     c->end(&st);
+    if (check)
+        rds_gzcheck_end(check);
     if (rc != 0) {
         munmap(out, cap);
         return -1;
