@@ -10,6 +10,7 @@
 #include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
+#include "ingest/rds.h"
 #include "ingest/source_ahead.h"
 
 int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e)
@@ -129,6 +130,7 @@ int cr_machines_load(const cr_inputs *in, const cr_load_options *o, cr_machine *
     j.failed = xcalloc((size_t)in->n, sizeof *j.failed);
     atomic_init(&j.done, 0);
     cr_pool_run((size_t)in->n, threads, load_one, &j);
+    cr_rds_drop_cache();
     cr_progress_done();
     free(j.order);
     int rc = 0;

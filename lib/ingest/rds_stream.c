@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <lzma.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -209,14 +210,70 @@ static int looks_like_r(const unsigned char *p, size_t n)
                       (p[0] == 'R' && p[1] == 'D'));
 }
 
-/* Anonymous memory for the image, or NULL. */
-static unsigned char *image_alloc(size_t n)
+/* Images of files already read, kept for the next file: a process reading many files hands
+ * the kernel back nothing it would have to zero again (cr_rds_drop_cache returns them). */
+#define PARKED 4
+static pthread_mutex_t parked_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    unsigned char *p;
+    size_t len;
+} parked[PARKED];
+
+/* Anonymous memory for at least n bytes of image (*len: how much), or NULL. */
+static unsigned char *image_alloc(size_t n, size_t *len)
 {
-    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    pthread_mutex_lock(&parked_lock);
+    int best = -1;
+    for (int i = 0; i < PARKED; i++)
+        if (parked[i].p && parked[i].len >= n && (best < 0 || parked[i].len < parked[best].len))
+            best = i;
+    unsigned char *p = best >= 0 ? parked[best].p : NULL;
+    if (p) {
+        *len = parked[best].len;
+        parked[best].p = NULL;
+    }
+    pthread_mutex_unlock(&parked_lock);
+    if (p)
+        return p;
+    p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     madvise(p, n, MADV_HUGEPAGE);
+    *len = n;
     return p;
+}
+
+/* Parks an image's memory in place of the smallest parked one, or unmaps it. */
+static void image_release(unsigned char *p, size_t len)
+{
+    pthread_mutex_lock(&parked_lock);
+    int slot = 0;
+    for (int i = 1; i < PARKED; i++)
+        if (!parked[i].p || (parked[slot].p && parked[i].len < parked[slot].len))
+            slot = i;
+    if (parked[slot].p && parked[slot].len < len) {
+        munmap(parked[slot].p, parked[slot].len);
+        parked[slot].p = NULL;
+    }
+    if (!parked[slot].p) {
+        parked[slot].p = p;
+        parked[slot].len = len;
+        p = NULL;
+    }
+    pthread_mutex_unlock(&parked_lock);
+    if (p)
+        munmap(p, len);
+}
+
+void cr_rds_drop_cache(void)
+{
+    pthread_mutex_lock(&parked_lock);
+    for (int i = 0; i < PARKED; i++) {
+        if (parked[i].p)
+            munmap(parked[i].p, parked[i].len);
+        parked[i].p = NULL;
+    }
+    pthread_mutex_unlock(&parked_lock);
 }
 
 static int decompress(const codec *c, const unsigned char *in, size_t n, const char *name,
@@ -239,7 +296,8 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
     int checked = 0;
     if (max_bytes && cap > max_bytes)
         cap = max_bytes;
-    unsigned char *out = image_alloc(cap);
+    size_t maplen;
+    unsigned char *out = image_alloc(cap, &maplen);
     if (!out) {
         c->end(&st);
         return cr_fail(e, "%s: out of memory for %zu bytes of decompressed data", name, cap);
@@ -258,7 +316,8 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
             if (max_bytes && cap > max_bytes)
                 cap = max_bytes;
             /* Rare (gzip and xz say their size up front): a copy, as realloc would do. */
-            unsigned char *bigger = image_alloc(cap);
+            size_t biglen;
+            unsigned char *bigger = image_alloc(cap, &biglen);
             if (!bigger) {
                 cap = old;
                 cr_fail(e, "%s: out of memory for %zu bytes of decompressed data", name, cap);
@@ -267,8 +326,9 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
             if (check)
                 rds_gzcheck_hold(check);
             memcpy(bigger, out, len);
-            munmap(out, old);
+            image_release(out, maplen);
             out = bigger;
+            maplen = biglen;
             if (check)
                 rds_gzcheck_release(check, out);
         }
@@ -318,11 +378,12 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
     if (check)
         rds_gzcheck_end(check);
     if (rc != 0) {
-        munmap(out, cap);
+        image_release(out, maplen);
         return -1;
     }
     im->map = out;
-    im->maplen = cap;
+    im->maplen = maplen;
+    im->anon = 1;
     im->data = out;
     im->len = len;
     return 0;
@@ -413,7 +474,9 @@ int rds_image_file(rds_image *im, const char *path, cr_err *e)
 
 void rds_image_free(rds_image *im)
 {
-    if (im->map)
+    if (im->map && im->anon)
+        image_release(im->map, im->maplen);
+    else if (im->map)
         munmap(im->map, im->maplen);
     free(im->owned);
     memset(im, 0, sizeof *im);
