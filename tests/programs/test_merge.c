@@ -71,6 +71,25 @@ static void tables_of_several_machines(void)
     free(bin);
 }
 
+/* Machine ids a spreadsheet would run, with commas, quotes and a line break: escaped by the
+ * writer as cps escapes them. */
+static void hostile_machine_ids(void)
+{
+    const char *t = cr_test_tmpdir();
+    char *bin = realpath(cr_test_bin(), NULL);
+    CHECK(bin);
+    int rc = cr_test_sh(
+        "'%s' synth -q --machines 3 --minutes 1 --seed 4 -o '%s/hostile' && cd '%s/hostile' && "
+        "mv ws01.pcap '=1+2,x.pcap' && mv ws02.pcap 'say \"hi\".pcap' && "
+        "mv ws03.pcap \"$(printf 'two\nlines.pcap')\" && mkdir t && "
+        "for f in *.pcap; do '%s' cps -q \"$f\" -o \"t/$(basename \"$f\" .pcap).csv\" "
+        "|| exit 1; done && '%s' merge -q t/*.csv -o m.csv && '%s' cps -q *.pcap -o all.csv && "
+        "cmp m.csv all.csv && grep -qF '\"'\\''=1+2,x\",1,1,1' m.csv",
+        bin, t, t, bin, bin, bin);
+    free(bin);
+    CHECK_INT(rc, 0);
+}
+
 static void a_machine_in_two_tables(void)
 {
     const char *t = cr_test_tmpdir();
@@ -132,4 +151,4 @@ static void slurm_script_syntax(void)
 }
 
 TEST_MAIN(RUN(shared_captures); RUN(synthetic_captures); RUN(tables_of_several_machines);
-          RUN(a_machine_in_two_tables); RUN(gnu_parallel_recipe); RUN(slurm_script_syntax);)
+          RUN(hostile_machine_ids); RUN(a_machine_in_two_tables); RUN(gnu_parallel_recipe); RUN(slurm_script_syntax);)
