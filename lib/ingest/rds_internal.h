@@ -55,23 +55,6 @@ int rds_image_mem(rds_image *im, const void *buf, size_t len, const char *name, 
                   cr_err *e);
 void rds_image_free(rds_image *im);
 
-/* ---- gzip check values on a second thread (rds_gzcheck.c) ---------------------------------- */
-
-typedef struct rds_gzcheck rds_gzcheck;
-
-/* Starts checksumming the output buffer buf as it fills. */
-rds_gzcheck *rds_gzcheck_start(const unsigned char *buf);
-/* The first avail bytes of the buffer are decoded. */
-void rds_gzcheck_progress(rds_gzcheck *g, size_t avail);
-/* Around moving the buffer: hold waits until the checker is not reading it and keeps it off;
- * release hands over the new buffer (the same bytes at the same offsets). */
-void rds_gzcheck_hold(rds_gzcheck *g);
-void rds_gzcheck_release(rds_gzcheck *g, const unsigned char *buf);
-/* A member's output ends at end and its 8-byte trailer (CRC-32, length) is at trailer: waits
- * for the verdict, NULL when both match, else zlib's words ("incorrect data check"). */
-const char *rds_gzcheck_member(rds_gzcheck *g, size_t end, const unsigned char *trailer);
-void rds_gzcheck_end(rds_gzcheck *g);
-
 /* ---- parse tree (rds_parse.c) -------------------------------------------------------------- */
 
 typedef struct rds_node rds_node;

@@ -1,6 +1,8 @@
 /* The file image the parser walks: an uncompressed file is mapped as it is; gzip, bzip2 and xz
  * streams (recognised by magic bytes, as R's readRDS does) are decompressed whole into one
  * buffer, which costs about as much memory as R needs and far less time than item-by-item I/O.
+ * A gzip file as R writes it is decoded by libdeflate in one call; zlib decodes every other
+ * gzip stream and words every gzip error.
  *
  * That buffer is anonymous memory asking for transparent huge pages: filled 4 KiB at a time, the
  * page faults of a 150 MB image cost more than inflating it (a profile of a 917k-row file: 22%
@@ -11,6 +13,7 @@
 #include <bzlib.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <limits.h>
 #include <lzma.h>
 #include <pthread.h>
@@ -44,16 +47,15 @@ typedef union {
 
 /* zlib and bzip2 count in unsigned int; larger spans go in slices. */
 #define SLICE ((size_t)1 << 30)
-/* Output per decoder call: small enough that the gzip checker follows closely and a stream
- * that is not R data stops early, large enough to cost nothing per call. */
+/* Output per decoder call: small enough that a stream that is not R data stops early, large
+ * enough to cost nothing per call. */
 #define OUT_STEP ((size_t)4 << 20)
 
-/* The check values are left to rds_gzcheck.c, on another thread. */
 static int gz_init(void *st)
 {
     z_stream *z = st;
     memset(z, 0, sizeof *z);
-    return inflateInit2(z, 15 + 16) == Z_OK && inflateValidate(z, 0) == Z_OK ? 0 : -1;
+    return inflateInit2(z, 15 + 16) == Z_OK ? 0 : -1;
 }
 
 static int gz_step(void *st, const unsigned char *in, size_t *nin, unsigned char *out,
@@ -276,6 +278,57 @@ void cr_rds_drop_cache(void)
     pthread_mutex_unlock(&parked_lock);
 }
 
+/* Whether a gzip stream starts with R's header, from its first bytes out. */
+static int gz_starts_like_r(const unsigned char *in, size_t n)
+{
+    unsigned char head[2];
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit2(&z, 15 + 16) != Z_OK)
+        return 0;
+    z.next_in = (unsigned char *)in;
+    z.avail_in = (uInt)(n < SLICE ? n : SLICE);
+    z.next_out = head;
+    z.avail_out = sizeof head;
+    int rc = inflate(&z, Z_NO_FLUSH);
+    size_t got = sizeof head - z.avail_out;
+    inflateEnd(&z);
+    return (rc == Z_OK || rc == Z_STREAM_END) && looks_like_r(head, got);
+}
+
+/* What every R file is: one gzip member whose trailer gives its size. libdeflate decodes it in
+ * one call, twice as fast as zlib (and its CRC-32 more than that): a third of reading a 917k-row
+ * file went to zlib. Returns 0 with the image; -1 for anything else (several members, a size
+ * past 4 GiB or the limit, corrupt data), which zlib then decodes or describes. */
+static int gz_whole(const unsigned char *in, size_t n, size_t max_bytes, rds_image *im)
+{
+    if (n < 18)
+        return -1;
+    const unsigned char *t = in + n - 4;
+    size_t size = (size_t)t[0] | (size_t)t[1] << 8 | (size_t)t[2] << 16 | (size_t)t[3] << 24;
+    /* the header first, so that a bomb claiming a large size is not inflated whole */
+    if (size < 2 || size > max_bytes || !gz_starts_like_r(in, n))
+        return -1;
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    size_t maplen, used = 0, got = 0;
+    unsigned char *out = d ? image_alloc(size, &maplen) : NULL;
+    int ok = out && libdeflate_gzip_decompress_ex(d, in, n, out, size, &used, &got) ==
+                        LIBDEFLATE_SUCCESS && used == n && got == size;
+    if (d)
+        libdeflate_free_decompressor(d);
+    if (!ok) {
+        if (out)
+            image_release(out, maplen);
+        return -1;
+    }
+    im->map = out;
+    im->maplen = maplen;
+    im->anon = 1;
+    im->data = out;
+    im->len = size;
+    return 0;
+}
+
 static int decompress(const codec *c, const unsigned char *in, size_t n, const char *name,
                       size_t max_bytes, rds_image *im, cr_err *e)
 {
@@ -292,6 +345,10 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
         max_bytes = claim + 1; /* room for the decoder to see the end */
         limit_why = "what its xz index claims";
     }
+    if (c->step == gz_step && gz_whole(in, n, max_bytes, im) == 0) {
+        c->end(&st);
+        return 0;
+    }
     size_t cap = size_hint(c, in, n), len = 0, pos = 0;
     int checked = 0;
     if (max_bytes && cap > max_bytes)
@@ -302,7 +359,6 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
         c->end(&st);
         return cr_fail(e, "%s: out of memory for %zu bytes of decompressed data", name, cap);
     }
-    rds_gzcheck *check = c->step == gz_step ? rds_gzcheck_start(out) : NULL;
     int rc = -1;
     for (;;) {
         if (len == cap) {
@@ -323,14 +379,10 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
                 cr_fail(e, "%s: out of memory for %zu bytes of decompressed data", name, cap);
                 break;
             }
-            if (check)
-                rds_gzcheck_hold(check);
             memcpy(bigger, out, len);
             image_release(out, maplen);
             out = bigger;
             maplen = biglen;
-            if (check)
-                rds_gzcheck_release(check, out);
         }
         size_t nin = n - pos, nout = cap - len < OUT_STEP ? cap - len : OUT_STEP;
         size_t nin0 = nin, nout0 = nout;
@@ -338,8 +390,6 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
         int s = c->step(&st, in + pos, &nin, out + len, &nout, &msg);
         pos += nin0 - nin;
         len += nout0 - nout;
-        if (check)
-            rds_gzcheck_progress(check, len);
         if (!checked && len >= 2) {
             checked = 1;
             if (!looks_like_r(out, len)) {
@@ -349,10 +399,6 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
             }
         }
         if (s == STEP_BAD) {
-            cr_fail(e, "%s: corrupt %s stream (%s)", name, c->what, msg);
-            break;
-        }
-        if (s == STEP_END && check && (msg = rds_gzcheck_member(check, len, in + pos - 8))) {
             cr_fail(e, "%s: corrupt %s stream (%s)", name, c->what, msg);
             break;
         }
@@ -375,8 +421,6 @@ static int decompress(const codec *c, const unsigned char *in, size_t n, const c
         }
     }
     c->end(&st);
-    if (check)
-        rds_gzcheck_end(check);
     if (rc != 0) {
         image_release(out, maplen);
         return -1;
