@@ -6,8 +6,9 @@
  *
  * That buffer is anonymous memory asking for transparent huge pages: filled 4 KiB at a time, the
  * page faults of a 150 MB image cost more than inflating it (a profile of a 917k-row file: 22%
- * of the run in the kernel's fault path, more again in zeroing), and 2 MiB pages take that to
- * almost nothing. Where huge pages are off, it is ordinary memory. */
+ * of the run in the kernel's fault path), and 2 MiB pages take the faults to almost nothing.
+ * The kernel still zeroes every fresh page, so the buffer is kept for the next file (below).
+ * Where huge pages are off, it is ordinary memory. */
 #include "ingest/rds_internal.h"
 
 #include <bzlib.h>
