@@ -2,7 +2,7 @@
 # new file, not a Makefile edit. SAN=1 builds with AddressSanitizer + UBSan into build-san/.
 
 CC      ?= cc
-PKGS    := libpcap zlib liblzma gsl plplot
+PKGS    := libpcap zlib libdeflate liblzma gsl plplot
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 STD     := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE

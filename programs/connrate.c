@@ -9,10 +9,11 @@
 #include "common/tempfiles.h"
 
 extern const cli_command cmd_packets, cmd_cps, cmd_flows, cmd_synth, cmd_fit, cmd_run,
-    cmd_validate;
+    cmd_validate, cmd_merge;
 
 const cli_command *const cli_commands[] = {&cmd_packets, &cmd_cps, &cmd_flows,    &cmd_synth,
-                                           &cmd_fit,     &cmd_run, &cmd_validate, NULL};
+                                           &cmd_fit,     &cmd_run, &cmd_validate, &cmd_merge,
+                                           NULL};
 
 static void usage(FILE *f)
 {

@@ -4,11 +4,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
+#include "ingest/rds.h"
+#include "ingest/source_ahead.h"
 
 int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e)
 {
@@ -23,17 +26,19 @@ int cr_local_ip_parse(const char *arg, cr_local_ip *out, cr_err *e)
 
 typedef struct {
     const cr_inputs *in;
+    int ahead;   /* read each file ahead on a thread of its own */
+    int *order;  /* the pool's job k reads input order[k] */
     cr_machine *machines;
     cr_err *errs;
     int *failed;
     atomic_int done;
 } job;
 
-static void load_one(void *arg, size_t ii, int worker)
+static void load_one(void *arg, size_t k, int worker)
 {
     (void)worker;
     job *j = arg;
-    const int i = (int)ii;
+    const int i = j->order[k];
     cr_machine *m = &j->machines[i];
     const cr_input *it = &j->in->items[i];
     cr_machine_init(m, it->machine_id, i + 1, it->path);
@@ -41,11 +46,43 @@ static void load_one(void *arg, size_t ii, int worker)
     if (cr_source_open(&s, it->path, &j->errs[i]) != 0) {
         j->failed[i] = 1;
     } else {
+        if (j->ahead)
+            s = cr_source_ahead(s);
         j->failed[i] = cr_machine_ingest(m, s, &j->errs[i]) != 0;
         cr_source_close(s);
     }
     int d = atomic_fetch_add(&j->done, 1) + 1;
     cr_progress_step("reading captures", d, j->in->n);
+}
+
+typedef struct {
+    off_t size;
+    int index;
+} sized;
+
+static int larger_first(const void *x, const void *y)
+{
+    const sized *a = x, *b = y;
+    if (a->size != b->size)
+        return a->size < b->size ? 1 : -1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* Largest files first: with more files than threads, a big file started last would keep one
+ * core busy alone at the end (each machine still lands at its own index). */
+static int *largest_first(const cr_inputs *in)
+{
+    sized *s = xmalloc((size_t)(in->n + 1) * sizeof *s);
+    for (int i = 0; i < in->n; i++) {
+        struct stat st;
+        s[i] = (sized){stat(in->items[i].path, &st) == 0 ? st.st_size : 0, i};
+    }
+    qsort(s, (size_t)in->n, sizeof *s, larger_first);
+    int *order = xmalloc((size_t)(in->n + 1) * sizeof *order);
+    for (int i = 0; i < in->n; i++)
+        order[i] = s[i].index;
+    free(s);
+    return order;
 }
 
 /* UTC text of a time in ms. */
@@ -84,13 +121,18 @@ int cr_machines_load(const cr_inputs *in, const cr_load_options *o, cr_machine *
             return cr_fail(e, "--local-ip %s: no input has machine_id '%s'", given[g].machine_id,
                            given[g].machine_id);
     }
-    job j = {.in = in};
+    /* Files are independent, so one thread per file is the first use of the cores; cores left
+     * over split each file in two: its reader on one, connection tracking on another. */
+    int threads = cr_pool_threads(o->threads);
+    job j = {.in = in, .ahead = in->n < threads, .order = largest_first(in)};
     j.machines = xcalloc((size_t)in->n, sizeof *j.machines);
     j.errs = xcalloc((size_t)in->n, sizeof *j.errs);
     j.failed = xcalloc((size_t)in->n, sizeof *j.failed);
     atomic_init(&j.done, 0);
-    cr_pool_run((size_t)in->n, cr_pool_threads(o->threads), load_one, &j);
+    cr_pool_run((size_t)in->n, threads, load_one, &j);
+    cr_rds_drop_cache();
     cr_progress_done();
+    free(j.order);
     int rc = 0;
     for (int i = 0; i < in->n && !rc; i++)
         if (j.failed[i]) {

@@ -1,5 +1,7 @@
 /* Reads every input into a cr_machine, several files at once on separate threads (each file is
- * one machine, so they are independent), then settles the local addresses. */
+ * one machine, so they are independent; the largest first), then settles the local addresses.
+ * With more threads than files, each file is also read ahead on a thread of its own
+ * (ingest/source_ahead.h): its reader on one core, its connection tracking on another. */
 #ifndef CR_LOAD_H
 #define CR_LOAD_H
 

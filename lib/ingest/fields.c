@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static const struct {
     const char *name;
@@ -92,11 +91,68 @@ int cr_fieldmap_build(cr_fieldmap *m, const char *const *cols, int n, const char
     return 0;
 }
 
+static const int64_t pow10_tab[19] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+    100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+    10000000000000000, 100000000000000000, 1000000000000000000};
+
+/* What nearly every cell of an export is: unsigned digits with at most one point, short enough
+ * that the scaled value has at most 18 digits (so nothing can overflow). Returns 1 with what
+ * parse_scaled gives; 0 when the text is anything else, for parse_scaled to decide. */
+static int plain_scaled(const char *s, size_t len, int scale, int64_t *out)
+{
+    size_t i = 0;
+    int64_t v = 0;
+    unsigned d;
+    while (i < len && i < 18 && (d = (unsigned)(unsigned char)s[i] - '0') < 10) {
+        v = v * 10 + d;
+        i++;
+    }
+    if (i + (size_t)scale > 18)
+        return 0;
+    int frac = 0, kept = i > 0;
+    if (i < len) {
+        if (s[i] != '.')
+            return 0;
+        for (i++; i < len; i++) {
+            if ((d = (unsigned)(unsigned char)s[i] - '0') >= 10)
+                return 0;
+            if (frac < scale) {
+                v = v * 10 + d;
+                frac++;
+                kept = 1;
+            }
+        }
+    }
+    if (!kept)
+        return 0;
+    *out = v * pow10_tab[scale - frac];
+    return 1;
+}
+
+/* Unsigned digits only, 1 to 18 of them (ports, row numbers, completeness). */
+static int plain_uint(const char *s, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 18)
+        return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d >= 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
+}
+
 /* Parses "[-]digits[.digits]" into an integer scaled by 10^scale (truncating extra decimals,
  * which is R's floor for the positive times used here). Exponents are accepted through strtod
  * because R's as.numeric accepts them. */
 static int parse_scaled(const char *s, size_t len, int scale, int64_t *out)
 {
+    if (plain_scaled(s, len, scale, out))
+        return 0;
     size_t i = 0;
     int neg = 0;
     if (i < len && (s[i] == '-' || s[i] == '+'))
@@ -166,6 +222,8 @@ static int value_int(const cr_value *v, int64_t lo, int64_t hi, int64_t *out)
         if (!isfinite(v->d) || v->d != floor(v->d))
             return -1;
         x = (int64_t)v->d;
+    } else if (plain_uint(v->s, v->len, &x)) {
+        /* the common case, without the checks below */
     } else if (v->len > 2 && v->s[0] == '0' && (v->s[1] == 'x' || v->s[1] == 'X')) {
         x = 0;
         for (size_t i = 2; i < v->len; i++) {
@@ -220,25 +278,39 @@ static int bad(cr_err *e, const char *path, uint64_t rowno, const char *col, con
                    (int)(v->len > 60 ? 60 : v->len), v->s, what);
 }
 
+/* Hashes the length and the last 8 bytes, where addresses of one network differ. */
+static unsigned memo_slot(const char *s, size_t len)
+{
+    uint64_t tail = 0;
+    memcpy(&tail, s + (len > 8 ? len - 8 : 0), len > 8 ? 8 : len);
+    return (unsigned)(((tail ^ len) * UINT64_C(0x9e3779b97f4a7c15)) >> 56) % CR_ADDR_MEMO_SLOTS;
+}
+
 static int get_addr(cr_addr_memo *memo, const cr_value *v, cr_addr *a)
 {
     if (v->kind != CR_VAL_TEXT)
         return -1;
-    for (int i = 0; i < 2; i++)
-        if (memo->len[i] && v->len == memo->len[i] && !memcmp(v->s, memo->text[i], v->len)) {
-            *a = memo->addr[i];
-            return 0;
-        }
+    int fits = v->len > 0 && v->len <= sizeof memo->slot[0].text;
+    unsigned k = fits ? memo_slot(v->s, v->len) : 0;
+    if (fits && memo->slot[k].len == v->len && !memcmp(v->s, memo->slot[k].text, v->len)) {
+        *a = memo->slot[k].addr;
+        return 0;
+    }
     if (cr_addr_parse(v->s, v->len, a) != 0)
         return -1;
-    if (v->len < sizeof memo->text[0]) {
-        int k = memo->older;
-        memcpy(memo->text[k], v->s, v->len);
-        memo->len[k] = v->len;
-        memo->addr[k] = *a;
-        memo->older = !k;
+    if (fits) {
+        memcpy(memo->slot[k].text, v->s, v->len);
+        memo->slot[k].len = (uint8_t)v->len;
+        memo->slot[k].addr = *a;
     }
     return 0;
+}
+
+/* A three-letter lower-case word in any case (ASCII letters only, as strncasecmp in C). */
+static int is_word3(const cr_value *v, const char *w)
+{
+    return v->kind == CR_VAL_TEXT && v->len == 3 && (v->s[0] | 0x20) == w[0] &&
+           (v->s[1] | 0x20) == w[1] && (v->s[2] | 0x20) == w[2];
 }
 
 int cr_fields_to_packet(cr_fieldmap *m, const cr_value *row, uint64_t rowno,
@@ -259,9 +331,9 @@ int cr_fields_to_packet(cr_fieldmap *m, const cr_value *row, uint64_t rowno,
         tcp = t;
     } else {
         v = cell(m, row, CR_ROLE_PROTOCOL);
-        if (v->kind == CR_VAL_TEXT && v->len == 3 && !strncasecmp(v->s, "tcp", 3))
+        if (is_word3(v, "tcp"))
             tcp = 1;
-        else if (v->kind == CR_VAL_TEXT && v->len == 3 && !strncasecmp(v->s, "udp", 3))
+        else if (is_word3(v, "udp"))
             tcp = 0;
         else {
             *why = "protocol not tcp/udp";
@@ -285,7 +357,9 @@ int cr_fields_to_packet(cr_fieldmap *m, const cr_value *row, uint64_t rowno,
     } else {
         v = cell(m, row, CR_ROLE_TIMESTAMP_MS);
         int64_t us;
-        if (v->kind == CR_VAL_NA || value_scaled(v, 3, &us) != 0)
+        /* past the year 2262 nanoseconds overflow */
+        if (v->kind == CR_VAL_NA || value_scaled(v, 3, &us) != 0 || us > INT64_MAX / 1000 ||
+            us < INT64_MIN / 1000)
             return bad(e, path, rowno, "timestamp", v, "a time in milliseconds");
         p->ts_ns = us * 1000;
     }

@@ -36,13 +36,16 @@ enum cr_role {
     CR_ROLE_COUNT
 };
 
-/* The last two address texts seen in a column and what they parsed to: the workstation's own
- * address and its current peer fill most rows, so most rows skip the parse. */
+/* Address texts already parsed in a column, by a hash of their text: a workstation talks to a
+ * few hundred peers, so almost every row finds both of its addresses here and skips the parse
+ * (a two-entry memo of the last texts missed a third of the rows of a synthetic workstation). */
+#define CR_ADDR_MEMO_SLOTS 256
 typedef struct {
-    char text[2][48];
-    size_t len[2];
-    cr_addr addr[2];
-    int older;
+    struct {
+        char text[46]; /* the longest IPv6 text, with an IPv4 tail */
+        uint8_t len;   /* 0: empty slot */
+        cr_addr addr;
+    } slot[CR_ADDR_MEMO_SLOTS];
 } cr_addr_memo;
 
 typedef struct {

@@ -38,6 +38,11 @@ int cr_rds_open_mem(cr_rds **out, const void *buf, size_t len, const char *name,
 
 void cr_rds_close(cr_rds *df);
 
+/* The memory of the last few decompressed images is kept for the next file, because fresh
+ * memory costs the kernel more to hand out (zeroed, page by page) than inflating into it; this
+ * returns it to the system, e.g. once every input is read. */
+void cr_rds_drop_cache(void);
+
 int64_t cr_rds_nrow(const cr_rds *df);
 int cr_rds_ncol(const cr_rds *df);
 /* The column's name (NUL-terminated, UTF-8; "" when R had none). */

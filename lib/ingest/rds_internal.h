@@ -47,6 +47,7 @@ typedef struct {
     void *owned;   /* malloc'd buffer to free, or NULL */
     void *map;     /* mmap'd region to unmap, or NULL */
     size_t maplen;
+    int anon;      /* map is decompressed data (parked for the next file when freed) */
 } rds_image;
 
 int rds_image_file(rds_image *im, const char *path, cr_err *e);

@@ -1,10 +1,12 @@
 /* .Rds exports as a packet source: one cursor per column, walked row by row, each row mapped to
- * a packet by the same field rules as the text exports. */
+ * a packet by the same field rules as the text exports. The seed's exports are all character
+ * columns, so those cells are read here directly, without the cursor's general dispatch (a
+ * tenth of the row's cost on a 917k-row file). */
 #include <stdlib.h>
 
 #include "common/xalloc.h"
 #include "ingest/fields.h"
-#include "ingest/rds.h"
+#include "ingest/rds_internal.h"
 #include "ingest/source.h"
 
 typedef struct {
@@ -12,6 +14,7 @@ typedef struct {
     cr_rds *df;
     cr_fieldmap map;
     cr_rds_cursor *cur;
+    unsigned char *plain; /* per column: stored character strings (no ALTREP) */
     cr_value *row;
     int ncol;
     int64_t nrow, next;
@@ -21,8 +24,15 @@ static int rds_next(cr_source *s, cr_packet *p, cr_err *e)
 {
     rds_source *r = (rds_source *)s;
     while (r->next < r->nrow) {
-        for (int j = 0; j < r->ncol; j++)
-            cr_rds_col_next(&r->cur[j], &r->row[j]);
+        for (int j = 0; j < r->ncol; j++) {
+            if (!r->plain[j]) {
+                cr_rds_col_next(&r->cur[j], &r->row[j]);
+                continue;
+            }
+            rds_str t;
+            rds_str_next(&r->df->st, &r->cur[j].p, &r->cur[j].conv, &t);
+            r->row[j] = t.s ? (cr_value){CR_VAL_TEXT, t.s, t.len, 0} : (cr_value){0};
+        }
         uint64_t rowno = (uint64_t)++r->next;
         s->records++;
         const char *why = NULL;
@@ -39,6 +49,7 @@ static void rds_close(cr_source *s)
     rds_source *r = (rds_source *)s;
     cr_rds_close(r->df);
     free(r->cur);
+    free(r->plain);
     free(r->row);
     free(r);
 }
@@ -64,8 +75,11 @@ int cr_rds_source_open(cr_source **out, const char *path, cr_err *e)
     r->nrow = cr_rds_nrow(df);
     r->cur = xcalloc((size_t)r->ncol + 1, sizeof *r->cur);
     r->row = xcalloc((size_t)r->ncol + 1, sizeof *r->row);
-    for (int j = 0; j < r->ncol; j++)
+    r->plain = xcalloc((size_t)r->ncol + 1, 1);
+    for (int j = 0; j < r->ncol; j++) {
         cr_rds_cursor_init(&r->cur[j], df, j);
+        r->plain[j] = df->cols[j].v.sexptype == RDS_STRSXP && !df->cols[j].v.deferred;
+    }
     *out = &r->base;
     return 0;
 }

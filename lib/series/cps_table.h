@@ -38,6 +38,14 @@ int cr_cps_read(cr_cps_table *t, const char *path, cr_err *e);
 int cr_cps_is_table(const char *path);
 void cr_cps_free(cr_cps_table *t);
 
+/* Joins tables computed apart (one per capture, on many machines) into the table `connrate cps`
+ * computes from all the captures at once: machines renumbered 1..K in the order of their
+ * machine_id as bytes (as cps orders its inputs), each with its rows as they were. Tables is n
+ * tables read by cr_cps_read from paths[i]; a machine_id found in two of them is an error naming
+ * both files. *out is a new table; the inputs are unchanged. */
+int cr_cps_merge(cr_cps_table *out, const cr_cps_table *tables, const char *const *paths, int n,
+                 cr_err *e);
+
 /* Writes t as `connrate cps` does (header included): the same bytes for the same counts. */
 void cr_cps_table_write(FILE *f, const cr_cps_table *t);
 

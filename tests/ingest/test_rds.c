@@ -466,6 +466,82 @@ static void test_truncation(void)
     free(raw);
 }
 
+/* zlib's own verdict on a gzip stream (inflate checking CRC and length, as gunzip does): NULL
+ * when it decodes whole, else its message. */
+static const char *zlib_verdict(const unsigned char *in, size_t n, char *msg, size_t size)
+{
+    size_t cap = 64 << 20, pos = 0;
+    unsigned char *out = xmalloc(cap);
+    const char *verdict = NULL;
+    while (pos < n && !verdict) {
+        z_stream z = {0};
+        inflateInit2(&z, 15 + 16);
+        z.next_in = (unsigned char *)in + pos;
+        z.avail_in = (uInt)(n - pos);
+        z.next_out = out;
+        z.avail_out = (uInt)cap;
+        if (inflate(&z, Z_FINISH) != Z_STREAM_END) {
+            snprintf(msg, size, "%s", z.msg ? z.msg : "no end");
+            verdict = msg;
+        }
+        pos = n - z.avail_in;
+        inflateEnd(&z);
+    }
+    free(out);
+    return verdict;
+}
+
+/* The gzip check values (computed beside the decoder, rds_gzcheck.c) judged as zlib judges
+ * them: a bad CRC or length in the trailer of the only member, or of the first of two. */
+static void test_gzip_check_values(void)
+{
+    if (!cr_test_shared())
+        SKIP("no ../shared");
+    size_t n, n1, n2, len_one;
+    unsigned char *raw = (unsigned char *)case_file("types_none_v3", &n);
+    CHECK(raw);
+    unsigned char *one = compress_gz(raw, n, &len_one);
+    /* two members: the image cut in two, each part its own gzip stream */
+    unsigned char *a = compress_gz(raw, n / 3, &n1), *b = compress_gz(raw + n / 3, n - n / 3, &n2);
+    unsigned char *two = xmalloc(n1 + n2);
+    memcpy(two, a, n1);
+    memcpy(two + n1, b, n2);
+    free(a);
+    free(b);
+    struct {
+        unsigned char *img;
+        size_t len, at;  /* the byte to flip, counted from the end of the first member */
+        unsigned char x;
+    } cases[] = {
+        {one, len_one, 0, 0},    {one, len_one, 8, 0x01},  {one, len_one, 5, 0x80},
+        {one, len_one, 4, 0x01}, {one, len_one, 1, 0x7f},  {two, n1 + n2, 0, 0},
+        {two, n1 + n2, 8, 0x10}, {two, n1 + n2, 3, 0x01},
+    };
+    int refused = 0;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        unsigned char *img = cases[k].img;
+        size_t end = img == two ? n1 : cases[k].len;
+        img[end - cases[k].at] ^= cases[k].x;
+        char zmsg[256], want[300];
+        const char *zv = zlib_verdict(img, cases[k].len, zmsg, sizeof zmsg);
+        cr_rds *df;
+        cr_err e = {{0}};
+        int rc = open_copy(img, cases[k].len, &df, &e);
+        img[end - cases[k].at] ^= cases[k].x;
+        if (!zv) {
+            CHECKF(rc == 0, "case %zu: %s", k, e.msg);
+            continue;
+        }
+        snprintf(want, sizeof want, "x.rds: corrupt gzip stream (%s)", zv);
+        CHECKF(rc != 0 && !strcmp(e.msg, want), "case %zu: '%s', zlib says '%s'", k, e.msg, zv);
+        refused++;
+    }
+    CHECK_INT(refused, 6);
+    free(one);
+    free(two);
+    free(raw);
+}
+
 /* Every byte of small files changed several ways: errors or values, never a crash. */
 static void test_corruption(void)
 {
@@ -716,4 +792,5 @@ static void test_source(void)
 
 TEST_MAIN(RUN(test_rds_cases); RUN(test_zero_rows); RUN(test_classes_vs_r);
           RUN(test_real_captures); RUN(test_truncation); RUN(test_corruption);
-          RUN(test_messages); RUN(test_deferred_doubles_vs_r); RUN(test_source))
+          RUN(test_messages); RUN(test_deferred_doubles_vs_r); RUN(test_source);
+          RUN(test_gzip_check_values))
