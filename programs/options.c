@@ -23,7 +23,7 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->scope.firewall = !strcmp(cmd, "run") || !strcmp(cmd, "validate");
     cr_fit_options fo;
     cr_fit_options_default(&fo);
-    a->model = strcmp(cmd, "fit") ? CR_LADDER_NBH : -1;
+    a->model = strcmp(cmd, "fit") ? CR_LADDER_NBH_BURST : -1;
     for (int k = 0; k < CR_CPS_NSERIES; k++)
         a->series[k] = k;
     a->nseries = CR_CPS_NSERIES;
@@ -327,7 +327,7 @@ const cli_group opt_seed = {"random", seed, 1};
 static const cli_opt fit[] = {
     {"model", 0, CLI_CALL, 0, "NAME", 0, 0, 0, model,
      "rate model: auto (fit every model of the ladder and keep one by its checks and\n"
-     "PSIS-LOO; the default of fit) or one model of the ladder (nbh, the default of run):",
+     "PSIS-LOO; the default of fit) or one model of the ladder (nbh_burst, the default of run and validate):",
      model_names},
     {"chains", 0, CLI_INT, F(chains), "N", 1, 64, 0, NULL, "chains per fit", NULL},
     {"warmup", 0, CLI_INT, F(warmup), "N", 0, 10000000, 0, NULL,

@@ -56,7 +56,7 @@ typedef struct {
     double max_session;         /* seconds a connection can live at most; 0: the longest
                                  * capture (no capture can show a longer one) */
     cr_fit_options fit;         /* sampler settings of every fit (seed set from `seed`) */
-    int model;                  /* rate model: CR_LADDER_NBH (default), any CR_LADDER_*, or -1
+    int model;                  /* rate model: CR_LADDER_NBH_BURST (default), any CR_LADDER_*, or -1
                                  * for the ladder's automatic choice */
     int threads;                /* 0: one per CPU */
     cr_tcp_end_rule tcp_end;    /* the CPS table's termination rule: flags */

@@ -34,7 +34,7 @@ void cr_sizing_config_default(cr_sizing_config *c)
     c->seconds = 3600;
     c->log_bytes = 800;
     cr_fit_options_default(&c->fit);
-    c->model = CR_LADDER_NBH;
+    c->model = CR_LADDER_NBH_BURST;
     c->burnin_cap = 7200;
 }
 
