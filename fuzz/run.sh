@@ -40,9 +40,12 @@ for src in fuzz/fuzz_*.c; do
             fi ;;
         fuzz_csv)
             for f in tests/corpus/files/*.csv tests/corpus/files/*.tsv tests/corpus/cases.tsv; do
+                [ -f "$f" ] || continue
                 { printf ','; cat "$f"; } > "$corpus/$(basename "$f")"
             done ;;
-        fuzz_flowlog) [ -d "$shared" ] && for f in $(find "$shared"/flowlogs -type f ! -name '*.md' ! -name '*.pcap'); do head -c 6000 "$f" > "$corpus/$(echo "${f#"$shared"/flowlogs/}" | tr / _)"; done || true ;;
+        fuzz_flowlog)
+            cp tests/corpus/files/*.log "$corpus"/
+            [ -d "$shared" ] && for f in $(find "$shared"/flowlogs -type f ! -name '*.md' ! -name '*.pcap'); do head -c 6000 "$f" > "$corpus/$(echo "${f#"$shared"/flowlogs/}" | tr / _)"; done || true ;;
     esac
     echo "fuzz: $name for ${seconds}s"
     (cd "$out" && "./$name" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$name-" "$name.corpus" 2>&1 | tail -n 12)
