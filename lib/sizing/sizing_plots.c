@@ -10,26 +10,50 @@ static const struct {
     const char *file, *title, *xlabel;
 } figures[3] = {
     {"new_per_s", "New sessions per second: posterior predictive distribution per N",
-     "new sessions per second"},
+     "new sessions per second, per user"},
     {"logs_per_min", "Log lines per minute (terminations per whole minute): posterior "
-     "predictive per N", "log lines per minute"},
+     "predictive per N", "log lines per minute, per user"},
     {"concurrent", "Concurrent sessions: posterior predictive distribution per N",
-     "concurrent sessions"},
+     "concurrent sessions, per user"},
 };
+
+/* "99%: 34,668 (347/user)": the total for N users, what a firewall sees */
+static void mark_label(const char *what, double x, int users, char *buf, size_t n)
+{
+    if (users > 1)
+        snprintf(buf, n, "%s: %.4g (%.3g/user)", what, x, x / users);
+    else
+        snprintf(buf, n, "%s: %.4g", what, x);
+}
 
 static int distribution(const char *dir, int k, const cr_sizing_config *c, const cr_sizing *s,
                         cr_plot_svg *keep, cr_err *e)
 {
+    static const int metric[3] = {CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC};
     cr_plot_sample ps[CR_SZ_MAX_USERS];
-    char titles[CR_SZ_MAX_USERS][48];
+    cr_plot_mark marks[CR_SZ_MAX_USERS][2];
+    char titles[CR_SZ_MAX_USERS][48], labels[CR_SZ_MAX_USERS][2][96];
     int n = c->nusers < 12 ? c->nusers : 12;
     for (int u = 0; u < n; u++) {
-        snprintf(titles[u], sizeof titles[u], "N = %d user%s", c->users[u],
-                 c->users[u] == 1 ? "" : "s");
-        ps[u] = (cr_plot_sample){titles[u], s->sample[u][k], s->nsample[k]};
+        int N = c->users[u];
+        snprintf(titles[u], sizeof titles[u], "N = %d user%s", N, N == 1 ? "" : "s");
+        const cr_sim_summary *m = &s->sum[u][metric[k]];
+        mark_label("median", m->q50, N, labels[u][0], sizeof labels[u][0]);
+        mark_label("99%", m->q99, N, labels[u][1], sizeof labels[u][1]);
+        marks[u][0] = (cr_plot_mark){m->q50, labels[u][0], CR_PLOT_INK, 0};
+        marks[u][1] = (cr_plot_mark){m->q99, labels[u][1], CR_PLOT_RED, 1};
+        ps[u] = (cr_plot_sample){titles[u], s->sample[u][k], s->nsample[k], N, 2, marks[u]};
     }
+    cr_plot_key keys[2] = {{"median", CR_PLOT_KEY_LINE, CR_PLOT_INK},
+                           {"99% quantile", CR_PLOT_KEY_DASHED, CR_PLOT_RED}};
+    char sub[256];
+    snprintf(sub, sizeof sub, "Per user (values / N), the same axes in every panel; x: log(1 + x) "
+                              "scale; bars: share of simulated %s, log scale",
+             k == 1 ? "minutes" : "seconds");
+    cr_plot_dist d = {figures[k].title, sub, figures[k].xlabel, k == 1 ? "minutes" : "seconds",
+                      2, keys, n, ps};
     char *path = cr_sz_path(dir, "plots", figures[k].file);
-    int rc = cr_plot_distributions(path, figures[k].title, figures[k].xlabel, n, ps, keep, e);
+    int rc = cr_plot_distributions(path, &d, keep, e);
     free(path);
     return rc;
 }
