@@ -73,7 +73,7 @@ int cr_sz_limit_search(const cr_sizing_config *c, cr_sizing *s, cr_err *e);
 /* A count or rate for people: thousands separated, few decimals ("n/a" when not finite). */
 const char *cr_sz_human(double x, char *buf, size_t n);
 /* Bytes for people: "1.23 GB". */
-const char *cr_sz_bytes(double x, char *buf, size_t n);
+const char *cr_sz_bytes_text(double x, char *buf, size_t n);
 /* Text into HTML, escaped. */
 void cr_sz_html(FILE *f, const char *s);
 /* report.html's first screen (sizing_lead.c). */

@@ -35,7 +35,7 @@ static void sentence(FILE *f, const cr_sizing_config *c, const cr_sizing *s, int
     if (k == CR_SZ_LOGRATE) {
         fprintf(f, " (%s per second, %s a day at %g bytes a line; profile <code>",
                 cr_sz_human(fig->size / 60, b, sizeof b),
-                cr_sz_bytes(fig->size * 1440 * c->log_bytes, m, sizeof m), c->log_bytes);
+                cr_sz_bytes_text(fig->size * 1440 * c->log_bytes, m, sizeof m), c->log_bytes);
         cr_sz_html(f, c->fw.name);
         fprintf(f, "</code>: %.3g lines per session)", s->logs_per_session);
     }

@@ -27,7 +27,7 @@ void cr_sz_html(FILE *f, const char *s)
         }
 }
 
-const char *cr_sz_bytes(double x, char *buf, size_t n)
+const char *cr_sz_bytes_text(double x, char *buf, size_t n)
 {
     static const char *const unit[] = {"B", "kB", "MB", "GB", "TB", "PB"};
     int u = 0;
@@ -42,7 +42,7 @@ const char *cr_sz_bytes(double x, char *buf, size_t n)
 
 static const char *value(int metric, double x, char *buf, size_t n)
 {
-    return metric == CR_SZ_BYTES ? cr_sz_bytes(x, buf, n) : cr_sz_human(x, buf, n);
+    return metric == CR_SZ_BYTES ? cr_sz_bytes_text(x, buf, n) : cr_sz_human(x, buf, n);
 }
 
 static const char css[] =
