@@ -60,6 +60,12 @@ typedef struct cli_args {
     int draws;
     long seconds;
 
+    /* report (run) */
+    double percentile, headroom;
+    double capacity[CR_SZ_NDATASHEET];
+    int capacity_given[CR_SZ_NDATASHEET]; /* by --capacity, which wins over the file's */
+    const char *capacity_file;
+
     /* validate */
     int fit_machines, folds;
     int groups[8], ngroups;

@@ -142,6 +142,9 @@ static int run(cli_args *a)
     cr_err e;
     if (cli_sizing_config(a, NULL, &c, &e) != 0)
         return cli_usage_error("run", "%s", e.msg);
+    if (a->capacity_file && cr_sizing_read_capacity(&c, a->capacity_file, a->capacity_given,
+                                                    &e) != 0)
+        return cli_fail(&e);
     gsl_set_error_handler_off();
     if (a->nclasses)
         return run_classes(a, &c);
@@ -179,6 +182,7 @@ static int run(cli_args *a)
         cr_sizing_data_free(&data);
         return cli_fail(&e);
     }
+    cr_sizing_print_summary(&c, &s);
     int pass = report_status(&s, NULL);
     cr_info("report: %s/report.html\n", a->out);
     cr_sizing_free(&s);
@@ -188,7 +192,8 @@ static int run(cli_args *a)
 
 static const cli_group *const groups[] = {&opt_output_dir, &opt_ingest, &opt_series,
                                           &opt_users,      &opt_classes, &opt_sizing,
-                                          &opt_fit,        &opt_seed,    &opt_threads,
+                                          &opt_report,     &opt_fit,     &opt_seed,
+                                          &opt_threads,
                                           &opt_general,    NULL};
 
 const cli_command cmd_run = {
@@ -204,5 +209,10 @@ const cli_command cmd_run = {
     "largest value), DIR/sizing.json (the same plus inputs, settings, models, status and\n"
     "versions), DIR/plots/ (new_per_s, logs_per_min, concurrent, scaling as .png and .svg),\n"
     "DIR/report.html (one self-contained page), and DIR/cps.csv, DIR/flows.csv, DIR/fit/ (the\n"
-    "tables and fits behind them). The exit status is 3 when a fit fails its checks.",
+    "tables and fits behind them). The report and sizing.json lead with the figures to size\n"
+    "for: --percentile (99) of simulated seconds times --headroom (1.25), and with\n"
+    "--capacity how often each datasheet limit is exceeded and the largest N within it.\n"
+    "With --class, each class of users is sized on its own under DIR/classes/NAME/ and\n"
+    "DIR/sizing.csv, DIR/mix.json and DIR/report.html size the mix of --users NAME=N,...\n"
+    "The exit status is 3 when a fit fails its checks.",
     0, -1, NULL, groups, run};

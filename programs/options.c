@@ -42,6 +42,8 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->log_bytes = sc.log_bytes;
     a->draws = sc.draws;
     a->seconds = sc.seconds;
+    a->percentile = sc.percentile;
+    a->headroom = sc.headroom;
     a->ngroups = 3;
     a->folds = 1;
     a->groups[0] = 1, a->groups[1] = 10, a->groups[2] = 30;
@@ -99,6 +101,8 @@ static int choice(const char *opt, const char *v, const char *const *names, int 
 static const char *const tcp_end_names[] = {"flags", "seed"}; /* cr_tcp_end_rule order */
 static const char *const scope_names[] = {"all", "firewall"};
 static const char *const format_names[] = {"pcap", "rds"}; /* cr_synth_format order */
+static const char *const percentile_names[CR_SZ_NPERCENTILES] = {"50", "90", "95", "99",
+                                                                 "99.9"};
 
 /* "auto", then the ladder's models from its registry. */
 static int model_choices(const char **names)
@@ -214,6 +218,27 @@ static int class(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
         a->classes[k].inputs[a->classes[k].ninputs++] = xstrndup(p, n);
         p += n + (comma != NULL);
     }
+    return 0;
+}
+
+static int percentile(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    cr_sizing_config c;
+    if (cr_sizing_parse_percentile(&c, v, e) != 0)
+        return -1;
+    a->percentile = c.percentile;
+    return 0;
+}
+
+static int capacity(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    cr_sizing_config c;
+    memset(&c, 0, sizeof c);
+    if (cr_sizing_parse_capacity(&c, "--capacity", v, a->capacity_given, e) != 0)
+        return -1;
+    for (int k = 0; k < CR_SZ_NDATASHEET; k++)
+        if (c.capacity[k] > 0)
+            a->capacity[k] = c.capacity[k];
     return 0;
 }
 
@@ -387,6 +412,24 @@ static const cli_opt sizing[] = {
 };
 const cli_group opt_sizing = {"sizing", sizing, 9};
 
+static const cli_opt report[] = {
+    {"percentile", 0, CLI_CALL, 0, "P", 0, 0, 0, percentile,
+     "the percentile of simulated seconds to size for, one of the table's: 50, 90, 95,\n"
+     "99, 99.9 (default: 99)", NULL},
+    {"headroom", 0, CLI_REAL, F(headroom), "X", 1, 10, 0, NULL,
+     "the recommended figure is the percentile times this (default: 1.25, so the busiest\n"
+     "seconds use 80% of it; docs/report.md)", NULL},
+    {"capacity", 0, CLI_CALL, 0, "LIMITS", 0, 0, 0, capacity,
+     "datasheet limits to check, any of cps=N (new sessions per second), sessions=N\n"
+     "(concurrent sessions), logs=N (log lines per second); k and M allowed, e.g.\n"
+     "cps=20k,sessions=1.5M: the share of seconds (minutes for logs) above each and the\n"
+     "largest N within it", NULL},
+    {"capacity-file", 0, CLI_TEXT, F(capacity_file), "FILE", 0, 0, 0, NULL,
+     "the same limits from a file of key=value lines (# comments); --capacity wins for a\n"
+     "key both give", NULL},
+};
+const cli_group opt_report = {"report", report, 4};
+
 static int groups(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
     cr_sizing_config c;
@@ -450,6 +493,9 @@ int cli_sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, c
     c->model = a->model;
     c->threads = a->threads;
     c->tcp_end = (cr_tcp_end_rule)a->tcp_end;
+    c->percentile = a->percentile;
+    c->headroom = a->headroom;
+    memcpy(c->capacity, a->capacity, sizeof c->capacity);
     cli_fit_options(a, &c->fit);
     if (cr_fw_profile_get(&c->fw, a->firewall, e) != 0)
         return -1;
@@ -466,7 +512,10 @@ int cli_opt_values(const cli_opt *o, const char **out, int max)
 {
     const char *names[CR_LADDER_NMODELS + 64];
     int n = 0;
-    if (o->call == tcp_end || o->call == scope || o->call == synth_format) {
+    if (o->call == percentile) {
+        for (n = 0; n < CR_SZ_NPERCENTILES; n++)
+            names[n] = percentile_names[n];
+    } else if (o->call == tcp_end || o->call == scope || o->call == synth_format) {
         const char *const *w = o->call == tcp_end ? tcp_end_names
                                : o->call == scope ? scope_names
                                                   : format_names;

@@ -18,12 +18,13 @@ extern const cli_group opt_fit_only;    /* --series, --no-holdout */
 extern const cli_group opt_classes;     /* --class */
 extern const cli_group opt_users;       /* --users */
 extern const cli_group opt_sizing;      /* --firewall and its timers, simulation size */
+extern const cli_group opt_report;      /* --percentile, --headroom, --capacity (run) */
 extern const cli_group opt_validate;    /* --fit-machines, --groups */
 extern const cli_group opt_synth;       /* --machines, --minutes, --format */
 
-/* The words option o's value can be when it is a choice (--tcp-end, --scope, --format, --model
- * and --firewall, from the registries the parser checks against), at most max into out; 0 for
- * an option whose value is free. For shell completion. */
+/* The words option o's value can be when it is a choice (--tcp-end, --scope, --format, --model,
+ * --percentile and --firewall, from the registries the parser checks against), at most max
+ * into out; 0 for an option whose value is free. For shell completion. */
 int cli_opt_values(const cli_opt *o, const char **out, int max);
 
 /* The ladder's models, one line each, from its registry (fit's --help). */

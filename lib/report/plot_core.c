@@ -21,6 +21,11 @@
 #define SUBTITLE_PX 18.0
 /* PLplot's character height for scale 1 on these devices, in pixels of a 1000 px page. */
 #define PLPLOT_CHAR_PX 30.0
+/* What cairo makes of a size of px: glyphs of an em of EM x px (DejaVu Sans' advance widths
+ * are in ems), and PLplot's unit of text displacement, the height of a capital, CAP x px; text
+ * is centred on its reference point at half that height. Measured on the SVG (plot_svg.c). */
+#define EM 1.2
+#define CAP (0.729 * EM)
 
 struct cr_plot {
     int width, height;
@@ -29,6 +34,9 @@ struct cr_plot {
     double fs;        /* panel text scale: smaller in dense grids */
     cr_plot_axes ax;  /* of the current panel */
     double vx0, vx1, vy0, vy1; /* its viewport */
+    double wx0, wx1, wy0, wy1; /* its world window (transformed units; wy1 above the rows) */
+    double wpx, hpx;  /* its size in pixels */
+    double row_px;    /* height of a reserved text row */
     double *bx, *by;  /* coordinate scratch */
     size_t bcap;
     char *text;       /* escaped-text scratch */
@@ -94,28 +102,33 @@ static const char *esc(cr_plot *p, const char *s)
     return p->text;
 }
 
-/* Cuts text that would run past the panel's right edge, ending it with an ellipsis (widths
- * estimated at 0.55 em per character, generous for the sans fonts cairo picks). */
-static const char *fit_width(cr_plot *p, const char *s, double px)
+/* Cuts text in a font of em pixels longer than room pixels, ending it with an ellipsis. */
+static const char *fit_width(cr_plot *p, const char *s, double em, double room)
 {
-    double room = (p->vx1 - p->vx0 + 0.02) * p->width / (0.55 * px * p->fs * scale_of(p));
-    size_t max = room > 4 ? (size_t)room : 4, n = strlen(s);
-    if (n <= max)
+    if (cr_plot_text_px(s, em) <= room)
         return s;
-    xgrow(&p->cut, &p->ccap, max + 4, 1);
-    size_t k = max - 1;
-    while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80) /* not inside a UTF-8 sequence */
+    size_t n = strlen(s);
+    xgrow(&p->cut, &p->ccap, n + 4, 1);
+    size_t k = n;
+    do {
         k--;
-    memcpy(p->cut, s, k);
-    strcpy(p->cut + k, "…");
+        while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80) /* not inside a UTF-8 sequence */
+            k--;
+        memcpy(p->cut, s, k);
+        strcpy(p->cut + k, "…");
+    } while (k > 0 && cr_plot_text_px(p->cut, em) > room);
     return p->cut;
 }
 
-static double tx(const cr_plot *p, double v, int log, double lo)
+/* A data value in the window's units: log10 on LOG axes, log10(1 + v) on LOG1P ones, values
+ * below the axis' start (lo) clamped to it there. */
+static double tx(double v, int scale, double lo)
 {
-    if (!log)
-        return v;
-    return log10(v > lo ? v : lo);
+    if (scale == CR_PLOT_LOG)
+        return log10(v > lo ? v : lo);
+    if (scale == CR_PLOT_LOG1P)
+        return log10(1 + (v > lo ? v : lo));
+    return v;
 }
 
 /* Copies n points into scratch, on the log scale where the axes are. */
@@ -124,8 +137,8 @@ static void to_world(cr_plot *p, int n, const double *x, const double *y)
     xgrow(&p->bx, &p->bcap, (size_t)n + 1, sizeof *p->bx);
     p->by = xrealloc(p->by, p->bcap * sizeof *p->by);
     for (int i = 0; i < n; i++) {
-        p->bx[i] = tx(p, x[i], p->ax.logx, p->ax.xmin);
-        p->by[i] = tx(p, y[i], p->ax.logy, p->ax.ymin);
+        p->bx[i] = tx(x[i], p->ax.xscale, p->ax.xmin);
+        p->by[i] = tx(y[i], p->ax.yscale, p->ax.ymin);
     }
 }
 
@@ -177,11 +190,12 @@ void cr_plot_title(cr_plot *p, const char *title, const char *subtitle)
     plwind(0, 1, 0, 1);
     plcol0(CR_PLOT_INK);
     font_fig(p, TITLE_PX);
-    plptex(0.016, from_top(44), 1, 0, 0, esc(p, title));
+    double room = (1 - 2 * 0.016) * p->width, k = EM * scale_of(p);
+    plptex(0.016, from_top(44), 1, 0, 0, esc(p, fit_width(p, title, TITLE_PX * k, room)));
     if (subtitle) {
         plcol0(CR_PLOT_AXIS);
         font_fig(p, SUBTITLE_PX);
-        plptex(0.016, from_top(76), 1, 0, 0, esc(p, subtitle));
+        plptex(0.016, from_top(76), 1, 0, 0, esc(p, fit_width(p, subtitle, SUBTITLE_PX * k, room)));
     }
 }
 
@@ -193,6 +207,39 @@ void cr_plot_grid(cr_plot *p, int ncols, int nrows)
     p->fs = dense >= 4 || p->nrows >= 3 ? 0.8 : dense == 3 || p->nrows == 2 ? 0.9 : 1;
 }
 
+/* Tick marks along the bottom (x) or left (y) edge at data values v, len_px long, inwards. */
+static void tick_mark(const cr_plot *p, int y_axis, double v, double len_px)
+{
+    if (y_axis) {
+        double w = tx(v, p->ax.yscale, p->ax.ymin), d = len_px / p->wpx * (p->wx1 - p->wx0);
+        pljoin(p->wx0, w, p->wx0 + d, w);
+    } else {
+        double w = tx(v, p->ax.xscale, p->ax.xmin), d = len_px / p->hpx * (p->wy1 - p->wy0);
+        pljoin(w, p->wy0, w, p->wy0 + d);
+    }
+}
+
+/* Unlabelled ticks at 2..9 x 10^d on a LOG axis (or the part of a LOG1P axis above 1), when a
+ * decade is long enough for them to read as a scale. */
+static void minor_ticks(const cr_plot *p, int y_axis, double lo, double hi, double len_px)
+{
+    int scale = y_axis ? p->ax.yscale : p->ax.xscale;
+    if (scale == CR_PLOT_LINEAR)
+        return;
+    double from = scale == CR_PLOT_LOG ? lo : fmax(lo, 1);
+    if (!(from > 0) || !(hi > from))
+        return;
+    double t0 = tx(lo, scale, lo), t1 = tx(hi, scale, lo);
+    if (len_px / (t1 - t0) < 40 * scale_of(p) * p->fs) /* pixels per decade */
+        return;
+    for (int d = (int)floor(log10(from)); d <= (int)floor(log10(hi)); d++)
+        for (int m = 2; m <= 9; m++) {
+            double v = m * pow(10, d);
+            if (v > from && v < hi)
+                tick_mark(p, y_axis, v, 4 * scale_of(p));
+        }
+}
+
 void cr_plot_panel(cr_plot *p, int index, const cr_plot_axes *ax)
 {
     p->ax = *ax;
@@ -200,45 +247,87 @@ void cr_plot_panel(cr_plot *p, int index, const cr_plot_axes *ax)
     double top = from_top(p->strip + 6), cw = 1.0 / p->ncols, ch = top / p->nrows;
     /* Margins in pixels: room for tick labels, axis labels and the panel title. */
     double k = scale_of(p) * p->fs;
-    double ml = 110.0 * k / p->width, mr = 28.0 * k / p->width;
-    double mb = 64.0 * k / p->height, mt = (ax->subtitle ? 60.0 : 38.0) * k / p->height;
-    p->vx0 = col * cw + ml;
-    p->vx1 = (col + 1) * cw - mr;
+    double tick_em = EM * TICK_PX * k, label_em = EM * LABEL_PX * k;
+    double tick_cap = CAP * TICK_PX * k, label_cap = CAP * LABEL_PX * k;
+    /* Below the frame: a gap, the x tick labels (a capital and a descent high), a gap, the x
+     * title (ascent and descent about its centre); the bottom margin holds them. */
+    double xtick_c = 0.45 * tick_em + 0.5 * tick_cap;
+    double xlab_c = xtick_c + 0.5 * tick_cap + 0.24 * tick_em + 0.35 * tick_em + 0.4 * label_em;
+    double mb_px = fmax(64.0 * k, xlab_c + 0.6 * label_em + 3 * k);
+    double mb = mb_px / p->height, mt = (ax->subtitle ? 60.0 : 38.0) * k / p->height;
     p->vy1 = top - row * ch - mt;
     p->vy0 = top - (row + 1) * ch + mb;
+    p->hpx = (p->vy1 - p->vy0) * p->height;
+    /* Rows of text kept free above the data, so the data's ticks stop at ymax. */
+    p->row_px = 1.3 * tick_em;
+    double reserve = ax->rows > 0 ? fmin(0.6, (ax->rows * p->row_px + 0.2 * tick_em) / p->hpx) : 0;
+    cr_plot_tick xt[32], yt[32];
+    int ny = cr_plot_ticks(ax->yscale, ax->ymin, ax->ymax, p->hpx * (1 - reserve), tick_em, 1,
+                           ax->ysuffix, 0.6 * tick_em, 0.6 * tick_em, yt, 32);
+    double widest = 0;
+    for (int i = 0; i < ny; i++)
+        widest = fmax(widest, cr_plot_text_px(yt[i].label, tick_em));
+    /* Left of the frame: a gap, the y tick labels, a gap, the y title rotated with its descent
+     * towards them (0.6 em from its centre) and its ascent away (0.4 em). */
+    double ylab_c = 0.4 * tick_em + widest + 0.5 * tick_em + 0.6 * label_em;
+    double ml_px = fmax(110.0 * k, ax->ylabel ? ylab_c + 0.4 * label_em + 4 * k
+                                                : widest + 1.2 * tick_em);
+    double mr_px = 28.0 * k;
+    p->vx0 = col * cw + ml_px / p->width;
+    p->vx1 = (col + 1) * cw - mr_px / p->width;
+    p->wpx = (p->vx1 - p->vx0) * p->width;
+    int nx = cr_plot_ticks(ax->xscale, ax->xmin, ax->xmax, p->wpx, tick_em, 0, ax->xsuffix,
+                           0.5 * ml_px, mr_px - 2, xt, 32);
     plvpor(p->vx0, p->vx1, p->vy0, p->vy1);
-    double x0 = tx(p, ax->xmin, ax->logx, 0), x1 = tx(p, ax->xmax, ax->logx, 0);
-    double y0 = tx(p, ax->ymin, ax->logy, 0), y1 = tx(p, ax->ymax, ax->logy, 0);
-    plwind(x0, x1, y0, y1);
-    char xo[16], yo[16];
+    p->wx0 = tx(ax->xmin, ax->xscale, ax->xmin), p->wx1 = tx(ax->xmax, ax->xscale, ax->xmin);
+    p->wy0 = tx(ax->ymin, ax->yscale, ax->ymin);
+    double ytop = tx(ax->ymax, ax->yscale, ax->ymin);
+    p->wy1 = ytop + reserve / (1 - reserve) * (ytop - p->wy0);
+    plwind(p->wx0, p->wx1, p->wy0, p->wy1);
     font_px(p, TICK_PX);
     line_style(1, 0, scale_of(p));
     plcol0(CR_PLOT_GRID);
-    snprintf(xo, sizeof xo, "g%s", ax->logx ? "l" : "");
-    snprintf(yo, sizeof yo, "g%s", ax->logy ? "l" : "");
-    plbox(xo, 0, 0, yo, 0, 0);
+    for (int i = 0; i < nx; i++) {
+        double w = tx(xt[i].v, ax->xscale, ax->xmin);
+        pljoin(w, p->wy0, w, ytop);
+    }
+    for (int i = 0; i < ny; i++) {
+        double w = tx(yt[i].v, ax->yscale, ax->ymin);
+        pljoin(p->wx0, w, p->wx1, w);
+    }
     plcol0(CR_PLOT_AXIS);
-    /* Plain numbers everywhere: no "x10^-2" axis exponents, and 1, 10, 100 on log axes. */
-    plsxax(12, 0);
-    plsyax(12, 0);
-    snprintf(xo, sizeof xo, "bcnst%s", ax->logx ? "lf" : "");
-    snprintf(yo, sizeof yo, "bcnstv%s", ax->logy ? "lf" : "");
-    plbox(xo, 0, 0, yo, 0, 0);
+    plbox("bc", 0, 0, "bc", 0, 0);
+    for (int i = 0; i < nx; i++) {
+        tick_mark(p, 0, xt[i].v, 8 * scale_of(p));
+        plmtex("b", xtick_c / tick_cap,
+               (tx(xt[i].v, ax->xscale, ax->xmin) - p->wx0) / (p->wx1 - p->wx0), 0.5,
+               esc(p, xt[i].label));
+    }
+    for (int i = 0; i < ny; i++) {
+        tick_mark(p, 1, yt[i].v, 8 * scale_of(p));
+        plmtex("lv", 0.4 * tick_em / tick_cap,
+               (tx(yt[i].v, ax->yscale, ax->ymin) - p->wy0) / (p->wy1 - p->wy0), 1,
+               esc(p, yt[i].label));
+    }
+    minor_ticks(p, 0, ax->xmin, ax->xmax, p->wpx);
+    minor_ticks(p, 1, ax->ymin, ax->ymax, p->hpx * (1 - reserve));
     plcol0(CR_PLOT_INK);
     font_px(p, LABEL_PX);
     if (ax->xlabel)
-        plmtex("b", 2.9 * TICK_PX / LABEL_PX, 0.5, 0.5, esc(p, ax->xlabel));
+        plmtex("b", xlab_c / label_cap, 0.5, 0.5, esc(p, ax->xlabel));
     if (ax->ylabel)
-        plmtex("l", 4.4 * TICK_PX / LABEL_PX, 0.5, 0.5, esc(p, ax->ylabel));
+        plmtex("l", ylab_c / label_cap, 0.5 * (1 - reserve), 0.5, esc(p, ax->ylabel));
+    double room = (p->vx1 - p->vx0 + 0.02) * p->width;
     if (ax->title) {
         font_px(p, PANEL_TITLE_PX);
         plmtex("t", ax->subtitle ? 1.75 : 0.6, 0, 0,
-               esc(p, fit_width(p, ax->title, PANEL_TITLE_PX)));
+               esc(p, fit_width(p, ax->title, PANEL_TITLE_PX * EM * k, room)));
     }
     if (ax->subtitle) {
         font_px(p, SUBTITLE_PX * 0.85);
         plcol0(ax->subtitle_color);
-        plmtex("t", 0.55, 0, 0, esc(p, fit_width(p, ax->subtitle, SUBTITLE_PX * 0.85)));
+        plmtex("t", 0.55, 0, 0,
+               esc(p, fit_width(p, ax->subtitle, SUBTITLE_PX * 0.85 * EM * k, room)));
     }
     font_px(p, TICK_PX);
 }
@@ -292,34 +381,65 @@ void cr_plot_points(cr_plot *p, int n, const double *x, const double *y, int col
         return;
     to_world(p, n, x, y);
     plcol0(color);
-    /* A filled circle glyph renders crisply on both devices; its size follows the font. */
-    plschr(0, size * scale_of(p) * p->fs / PLPLOT_CHAR_PX * 1.25);
-    plstring(n, p->bx, p->by, "●");
-    font_px(p, TICK_PX);
+    /* Polygons, not a glyph: only labels are text, so text boxes say where labels are. */
+    enum { SIDES = 20 };
+    double rx = size * scale_of(p) * p->fs / 2 / p->wpx * (p->wx1 - p->wx0);
+    double ry = size * scale_of(p) * p->fs / 2 / p->hpx * (p->wy1 - p->wy0);
+    for (int i = 0; i < n; i++) {
+        double cx = p->bx[i], cy = p->by[i], px[SIDES], py[SIDES];
+        for (int j = 0; j < SIDES; j++) {
+            px[j] = cx + rx * cos(2 * M_PI * j / SIDES);
+            py[j] = cy + ry * sin(2 * M_PI * j / SIDES);
+        }
+        plfill(SIDES, px, py);
+    }
 }
 
 void cr_plot_vline(cr_plot *p, double x, int color, double width, int dashed)
 {
-    double xs[2] = {x, x}, ys[2] = {p->ax.ymin, p->ax.ymax};
-    cr_plot_line(p, 2, xs, ys, color, width, dashed);
+    double w = tx(x, p->ax.xscale, p->ax.xmin);
+    plcol0(color);
+    line_style(width, dashed, scale_of(p));
+    pljoin(w, p->wy0, w, p->wy1);
+    line_style(1, 0, scale_of(p));
 }
 
 void cr_plot_hline(cr_plot *p, double y, int color, double width, int dashed)
 {
-    double xs[2] = {p->ax.xmin, p->ax.xmax}, ys[2] = {y, y};
-    cr_plot_line(p, 2, xs, ys, color, width, dashed);
+    double w = tx(y, p->ax.yscale, p->ax.ymin);
+    plcol0(color);
+    line_style(width, dashed, scale_of(p));
+    pljoin(p->wx0, w, p->wx1, w);
+    line_style(1, 0, scale_of(p));
 }
 
 void cr_plot_text(cr_plot *p, double x, double y, double just, double size, int color,
                   const char *text)
 {
-    double wx = tx(p, x, p->ax.logx, p->ax.xmin), wy = tx(p, y, p->ax.logy, p->ax.ymin);
+    double wx = tx(x, p->ax.xscale, p->ax.xmin), wy = tx(y, p->ax.yscale, p->ax.ymin);
     plcol0(color);
     font_px(p, TICK_PX * size);
     /* A small gap so labels do not touch the line they name. */
-    double x0 = tx(p, p->ax.xmin, p->ax.logx, 0), x1 = tx(p, p->ax.xmax, p->ax.logx, 0);
-    double gap = (x1 - x0) * 6.0 / ((p->vx1 - p->vx0) * p->width);
+    double gap = (p->wx1 - p->wx0) * 6.0 * scale_of(p) / p->wpx;
     plptex(wx + (just < 0.5 ? gap : just > 0.5 ? -gap : 0), wy, 1, 0, just, esc(p, text));
+    font_px(p, TICK_PX);
+}
+
+void cr_plot_row_text(cr_plot *p, int row, double x, int color, const char *text)
+{
+    double em = EM * TICK_PX * 0.95 * scale_of(p) * p->fs, gap = 6 * scale_of(p);
+    double w = cr_plot_text_px(text, em);
+    double at = (tx(x, p->ax.xscale, p->ax.xmin) - p->wx0) / (p->wx1 - p->wx0) * p->wpx;
+    double just = 0, from = at + gap;
+    if (from + w > p->wpx - gap) { /* no room on the right: on the left, or from the edge */
+        just = at - gap - w >= gap ? 1 : 0;
+        from = just ? at - gap : gap;
+    }
+    double wx = p->wx0 + from / p->wpx * (p->wx1 - p->wx0);
+    double wy = p->wy1 - (row + 0.5) * p->row_px / p->hpx * (p->wy1 - p->wy0);
+    plcol0(color);
+    font_px(p, TICK_PX * 0.95);
+    plptex(wx, wy, 1, 0, just, esc(p, text));
     font_px(p, TICK_PX);
 }
 

@@ -21,7 +21,8 @@ void cr_plot_loglog_panel(cr_plot *p, int index, const char *xlabel, const cr_pl
     cr_plot_pad(&xmin, &xmax, 0.08, 1);
     cr_plot_pad(&ymin, &ymax, 0.15, 1);
     cr_plot_axes ax = {.title = l->title, .xlabel = xlabel, .ylabel = l->ylabel, .xmin = xmin,
-                       .xmax = xmax, .ymin = ymin, .ymax = ymax, .logx = 1, .logy = 1};
+                       .xmax = xmax, .ymin = ymin, .ymax = ymax, .xscale = CR_PLOT_LOG,
+                       .yscale = CR_PLOT_LOG};
     cr_plot_panel(p, index, &ax);
     for (int s = 0; s < l->nseries; s++) {
         const cr_plot_series *se = &l->series[s];

@@ -178,7 +178,7 @@ static void density_panel(cr_plot *p, int index, const ppc_figure *f, const cr_p
     panel_text(f, c, title, sizeof title, sub, sizeof sub);
     cr_plot_axes ax = {.title = title, .xlabel = "count in one second",
                        .ylabel = "share of seconds", .xmin = -0.7, .xmax = n - 0.3, .ymin = ymin,
-                       .ymax = ymax, .logy = 1, .subtitle = sub,
+                       .ymax = ymax, .yscale = CR_PLOT_LOG, .subtitle = sub,
                        .subtitle_color = c->nfail ? CR_PLOT_RED : CR_PLOT_GREEN};
     cr_plot_panel(p, index, &ax);
     cr_plot_band(p, n, x, lo, hi, CR_PLOT_TINT(CR_PLOT_BLUE));

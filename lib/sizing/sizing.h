@@ -42,6 +42,17 @@ extern const char *const cr_sizing_metric_names[CR_SZ_NMETRICS];
 
 #define CR_SZ_MAX_USERS 16
 
+/* The three figures a firewall's datasheet gives and a sizing recommends (docs/report.md): new
+ * sessions per second, concurrent sessions, firewall log lines (per whole minute; limits are
+ * given per second, as datasheets and log collectors quote them). Limits are named "cps",
+ * "sessions" and "logs"; cr_sizing_datasheet_metric maps each to its row of the table. */
+enum { CR_SZ_CPS, CR_SZ_SESSIONS, CR_SZ_LOGRATE, CR_SZ_NDATASHEET };
+extern const char *const cr_sizing_limit_names[CR_SZ_NDATASHEET];
+extern const int cr_sizing_datasheet_metric[CR_SZ_NDATASHEET]; /* CR_SZ_NEW, _CONC, _FWLOGS */
+/* The percentiles the table has (50, 90, 95, 99, 99.9), which --percentile takes. */
+#define CR_SZ_NPERCENTILES 5
+extern const double cr_sizing_percentiles[CR_SZ_NPERCENTILES];
+
 typedef struct {
     /* Where the duration fits write their diagnostics (NULL: nowhere); everything else is
      * written by cr_sizing_write. */
@@ -64,11 +75,33 @@ typedef struct {
      * those a firewall running for that long holds. 0 starts from an empty table, as a capture
      * sees its first seconds (validate compares captures with that). */
     double burnin_cap;
+    /* The recommended figure (sizing_recommend.c): this percentile of the table (99, one of
+     * cr_sizing_percentiles) times this headroom (1.25). */
+    double percentile;
+    double headroom;
+    /* Datasheet limits, 0 where none: new sessions/s, concurrent sessions, log lines per
+     * second (CR_SZ_CPS ...). */
+    double capacity[CR_SZ_NDATASHEET];
+    /* The largest N the search for the users a limit holds simulates (100000: a simulation
+     * costs in proportion to N, 10 s for 100,000 users at the default draws and seconds);
+     * a limit still not reached there is reported as "at least" that. */
+    long search_max;
 } cr_sizing_config;
 
 void cr_sizing_config_default(cr_sizing_config *c);
 /* Parses "1,10,50,100" (ascending, distinct, 1..1e6) into c->users. */
 int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e);
+/* "99" or "99.9" (one of cr_sizing_percentiles) into c->percentile. */
+int cr_sizing_parse_percentile(cr_sizing_config *c, const char *arg, cr_err *e);
+/* "cps=20k,sessions=1.5M,logs=5000", any subset, each key once, numbers > 0 with an optional
+ * k (1e3) or M (1e6), into c->capacity; given[k] set for each key read (may be NULL). The
+ * messages name the option `opt` ("--capacity"). */
+int cr_sizing_parse_capacity(cr_sizing_config *c, const char *opt, const char *arg, int *given,
+                             cr_err *e);
+/* The same from a datasheet file of key=value lines (blank lines and # comments allowed);
+ * keys in skip[] (may be NULL) are read but not set, as the command line gave them. Messages
+ * name the file and line. */
+int cr_sizing_read_capacity(cr_sizing_config *c, const char *path, const int *skip, cr_err *e);
 
 /* Every outbound connection of the machines, with its machine (0-based) and that machine's
  * capture end, for the duration fits. */
@@ -91,6 +124,7 @@ typedef struct {
     uint64_t total[4];       /* tcp_new, udp_new, tcp_end, udp_end */
     uint64_t tcp_streams, tcp_never_closed;
     int closes_visible;      /* TCP closes show (captures with flags; exports lose most) */
+    int flow_records;        /* flow records or firewall logs of another tool, not packets */
     uint64_t out_of_scope[CR_SCOPE_NREASONS]; /* connections left out, per reason */
 } cr_sizing_machine;
 
@@ -191,6 +225,25 @@ typedef struct {
 #define CR_SZ_OUTLIER_Z 2.0
 #define CR_SZ_MAX_INFLUENCE 5
 
+/* The recommended figure of one datasheet quantity at one N (sizing_recommend.c). */
+typedef struct {
+    double q, q_mcse;       /* the table's chosen percentile and its Monte Carlo error */
+    double size, size_mcse; /* q x headroom */
+    /* 5% and 95% over posterior draws of each draw's own percentile (parameter uncertainty);
+     * NAN when a draw has under 5 values beyond it (minutes, or the 99.9th percentile). */
+    double draws_q[2];
+    int draws_beyond;       /* draws with a value beyond q (the tail rests on them) */
+} cr_sizing_figure;
+
+/* A datasheet limit against the simulation (sizing_capacity.c). */
+typedef struct {
+    double p[CR_SZ_MAX_USERS], p_mcse[CR_SZ_MAX_USERS]; /* share of seconds (logs: minutes)
+                                                         * above it, per N, and its error */
+    long max_users;         /* largest N whose recommended figure stays within it (0: none) */
+    int at_least;           /* the search stopped at c->search_max still within it */
+    int simulations;        /* extra N simulated by the search */
+} cr_sizing_capacity;
+
 typedef struct {
     const cr_sizing_data *data; /* what was sized (borrowed) */
     cr_sizing_machine_check *checks; /* [data->nmachines] */
@@ -234,6 +287,12 @@ typedef struct {
     /* pooled samples of new/s, logs per minute and concurrent sessions, for the figures */
     double *sample[CR_SZ_MAX_USERS][3];
     size_t nsample[3];
+
+    /* What the report leads with (cr_sizing_recommend): per N the recommended figures, and
+     * each limit of c->capacity given against the simulation. */
+    cr_sizing_figure fig[CR_SZ_MAX_USERS][CR_SZ_NDATASHEET];
+    cr_sizing_capacity cap[CR_SZ_NDATASHEET];
+    double *logs_per_draw;   /* firewall log lines per session of each draw (owned) */
 } cr_sizing;
 
 /* Runs steps 2-3 on d (which must outlive s) and fills s; writes nothing but the duration
@@ -294,6 +353,19 @@ int cr_sizing_plots(const char *dir, const cr_sizing_config *c, const cr_sizing 
 /* DIR/report.html, one self-contained page embedding the figures' SVG text. */
 int cr_sizing_report(const char *dir, const cr_sizing_config *c, const cr_sizing *s,
                      const cr_plot_svg svg[CR_SZ_NFIGURES], cr_err *e);
+
+/* The recommended figures, the limits' exceedance and the largest N within each (a search
+ * that simulates further N, each on the seed of the run); after cr_sizing_simulate. */
+int cr_sizing_recommend(const cr_sizing_config *c, cr_sizing *s, cr_err *e);
+/* Firewall log lines in each simulated minute of N index u, [draw][minute] (fresh array of
+ * s->nsample[1]): terminations per minute x the draw's log lines per session. */
+double *cr_sizing_log_minutes(const cr_sizing_config *c, const cr_sizing *s, int u);
+/* The i-th caveat (0-based) of this run in plain words into buf; 0 when there is none: failed
+ * checks, few machines, short or outlying ones, flow-record inputs, a concurrency the burn-in
+ * cap understates, a chosen percentile the simulation pins down poorly. */
+int cr_sizing_caveat(const cr_sizing_config *c, const cr_sizing *s, int i, char *buf, size_t n);
+/* The recommended figures at the largest N and each limit's verdict, on stderr (cr_info). */
+void cr_sizing_print_summary(const cr_sizing_config *c, const cr_sizing *s);
 
 /* The overall status line: "PASS" when every fit met the criteria, else "FAIL: ..." */
 void cr_sizing_status(const cr_sizing *s, char *buf, size_t n);

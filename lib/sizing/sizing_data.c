@@ -156,6 +156,9 @@ void cr_sizing_data_add_host(cr_sizing_data *d, const cr_flowlog_host *h, const 
                            .input = xstrdup(input),
                            .kind = kind,
                            .closes_visible = 1, /* a flow record ends when its connection did */
+                           /* connrate's own flows table is its capture's, to the millisecond */
+                           .flow_records =
+                               strcmp(kind, cr_flowlog_format_name(CR_FLOWLOG_FLOWS)) != 0,
                            .capture_s = (double)(h->last_ms - h->first_ms) / 1000,
                            .first_ms = h->first_ms,
                            .res_ms = h->resolution_ms};

@@ -2,6 +2,8 @@
 #ifndef CR_SIZING_INTERNAL_H
 #define CR_SIZING_INTERNAL_H
 
+#include <stdio.h>
+
 #include <gsl/gsl_rng.h>
 
 #include "flows/flows.h"
@@ -31,6 +33,10 @@ typedef struct {
     const cr_fw_profile *fw;
     const cr_sizing *s;
 } cr_sz_sessions;
+
+/* Firewall log lines per session of each of c->draws draws, lps[draw]: the mean of cr_fw_logs
+ * over sessions of that draw's law (a stream of its own per draw, so always the same). */
+void cr_sz_logs_per_session(const cr_sz_sessions *sm, const cr_sizing_config *c, double *lps);
 
 /* One session time of posterior draw `draw` (cr_sim_session_fn). */
 double cr_sz_session_seconds(void *ctx, gsl_rng *r, int draw);
@@ -90,6 +96,31 @@ void cr_sz_json_table(FILE *f, int nusers, const int *users,
                       const cr_sim_mcse (*mcse)[CR_SZ_NMETRICS]);
 void cr_sz_jstr(FILE *f, const char *s);
 void cr_sz_jnum(FILE *f, double x);
+
+/* The s->sample a datasheet quantity's row comes from (its log lines: the terminations per
+ * minute, times the lines per session of cr_sizing_log_minutes). */
+extern const int cr_sz_sample_of[CR_SZ_NDATASHEET];
+
+/* The table's quantile at percentile index i of cr_sizing_percentiles, and its mcse. */
+double cr_sz_quantile(const cr_sim_summary *m, int i);
+double cr_sz_quantile_mcse(const cr_sim_mcse *m, int i);
+/* The index of pct in cr_sizing_percentiles, -1 if it is not one. */
+int cr_sz_percentile_index(double pct);
+
+/* The share of values of x[k] (the datasheet quantities of N index u as cr_sizing_recommend
+ * lays them out) above each limit of c, with its Monte Carlo error, into s->cap[k]. */
+void cr_sz_exceedance(const cr_sizing_config *c, cr_sizing *s, int u, const double *const *x);
+/* The largest N within each limit of c (sizing_capacity.c), simulating more N as needed. */
+int cr_sz_limit_search(const cr_sizing_config *c, cr_sizing *s, cr_err *e);
+
+/* A count or rate for people: thousands separated, few decimals ("n/a" when not finite). */
+const char *cr_sz_human(double x, char *buf, size_t n);
+/* Bytes for people: "1.23 GB". */
+const char *cr_sz_bytes_text(double x, char *buf, size_t n);
+/* Text into HTML, escaped. */
+void cr_sz_html(FILE *f, const char *s);
+/* report.html's first screen (sizing_lead.c). */
+void cr_sz_report_lead(FILE *f, const cr_sizing_config *c, const cr_sizing *s);
 
 /* "DIR/a" or "DIR/a/b" in a fresh buffer (b may be NULL). */
 char *cr_sz_path(const char *dir, const char *a, const char *b);

@@ -71,18 +71,6 @@ void cr_sizing_mix_free(cr_sizing_mix *m)
     memset(m->sample, 0, sizeof m->sample);
 }
 
-static void html_text(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 static const char *const units[3] = {"new sessions per second", "log lines per minute",
                                      "concurrent sessions"};
 
@@ -101,27 +89,30 @@ static void mix_page(FILE *f, const cr_sizing_config *c, const cr_sizing_mix *m)
         fprintf(f, "%s<b>%d</b> like <a href=\"classes/", k ? (k + 1 < m->nclasses ? ", " : " and ")
                                                              : "",
                 m->users[k]);
-        html_text(f, m->name[k]);
+        cr_sz_html(f, m->name[k]);
         fputs("/report.html\">", f);
-        html_text(f, m->name[k]);
+        cr_sz_html(f, m->name[k]);
         fputs("</a>", f);
     }
     fputs(", each class fitted on its own machines; the classes' users are independent. Each "
           "class's report has its fits, checks and machines.</p>\n<table><thead><tr><th "
           "class=\"l\">Metric</th><th>Mean</th><th>q50</th><th>q90</th><th>q99</th><th>q999</th>"
-          "<th>Monte Carlo error of q99</th></tr></thead><tbody>\n",
+          "<th>Monte Carlo error of q99</th><th>Size for</th></tr></thead><tbody>\n",
           f);
+    const int p = cr_sz_percentile_index(c->percentile);
     static const int metric[3] = {CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC};
     for (int j = 0; j < 3; j++) {
         const cr_sim_summary *s = &m->sum[metric[j]];
         fprintf(f, "<tr><td class=\"l\">%s</td><td>%.4g</td><td>%.4g</td><td>%.4g</td>"
-                   "<td>%.4g</td><td>%.4g</td><td>%.2g</td></tr>\n",
-                units[j], s->mean, s->q50, s->q90, s->q99, s->q999, m->mcse[metric[j]].q99);
+                   "<td>%.4g</td><td>%.4g</td><td>%.2g</td><td><b>%.4g</b></td></tr>\n",
+                units[j], s->mean, s->q50, s->q90, s->q99, s->q999, m->mcse[metric[j]].q99,
+                cr_sz_quantile(s, p) * c->headroom);
     }
-    fprintf(f, "</tbody></table>\n<p>Quantiles over every simulated second (minute, for log "
-               "lines) of %d posterior draws x %ld s; sizing.csv and mix.json hold every "
+    fprintf(f, "</tbody></table>\n<p>Size for: the %g%% percentile times a headroom of %g "
+               "(--percentile, --headroom). Quantiles over every simulated second (minute, for "
+               "log lines) of %d posterior draws x %ld s; sizing.csv and mix.json hold every "
                "metric.</p>\n</body></html>\n",
-            c->draws, c->seconds);
+            c->percentile, c->headroom, c->draws, c->seconds);
 }
 
 int cr_sizing_mix_write(const char *dir, const cr_sizing_config *c, const cr_sizing_mix *m,

@@ -15,7 +15,7 @@ static const char *const metric_label[CR_SZ_NMETRICS] = {
     "New sessions / s",   "Log lines / min",  "Concurrent sessions", "Firewall log lines / min",
     "Log volume / day",   "Terminations / s x 60 (the seed's log estimate)"};
 
-static void esc(FILE *f, const char *s)
+void cr_sz_html(FILE *f, const char *s)
 {
     for (; s && *s; s++)
         switch (*s) {
@@ -27,32 +27,7 @@ static void esc(FILE *f, const char *s)
         }
 }
 
-/* A count or rate for people: thousands separated, few decimals. */
-static const char *human(double x, char *buf, size_t n)
-{
-    if (!isfinite(x)) {
-        snprintf(buf, n, "n/a");
-        return buf;
-    }
-    if (fabs(x) < 100) {
-        snprintf(buf, n, fabs(x) < 10 ? "%.2f" : "%.1f", x);
-        return buf;
-    }
-    char digits[64];
-    snprintf(digits, sizeof digits, "%.0f", fabs(x));
-    size_t len = strlen(digits), o = 0;
-    if (x < 0 && o + 1 < n)
-        buf[o++] = '-';
-    for (size_t i = 0; i < len && o + 2 < n; i++) {
-        if (i && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = 0;
-    return buf;
-}
-
-static const char *bytes(double x, char *buf, size_t n)
+const char *cr_sz_bytes_text(double x, char *buf, size_t n)
 {
     static const char *const unit[] = {"B", "kB", "MB", "GB", "TB", "PB"};
     int u = 0;
@@ -67,7 +42,7 @@ static const char *bytes(double x, char *buf, size_t n)
 
 static const char *value(int metric, double x, char *buf, size_t n)
 {
-    return metric == CR_SZ_BYTES ? bytes(x, buf, n) : human(x, buf, n);
+    return metric == CR_SZ_BYTES ? cr_sz_bytes_text(x, buf, n) : cr_sz_human(x, buf, n);
 }
 
 static const char css[] =
@@ -83,6 +58,8 @@ static const char css[] =
     ".pass{background:#e3f4ea;color:#1b6e3b}.fail{background:#fde8e6;color:#a3271b}"
     ".lead{background:#f1f5fb;border-left:4px solid #2f6fb3;padding:12px 18px;margin:14px 0}"
     ".lead p{margin:4px 0}"
+    ".caveats{background:#fff8e6;border-left:4px solid #d98e04;padding:10px 18px;margin:14px 0}"
+    ".caveats ul{margin:4px 0}"
     "table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0 4px}"
     "th,td{padding:6px 10px;text-align:right;border-bottom:1px solid #e6eaf0}"
     "th{background:#26344d;color:#fff;font-weight:600;position:sticky;top:0}"
@@ -92,23 +69,6 @@ static const char css[] =
     "border:1px solid #e3e8ef}figcaption{color:#5b6475;font-size:14px;margin-top:6px}"
     ".note{color:#5b6475;font-size:14px}code{background:#eef1f5;padding:1px 4px;"
     "border-radius:3px;font-size:13px}ul{padding-left:22px}li{margin:3px 0}";
-
-static void sentences(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
-{
-    char v[7][64];
-    fputs("<div class=\"lead\">\n", f);
-    for (int u = c->nusers - 1; u >= 0; u--) {
-        const cr_sim_summary *m = s->sum[u];
-        fprintf(f, "<p>For <b>%d user%s</b>, size for <b>%s new sessions/s</b>, <b>%s concurrent "
-                   "sessions</b> and <b>%s log lines/min</b> at the 99th percentile "
-                   "(means %s, %s and %s; firewall logs %s/day).</p>\n",
-                c->users[u], c->users[u] == 1 ? "" : "s", human(m[CR_SZ_NEW].q99, v[0], 64),
-                human(m[CR_SZ_CONC].q99, v[1], 64), human(m[CR_SZ_FWLOGS].q99, v[2], 64),
-                human(m[CR_SZ_NEW].mean, v[3], 64), human(m[CR_SZ_CONC].mean, v[4], 64),
-                human(m[CR_SZ_FWLOGS].mean, v[5], 64), bytes(m[CR_SZ_BYTES].q99, v[6], 64));
-    }
-    fputs("</div>\n", f);
-}
 
 static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
 {
@@ -129,7 +89,8 @@ static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
         }
     fputs("</tbody></table>\n", f);
     fprintf(f, "<p class=\"note\">Quantiles of every simulated second pooled over %d posterior "
-               "draws x %ld s (R's type 7). Log lines / min is the seed's terminations/s x 60; "
+               "draws x %ld s (R's type 7). Log lines / min counts the terminations in each whole "
+               "simulated minute; the seed's terminations/s x 60 has its own row; "
                "firewall log lines / min applies the profile's logs per session (%s); log "
                "volume / day is that rate x 1440 x %g bytes. Machine-readable: "
                "<code>sizing.csv</code>, <code>sizing.json</code>.</p>\n",
@@ -178,7 +139,7 @@ static void status_cell(FILE *f, int pass, const char *reasons)
 {
     fprintf(f, "<td class=\"l\"><span class=\"badge %s\">%s</span> ", pass ? "pass" : "fail",
             pass ? "PASS" : "FAIL");
-    esc(f, reasons);
+    cr_sz_html(f, reasons);
     fputs("</td>", f);
 }
 
@@ -196,7 +157,7 @@ static void ppc_cell(FILE *f, const cr_sizing_ppc *p)
             p->failed ? "fail" : "pass", p->failed, p->checks);
     if (p->pooled[0]) {
         fputs("pooled: ", f);
-        esc(f, p->pooled);
+        cr_sz_html(f, p->pooled);
     }
     fputs("</td>", f);
 }
@@ -256,11 +217,11 @@ static void model_about(FILE *f, const char *name)
 {
     const cr_ladder_model *lm = cr_ladder_find(name);
     fputs("<code>", f);
-    esc(f, name);
+    cr_sz_html(f, name);
     fputs("</code>", f);
     if (lm) {
         fputs(", ", f);
-        esc(f, lm->about);
+        cr_sz_html(f, lm->about);
     }
 }
 
@@ -289,7 +250,7 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
                 s->data->nmachines, s->data->nmachines == 1 ? "" : "s");
     fputs("</li>\n", f);
     fputs("<li><b>Terminations.</b> ", f);
-    esc(f, s->logs_why);
+    cr_sz_html(f, s->logs_why);
     if (s->logs_from_fit && s->fit_end.model && strcmp(s->fit_end.model, s->model)) {
         fputs(". The terminations follow ", f);
         model_about(f, s->fit_end.model);
@@ -305,16 +266,16 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
                    "posterior mean duration %s s (90%% interval %s to %s s), durations cut at "
                    "the horizon below; the ended ones last %s s on average.</li>\n",
                 p ? "UDP" : "TCP", d0->draws[0].k, d0->draws[0].k > 1 ? "s" : "", d0->flows,
-                d0->censored, human(d0->mean_s[1], a, 64),
-                human(d0->mean_s[0], b, 64), human(d0->mean_s[2], d, 64),
-                human(d0->ended_mean_s, g, 64));
+                d0->censored, cr_sz_human(d0->mean_s[1], a, 64),
+                cr_sz_human(d0->mean_s[0], b, 64), cr_sz_human(d0->mean_s[2], d, 64),
+                cr_sz_human(d0->ended_mean_s, g, 64));
     }
     fprintf(f, "<li><b>Horizon.</b> No connection is simulated longer than %s s (%s). A "
                "lognormal tail beyond what any capture watched is the model's shape, not the "
                "data's; uncut, it gave mean durations of 10<sup>17</sup> s on short real "
                "captures. Raise it with <code>--max-session</code> if your users keep sessions "
                "open longer (VPN tunnels, chat and push channels).</li>\n",
-            human(s->horizon, a, 64),
+            cr_sz_human(s->horizon, a, 64),
             c->max_session > 0 ? "<code>--max-session</code>" : "the longest capture");
     fprintf(f, "<li><b>Sessions.</b> Each new connection is TCP with probability %.3f (observed); "
                "a TCP session ends by RST with probability %.3f, goes idle without a close "
@@ -325,7 +286,7 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     fputs("<li><b>Firewall profile.</b> ", f);
     char fw[1024];
     cr_fw_describe(&c->fw, fw, sizeof fw);
-    esc(f, fw);
+    cr_sz_html(f, fw);
     fprintf(f, ". Firewall log lines per session: %.3f on average (interim logs counted at the "
                "session's end).</li>\n",
             s->logs_per_session);
@@ -367,15 +328,15 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     for (int i = 0; i < d->nmachines; i++) {
         const cr_sizing_machine_check *m = s->checks ? &s->checks[i] : NULL;
         fputs("<tr><td class=\"l\">", f);
-        esc(f, d->m[i].id);
+        cr_sz_html(f, d->m[i].id);
         fputs("</td><td class=\"l\"><code>", f);
-        esc(f, d->m[i].input);
+        cr_sz_html(f, d->m[i].input);
         fputs("</code></td><td class=\"l\">", f);
-        esc(f, d->m[i].kind);
+        cr_sz_html(f, d->m[i].kind);
         fputs("</td>", f);
         if (m) {
             char cap[32];
-            fprintf(f, "<td>%s</td>", human(m->capture_s / 60, cap, sizeof cap));
+            fprintf(f, "<td>%s</td>", cr_sz_human(m->capture_s / 60, cap, sizeof cap));
             cell(f, m->obs_new_mean, "<td>%.3g</td>");
             cell(f, m->obs_new_q99, "<td>%.3g</td>");
             cell(f, m->pred_new_mean, "<td>%.3g</td>");
@@ -398,9 +359,9 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
               "--min-flows</th></tr></thead><tbody>\n", f);
         for (int i = 0; i < d->nlogs; i++) {
             fputs("<tr><td class=\"l\"><code>", f);
-            esc(f, d->logs[i].path);
+            cr_sz_html(f, d->logs[i].path);
             fputs("</code></td><td class=\"l\">", f);
-            esc(f, d->logs[i].format);
+            cr_sz_html(f, d->logs[i].format);
             fprintf(f, "</td><td>%llu</td><td>%llu</td><td>%zu</td><td>%zu</td></tr>\n",
                     (unsigned long long)d->logs[i].records,
                     (unsigned long long)d->logs[i].connections, d->logs[i].hosts,
@@ -446,32 +407,25 @@ static int write_page(FILE *f, const cr_plot_svg *svg, const cr_sizing_config *c
                "<p class=\"sub\">%d capture%s, firewall profile <b>",
             css, pass ? "pass" : "fail", pass ? "all fits converged" : "check the fits",
             s->data->nmachines, s->data->nmachines == 1 ? "" : "s");
-    esc(f, c->fw.name);
+    cr_sz_html(f, c->fw.name);
     fputs("</b> (", f);
-    esc(f, c->fw.product);
+    cr_sz_html(f, c->fw.product);
     fprintf(f, "), posterior predictive simulation of %d draws per N.</p>\n", c->draws);
-    if (!pass) {
-        fputs("<p class=\"lead\"><b>Status:</b> ", f);
-        esc(f, status);
-        fputs("</p>\n<ul class=\"advice\">\n", f);
-        char advice[512];
-        for (int i = 0; cr_sizing_advice(s, i, advice, sizeof advice); i++) {
-            fputs("<li>", f);
-            esc(f, advice);
-            fputs("</li>\n", f);
-        }
-        fputs("</ul>\n", f);
-    }
     fputs("<h2>Sizing</h2>\n", f);
-    sentences(f, c, s);
+    cr_sz_report_lead(f, c, s);
+    fputs("<h3>Every quantile</h3>\n", f);
     table(f, c, s);
     fputs("<h2>Distributions</h2>\n", f);
     if (figure(f, &svg[CR_SZ_FIG_NEW], "new_per_s", "New sessions per second (session-creation "
-               "throughput) for each N, with the median, 95% and 99% quantiles marked", e) != 0 ||
+               "throughput) for each N, per user on the same axes in every panel, with the "
+               "median, the sizing percentile and the figure to size for marked (labels give "
+               "the totals for N users). Zeros, body and tail all show: x is log(1 + x), bar "
+               "heights are shares on a log axis", e) != 0 ||
         figure(f, &svg[CR_SZ_FIG_CONC], "concurrent", "Concurrent sessions (session-table size) "
-               "for each N", e) != 0 ||
-        figure(f, &svg[CR_SZ_FIG_LOGS], "logs_per_min", "Log lines per minute (terminations per "
-               "second x 60) for each N", e) != 0)
+               "for each N, per user, marked alike", e) != 0 ||
+        figure(f, &svg[CR_SZ_FIG_LOGS], "logs_per_min", "Firewall log lines in each whole "
+               "minute for each N (the profile's lines per session x the terminations), per "
+               "user, marked alike", e) != 0)
         return -1;
     fputs("<h2>Scaling with N</h2>\n", f);
     if (figure(f, &svg[CR_SZ_FIG_SCALING], "scaling", "Mean, median, 95% and 99% quantiles "

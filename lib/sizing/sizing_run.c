@@ -36,6 +36,9 @@ void cr_sizing_config_default(cr_sizing_config *c)
     cr_fit_options_default(&c->fit);
     c->model = CR_LADDER_NBH_BURST;
     c->burnin_cap = 7200;
+    c->percentile = 99;
+    c->headroom = 1.25;
+    c->search_max = 100000;
 }
 
 int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
@@ -164,7 +167,7 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
 
 /* Firewall log lines per session, averaged per draw (the per-second log rate is the session
  * end rate times this: interim logs are counted at the session's end, docs/report.md). */
-static void logs_per_session(const cr_sz_sessions *sm, const cr_sizing_config *c, double *lps)
+void cr_sz_logs_per_session(const cr_sz_sessions *sm, const cr_sizing_config *c, double *lps)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     for (int d = 0; d < c->draws; d++) {
@@ -403,7 +406,7 @@ static void setup_open(const cr_sizing_config *c, const cr_sizing *s, sim_setup 
 {
     x->sm = (cr_sz_sessions){.fw = &c->fw, .s = s};
     x->lps = xmalloc((size_t)c->draws * sizeof *x->lps);
-    logs_per_session(&x->sm, c, x->lps);
+    cr_sz_logs_per_session(&x->sm, c, x->lps);
     cr_sim_sessions_default(&x->ss);
     x->ss.burnin_cap = c->burnin_cap;
     x->ss.session_seconds = cr_sz_session_seconds;
@@ -524,6 +527,8 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
         stage(s, "simulation", &t);
     if (rc == 0 && (rc = cr_sz_check_machines(d, c, s, e)) == 0)
         stage(s, "machines", &t);
+    if (rc == 0 && (rc = cr_sizing_recommend(c, s, e)) == 0)
+        stage(s, "capacity", &t);
     return rc;
 }
 
@@ -592,6 +597,7 @@ int cr_sizing_advice(const cr_sizing *s, int i, char *buf, size_t n)
 void cr_sizing_free(cr_sizing *s)
 {
     free(s->extra_html);
+    free(s->logs_per_draw);
     free(s->checks);
     free(s->draws[0]);
     free(s->draws[1]);

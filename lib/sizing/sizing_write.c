@@ -159,6 +159,73 @@ static void jfirewall(FILE *f, const cr_fw_profile *p)
     fputc('}', f);
 }
 
+/* Per N the recommended figure of each datasheet quantity (sizing_recommend.c). */
+static void jrecommended(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    fputs("  \"recommended\": [\n", f);
+    for (int u = 0; u < c->nusers; u++)
+        for (int k = 0; k < CR_SZ_NDATASHEET; k++) {
+            const cr_sizing_figure *g = &s->fig[u][k];
+            fprintf(f, "    {\"users\": %d, \"metric\": \"%s\", \"percentile\": ", c->users[u],
+                    cr_sizing_metric_names[cr_sizing_datasheet_metric[k]]);
+            cr_sz_jnum(f, c->percentile);
+            const struct {
+                const char *k;
+                double v;
+            } v[] = {{"quantile", g->q},       {"mcse_quantile", g->q_mcse},
+                     {"headroom", c->headroom}, {"size", g->size},
+                     {"mcse_size", g->size_mcse}, {"draws_quantile_q5", g->draws_q[0]},
+                     {"draws_quantile_q95", g->draws_q[1]}};
+            for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+                fprintf(f, ", \"%s\": ", v[i].k);
+                cr_sz_jnum(f, v[i].v);
+            }
+            fprintf(f, ", \"draws_beyond\": %d}%s\n", g->draws_beyond,
+                    u == c->nusers - 1 && k == CR_SZ_NDATASHEET - 1 ? "" : ",");
+        }
+    fputs("  ],\n", f);
+}
+
+/* Each datasheet limit given, against the simulation (sizing_capacity.c). */
+static void jcapacity(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    static const char *const unit[CR_SZ_NDATASHEET] = {
+        "new sessions per second", "concurrent sessions", "firewall log lines per second"};
+    fputs("  \"capacity\": [", f);
+    int n = 0;
+    for (int k = 0; k < CR_SZ_NDATASHEET; k++) {
+        const cr_sizing_capacity *cap = &s->cap[k];
+        if (!(c->capacity[k] > 0))
+            continue;
+        fprintf(f, "%s\n    {\"limit\": \"%s\", \"metric\": \"%s\", \"value\": ", n++ ? "," : "",
+                cr_sizing_limit_names[k], cr_sizing_metric_names[cr_sizing_datasheet_metric[k]]);
+        cr_sz_jnum(f, c->capacity[k]);
+        fprintf(f, ", \"unit\": \"%s\", \"exceeded_in\": \"%s\", \"exceeded\": [", unit[k],
+                k == CR_SZ_LOGRATE ? "minutes" : "seconds");
+        for (int u = 0; u < c->nusers; u++) {
+            fprintf(f, "%s{\"users\": %d, \"share\": ", u ? ", " : "", c->users[u]);
+            cr_sz_jnum(f, cap->p[u]);
+            fputs(", \"mcse\": ", f);
+            cr_sz_jnum(f, cap->p_mcse[u]);
+            fputc('}', f);
+        }
+        fprintf(f, "], \"max_users\": %ld, \"max_users_at_least\": %s, \"simulations\": %d}",
+                cap->max_users, cap->at_least ? "true" : "false", cap->simulations);
+    }
+    fputs(n ? "\n  ],\n" : "],\n", f);
+}
+
+static void jcaveats(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    char buf[1024];
+    fputs("  \"caveats\": [", f);
+    for (int i = 0; cr_sizing_caveat(c, s, i, buf, sizeof buf); i++) {
+        fputs(i ? ",\n    " : "\n    ", f);
+        cr_sz_jstr(f, buf);
+    }
+    fputs(cr_sizing_caveat(c, s, 0, buf, sizeof buf) ? "\n  ],\n" : "],\n", f);
+}
+
 void cr_sz_json_table(FILE *f, int nusers, const int *users,
                       const cr_sim_summary (*sum)[CR_SZ_NMETRICS],
                       const cr_sim_mcse (*mcse)[CR_SZ_NMETRICS])
@@ -254,9 +321,18 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
             (unsigned long long)c->seed, c->draws, c->seconds);
     cr_sz_jnum(f, c->log_bytes);
     fprintf(f, ", \"chains\": %d, \"warmup\": %d, \"samples\": %d, \"attempts\": %d,\n"
-               "    \"firewall\": ",
+               "    \"percentile\": ",
             c->fit.sampler.chains, c->fit.sampler.warmup, c->fit.sampler.samples,
             c->fit.attempts);
+    cr_sz_jnum(f, c->percentile);
+    fputs(", \"headroom\": ", f);
+    cr_sz_jnum(f, c->headroom);
+    fputs(", \"capacity\": {", f);
+    for (int k = 0; k < CR_SZ_NDATASHEET; k++) {
+        fprintf(f, "%s\"%s\": ", k ? ", " : "", cr_sizing_limit_names[k]);
+        cr_sz_jnum(f, c->capacity[k] > 0 ? c->capacity[k] : NAN);
+    }
+    fputs("},\n    \"firewall\": ", f);
     jfirewall(f, &c->fw);
     fprintf(f, "},\n  \"models\": {\"rate_model\": \"%s\",\n    \"new\": ", s->model);
     jfit(f, "new", "tcp_new + udp_new", &s->fit_new, &s->ppc_new, "fit/new");
@@ -290,6 +366,9 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     fputs(", \"firewall_logs_per_session\": ", f);
     cr_sz_jnum(f, s->logs_per_session);
     fputs("},\n", f);
+    jrecommended(f, c, s);
+    jcapacity(f, c, s);
+    jcaveats(f, c, s);
     cr_sz_json_table(f, c->nusers, c->users, s->sum, s->mcse);
     fputs("}\n", f);
     int rc = cr_outfile_commit(&o, e);

@@ -1,7 +1,8 @@
 /* sizing.json against its JSON Schema (schema/sizing.schema.json, draft 2020-12), judged by an
  * independent validator, ajv-cli from npm (.ci/run installs it under $CONNRATE_TEST_NODE,
- * default /opt/connrate-test-node; skipped when absent): a small run's file is valid, and the
- * same file with a required key removed, an unknown key added or a number made a string is not.
+ * default /opt/connrate-test-node; skipped when absent): a small run's file (datasheet limits
+ * given, so every key is there) is valid, and the same file with a required key removed, an
+ * unknown key added or a number made a string is not.
  * The schema names every metric of the library's table. */
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ static int small_run(void)
         done = cr_test_sh("%s synth -q --machines 3 --minutes 10 --seed 7 -o %s/syn",
                           cr_test_bin(), t) == 0 &&
                cr_test_ran(cr_test_sh("%s run -q %s/syn -o %s --draws 20 --seconds 600 "
-                                      "--warmup 200 --samples 200 --users 1,10",
+                                      "--warmup 200 --samples 200 --users 1,10 "
+                                      "--capacity cps=50,sessions=20k,logs=100",
                                       cr_test_bin(), t, run_dir));
     }
     return done;

@@ -2,7 +2,8 @@
 // the page renders, every figure (<img>, top-level <svg>) has a box of non-zero size (and an
 // image has loaded), no text overflows its box or runs past the right edge of the viewport
 // (outside a container made to scroll), and the browser reports no console error, page error
-// or failed load. Saves a full-page PNG. Prints one JSON line with what it measured; exits 1
+// or failed load. Saves a full-page PNG. Prints one JSON line with what it measured (with where
+// the sizing sentences, #recommendation, end on the page, for the first-screen check); exits 1
 // when a check fails, 2 when the browser cannot run.
 // usage: node browser_check.js REPORT.html SCREENSHOT.png PROFILE_DIR [CHROMIUM]
 'use strict';
@@ -51,8 +52,10 @@ function inspect() {
     if (r.right > viewport + 1 && !inScroller(el))
       problems.push(`runs past the viewport (${Math.round(r.right)} > ${viewport}px): ${describe(el)}`);
   }
+  const lead = document.getElementById('recommendation');
+  const leadBottom = lead ? Math.round(lead.getBoundingClientRect().bottom + window.scrollY) : null;
   return { problems, figures: figures.length, texts, height: document.documentElement.scrollHeight,
-           title: document.title };
+           title: document.title, lead_bottom: leadBottom };
 }
 
 (async () => {

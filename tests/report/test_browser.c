@@ -1,7 +1,8 @@
 /* report.html in a real browser: headless Chromium driven by playwright-core
  * (tests/report/browser_check.js; npm, installed by .ci/run under $CONNRATE_TEST_NODE, default
  * /opt/connrate-test-node) renders a small run's report, every figure has a box, no text
- * overflows its box or the viewport, no console error; a PNG screenshot is kept beside the run.
+ * overflows its box or the viewport, no console error, the sizing sentences end within the
+ * first screen (900 px of a 1280 px wide window); a PNG screenshot is kept beside the run.
  * The checker itself is shown a page with each fault. Skipped without node, playwright-core or
  * chromium. */
 #include <stdlib.h>
@@ -60,7 +61,8 @@ static void report_reads_well(void)
     CHECK(cr_test_sh("%s synth -q --machines 3 --minutes 10 --seed 11 -o %s/syn", cr_test_bin(),
                      t) == 0);
     CHECK(cr_test_ran(cr_test_sh("%s run -q %s/syn -o %s/run --draws 20 --seconds 600 --warmup "
-                                 "200 --samples 200 --users 1,10,100 --firewall asa",
+                                 "200 --samples 200 --users 1,10,100 --firewall asa "
+                                 "--capacity cps=50,sessions=20k,logs=100",
                                  cr_test_bin(), t, t)));
     char page[700];
     snprintf(page, sizeof page, "%s/run/report.html", t);
@@ -77,6 +79,9 @@ static void report_reads_well(void)
         texts = atoi(x + 8);
     }
     CHECKF(figures >= 4 && texts >= 50, "figures %d, text elements %d: %s", figures, texts, seen);
+    const char *lead = seen ? strstr(seen, "\"lead_bottom\":") : NULL;
+    int bottom = lead ? atoi(lead + 14) : 0;
+    CHECKF(bottom > 0 && bottom <= 900, "the sizing sentences end at %d px: %s", bottom, seen);
     free(seen);
     free(err);
     CHECK(cr_test_sh("head -c 8 %s/report.png | od -An -c | tr -d ' \\n' | "
