@@ -8,6 +8,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -33,6 +34,8 @@ static void make_flows_of(duration_fn draw, const void *law, size_t n, double T,
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, seed);
+    memset(f, 0, sizeof *f);
+    f->res_ms = 1;
     f->n = n;
     f->fl = xcalloc(n, sizeof *f->fl);
     f->machine = xcalloc(n, sizeof *f->machine);
