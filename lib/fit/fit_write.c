@@ -9,6 +9,7 @@
 #include "common/outfile.h"
 #include "common/pool.h"
 #include "common/xalloc.h"
+#include "model/effects.h"
 
 typedef void (*writer_fn)(FILE *f, const cr_model *m, const void *ctx);
 
@@ -207,14 +208,6 @@ static void json_worst(FILE *f, const cr_model *m, const char *key, double v, in
     fprintf(f, ", \"%s_variable\": \"%s\",\n", key, name);
 }
 
-/* The sampling coordinates of a rate model (CR_EFFECTS_* of model/effects.h). */
-static const char *coords_name(int coords)
-{
-    static const char *const names[] = {"non-centred", "centred", "machines centred",
-                                        "cells centred"};
-    return coords >= 0 && coords < (int)(sizeof names / sizeof *names) ? names[coords] : "?";
-}
-
 static void log_body(FILE *f, const cr_model *m, const void *ctx)
 {
     const log_ctx *lc = ctx;
@@ -232,7 +225,7 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
     fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
             "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
             lc->c->nmachines, lc->c->ncells, lc->c->nseconds, lc->c->total, lc->c->ndistinct,
-            m->dim, coords_name(lc->centred));
+            m->dim, cr_effects_name(lc->centred));
     fprintf(f, "  \"timings\": {\"sampler_s\": %.3f, \"diagnostics_s\": %.3f},\n", a->sampler_s,
             a->diagnostics_s);
     fprintf(f, "  \"diagnostics\": {\n    \"divergences\": %d,\n    \"min_ebfmi\": ",

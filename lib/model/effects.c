@@ -40,6 +40,12 @@ double cr_level_grad(int n, const double *x, double w, double s, double gm, doub
     return gm * sw - w;
 }
 
+/* Whether the cell rates are coordinates charged their prior normal(v, sn) as such. */
+static int cells_prior(int coords)
+{
+    return coords == CR_EFFECTS_CELLS || coords == CR_EFFECTS_COLLAPSED;
+}
+
 /* The end of the run of cells of machine cell_machine[lo] that starts at lo (cells are ordered
  * by machine). */
 static int run_end(const cr_cells *c, int lo)
@@ -68,6 +74,128 @@ static double run_mean(const cr_cells *c, const double *x, int lo, int hi, int *
     return s / *n;
 }
 
+/* CR_EFFECTS_COLLAPSED, per machine of n cells: the variance e = sn^2 / n of its cells' mean
+ * rate ubar about its level, the weight w = 1 / (sm^2 + e) of ubar in alpha's conditional,
+ * the share lambda = sm^2 w of ubar in the level's conditional mean and the level's
+ * conditional sd s = sqrt(e lambda). A machine without cells has e infinite. */
+typedef struct {
+    double e, w, lambda, s;
+} collapsed_machine;
+
+static collapsed_machine collapsed_at(int n, double sm2, double sn2)
+{
+    if (n == 0)
+        return (collapsed_machine){INFINITY, 0, 0, sqrt(sm2)};
+    collapsed_machine t = {sn2 / n, 0, 0, 0};
+    t.w = 1 / (sm2 + t.e);
+    t.lambda = sm2 * t.w;
+    t.s = sqrt(t.e * t.lambda);
+    return t;
+}
+
+/* Walks the machines in order with the run [lo, hi) of cells of each (empty when it has
+ * none). */
+#define FOR_MACHINE_RUNS(c, k, lo, hi)                                                          \
+    for (int k = 0, lo = 0, hi = 0; k < (c)->nmachines; k++, lo = hi)                           \
+        if (((hi = lo < (c)->ncells && (c)->cell_machine[lo] == k ? run_end((c), lo) : lo),     \
+             1))
+
+static double run_sum(const double *u, int lo, int hi)
+{
+    double s = 0;
+    for (int i = lo; i < hi; i++)
+        s += u[i];
+    return s;
+}
+
+/* alpha = M + w / sqrt(P), v[k] = alpha + lambda (ubar - alpha) + s xi[k], with alpha's
+ * conditional given the u of precision P (its prior's included) and mean M; returns the
+ * machine levels' prior normal(alpha, sm) with the log Jacobian -log(P) / 2 + sum log s. */
+static double collapsed_levels(const cr_cells *c, cr_effects *x)
+{
+    const double sm2 = x->sigma_machine * x->sigma_machine;
+    const double sn2 = x->sigma_minute * x->sigma_minute;
+    double P = 1 / (CR_EFFECTS_ALPHA_SD * CR_EFFECTS_ALPHA_SD), S = 0;
+    FOR_MACHINE_RUNS(c, k, lo, hi)
+    {
+        const collapsed_machine t = collapsed_at(hi - lo, sm2, sn2);
+        x->v[k] = hi > lo ? run_sum(x->zc, lo, hi) / (hi - lo) : 0; /* ubar, for now */
+        P += t.w;
+        S += t.w * x->v[k];
+    }
+    x->alpha = S / P + x->a / sqrt(P);
+    double lp = -0.5 * log(P) - c->nmachines * log(x->sigma_machine);
+    FOR_MACHINE_RUNS(c, k, lo, hi)
+    {
+        const collapsed_machine t = collapsed_at(hi - lo, sm2, sn2);
+        const double q = t.lambda * (x->v[k] - x->alpha) + t.s * x->zk[k];
+        x->v[k] = x->alpha + q;
+        lp += log(t.s) - 0.5 * q * q / sm2;
+    }
+    return lp;
+}
+
+/* The chain rule of collapsed_levels and of the cells' prior normal(v, sn) back to u (g), xi
+ * (gk), w (gfixed[0]) and the log scales (gfixed[1], gfixed[2]); on entry as for
+ * cr_effects_grad. */
+static void collapsed_grad(const cr_cells *c, const cr_effects *x, double *g, double *gk,
+                           double *gfixed)
+{
+    const double sm = x->sigma_machine, sn = x->sigma_minute, sm2 = sm * sm, sn2 = sn * sn;
+    const double *u = x->zc, *v = x->v, alpha = x->alpha, isn2 = 1 / sn2, ism2 = 1 / sm2;
+    double P = 1 / (CR_EFFECTS_ALPHA_SD * CR_EFFECTS_ALPHA_SD), S = 0;
+    FOR_MACHINE_RUNS(c, k, lo, hi)
+    {
+        const collapsed_machine t = collapsed_at(hi - lo, sm2, sn2);
+        P += t.w;
+        S += t.w * (hi > lo ? run_sum(u, lo, hi) / (hi - lo) : 0);
+    }
+    const double M = S / P, sa = 1 / sqrt(P), w = x->a;
+    /* per machine: the cells' prior (u and v directly, log sn), the levels' prior and
+     * Jacobian, and v back to xi, alpha, ubar and the scales; gk keeps d lp / d v until the
+     * last pass, and alpha's own terms in the scales wait for ga */
+    double glsn = -c->ncells, glsm = -c->nmachines, ga = gfixed[0], dP_sm = 0, dP_sn = 0;
+    double gM_sm = 0, gM_sn = 0;
+    FOR_MACHINE_RUNS(c, k, lo, hi)
+    {
+        const collapsed_machine t = collapsed_at(hi - lo, sm2, sn2);
+        double sr = 0, sr2 = 0, su = 0;
+        for (int i = lo; i < hi; i++) {
+            const double r = (u[i] - v[k]) * isn2;
+            g[i] -= r;
+            sr += r;
+            sr2 += r * r;
+            su += u[i];
+        }
+        glsn += sr2 * sn2 + t.lambda;
+        const double ub = hi > lo ? su / (hi - lo) : 0, q = v[k] - alpha, xi = x->zk[k];
+        const double gv = gk[k] + sr - q * ism2, l1 = 1 - t.lambda;
+        glsm += q * q * ism2 + l1;
+        ga += q * ism2 + gv * l1;
+        gk[k] = gv;
+        glsm += gv * (2 * t.lambda * l1 * (ub - alpha) + xi * t.s * l1);
+        glsn += gv * (-2 * t.lambda * l1 * (ub - alpha) + xi * t.s * t.lambda);
+        /* d w / d log sm = -2 sm^2 w^2, d w / d log sn = -2 e w^2 */
+        const double dw_sm = -2 * sm2 * t.w * t.w, dw_sn = hi > lo ? -2 * t.e * t.w * t.w : 0;
+        dP_sm += dw_sm, dP_sn += dw_sn;
+        gM_sm += dw_sm * (ub - M), gM_sn += dw_sn * (ub - M);
+    }
+    /* alpha = M + sa w: back to w, ubar and the scales; and the Jacobian's -log(P) / 2 */
+    glsm += ga * (gM_sm - 0.5 * w * sa * dP_sm) / P - 0.5 * dP_sm / P;
+    glsn += ga * (gM_sn - 0.5 * w * sa * dP_sn) / P - 0.5 * dP_sn / P;
+    FOR_MACHINE_RUNS(c, k, lo, hi)
+    {
+        const collapsed_machine t = collapsed_at(hi - lo, sm2, sn2);
+        const double add = hi > lo ? (gk[k] * t.lambda + ga * t.w / P) / (hi - lo) : 0;
+        for (int i = lo; i < hi; i++)
+            g[i] += add;
+        gk[k] *= t.s;
+    }
+    gfixed[0] = ga * sa;
+    gfixed[1] += glsm;
+    gfixed[2] += glsn;
+}
+
 /* The machine levels x->v and alpha; returns the prior of the machine coordinates, and of the
  * cell coordinates too when they carry the levels (CR_EFFECTS_CENTRED). */
 static double levels(const cr_cells *c, cr_effects *x)
@@ -75,6 +203,8 @@ static double levels(const cr_cells *c, cr_effects *x)
     const int K = c->nmachines;
     const double *zk = x->zk, sm = x->sigma_machine, sn = x->sigma_minute;
     double lp = 0;
+    if (x->coords == CR_EFFECTS_COLLAPSED)
+        return collapsed_levels(c, x);
     if (x->coords == CR_EFFECTS_NONCENTRED || x->coords == CR_EFFECTS_CELLS) {
         double zbar = 0;
         for (int k = 0; k < K && x->coords == CR_EFFECTS_CELLS; k++)
@@ -109,14 +239,14 @@ double cr_effects_eta(const cr_cells *c, cr_effects *x, double *eta)
             eta[i] = v;
         } else if (uc) {
             eta[i] = zc[i];
-            if (x->coords == CR_EFFECTS_CELLS) /* u ~ normal(v, sn), the Jacobian below */
+            if (cells_prior(x->coords)) /* u ~ normal(v, sn), the Jacobian below */
                 sc += (zc[i] - v) * (zc[i] - v) / (sn * sn);
         } else {
             eta[i] = v + sn * zc[i];
             sc += zc[i] * zc[i];
         }
     }
-    return lp - 0.5 * sc - (zc && x->coords == CR_EFFECTS_CELLS ? C * log(sn) : 0);
+    return lp - 0.5 * sc - (zc && cells_prior(x->coords) ? C * log(sn) : 0);
 }
 
 void cr_effects_grad(const cr_cells *c, const cr_effects *x, double *g, double *gk,
@@ -124,6 +254,10 @@ void cr_effects_grad(const cr_cells *c, const cr_effects *x, double *g, double *
 {
     const int K = c->nmachines, C = c->ncells, uc = x->zc && cr_effects_centred_cells(x->coords);
     const double *zk = x->zk, *zc = x->zc, sm = x->sigma_machine, sn = x->sigma_minute;
+    if (zc && x->coords == CR_EFFECTS_COLLAPSED) {
+        collapsed_grad(c, x, g, gk, gfixed);
+        return;
+    }
     /* the cells' prior, and eta back to the machine levels */
     if (!uc) {
         double gsn = 0;
@@ -226,6 +360,11 @@ int cr_effects_prefer_centred(double *info, int n)
     return info[n / 2] > 4;
 }
 
+/* Degrees of freedom of sigma_minute (cells with counts, less one per machine) from which the
+ * collapsed coordinates are safe: with fewer, sigma_minute is itself loose and centred cells
+ * funnel (three machines of 3 to 5 minutes each diverged more collapsed than otherwise). */
+#define COLLAPSE_MIN_DF 8
+
 /* A scale^2 estimated from the spread ss (df > 0 degrees of freedom) of log rates whose mean
  * noise is noise. */
 static double scale2(double ss, int df, double noise)
@@ -288,7 +427,16 @@ int cr_effects_choose(const cr_cells *c, int cells_pinned, int poisson)
         r[k] = q[k] > 0 ? sm2 / nz[k] : 0;
     const int machines = K == 1 || cr_effects_prefer_centred(r, K);
     free(r);
+    if (K >= 2 && df >= COLLAPSE_MIN_DF && !(cells && machines))
+        return CR_EFFECTS_COLLAPSED;
     if (cells)
         return machines ? CR_EFFECTS_CENTRED : CR_EFFECTS_CELLS;
     return machines ? CR_EFFECTS_MACHINES : CR_EFFECTS_NONCENTRED;
+}
+
+const char *cr_effects_name(int coords)
+{
+    static const char *const names[CR_EFFECTS_NCOORDS] = {
+        "non-centred", "centred", "machines centred", "cells centred", "collapsed"};
+    return coords >= 0 && coords < CR_EFFECTS_NCOORDS ? names[coords] : "?";
 }

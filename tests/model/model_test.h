@@ -118,6 +118,35 @@ static inline double fd_worst(const cr_model *m, double *th, const char *what)
     return worst;
 }
 
+/* CR_EFFECTS_COLLAPSED from the machine levels v and the cell rates u, by its definition in
+ * model/effects.h: ubar and n per machine, P and M, then w = (alpha - M) sqrt(P) into *w and
+ * xi[k] = (v[k] - alpha - lambda (ubar - alpha)) / s into xi (which may be v). Returns the log
+ * Jacobian of (w, xi) -> (alpha, v): -log(P) / 2 + sum log s. */
+static inline double to_collapsed(const cr_cells *c, double alpha, double sm, double sn,
+                                  const double *v, const double *u, double *w, double *xi)
+{
+    const int K = c->nmachines;
+    double *ubar = xcalloc((size_t)K, sizeof(double)), *n = xcalloc((size_t)K, sizeof(double));
+    for (int i = 0; i < c->ncells; i++)
+        ubar[c->cell_machine[i]] += u[i], n[c->cell_machine[i]]++;
+    double P = 1.0 / 9, S = 0, jac = 0;
+    for (int k = 0; k < K; k++) {
+        ubar[k] /= n[k];
+        P += 1 / (sm * sm + sn * sn / n[k]);
+        S += ubar[k] / (sm * sm + sn * sn / n[k]);
+    }
+    *w = (alpha - S / P) * sqrt(P);
+    jac -= 0.5 * log(P);
+    for (int k = 0; k < K; k++) {
+        const double e = sn * sn / n[k], lambda = sm * sm / (sm * sm + e), s = sqrt(e * lambda);
+        xi[k] = (v[k] - alpha - lambda * (ubar[k] - alpha)) / s;
+        jac += log(s);
+    }
+    free(ubar);
+    free(n);
+    return jac;
+}
+
 /* The non-centred point th (alpha at 0, log sigma_machine at 1, log sigma_minute at isn or none
  * when isn < 0; machine coordinates from nfixed on, then one per cell) in the sampling
  * coordinates coords of model/effects.h, written here from their definitions:
@@ -153,6 +182,9 @@ static inline double to_coords(const cr_cells *c, int nfixed, int isn, int coord
         memcpy(v, th + nfixed, (size_t)K * sizeof(double));
         return -C * (isn >= 0 ? th[isn] : 0);
     }
+    if (coords == CR_EFFECTS_COLLAPSED && isn >= 0)
+        return to_collapsed(c, th[0], sm, sn, v, out + nfixed + K, out, v) - K * th[1] -
+               C * th[isn];
     out[0] = (th[0] - vbar) * sqrt(K) / sm;
     for (int k = 0; k < K && isn >= 0; k++) {
         double all = 0, data = 0;
