@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/pool.h"
 #include "common/xalloc.h"
 
 const char *const cr_holdout_stat_names[CR_HOLDOUT_NSTATS] = {"mean rate", "99th percentile",
@@ -101,31 +102,131 @@ static void check_machine(const cr_ladder_data *ld, const cr_chains_result *res,
     free(y);
 }
 
+/* The coordinates of a point of warm's model without machine k (1-based): its machine
+ * coordinate, its cells' and its per-machine tail values dropped, as the refit's model lays
+ * them out. Returns the number written (the refit's dimension when the layouts agree). */
+static int drop_machine(const cr_fit_warm *warm, int k, const double *x, double *out)
+{
+    const cr_ladder_model *lm = warm->ld->lm;
+    const cr_cells *c = cr_ladder_cells(warm->ld);
+    const int K = warm->ld->nmachines, C = lm->has_cells ? c->ncells : 0;
+    int n = 0, i = 0;
+    for (; i < lm->nfixed; i++)
+        out[n++] = x[i];
+    for (int j = 0; j < K; j++, i++)
+        if (j != k - 1)
+            out[n++] = x[i];
+    for (int j = 0; j < C; j++, i++)
+        if (c->cell_machine[j] != k - 1)
+            out[n++] = x[i];
+    for (int j = 0; j < lm->tail_fixed; j++)
+        out[n++] = x[i++];
+    for (int t = 0; t < lm->tail_per_machine; t++)
+        for (int j = 0; j < K; j++, i++)
+            if (j != k - 1)
+                out[n++] = x[i];
+    return n;
+}
+
+/* One refit per job, all at once on the pool. */
+typedef struct {
+    const cr_ladder_model *lm;
+    const cr_ladder_rows *r;
+    const cr_fit_options *o;
+    double interval;
+    const cr_fit_warm *warm;
+    const char *series;
+    int threads;        /* each refit's */
+    int keep_logs;
+    cr_fit_logs *logs;  /* [K] */
+    cr_holdout_machine *out;
+    cr_err *errs;       /* [K] */
+    int *rc;            /* [K] */
+} holdout_ctx;
+
+static void refit(void *ctx, size_t job, int worker)
+{
+    (void)worker;
+    const holdout_ctx *h = ctx;
+    const cr_ladder_rows *r = h->r;
+    const int k = (int)job + 1;
+    int *buf = xmalloc((4 * r->n + 1) * sizeof(int));
+    cr_ladder_rows rest, held;
+    split_rows(r, k, buf, &rest, &held);
+    cr_ladder_data ld;
+    cr_ladder_data_init(&ld, h->lm, &rest);
+    cr_fit_options o = *h->o;
+    o.sampler.threads = h->threads;
+    double *warm = NULL;
+    if (h->warm && h->warm->ld->lm == h->lm) {
+        const cr_chains_result *res = h->warm->res;
+        const int C = res->chains, n = ld.m.dim;
+        warm = xmalloc((2 * (size_t)C * n + C + 1) * sizeof(double));
+        double *init = warm, *metric = warm + (size_t)C * n, *eps = metric + (size_t)C * n;
+        int ok = res->dim == h->warm->ld->m.dim;
+        for (int c = 0; c < C && ok; c++) {
+            ok = drop_machine(h->warm, k, res->last + (size_t)c * res->dim,
+                              init + (size_t)c * n) == n;
+            drop_machine(h->warm, k, res->inv_metric + (size_t)c * res->dim,
+                         metric + (size_t)c * n);
+            eps[c] = res->stepsize[c];
+        }
+        if (ok && C == o.sampler.chains) {
+            *h->lm->centred(ld.d) = cr_ladder_centred(h->warm->ld);
+            o.sampler.init = init;
+            o.sampler.inv_metric = metric;
+            o.sampler.stepsizes = eps;
+        }
+    }
+    char label[96];
+    snprintf(label, sizeof label, "%s-without-m%d", h->series, k);
+    cr_fit_attempt a;
+    cr_holdout_machine *out = &h->out[k - 1];
+    memset(out, 0, sizeof *out);
+    out->machine = k;
+    h->rc[k - 1] = cr_fit_run(&ld, label, &o, h->keep_logs ? &h->logs[k - 1] : NULL, &a,
+                              &h->errs[k - 1]);
+    if (h->rc[k - 1] == 0) {
+        out->converged = a.chk.pass;
+        check_machine(&ld, &a.res, &held, o.sampler.seed, h->interval, out);
+        cr_fit_attempt_free(&a);
+    }
+    cr_ladder_data_free(&ld);
+    free(warm);
+    free(buf);
+}
+
 int cr_fit_holdout(const cr_ladder_model *lm, const cr_ladder_rows *r, const cr_fit_options *o,
-                   double interval, cr_fit_logs *logs, const char *series,
-                   cr_holdout_machine *out, cr_err *e)
+                   double interval, const cr_fit_warm *warm, cr_fit_logs *logs,
+                   const char *series, cr_holdout_machine *out, cr_err *e)
 {
     int K = 0;
     for (size_t i = 0; i < r->n; i++)
         K = r->machine[i] > K ? r->machine[i] : K;
-    int *buf = xmalloc((4 * r->n + 1) * sizeof(int)), rc = 0;
-    for (int k = 1; k <= K && rc == 0; k++) {
-        cr_ladder_rows rest, held;
-        split_rows(r, k, buf, &rest, &held);
-        cr_ladder_data ld;
-        cr_ladder_data_init(&ld, lm, &rest);
-        char label[96];
-        snprintf(label, sizeof label, "%s-without-m%d", series, k);
-        cr_fit_attempt a;
-        memset(&out[k - 1], 0, sizeof out[k - 1]);
-        out[k - 1].machine = k;
-        if ((rc = cr_fit_run(&ld, label, o, logs, &a, e)) == 0) {
-            out[k - 1].converged = a.chk.pass;
-            check_machine(&ld, &a.res, &held, o->sampler.seed, interval, &out[k - 1]);
-            cr_fit_attempt_free(&a);
+    /* as many refits at once as threads, each on its share of them */
+    const int T = cr_pool_threads(o->sampler.threads), jobs = T < K ? T : K;
+    holdout_ctx h = {lm, r, o, interval, warm, series, T / (jobs ? jobs : 1), logs != NULL,
+                     xcalloc((size_t)K + 1, sizeof(cr_fit_logs)), out,
+                     xcalloc((size_t)K + 1, sizeof(cr_err)), xcalloc((size_t)K + 1, sizeof(int))};
+    cr_pool_run((size_t)K, jobs, refit, &h);
+    int rc = 0;
+    for (int k = 0; k < K; k++) {
+        if (h.rc[k] != 0 && rc == 0) {
+            *e = h.errs[k];
+            rc = -1;
         }
-        cr_ladder_data_free(&ld);
+        for (int i = 0; logs && i < h.logs[k].n; i++) {
+            size_t cap = logs->cap; /* name and text share it, as in fit.c */
+            xgrow(&logs->name, &cap, (size_t)logs->n + 1, sizeof *logs->name);
+            xgrow(&logs->text, &logs->cap, (size_t)logs->n + 1, sizeof *logs->text);
+            logs->name[logs->n] = h.logs[k].name[i];
+            logs->text[logs->n++] = h.logs[k].text[i];
+        }
+        free(h.logs[k].name);
+        free(h.logs[k].text);
     }
-    free(buf);
+    free(h.logs);
+    free(h.errs);
+    free(h.rc);
     return rc;
 }

@@ -154,8 +154,10 @@ int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
     }
     if (rc == 0 && o->holdout && t->nmachines >= 3) {
         out->holdout = xmalloc((size_t)t->nmachines * sizeof *out->holdout);
-        rc = cr_fit_holdout(out->rung[out->kept].ld.lm, &rows, &o->fit, o->interval, logs,
-                            s->name, out->holdout, e);
+        const cr_fit_rung *k = &out->rung[out->kept];
+        const cr_fit_warm warm = {&k->ld, &k->fit.res};
+        rc = cr_fit_holdout(k->ld.lm, &rows, &o->fit, o->interval, &warm, logs, s->name,
+                            out->holdout, e);
     }
     if (rc == 0)
         out->notes = series_notes(out, &rows, o);

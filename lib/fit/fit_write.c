@@ -219,9 +219,9 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
             a->chk.reasons);
     fprintf(f, "  \"settings\": {\"chains\": %d, \"warmup\": %d, \"samples\": %d, \"seed\": %llu, "
             "\"adapt_delta\": %.6g, \"max_depth\": %d, \"threads\": %d, "
-            "\"extends_attempt\": %d},\n",
+            "\"extends_attempt\": %d, \"warm_start\": %d},\n",
             c->chains, c->warmup, c->samples, (unsigned long long)c->seed, c->adapt_delta,
-            c->max_depth, c->threads, a->extends);
+            c->max_depth, c->threads, a->extends, c->init != NULL);
     fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
             "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
             lc->c->nmachines, lc->c->ncells, lc->c->nseconds, lc->c->total, lc->c->ndistinct,

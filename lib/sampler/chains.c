@@ -92,17 +92,18 @@ static int initialize(cr_nuts *s, const cr_chains_config *cfg, gsl_rng *r, cr_er
 static int warmup(cr_nuts *s, const cr_chains_config *cfg, pool *P, int chain, gsl_rng *r,
                   double *eps, cr_err *e)
 {
+    const int metric = cfg->inv_metric == NULL; /* else warm: the step size only */
     cr_stepsize_adapt da;
     cr_var_adapt va;
     cr_stepsize_init(&da, *eps, cfg->adapt_delta);
     cr_var_init(&va, cr_nuts_dim(s), cfg->warmup, cfg->init_buffer, cfg->term_buffer,
                 cfg->window);
-    int rc = cr_init_stepsize(s, eps, r, e);
+    int rc = metric ? cr_init_stepsize(s, eps, r, e) : 0;
     cr_nuts_stats *st = P->res->warmup_stats + (size_t)chain * cfg->warmup;
     for (int it = 0; it < cfg->warmup && rc == 0; it++) {
         cr_nuts_transition(s, *eps, r, &st[it]);
         cr_stepsize_learn(&da, eps, st[it].accept_stat);
-        int upd = cr_var_learn(&va, cr_nuts_inv_metric(s), cr_nuts_position(s));
+        int upd = metric ? cr_var_learn(&va, cr_nuts_inv_metric(s), cr_nuts_position(s)) : 0;
         if (upd < 0)
             rc = cr_fail(e, "the metric overflowed at warmup iteration %d; the posterior may "
                             "be improper", it + 1);
@@ -127,7 +128,14 @@ static int run_chain(pool *P, int chain, cr_err *e)
     double eps = cfg->stepsize, t0 = cr_now();
     int rc;
     if (P->first == 0) {
-        rc = initialize(s, cfg, r, e);
+        if (cfg->inv_metric)
+            memcpy(cr_nuts_inv_metric(s), cfg->inv_metric + (size_t)chain * n,
+                   n * sizeof(double));
+        if (cfg->stepsizes)
+            eps = cfg->stepsizes[chain];
+        rc = cfg->init && cr_nuts_set_position(s, cfg->init + (size_t)chain * n) == 0
+                 ? 0
+                 : initialize(s, cfg, r, e);
         if (rc == 0 && cfg->warmup > 0)
             rc = warmup(s, cfg, P, chain, r, &eps, e);
     } else {

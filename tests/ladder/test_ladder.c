@@ -323,7 +323,7 @@ static void test_holdout_coverage(void)
         cr_holdout_machine h[K];
         cr_err e;
         o.sampler.seed = 100 + rep;
-        CHECK_INT(cr_fit_holdout(cr_ladder_find("nbh"), &r, &o, 0.9, NULL, "t", h, &e), 0);
+        CHECK_INT(cr_fit_holdout(cr_ladder_find("nbh"), &r, &o, 0.9, NULL, NULL, "t", h, &e), 0);
         for (int k = 0; k < K; k++, total++)
             for (int j = 0; j < CR_HOLDOUT_NSTATS; j++)
                 inside[j] += h[k].inside[j];
