@@ -22,19 +22,24 @@ static int cmp_int(const void *a, const void *b)
 void cr_ladder_points_init(cr_ladder_points *p, const cr_ladder_rows *r)
 {
     memset(p, 0, sizeof *p);
-    size_t cap = r->n ? r->n : 1;
-    p->machine = xmalloc(cap * sizeof(int));
-    p->minute = xmalloc(cap * sizeof(int));
-    p->y = xmalloc(cap * sizeof(int));
-    p->weight = xmalloc(cap * sizeof(double));
-    int *ys = xmalloc(cap * sizeof(int));
+    /* grown as points appear: they are far fewer than seconds */
+    size_t cap = 0, ycap = 0;
+    int *ys = NULL;
     for (size_t a = 0, b; a < r->n; a = b) {
         for (b = a; b < r->n && r->machine[b] == r->machine[a] && r->minute[b] == r->minute[a];)
             b++;
+        xgrow(&ys, &ycap, b - a, sizeof *ys);
         memcpy(ys, r->y + a, (b - a) * sizeof(int));
         qsort(ys, b - a, sizeof(int), cmp_int);
         for (size_t i = 0; i < b - a; i++) {
             if (i == 0 || ys[i] != ys[i - 1]) {
+                size_t c = cap;
+                xgrow(&p->machine, &c, p->n + 1, sizeof *p->machine);
+                c = cap;
+                xgrow(&p->minute, &c, p->n + 1, sizeof *p->minute);
+                c = cap;
+                xgrow(&p->y, &c, p->n + 1, sizeof *p->y);
+                xgrow(&p->weight, &cap, p->n + 1, sizeof *p->weight);
                 p->machine[p->n] = r->machine[a];
                 p->minute[p->n] = r->minute[a];
                 p->y[p->n] = ys[i];
