@@ -20,18 +20,19 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static void stats_of(const int *y, size_t n, double *sorted, double *st)
+/* The holdout's statistics of a sample summarised in s. */
+static void stats_of(const cr_ppc_sink *s, double *st)
 {
-    double sum = 0, zeros = 0;
-    for (size_t i = 0; i < n; i++) {
-        sorted[i] = y[i];
-        sum += y[i];
-        zeros += y[i] == 0;
-    }
-    qsort(sorted, n, sizeof(double), cmp_double);
-    st[CR_HOLDOUT_MEAN] = sum / (double)n;
-    st[CR_HOLDOUT_Q99] = cr_ppc_quantile7(sorted, n, 0.99);
-    st[CR_HOLDOUT_ZERO] = zeros / (double)n;
+    double T[CR_PPC_NSTATS];
+    cr_ppc_sink_stats(s, T);
+    st[CR_HOLDOUT_MEAN] = T[CR_PPC_MEAN];
+    st[CR_HOLDOUT_Q99] = T[CR_PPC_Q99];
+    st[CR_HOLDOUT_ZERO] = T[CR_PPC_ZERO];
+}
+
+static void sink_add(void *sink, int y, long times)
+{
+    cr_ppc_sink_add(sink, y, times);
 }
 
 /* The rows without machine k (machines after it renumbered down), and machine k's alone as
@@ -59,7 +60,9 @@ static void split_rows(const cr_ladder_rows *r, int k, int *buf, cr_ladder_rows 
     *held = (cr_ladder_rows){b - a, held_mach, r->minute + a, r->y + a};
 }
 
-/* One held-out machine against the predictive of a new one under fit (ld, res). */
+/* One held-out machine against the predictive of a new one under fit (ld, res): its seconds
+ * as its cells' count histograms (held's points), each replicate drawn cell by cell from the
+ * model's law at a new machine's view of a draw. */
 static void check_machine(const cr_ladder_data *ld, const cr_chains_result *res,
                           const cr_ladder_rows *held, unsigned long long seed, double interval,
                           cr_holdout_machine *out)
@@ -67,27 +70,39 @@ static void check_machine(const cr_ladder_data *ld, const cr_chains_result *res,
     const cr_ladder_model *lm = ld->lm;
     cr_ladder_data hd;
     cr_ladder_data_init(&hd, lm, held); /* the held-out machine's cells under this model */
+    cr_ladder_points p;
+    cr_ladder_points_init(&p, held);
     const int ncells = lm->has_cells ? cr_ladder_cells(&hd)->ncells : 0;
-    cr_ladder_data_free(&hd);
     const int S = res->chains * res->samples, nrep = S < HOLDOUT_REPLICATES ? S
                                                                             : HOLDOUT_REPLICATES;
     double *view = xmalloc((size_t)(lm->nfixed + 1 + ncells + lm->tail_fixed +
                                     lm->tail_per_machine) * sizeof(double));
-    double *sorted = xmalloc((held->n + 1) * sizeof(double));
     double *rep = xmalloc((size_t)CR_HOLDOUT_NSTATS * nrep * sizeof(double));
-    int *y = xmalloc((held->n + 1) * sizeof(int));
+    cr_ppc_sink *sink = cr_ppc_sink_new();
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, (unsigned long)(seed * 1000003ULL + (unsigned long long)out->machine));
     for (int i = 0; i < nrep; i++) {
         const double *v = res->draws + (size_t)cr_ppc_draw_index(i, nrep, S) * res->nout;
         cr_ladder_new_machine_view(ld, v, ncells, g, view);
-        lm->simulate(held->n, held->machine, held->minute, view, g, y);
+        cr_ppc_sink_reset(sink);
+        for (size_t a = 0, b; a < p.n; a = b) {
+            long n = 0;
+            for (b = a; b < p.n && p.minute[b] == p.minute[a]; b++)
+                n += (long)p.weight[b];
+            cr_count_law law;
+            lm->law(hd.d, view, 1, p.minute[a], &law);
+            cr_count_law_draw(&law, n, g, sink_add, sink);
+            cr_ppc_sink_end_minute(sink);
+        }
         double st[CR_HOLDOUT_NSTATS];
-        stats_of(y, held->n, sorted, st);
+        stats_of(sink, st);
         for (int j = 0; j < CR_HOLDOUT_NSTATS; j++)
             rep[j * nrep + i] = st[j];
     }
-    stats_of(held->y, held->n, sorted, out->obs);
+    cr_ppc_sink_reset(sink);
+    for (size_t a = 0; a < p.n; a++)
+        cr_ppc_sink_add(sink, p.y[a], (long)p.weight[a]);
+    stats_of(sink, out->obs);
     for (int j = 0; j < CR_HOLDOUT_NSTATS; j++) {
         double *x = rep + j * nrep;
         qsort(x, (size_t)nrep, sizeof(double), cmp_double);
@@ -96,10 +111,11 @@ static void check_machine(const cr_ladder_data *ld, const cr_chains_result *res,
         out->inside[j] = out->obs[j] >= out->lo[j] && out->obs[j] <= out->hi[j];
     }
     gsl_rng_free(g);
+    cr_ppc_sink_free(sink);
+    cr_ladder_points_free(&p);
+    cr_ladder_data_free(&hd);
     free(view);
-    free(sorted);
     free(rep);
-    free(y);
 }
 
 /* The coordinates of a point of warm's model without machine k (1-based): its machine
