@@ -19,19 +19,27 @@
 #define MAX_RHAT 1.01
 #define MIN_ESS 400
 
+/* Variables summarised per block (their draws copied column-wise): a few MB at 4000 draws. */
+#define DIAG_BLOCK 256
+
 void cr_fit_options_default(cr_fit_options *o)
 {
     cr_chains_config_default(&o->sampler);
     o->sampler.seed = 42;
     o->attempts = 3;
+    o->warm_warmup = 150;
 }
 
 void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg)
 {
     static const double ladder[] = {0, 0.95, 0.99};
     *cfg = o->sampler;
-    if (a < 2)
+    if (a < 2) {
+        if (cfg->init)
+            cfg->warmup = o->warm_warmup;
         return;
+    }
+    cfg->init = cfg->inv_metric = cfg->stepsizes = NULL;
     double delta = ladder[a - 1 < 2 ? a - 1 : 2];
     if (cfg->adapt_delta < delta)
         cfg->adapt_delta = delta;
@@ -154,13 +162,18 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const c
     t0 = cr_now();
     const cr_chains_result *r = &a->res;
     size_t n = (size_t)r->samples, per_var = (size_t)r->chains * n;
-    double *col = xmalloc((per_var ? per_var : 1) * (size_t)r->nout * sizeof(double));
-    for (size_t k = 0; k < per_var; k++)
-        for (int j = 0; j < r->nout; j++)
-            col[(size_t)j * per_var + k] = r->draws[k * r->nout + j];
-    a->sum = xmalloc((size_t)r->nout * sizeof(cr_diag_summary));
+    /* a block of variables at a time, so that the column copy stays small beside the draws */
+    const int block = r->nout < DIAG_BLOCK ? r->nout : DIAG_BLOCK;
+    double *col = xmalloc(((per_var > n ? per_var : n) * (size_t)block + 1) * sizeof(double));
+    a->sum = xmalloc(((size_t)r->nout + 1) * sizeof(cr_diag_summary));
     int threads = a->cfg.threads > 0 ? a->cfg.threads : cpu_count();
-    cr_diag_summarise_many(col, r->nout, r->chains, r->samples, threads, a->sum);
+    for (int j0 = 0; j0 < r->nout; j0 += block) {
+        const int nb = r->nout - j0 < block ? r->nout - j0 : block;
+        for (size_t k = 0; k < per_var; k++)
+            for (int j = 0; j < nb; j++)
+                col[(size_t)j * per_var + k] = r->draws[k * r->nout + j0 + j];
+        cr_diag_summarise_many(col, nb, r->chains, r->samples, threads, a->sum + j0);
+    }
     a->ebfmi = xmalloc((size_t)r->chains * sizeof(double));
     for (int c = 0; c < r->chains; c++) {
         for (size_t i = 0; i < n; i++)

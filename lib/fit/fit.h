@@ -38,12 +38,15 @@
 typedef struct {
     cr_chains_config sampler; /* settings of the first attempt (cmdstan's defaults, seed 42) */
     int attempts;             /* 3: the first and at most two retries */
+    int warm_warmup;          /* 150: warmup of a warm-started first attempt (sampler.init) */
 } cr_fit_options;
 
 void cr_fit_options_default(cr_fit_options *o);
 
-/* Sampler settings of attempt a (1-based): attempt 1 is o->sampler; later attempts raise
- * adapt_delta to at least 0.95, then 0.99, and double the warmup each time. */
+/* Sampler settings of attempt a (1-based): attempt 1 is o->sampler, with o->warm_warmup
+ * iterations of warmup when it is warm-started (sampler.init, sampler/chains.h); later
+ * attempts start cold, raise adapt_delta to at least 0.95, then 0.99, and double
+ * o->sampler.warmup each time. */
 void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg);
 
 /* The verdict on one run by the seed's criteria. Worst variables are output indices. */
@@ -129,14 +132,25 @@ typedef struct {
     int inside[CR_HOLDOUT_NSTATS];
 } cr_holdout_machine;
 
+/* A fit of all machines that the refits start from: its model (the refits sample in its
+ * coordinates) and its chains (each refit chain starts at the last draw of the same chain
+ * without the held-out machine's coordinates, with its step size and metric). */
+typedef struct {
+    const cr_ladder_data *ld;
+    const cr_chains_result *res;
+} cr_fit_warm;
+
 /* For each machine k of r (K >= 2): refits lm without it and asks whether its mean rate, 99th
  * percentile (type 7) and zero fraction fall in the central `interval` of the predictive of a
  * NEW machine with the same seconds (new z_machine, minute effects and per-machine values;
- * cr_ladder_new_machine_view) over up to 1000 evenly spaced draws. out[K]. Loop logs are
- * named SERIES-without-mK-MODEL-N.json (none when logs is NULL). */
+ * cr_ladder_new_machine_view) over up to 1000 evenly spaced draws. out[K]. The refits run at
+ * once on the thread pool (o->sampler.threads in all), and warm-started from warm when it is
+ * not NULL (first attempts of o->warm_warmup warmup iterations; a retry starts cold). Loop
+ * logs are named SERIES-without-mK-MODEL-N.json (none when logs is NULL), in machine order;
+ * the results do not depend on the number of threads. */
 int cr_fit_holdout(const cr_ladder_model *lm, const cr_ladder_rows *r, const cr_fit_options *o,
-                   double interval, cr_fit_logs *logs, const char *series,
-                   cr_holdout_machine *out, cr_err *e);
+                   double interval, const cr_fit_warm *warm, cr_fit_logs *logs,
+                   const char *series, cr_holdout_machine *out, cr_err *e);
 
 /* ---- The ladder and the automatic choice (fit_ladder.c, fit_notes.c) ---- */
 

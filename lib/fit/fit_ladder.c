@@ -29,11 +29,11 @@ static int threads_of(const cr_fit_options *o)
     return o->sampler.threads > 0 ? o->sampler.threads : n > 0 ? (int)n : 1;
 }
 
-static int check_rung(cr_fit_rung *r, const cr_ladder_rows *rows, const cr_ladder_points *pts,
+static int check_rung(cr_fit_rung *r, const cr_ladder_points *pts,
                       const cr_fit_ladder_options *o, const char *series, cr_err *e)
 {
     int threads = threads_of(&o->fit);
-    if (cr_ladder_ppc(&r->ld, &r->fit.res, rows, (unsigned long)o->fit.sampler.seed, threads,
+    if (cr_ladder_ppc(&r->ld, &r->fit.res, pts, (unsigned long)o->fit.sampler.seed, threads,
                       &r->ppc, e) != 0)
         return cr_fail_prefix(e, series);
     if (o->model >= 0) { /* one model: LOO would only feed a comparison there is none of */
@@ -124,7 +124,7 @@ int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
         cr_fit_rung *r = &out->rung[out->nrungs++];
         cr_ladder_data_init(&r->ld, &cr_ladder_models[i], &rows);
         if ((rc = cr_fit_run(&r->ld, s->name, &o->fit, logs, &r->fit, e)) == 0)
-            rc = check_rung(r, &rows, &pts, o, s->name, e);
+            rc = check_rung(r, &pts, o, s->name, e);
     }
     if (rc == 0) {
         cr_ladder_candidate cand[CR_LADDER_NMODELS];
@@ -154,8 +154,10 @@ int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
     }
     if (rc == 0 && o->holdout && t->nmachines >= 3) {
         out->holdout = xmalloc((size_t)t->nmachines * sizeof *out->holdout);
-        rc = cr_fit_holdout(out->rung[out->kept].ld.lm, &rows, &o->fit, o->interval, logs,
-                            s->name, out->holdout, e);
+        const cr_fit_rung *k = &out->rung[out->kept];
+        const cr_fit_warm warm = {&k->ld, &k->fit.res};
+        rc = cr_fit_holdout(k->ld.lm, &rows, &o->fit, o->interval, &warm, logs, s->name,
+                            out->holdout, e);
     }
     if (rc == 0)
         out->notes = series_notes(out, &rows, o);

@@ -19,9 +19,11 @@ static char *join(const char *dir, const char *a, const char *name, const char *
     return p;
 }
 
-/* Summary, sampler table, draws (when any are kept), PPC table and figures of one rung. */
+/* Summary, sampler table, draws (when any are kept and with_draws: models/NAME/ never has
+ * them, as fit.h's layout says, since they are the top directory's), PPC table and figures of
+ * one rung. */
 static int rung_files(const char *dir, const char *series, const cr_fit_rung *r,
-                      const char *const *ids, cr_plot_svg *rootogram, cr_err *e)
+                      const char *const *ids, int with_draws, cr_plot_svg *rootogram, cr_err *e)
 {
     char *p[5] = {join(dir, "diagnostics/", series, "_summary.csv"),
                   join(dir, "diagnostics/", series, "_sampler.csv"),
@@ -32,7 +34,7 @@ static int rung_files(const char *dir, const char *series, const cr_fit_rung *r,
     char title[128];
     snprintf(title, sizeof title, "%s: posterior predictive check of %s", series,
              r->ld.lm->name);
-    int draws = !r->draw_cols || r->ndraw_cols > 0;
+    int draws = with_draws && (!r->draw_cols || r->ndraw_cols > 0);
     int rc = cr_fit_write_summary(p[0], &r->ld.m, &r->fit, e) != 0 ||
              cr_fit_write_sampler(p[1], &r->fit, e) != 0 ||
              (draws && cr_fit_write_draws(p[2], &r->ld.m, &r->fit, r->draw_cols, r->ndraw_cols,
@@ -50,10 +52,10 @@ static int rung_files(const char *dir, const char *series, const cr_fit_rung *r,
 int cr_fit_result_write(const char *dir, const cr_fit_result *r, int per_model,
                         cr_plot_svg *rootogram, cr_err *e)
 {
-    int rc = rung_files(dir, r->series, cr_fit_kept(r), r->machine_ids, rootogram, e);
+    int rc = rung_files(dir, r->series, cr_fit_kept(r), r->machine_ids, 1, rootogram, e);
     for (int i = 0; i < r->nrungs && per_model && rc == 0; i++) {
         char *mdir = join(dir, "models/", r->rung[i].ld.lm->name, "");
-        rc = rung_files(mdir, r->series, &r->rung[i], r->machine_ids, NULL, e);
+        rc = rung_files(mdir, r->series, &r->rung[i], r->machine_ids, 0, NULL, e);
         free(mdir);
     }
     if (rc == 0)

@@ -9,6 +9,7 @@
 #include "common/outfile.h"
 #include "common/pool.h"
 #include "common/xalloc.h"
+#include "model/effects.h"
 
 typedef void (*writer_fn)(FILE *f, const cr_model *m, const void *ctx);
 
@@ -116,11 +117,15 @@ int cr_fit_write_sampler(const char *path, const cr_fit_attempt *a, cr_err *e)
  * thousands of latent variables): blocks of rows are formatted on all CPUs into memory and
  * written in order, a window of blocks at a time. */
 enum { DRAW_BLOCK_ROWS = 16, DRAW_WINDOW_BLOCKS = 64 };
+/* ... and fewer rows per block when rows are long (tens of thousands of latent variables), so
+ * that a window of text stays within 64 x 512 KB. */
+#define DRAW_BLOCK_BYTES (512 * 1024)
 
 typedef struct {
     const cr_chains_result *r;
     int ncols; /* the columns res.draws holds per row, all written */
     size_t row0, nrows;  /* rows of this window */
+    size_t block_rows;
     char **buf;          /* [block]: formatted text */
     size_t *len;         /* [block] */
 } draw_window;
@@ -131,8 +136,8 @@ static void format_block(void *ctx, size_t b, int worker)
     draw_window *w = ctx;
     const cr_chains_result *r = w->r;
     FILE *f = xmemstream_open(&w->buf[b], &w->len[b]);
-    size_t end = (b + 1) * DRAW_BLOCK_ROWS < w->nrows ? (b + 1) * DRAW_BLOCK_ROWS : w->nrows;
-    for (size_t k = w->row0 + b * DRAW_BLOCK_ROWS; k < w->row0 + end; k++) {
+    size_t end = (b + 1) * w->block_rows < w->nrows ? (b + 1) * w->block_rows : w->nrows;
+    for (size_t k = w->row0 + b * w->block_rows; k < w->row0 + end; k++) {
         const cr_nuts_stats *st = &r->stats[k];
         fprintf(f, "%d,%d,%.9g,%.6g,%.6g,%d,%d,%d,%.9g", (int)(k / r->samples) + 1,
                 (int)(k % r->samples) + 1, st->lp, st->accept_stat, st->stepsize, st->treedepth,
@@ -169,13 +174,19 @@ static void draw_rows(FILE *f, const cr_model *m, const void *ctx)
     }
     fputc('\n', f);
     const size_t total = (size_t)r->chains * r->samples;
-    const size_t window = DRAW_BLOCK_ROWS * DRAW_WINDOW_BLOCKS;
+    const size_t row_bytes = 25 * ((size_t)ncols + 9); /* at most, "-1.2345678901234567e-100," */
+    const size_t block_rows = DRAW_BLOCK_BYTES / row_bytes < 1 ? 1
+                              : DRAW_BLOCK_BYTES / row_bytes > DRAW_BLOCK_ROWS
+                                  ? DRAW_BLOCK_ROWS
+                                  : DRAW_BLOCK_BYTES / row_bytes;
+    const size_t window = block_rows * DRAW_WINDOW_BLOCKS;
     char *buf[DRAW_WINDOW_BLOCKS];
     size_t len[DRAW_WINDOW_BLOCKS];
     int threads = cr_pool_threads(a->cfg.threads);
     for (size_t row0 = 0; row0 < total; row0 += window) {
-        draw_window w = {r, ncols, row0, total - row0 < window ? total - row0 : window, buf, len};
-        size_t nblocks = (w.nrows + DRAW_BLOCK_ROWS - 1) / DRAW_BLOCK_ROWS;
+        draw_window w = {r,          ncols, row0, total - row0 < window ? total - row0 : window,
+                         block_rows, buf,   len};
+        size_t nblocks = (w.nrows + block_rows - 1) / block_rows;
         cr_pool_run(nblocks, threads, format_block, &w);
         for (size_t b = 0; b < nblocks; b++) {
             fwrite(buf[b], 1, len[b], f);
@@ -207,14 +218,6 @@ static void json_worst(FILE *f, const cr_model *m, const char *key, double v, in
     fprintf(f, ", \"%s_variable\": \"%s\",\n", key, name);
 }
 
-/* The sampling coordinates of a rate model (CR_EFFECTS_* of model/effects.h). */
-static const char *coords_name(int coords)
-{
-    static const char *const names[] = {"non-centred", "centred", "machines centred",
-                                        "cells centred"};
-    return coords >= 0 && coords < (int)(sizeof names / sizeof *names) ? names[coords] : "?";
-}
-
 static void log_body(FILE *f, const cr_model *m, const void *ctx)
 {
     const log_ctx *lc = ctx;
@@ -226,13 +229,13 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
             a->chk.reasons);
     fprintf(f, "  \"settings\": {\"chains\": %d, \"warmup\": %d, \"samples\": %d, \"seed\": %llu, "
             "\"adapt_delta\": %.6g, \"max_depth\": %d, \"threads\": %d, "
-            "\"extends_attempt\": %d},\n",
+            "\"extends_attempt\": %d, \"warm_start\": %d},\n",
             c->chains, c->warmup, c->samples, (unsigned long long)c->seed, c->adapt_delta,
-            c->max_depth, c->threads, a->extends);
+            c->max_depth, c->threads, a->extends, c->init != NULL);
     fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
             "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
             lc->c->nmachines, lc->c->ncells, lc->c->nseconds, lc->c->total, lc->c->ndistinct,
-            m->dim, coords_name(lc->centred));
+            m->dim, cr_effects_name(lc->centred));
     fprintf(f, "  \"timings\": {\"sampler_s\": %.3f, \"diagnostics_s\": %.3f},\n", a->sampler_s,
             a->diagnostics_s);
     fprintf(f, "  \"diagnostics\": {\n    \"divergences\": %d,\n    \"min_ebfmi\": ",

@@ -42,6 +42,10 @@
     static double P##_loglik(const void *d, const double *v, int k, int minute, int y)         \
     {                                                                                          \
         return cr_##P##_loglik(d, v, k, minute, y);                                            \
+    }                                                                                          \
+    static void P##_law(const void *d, const double *v, int k, int minute, cr_count_law *out)  \
+    {                                                                                          \
+        cr_##P##_law(d, v, k, minute, out);                                                    \
     }
 
 LADDER_ADAPTERS(pois, cr_pois_data,
@@ -77,7 +81,7 @@ static int nbh_burst_prefer(const void *d)
 #define ENTRY(P, SUMMARY, ABOUT, NFIXED, CELLS, TF, TM, RHO, PREFER)                            \
     {#P,       "models/" #P ".stan", SUMMARY,   ABOUT,     NFIXED,        CELLS,             \
      TF,       TM,                   RHO,       P##_new,   P##_free,      P##_cells,         \
-     P##_centred, PREFER,            P##_model, cr_##P##_simulate, P##_loglik}
+     P##_centred, PREFER,            P##_model, cr_##P##_simulate, P##_loglik,  P##_law}
 
 const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS] = {
     ENTRY(pois, "Poisson around machine and minute rates",

@@ -25,6 +25,7 @@
 #include "common/err.h"
 #include "loo/loo.h"
 #include "model/cells.h"
+#include "model/count_law.h"
 #include "ppc/ppc.h"
 #include "sampler/chains.h"
 #include "model/model.h"
@@ -56,6 +57,9 @@ struct cr_ladder_model {
     /* log p(y | draw v) of one second in (machine, minute), constants included; NaN when the
      * data have no such cell */
     double (*loglik)(const void *d, const double *v, int machine, int minute, int y);
+    /* the law of one second's count in (machine, minute) at draw v, as for loglik (the
+     * predictive checks draw each cell's seconds from it) */
+    void (*law)(const void *d, const double *v, int machine, int minute, cr_count_law *out);
 };
 
 enum { CR_LADDER_POIS, CR_LADDER_NB_MACHINE, CR_LADDER_NBH, CR_LADDER_NBH_AR1,
@@ -113,16 +117,17 @@ void cr_ladder_points_free(cr_ladder_points *p);
 void cr_ladder_loo(const cr_ladder_data *ld, const cr_chains_result *res,
                    const cr_ladder_points *p, int threads, double *elpd, cr_loo_estimates *est);
 
-/* The posterior predictive check of a fit (ppc/ppc.h), each machine's seconds replicated from
- * its own fitted effects. The PPC rule of the ladder: statistics are judged with a Bonferroni
+/* The posterior predictive check of a fit (ppc/ppc.h) on the series' points p (its cells'
+ * count histograms), each cell's seconds replicated at once from the model's law for it
+ * (cr_ppc_run_cells). The PPC rule of the ladder: statistics are judged with a Bonferroni
  * correction over all the statistics of all machines and the pooled check (family-wise
  * false-alarm rate alpha = 0.01 under a correct model), with as many replicates as there are
- * draws (up to a budget of simulated seconds, at least 400) so that such small p-values can be
- * resolved; count classes keep the 99% band for the plots and the notes, but do not fail a
+ * draws (up to a budget of 10^8 cells and positive seconds drawn, at least 400) so that such
+ * small p-values can be resolved; count classes keep the 99% band for the plots and the notes, but do not fail a
  * model on their own (with dozens of classes per machine, isolated misses are expected from a
  * correct model: the PPC study found one in three machines flagged). */
 int cr_ladder_ppc(const cr_ladder_data *ld, const cr_chains_result *res,
-                  const cr_ladder_rows *r, unsigned long seed, int threads, cr_ppc_result *out,
+                  const cr_ladder_points *p, unsigned long seed, int threads, cr_ppc_result *out,
                   cr_err *e);
 /* Whether res fails the ladder's PPC rule (a statistic failure; count classes do not count). */
 int cr_ladder_ppc_fails(const cr_ppc_result *res);

@@ -7,10 +7,10 @@
 #include "common/pool.h"
 #include "common/xalloc.h"
 
-/* Family-wise false-alarm rate of the PPC rule, and the budget of simulated seconds that bounds
- * the replicates on long captures. */
+/* Family-wise false-alarm rate of the PPC rule, and the budget of replicate work (cells and
+ * positive seconds drawn) that bounds the replicates on long captures. */
 #define PPC_ALPHA 0.01
-#define PPC_BUDGET 2e8
+#define PPC_BUDGET 1e8
 #define PPC_MIN_REPLICATES 400
 
 static int cmp_int(const void *a, const void *b)
@@ -22,19 +22,24 @@ static int cmp_int(const void *a, const void *b)
 void cr_ladder_points_init(cr_ladder_points *p, const cr_ladder_rows *r)
 {
     memset(p, 0, sizeof *p);
-    size_t cap = r->n ? r->n : 1;
-    p->machine = xmalloc(cap * sizeof(int));
-    p->minute = xmalloc(cap * sizeof(int));
-    p->y = xmalloc(cap * sizeof(int));
-    p->weight = xmalloc(cap * sizeof(double));
-    int *ys = xmalloc(cap * sizeof(int));
+    /* grown as points appear: they are far fewer than seconds */
+    size_t cap = 0, ycap = 0;
+    int *ys = NULL;
     for (size_t a = 0, b; a < r->n; a = b) {
         for (b = a; b < r->n && r->machine[b] == r->machine[a] && r->minute[b] == r->minute[a];)
             b++;
+        xgrow(&ys, &ycap, b - a, sizeof *ys);
         memcpy(ys, r->y + a, (b - a) * sizeof(int));
         qsort(ys, b - a, sizeof(int), cmp_int);
         for (size_t i = 0; i < b - a; i++) {
             if (i == 0 || ys[i] != ys[i - 1]) {
+                size_t c = cap;
+                xgrow(&p->machine, &c, p->n + 1, sizeof *p->machine);
+                c = cap;
+                xgrow(&p->minute, &c, p->n + 1, sizeof *p->minute);
+                c = cap;
+                xgrow(&p->y, &c, p->n + 1, sizeof *p->y);
+                xgrow(&p->weight, &cap, p->n + 1, sizeof *p->weight);
                 p->machine[p->n] = r->machine[a];
                 p->minute[p->n] = r->minute[a];
                 p->y[p->n] = ys[i];
@@ -111,30 +116,37 @@ void cr_ladder_loo(const cr_ladder_data *ld, const cr_chains_result *res,
 typedef struct {
     const cr_ladder_data *ld;
     const cr_chains_result *res;
-    const cr_ladder_rows *r;
 } ppc_ctx;
 
-/* Machine k's seconds from draw `draw`, through the draw cut down to that machine. */
-static void ppc_sim(void *ctx, int draw, int k, size_t row0, size_t nrows, gsl_rng *rng,
-                    int *y_rep)
+static void sink_add(void *sink, int y, long times)
+{
+    cr_ppc_sink_add(sink, y, times);
+}
+
+/* A cell's seconds from draw `draw`: its law under the model, all seconds at once. */
+static void ppc_cell(void *ctx, int draw, int k, int minute, long nseconds, gsl_rng *r,
+                     cr_ppc_sink *s)
 {
     const ppc_ctx *c = ctx;
-    double *view = xmalloc((size_t)c->res->nout * sizeof(double));
-    cr_ladder_machine_view(c->ld, c->res->draws + (size_t)draw * c->res->nout, k + 1, view);
-    c->ld->lm->simulate(nrows, c->r->machine + row0, c->r->minute + row0, view, rng, y_rep);
-    free(view);
+    cr_count_law law;
+    c->ld->lm->law(c->ld->d, c->res->draws + (size_t)draw * c->res->nout, k + 1, minute, &law);
+    cr_count_law_draw(&law, nseconds, r, sink_add, s);
 }
 
 int cr_ladder_ppc(const cr_ladder_data *ld, const cr_chains_result *res,
-                  const cr_ladder_rows *r, unsigned long seed, int threads, cr_ppc_result *out,
+                  const cr_ladder_points *p, unsigned long seed, int threads, cr_ppc_result *out,
                   cr_err *e)
 {
-    const cr_ppc_data d = {ld->nmachines, r->n, r->machine, r->minute, r->y};
-    ppc_ctx c = {ld, res, r};
+    const cr_ppc_cells d = {ld->nmachines, p->n, p->machine, p->minute, p->y, p->weight};
+    ppc_ctx c = {ld, res};
     cr_ppc_options o;
     cr_ppc_options_default(&o);
     o.ndraws = res->chains * res->samples;
-    double budget = PPC_BUDGET / (double)(r->n ? r->n : 1);
+    /* a replicate's work: a binomial per cell and a draw per positive second */
+    double work = cr_ladder_cells(ld)->ncells;
+    for (size_t i = 0; i < p->n; i++)
+        work += p->y[i] > 0 ? p->weight[i] : 0;
+    double budget = PPC_BUDGET / (work > 1 ? work : 1);
     o.nuse = budget < o.ndraws ? (int)budget : o.ndraws;
     if (o.nuse < PPC_MIN_REPLICATES)
         o.nuse = PPC_MIN_REPLICATES;
@@ -142,7 +154,7 @@ int cr_ladder_ppc(const cr_ladder_data *ld, const cr_chains_result *res,
     o.nthreads = threads;
     o.p_lo = PPC_ALPHA / (2.0 * CR_PPC_NSTATS * (ld->nmachines + 1));
     o.p_hi = 1 - o.p_lo;
-    return cr_ppc_run(&d, ppc_sim, &c, &o, out, e);
+    return cr_ppc_run_cells(&d, ppc_cell, &c, &o, out, e);
 }
 
 int cr_ladder_ppc_fails(const cr_ppc_result *res)

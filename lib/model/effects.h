@@ -24,19 +24,53 @@
  *                          alpha from below.
  *   CR_EFFECTS_CELLS       cells pinned, machines not: the cell rates u[c]; z_machine[k]; in
  *                          alpha's place the mean machine level, alpha = that mean -
- *                          sigma_machine mean(z_machine). */
+ *                          sigma_machine mean(z_machine).
+ *   CR_EFFECTS_COLLAPSED   cells pinned, the machines' scale not: the cell rates u[c], and the
+ *                          machine levels and alpha as standard normal draws from their exact
+ *                          conditional given the u: with n cells of mean ubar, machine k's
+ *                          ubar ~ normal(v[k], sigma_minute^2 / n) about its level, so
+ *                          alpha = M + w / sqrt(P) (P = 1/9 + sum 1 / (sigma_machine^2 +
+ *                          sigma_minute^2 / n), M the correspondingly weighted mean of the
+ *                          ubar) and v[k] = alpha + lambda (ubar - alpha) + s xi[k]
+ *                          (lambda = sigma_machine^2 / (sigma_machine^2 + sigma_minute^2 / n),
+ *                          s^2 = lambda sigma_minute^2 / n), w in alpha's place and xi[k] in
+ *                          z_machine[k]'s. The machine level is then in effect integrated out:
+ *                          neither a funnel when sigma_machine is small against a machine's
+ *                          noise nor a ridge when it is large, which is what few machines
+ *                          need, since their sigma_machine ranges over both (two machines 30
+ *                          minutes long: from 0.03 to 1.4 at 90%), and every other
+ *                          coordinate system diverged at one end or the other.
+ *   CR_EFFECTS_COLLAPSED_NC the same for the machines over non-centred cells, z_minute[c] as
+ *                          they are: the machine levels and alpha drawn as from their
+ *                          conditional given a Gaussian stand-in for the data, each
+ *                          machine's yhat = log((T + 1/2) / N) for T counts in N seconds with
+ *                          variance 1 / (T + 1/2) about the mean log rate of its cells with
+ *                          seconds, v[k] + sigma_minute mean(z_minute) (the formulas above
+ *                          with ubar = yhat - sigma_minute mean(z_minute) and that variance
+ *                          in sigma_minute^2 / n's place). Not exact, so not free of the
+ *                          curvature the stand-in misses, but of the funnel and the ridge. */
 #ifndef CR_EFFECTS_H
 #define CR_EFFECTS_H
 
 #include "model/cells.h"
 
-enum { CR_EFFECTS_NONCENTRED, CR_EFFECTS_CENTRED, CR_EFFECTS_MACHINES, CR_EFFECTS_CELLS };
+enum { CR_EFFECTS_NONCENTRED, CR_EFFECTS_CENTRED, CR_EFFECTS_MACHINES, CR_EFFECTS_CELLS,
+       CR_EFFECTS_COLLAPSED, CR_EFFECTS_COLLAPSED_NC, CR_EFFECTS_NCOORDS };
 
 /* Whether coordinates coords sample the cell rates u[c] themselves. */
 static inline int cr_effects_centred_cells(int coords)
 {
-    return coords == CR_EFFECTS_CENTRED || coords == CR_EFFECTS_CELLS;
+    return coords == CR_EFFECTS_CENTRED || coords == CR_EFFECTS_CELLS ||
+           coords == CR_EFFECTS_COLLAPSED;
 }
+
+/* "non-centred", "centred", "machines centred", "cells centred", "collapsed", "collapsed,
+ * cells non-centred". */
+const char *cr_effects_name(int coords);
+
+/* The prior sd of alpha in every rate model (alpha ~ normal(0, 3)): CR_EFFECTS_COLLAPSED
+ * scales alpha's coordinate by it. */
+#define CR_EFFECTS_ALPHA_SD 3.0
 
 typedef struct {
     double a; /* theta's first coordinate: alpha, or what stands in its place */
@@ -82,6 +116,12 @@ double cr_effects_eta_at(const cr_cells *c, double alpha, double sm, double sn, 
  * cells_pinned (the model's judgement against the prior's scale, cr_effects_prefer_centred on
  * their Fisher information) and some machine has two cells with counts; the machines always
  * when there is one (its level is pinned where alpha never is). A single cell counts as pinned.
+ * That choice is for one machine. With two or more, whose level needs no choice collapsed,
+ * CR_EFFECTS_COLLAPSED when sigma_minute has at least 15 degrees of freedom (cells with counts,
+ * less one per machine), else CR_EFFECTS_COLLAPSED_NC: the binary choice failed there on the
+ * machines, since with few of them, or with some pinned and others not, sigma_machine's
+ * posterior straddles their noise (2 machines x 30 minutes: 324 divergences in 3 of 4 data
+ * sets, now none).
  * Without minute effects (whole-machine cells): CR_EFFECTS_CENTRED for one machine or when
  * cells_pinned, else CR_EFFECTS_NONCENTRED. */
 int cr_effects_choose(const cr_cells *c, int cells_pinned, int poisson);

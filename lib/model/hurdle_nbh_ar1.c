@@ -236,6 +236,16 @@ void cr_hurdle_nbh_ar1_model(cr_model *m, const cr_hurdle_nbh_ar1_data *d)
     m->data = (void *)d;
 }
 
+void cr_hurdle_nbh_ar1_law(const cr_hurdle_nbh_ar1_data *d, const double *v, int machine,
+                           int minute, cr_count_law *out)
+{
+    const int at = cr_hurdle_nbh_ar1_pi_index(d);
+    *out = cr_count_law_nb2(cr_nbh_ar1_eta(&d->ar, v, machine, minute),
+                            v[CR_NBH_AR1_LOG_INV_SQRT_PHI]);
+    out->hurdle = inv_logit(v[at + CR_HURDLE_MU_PI] + v[at + CR_HURDLE_LOG_SIGMA_PI] *
+                                                          v[at + CR_HURDLE_NFIXED + machine - 1]);
+}
+
 double cr_hurdle_nbh_ar1_loglik(const cr_hurdle_nbh_ar1_data *d, const double *v, int machine,
                                 int minute, int y)
 {

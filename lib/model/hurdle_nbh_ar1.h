@@ -12,6 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "series/cps_table.h"
+#include "model/count_law.h"
 #include "model/model.h"
 #include "model/nbh_ar1.h"
 
@@ -65,6 +66,10 @@ double cr_nb2_log_positive(double eta, double logphi);
  * cell. */
 double cr_hurdle_nbh_ar1_loglik(const cr_hurdle_nbh_ar1_data *d, const double *v, int machine,
                                 int minute, int y);
+
+/* The law of one second's count in (machine, minute) at the output values v of one draw
+ * (as for the pointwise log-likelihood), for drawing a cell's seconds at once. */
+void cr_hurdle_nbh_ar1_law(const cr_hurdle_nbh_ar1_data *d, const double *v, int machine, int minute, cr_count_law *out);
 
 /* Draws counts y[r] for rows ordered by machine then minute at the output values v (layout of
  * the outputs: z_minute for every minute from each machine's first to its last). */

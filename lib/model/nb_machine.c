@@ -109,6 +109,15 @@ void cr_nb_machine_simulate(size_t nrows, const int *machine, const int *minute,
     }
 }
 
+void cr_nb_machine_law(const cr_nb_machine_data *d, const double *v, int machine, int minute,
+                       cr_count_law *out)
+{
+    (void)d, (void)minute;
+    *out = cr_count_law_nb2(v[CR_NB_MACHINE_ALPHA] + v[CR_NB_MACHINE_LOG_SIGMA_MACHINE] *
+                                                         v[CR_NB_MACHINE_NFIXED + machine - 1],
+                            v[CR_NB_MACHINE_LOG_INV_SQRT_PHI]);
+}
+
 double cr_nb_machine_loglik(const cr_nb_machine_data *d, const double *v, int machine,
                             int minute, int y)
 {

@@ -13,6 +13,7 @@
 
 #include "model/cells.h"
 #include "series/cps_table.h"
+#include "model/count_law.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in nb_machine.stan's parameter order (so that rstan's log_prob takes
@@ -60,5 +61,9 @@ void cr_nb_machine_simulate(size_t nrows, const int *machine, const int *minute,
  * (the ladder's models share this signature). */
 double cr_nb_machine_loglik(const cr_nb_machine_data *d, const double *v, int machine,
                             int minute, int y);
+
+/* The law of one second's count in (machine, minute) at the output values v of one draw
+ * (as for the pointwise log-likelihood), for drawing a cell's seconds at once. */
+void cr_nb_machine_law(const cr_nb_machine_data *d, const double *v, int machine, int minute, cr_count_law *out);
 
 #endif

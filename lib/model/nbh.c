@@ -124,6 +124,17 @@ void cr_nbh_simulate(size_t nrows, const int *machine, const int *minute, const 
     }
 }
 
+void cr_nbh_law(const cr_nbh_data *d, const double *v, int machine, int minute,
+                cr_count_law *out)
+{
+    const double *zk = v + CR_NBH_NFIXED;
+    *out = cr_count_law_nb2(cr_effects_eta_at(&d->cells, v[CR_NBH_ALPHA],
+                                              v[CR_NBH_LOG_SIGMA_MACHINE],
+                                              v[CR_NBH_LOG_SIGMA_MINUTE], zk,
+                                              zk + d->cells.nmachines, machine, minute),
+                            v[CR_NBH_LOG_INV_SQRT_PHI]);
+}
+
 double cr_nbh_loglik(const cr_nbh_data *d, const double *v, int machine, int minute, int y)
 {
     const double *zk = v + CR_NBH_NFIXED;

@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "model/cells.h"
 #include "series/cps_table.h"
+#include "model/count_law.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in nbh.stan's parameter order (so that rstan's log_prob takes the
@@ -62,5 +63,9 @@ void cr_nbh_simulate(size_t nrows, const int *machine, const int *minute, const 
  * v of one draw, constants included: the pointwise log-likelihood for PSIS-LOO. NaN when d has
  * no such cell. */
 double cr_nbh_loglik(const cr_nbh_data *d, const double *v, int machine, int minute, int y);
+
+/* The law of one second's count in (machine, minute) at the output values v of one draw
+ * (as for the pointwise log-likelihood), for drawing a cell's seconds at once. */
+void cr_nbh_law(const cr_nbh_data *d, const double *v, int machine, int minute, cr_count_law *out);
 
 #endif

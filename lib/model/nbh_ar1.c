@@ -282,6 +282,13 @@ double cr_nbh_ar1_eta(const cr_nbh_ar1_data *d, const double *v, int machine, in
            v[CR_NBH_AR1_LOG_SIGMA_MINUTE] * z[c];
 }
 
+void cr_nbh_ar1_law(const cr_nbh_ar1_data *d, const double *v, int machine, int minute,
+                    cr_count_law *out)
+{
+    *out = cr_count_law_nb2(cr_nbh_ar1_eta(d, v, machine, minute),
+                            v[CR_NBH_AR1_LOG_INV_SQRT_PHI]);
+}
+
 double cr_nbh_ar1_loglik(const cr_nbh_ar1_data *d, const double *v, int machine, int minute,
                          int y)
 {

@@ -19,6 +19,7 @@
 
 #include "model/cells.h"
 #include "series/cps_table.h"
+#include "model/count_law.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in nbh_ar1.stan's parameter order: alpha, log sigma_machine,
@@ -60,6 +61,10 @@ double cr_nbh_ar1_logp(const cr_model *m, const double *theta, double *grad, voi
  * cell. */
 double cr_nbh_ar1_loglik(const cr_nbh_ar1_data *d, const double *v, int machine, int minute,
                          int y);
+
+/* The law of one second's count in (machine, minute) at the output values v of one draw
+ * (as for the pointwise log-likelihood), for drawing a cell's seconds at once. */
+void cr_nbh_ar1_law(const cr_nbh_ar1_data *d, const double *v, int machine, int minute, cr_count_law *out);
 
 /* Draws counts y[r] for rows ordered by machine then minute from the model at the output
  * values v (z_minute for every minute from each machine's first to its last, in order), as

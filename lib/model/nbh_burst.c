@@ -292,6 +292,20 @@ static double mixture_lpmf(int y, double eta, double phi, const double *tail)
     return fmax(la, lb) + log1p(exp(-fabs(la - lb)));
 }
 
+void cr_nbh_burst_law(const cr_nbh_burst_data *d, const double *v, int machine, int minute,
+                      cr_count_law *out)
+{
+    const cr_cells *c = &d->nbh.cells;
+    const double *zk = v + CR_NBH_NFIXED, *tail = v + cr_nbh_burst_tail_index(d);
+    const double w = tail[CR_BURST_W];
+    *out = (cr_count_law){NAN, 2, {1 - w, w},
+                          {cr_effects_eta_at(c, v[CR_NBH_ALPHA], v[CR_NBH_LOG_SIGMA_MACHINE],
+                                             v[CR_NBH_LOG_SIGMA_MINUTE], zk, zk + c->nmachines,
+                                             machine, minute),
+                           log(tail[CR_BURST_LAMBDA])},
+                          {v[CR_NBH_LOG_INV_SQRT_PHI], tail[CR_BURST_PHI_B]}};
+}
+
 double cr_nbh_burst_loglik(const cr_nbh_burst_data *d, const double *v, int machine, int minute,
                            int y)
 {

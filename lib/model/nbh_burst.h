@@ -32,6 +32,7 @@
 
 #include "model/cells.h"
 #include "series/cps_table.h"
+#include "model/count_law.h"
 #include "model/model.h"
 #include "model/nbh.h"
 
@@ -76,6 +77,10 @@ double cr_nbh_burst_logp(const cr_model *m, const double *theta, double *grad, v
  * draw, constants included; NaN when d has no such cell. */
 double cr_nbh_burst_loglik(const cr_nbh_burst_data *d, const double *v, int machine, int minute,
                            int y);
+
+/* The law of one second's count in (machine, minute) at the output values v of one draw
+ * (as for the pointwise log-likelihood), for drawing a cell's seconds at once. */
+void cr_nbh_burst_law(const cr_nbh_burst_data *d, const double *v, int machine, int minute, cr_count_law *out);
 
 /* Draws counts y[r] for rows ordered by machine then minute from the output values v (nbh's
  * layout for those rows, then w, lambda_b, phi_b). */

@@ -132,6 +132,17 @@ void cr_pois_simulate(size_t nrows, const int *machine, const int *minute, const
     }
 }
 
+void cr_pois_law(const cr_pois_data *d, const double *v, int machine, int minute,
+                 cr_count_law *out)
+{
+    const double *zk = v + CR_POIS_NFIXED;
+    *out = cr_count_law_nb2(cr_effects_eta_at(&d->cells, v[CR_POIS_ALPHA],
+                                              v[CR_POIS_LOG_SIGMA_MACHINE],
+                                              v[CR_POIS_LOG_SIGMA_MINUTE], zk,
+                                              zk + d->cells.nmachines, machine, minute),
+                            INFINITY);
+}
+
 double cr_pois_loglik(const cr_pois_data *d, const double *v, int machine, int minute, int y)
 {
     const double *zk = v + CR_POIS_NFIXED;

@@ -12,6 +12,7 @@
 
 #include "model/cells.h"
 #include "series/cps_table.h"
+#include "model/count_law.h"
 #include "model/model.h"
 
 /* Unconstrained coordinates, in pois.stan's parameter order (so that rstan's log_prob takes the
@@ -58,5 +59,9 @@ void cr_pois_simulate(size_t nrows, const int *machine, const int *minute, const
  * v of one draw, constants included: the pointwise log-likelihood for PSIS-LOO, the same for
  * every second of a cell with the same count. NaN when d has no such cell. */
 double cr_pois_loglik(const cr_pois_data *d, const double *v, int machine, int minute, int y);
+
+/* The law of one second's count in (machine, minute) at the output values v of one draw
+ * (as for the pointwise log-likelihood), for drawing a cell's seconds at once. */
+void cr_pois_law(const cr_pois_data *d, const double *v, int machine, int minute, cr_count_law *out);
 
 #endif

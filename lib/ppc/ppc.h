@@ -59,6 +59,42 @@ typedef struct {
 typedef void (*cr_ppc_sim_fn)(void *ctx, int draw, int k, size_t row0, size_t nrows,
                               gsl_rng *r, int *y_rep);
 
+/* The observed counts as sufficient statistics, what the PPC needs of them: for each
+ * machine-minute cell, how many seconds had each count (ladder/ladder.h's cr_ladder_points can be
+ * passed as is). Points ordered by machine (1-based, without gaps), minute (1-based), then
+ * count; weight[i] seconds of cell (machine[i], minute[i]) had count y[i]. */
+typedef struct {
+    int nmachines;
+    size_t npoints;
+    const int *machine, *minute, *y;
+    const double *weight;
+} cr_ppc_cells;
+
+/* A sample of counts kept as its histogram and its minutes' totals, from which every statistic
+ * above follows whatever the order of the seconds: where a cell simulator puts a replicate's
+ * seconds, and what other checks (a held-out machine's) can summarise a sample with. */
+typedef struct cr_ppc_sink cr_ppc_sink;
+
+cr_ppc_sink *cr_ppc_sink_new(void);
+void cr_ppc_sink_free(cr_ppc_sink *s);
+void cr_ppc_sink_reset(cr_ppc_sink *s);
+/* `times` more seconds of count y (0 <= y <= 2^22, else the sink is marked bad) in the current
+ * minute. */
+void cr_ppc_sink_add(cr_ppc_sink *s, int y, long times);
+/* The seconds added since the last call (or reset) were one minute: its total counts for the
+ * busiest minute. */
+void cr_ppc_sink_end_minute(cr_ppc_sink *s);
+/* T[CR_PPC_NSTATS] of the sample; NAN when it is empty. */
+void cr_ppc_sink_stats(const cr_ppc_sink *s, double *T);
+/* Whether a count out of range was added since the reset; the first one into *y. */
+int cr_ppc_sink_bad(const cr_ppc_sink *s, int *y);
+
+/* Draws machine k's (0-based) `nseconds` seconds of `minute` from posterior draw `draw` into s
+ * (cr_ppc_sink_add), using only r for randomness. Called from several threads at once when
+ * nthreads > 1. */
+typedef void (*cr_ppc_cell_fn)(void *ctx, int draw, int k, int minute, long nseconds,
+                               gsl_rng *r, cr_ppc_sink *s);
+
 typedef struct {
     int ndraws;          /* posterior draws available (required) */
     int nuse;            /* replicates, from evenly spaced draws: 400 (all draws when fewer) */
@@ -109,6 +145,14 @@ typedef struct {
 /* Runs the checks. Fails (no result to free) on malformed data or options. */
 int cr_ppc_run(const cr_ppc_data *d, cr_ppc_sim_fn sim, void *ctx, const cr_ppc_options *o,
                cr_ppc_result *res, cr_err *e);
+
+/* The same checks on sufficient statistics: every statistic, class and verdict as cr_ppc_run
+ * computes them from the same replicated seconds, but each replicate handed over cell by cell
+ * (machine k's cells in minute order, all from the generator cr_ppc_run gives machine k), so
+ * that nothing is held or walked per second: memory and time follow the cells and what the
+ * simulator draws. */
+int cr_ppc_run_cells(const cr_ppc_cells *d, cr_ppc_cell_fn sim, void *ctx,
+                     const cr_ppc_options *o, cr_ppc_result *res, cr_err *e);
 void cr_ppc_free(cr_ppc_result *res);
 
 /* Posterior draw behind replicate i of nuse out of ndraws: floor((i + 1/2) ndraws / nuse),

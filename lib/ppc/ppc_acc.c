@@ -48,6 +48,64 @@ void cr_ppc_acc_add(cr_ppc_acc *a, const int *y, const int *minute, size_t n, in
     a->n += n;
 }
 
+void cr_ppc_acc_add_count(cr_ppc_acc *a, int y, long times)
+{
+    acc_widen(a, y + 1);
+    a->hist[y] += (int)times;
+    a->n += (size_t)times;
+}
+
+cr_ppc_sink *cr_ppc_sink_new(void)
+{
+    return xcalloc(1, sizeof(cr_ppc_sink));
+}
+
+void cr_ppc_sink_free(cr_ppc_sink *s)
+{
+    if (s)
+        cr_ppc_acc_free(&s->acc);
+    free(s);
+}
+
+void cr_ppc_sink_reset(cr_ppc_sink *s)
+{
+    cr_ppc_acc_reset(&s->acc);
+    s->minute_total = 0;
+    s->has_bad = 0;
+}
+
+void cr_ppc_sink_add(cr_ppc_sink *s, int y, long times)
+{
+    if (y < 0 || y > CR_PPC_COUNT_LIMIT) {
+        if (!s->has_bad)
+            s->has_bad = 1, s->bad = y;
+        return;
+    }
+    if (times <= 0)
+        return;
+    cr_ppc_acc_add_count(&s->acc, y, times);
+    s->minute_total += (long long)y * times;
+}
+
+void cr_ppc_sink_end_minute(cr_ppc_sink *s)
+{
+    s->acc.minute_max = s->minute_total > s->acc.minute_max ? s->minute_total
+                                                            : s->acc.minute_max;
+    s->minute_total = 0;
+}
+
+void cr_ppc_sink_stats(const cr_ppc_sink *s, double *T)
+{
+    cr_ppc_acc_stats(&s->acc, T);
+}
+
+int cr_ppc_sink_bad(const cr_ppc_sink *s, int *y)
+{
+    if (s->has_bad)
+        *y = s->bad;
+    return s->has_bad;
+}
+
 void cr_ppc_acc_merge(cr_ppc_acc *a, const cr_ppc_acc *b)
 {
     acc_widen(a, b->len);

@@ -21,7 +21,17 @@ typedef struct {
     size_t mcap;
 } cr_ppc_acc;
 
+/* The public sink (ppc.h): an acc, the running total of the current minute, whether a count
+ * out of range came and the first one. */
+struct cr_ppc_sink {
+    cr_ppc_acc acc;
+    long long minute_total;
+    int has_bad, bad;
+};
+
 void cr_ppc_acc_free(cr_ppc_acc *a);
+/* Adds `times` seconds of count y (in 0..CR_PPC_COUNT_LIMIT). */
+void cr_ppc_acc_add_count(cr_ppc_acc *a, int y, long times);
 void cr_ppc_acc_reset(cr_ppc_acc *a);
 /* Adds n counts (all in 0..CR_PPC_COUNT_LIMIT) with their minutes (1..nminutes); the minute
  * maximum is taken over these rows only, then over successive adds. */

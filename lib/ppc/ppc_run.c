@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,16 +39,22 @@ static unsigned long stream_seed(unsigned long seed, int i, int k)
     return (unsigned long)cr_splitmix64(replicate ^ (uint64_t)(k + 1));
 }
 
-/* Shared by the workers; slot k == K is the pooled check. */
+/* Shared by the workers; slot k == K is the pooled check. Per second (d, sim) or per cell
+ * (cells, cell_sim: machine k's cells are cell0[k] .. cell0[k + 1] - 1). */
 typedef struct {
     const cr_ppc_data *d;
     cr_ppc_sim_fn sim;
+    const cr_ppc_cells *cells;
+    cr_ppc_cell_fn cell_sim;
     void *ctx;
     const cr_ppc_options *o;
     int K, M, nthreads;
     size_t *row0, *nrow;
     int *nmin;
     size_t maxrows;
+    size_t *cell0;      /* [K + 1] */
+    int *cell_minute;   /* per cell */
+    long *cell_nsec;    /* per cell */
     double *T;  /* [(k * NSTATS + s) * M + i] */
     int *bins;  /* [((k * M) + i) * NBINS + c] */
 } run_state;
@@ -56,6 +63,7 @@ typedef struct {
 typedef struct {
     gsl_rng *r;
     int *yrep;
+    cr_ppc_sink sm; /* machine k's replicate, per cell */
     cr_ppc_acc am, ap;
     char err[256];
 } worker_state;
@@ -77,8 +85,25 @@ static void replicate(void *ctx, size_t ii, int worker)
         return;
     cr_ppc_acc_reset(&w->ap);
     for (int k = 0; k <= K; k++) {
-        cr_ppc_acc *a = k < K ? &w->am : &w->ap;
-        if (k < K) {
+        cr_ppc_acc *a = k < K ? (S->cells ? &w->sm.acc : &w->am) : &w->ap;
+        if (k < K && S->cells) {
+            gsl_rng_set(w->r, stream_seed(S->o->seed, i, k));
+            cr_ppc_sink_reset(&w->sm);
+            for (size_t c = S->cell0[k]; c < S->cell0[k + 1]; c++) {
+                S->cell_sim(S->ctx, draw, k, S->cell_minute[c], S->cell_nsec[c], w->r, &w->sm);
+                cr_ppc_sink_end_minute(&w->sm);
+            }
+            int bad;
+            if (cr_ppc_sink_bad(&w->sm, &bad)) {
+                if (!w->err[0])
+                    snprintf(w->err, sizeof w->err,
+                             "ppc: simulator returned count %d (draw %d, machine %d); counts "
+                             "must lie in 0..%d", bad, draw, k + 1, CR_PPC_COUNT_LIMIT);
+                atomic_store(&P->failed, 1);
+                return;
+            }
+            cr_ppc_acc_merge(&w->ap, &w->sm.acc);
+        } else if (k < K) {
             gsl_rng_set(w->r, stream_seed(S->o->seed, i, k));
             S->sim(S->ctx, draw, k, S->row0[k], S->nrow[k], w->r, w->yrep);
             for (size_t j = 0; j < S->nrow[k]; j++) {
@@ -244,52 +269,106 @@ static int layout(const cr_ppc_data *d, run_state *S, cr_err *e)
     return 0;
 }
 
+/* The cells of the points, per machine in minute order, and their checks. */
+static int layout_cells(const cr_ppc_cells *d, run_state *S, cr_err *e)
+{
+    int K = d->nmachines;
+    if (K < 1 || d->npoints == 0)
+        return cr_fail(e, "ppc: no data (%d machines, %zu points)", K, d->npoints);
+    S->cell0 = xcalloc((size_t)K + 2, sizeof *S->cell0);
+    size_t ncells = 0, cap = 0;
+    for (size_t p = 0; p < d->npoints; p++) {
+        const int m = d->machine[p];
+        const int same = p > 0 && m == d->machine[p - 1] && d->minute[p] == d->minute[p - 1];
+        if (m < 1 || m > K || (p > 0 && (m < d->machine[p - 1] ||
+                                          (m == d->machine[p - 1] &&
+                                           (d->minute[p] < d->minute[p - 1] ||
+                                            (same && d->y[p] <= d->y[p - 1]))))))
+            return cr_fail(e, "ppc: point %zu: machine %d, minute %d, count %d out of order or "
+                              "outside 1..%d", p + 1, m, d->minute[p], d->y[p], K);
+        if (d->minute[p] < 1 || d->y[p] < 0 || d->y[p] > CR_PPC_COUNT_LIMIT ||
+            !(d->weight[p] >= 1) || d->weight[p] != floor(d->weight[p]))
+            return cr_fail(e, "ppc: point %zu: minute %d, count %d or seconds %g out of range",
+                           p + 1, d->minute[p], d->y[p], d->weight[p]);
+        if (!same) {
+            size_t c2 = cap;
+            xgrow(&S->cell_minute, &c2, ncells + 1, sizeof *S->cell_minute);
+            xgrow(&S->cell_nsec, &cap, ncells + 1, sizeof *S->cell_nsec);
+            S->cell_minute[ncells] = d->minute[p];
+            S->cell_nsec[ncells++] = 0;
+            S->cell0[m]++; /* counted per machine, made cumulative below */
+        }
+        S->cell_nsec[ncells - 1] += (long)d->weight[p];
+    }
+    for (int k = 0; k < K; k++) {
+        if (S->cell0[k + 1] == 0)
+            return cr_fail(e, "ppc: machine %d has no cells", k + 1);
+        S->cell0[k + 1] += S->cell0[k];
+    }
+    return 0;
+}
+
 static void free_state(run_state *S)
 {
     free(S->row0);
     free(S->nrow);
     free(S->nmin);
+    free(S->cell0);
+    free(S->cell_minute);
+    free(S->cell_nsec);
     free(S->T);
     free(S->bins);
 }
 
-int cr_ppc_run(const cr_ppc_data *d, cr_ppc_sim_fn sim, void *ctx, const cr_ppc_options *o,
-               cr_ppc_result *res, cr_err *e)
+/* The observed summary of machine k (0-based) into obs. */
+static void observed(const run_state *S, int k, cr_ppc_sink *obs)
 {
-    memset(res, 0, sizeof *res);
-    if (o->ndraws < 1 || o->nuse < 1 || !(o->band > 0 && o->band < 1))
-        return cr_fail(e, "ppc: bad options (ndraws %d, nuse %d, band %g)", o->ndraws, o->nuse,
-                       o->band);
-    run_state S = {.d = d, .sim = sim, .ctx = ctx, .o = o, .K = d->nmachines};
-    if (layout(d, &S, e) != 0) {
-        free_state(&S);
-        return -1;
+    cr_ppc_sink_reset(obs);
+    if (!S->cells) {
+        cr_ppc_acc_add(&obs->acc, S->d->y + S->row0[k], S->d->minute + S->row0[k], S->nrow[k],
+                       S->nmin[k]);
+        return;
     }
-    int K = S.K, M = o->nuse < o->ndraws ? o->nuse : o->ndraws;
-    S.M = M;
-    S.nthreads = o->nthreads < 1 ? 1 : o->nthreads > M ? M : o->nthreads;
-    S.T = xmalloc((size_t)(K + 1) * CR_PPC_NSTATS * M * sizeof *S.T);
-    S.bins = xmalloc((size_t)(K + 1) * M * NBINS * sizeof *S.bins);
+    const cr_ppc_cells *d = S->cells;
+    size_t p = 0;
+    while (p < d->npoints && d->machine[p] < k + 1)
+        p++;
+    for (; p < d->npoints && d->machine[p] == k + 1; p++) {
+        cr_ppc_sink_add(obs, d->y[p], (long)d->weight[p]);
+        if (p + 1 == d->npoints || d->machine[p + 1] != k + 1 || d->minute[p + 1] != d->minute[p])
+            cr_ppc_sink_end_minute(obs);
+    }
+}
 
-    pool_ctx P = {.S = &S, .w = xcalloc((size_t)S.nthreads, sizeof(worker_state))};
+/* Runs the replicates and judges them: S laid out, either way. */
+static int run(run_state *S, const cr_ppc_options *o, cr_ppc_result *res, cr_err *e)
+{
+    int K = S->K, M = o->nuse < o->ndraws ? o->nuse : o->ndraws;
+    S->M = M;
+    S->nthreads = o->nthreads < 1 ? 1 : o->nthreads > M ? M : o->nthreads;
+    S->T = xmalloc((size_t)(K + 1) * CR_PPC_NSTATS * M * sizeof *S->T);
+    S->bins = xmalloc((size_t)(K + 1) * M * NBINS * sizeof *S->bins);
+
+    pool_ctx P = {.S = S, .w = xcalloc((size_t)S->nthreads, sizeof(worker_state))};
     atomic_init(&P.failed, 0);
-    for (int t = 0; t < S.nthreads; t++) {
+    for (int t = 0; t < S->nthreads; t++) {
         P.w[t].r = gsl_rng_alloc(gsl_rng_mt19937);
-        P.w[t].yrep = xmalloc((S.maxrows ? S.maxrows : 1) * sizeof(int));
+        P.w[t].yrep = xmalloc((S->maxrows ? S->maxrows : 1) * sizeof(int));
     }
-    cr_pool_run((size_t)M, S.nthreads, replicate, &P);
+    cr_pool_run((size_t)M, S->nthreads, replicate, &P);
     int rc = 0;
-    for (int t = 0; t < S.nthreads; t++) {
+    for (int t = 0; t < S->nthreads; t++) {
         if (P.w[t].err[0] && rc == 0)
             rc = cr_fail(e, "%s", P.w[t].err);
         gsl_rng_free(P.w[t].r);
         free(P.w[t].yrep);
+        cr_ppc_acc_free(&P.w[t].sm.acc);
         cr_ppc_acc_free(&P.w[t].am);
         cr_ppc_acc_free(&P.w[t].ap);
     }
     free(P.w);
     if (rc != 0) {
-        free_state(&S);
+        free_state(S);
         return -1;
     }
 
@@ -300,23 +379,59 @@ int cr_ppc_run(const cr_ppc_data *d, cr_ppc_sim_fn sim, void *ctx, const cr_ppc_
     res->p_hi = o->p_hi;
     res->machines = xcalloc((size_t)K, sizeof *res->machines);
     double *scratch = xmalloc((size_t)M * sizeof *scratch);
-    cr_ppc_acc obs = {0}, pooled = {0};
+    cr_ppc_sink obs = {0};
+    cr_ppc_acc pooled = {0};
     size_t cap = 0;
     for (int k = 0; k <= K; k++) {
         cr_ppc_check *c = k < K ? &res->machines[k] : &res->pooled;
         if (k < K) {
-            cr_ppc_acc_reset(&obs);
-            cr_ppc_acc_add(&obs, d->y + S.row0[k], d->minute + S.row0[k], S.nrow[k], S.nmin[k]);
-            cr_ppc_acc_merge(&pooled, &obs);
+            observed(S, k, &obs);
+            cr_ppc_acc_merge(&pooled, &obs.acc);
         }
-        judge(c, k < K ? &obs : &pooled, &S, k, scratch);
+        judge(c, k < K ? &obs.acc : &pooled, S, k, scratch);
         add_failures(res, c, &cap);
     }
-    cr_ppc_acc_free(&obs);
+    cr_ppc_acc_free(&obs.acc);
     cr_ppc_acc_free(&pooled);
     free(scratch);
-    free_state(&S);
+    free_state(S);
     return 0;
+}
+
+static int bad_options(const cr_ppc_options *o, cr_err *e)
+{
+    if (o->ndraws < 1 || o->nuse < 1 || !(o->band > 0 && o->band < 1))
+        return cr_fail(e, "ppc: bad options (ndraws %d, nuse %d, band %g)", o->ndraws, o->nuse,
+                       o->band);
+    return 0;
+}
+
+int cr_ppc_run(const cr_ppc_data *d, cr_ppc_sim_fn sim, void *ctx, const cr_ppc_options *o,
+               cr_ppc_result *res, cr_err *e)
+{
+    memset(res, 0, sizeof *res);
+    if (bad_options(o, e) != 0)
+        return -1;
+    run_state S = {.d = d, .sim = sim, .ctx = ctx, .o = o, .K = d->nmachines};
+    if (layout(d, &S, e) != 0) {
+        free_state(&S);
+        return -1;
+    }
+    return run(&S, o, res, e);
+}
+
+int cr_ppc_run_cells(const cr_ppc_cells *d, cr_ppc_cell_fn sim, void *ctx,
+                     const cr_ppc_options *o, cr_ppc_result *res, cr_err *e)
+{
+    memset(res, 0, sizeof *res);
+    if (bad_options(o, e) != 0)
+        return -1;
+    run_state S = {.cells = d, .cell_sim = sim, .ctx = ctx, .o = o, .K = d->nmachines};
+    if (layout_cells(d, &S, e) != 0) {
+        free_state(&S);
+        return -1;
+    }
+    return run(&S, o, res, e);
 }
 
 static void free_check(cr_ppc_check *c)

@@ -89,17 +89,18 @@ static int initialize(cr_nuts *s, const cr_chains_config *cfg, gsl_rng *r, cr_er
 static int warmup(cr_nuts *s, const cr_chains_config *cfg, pool *P, int chain, gsl_rng *r,
                   double *eps, cr_err *e)
 {
+    const int metric = cfg->inv_metric == NULL; /* else warm: the step size only */
     cr_stepsize_adapt da;
     cr_var_adapt va;
     cr_stepsize_init(&da, *eps, cfg->adapt_delta);
     cr_var_init(&va, cr_nuts_dim(s), cfg->warmup, cfg->init_buffer, cfg->term_buffer,
                 cfg->window);
-    int rc = cr_init_stepsize(s, eps, r, e);
+    int rc = metric ? cr_init_stepsize(s, eps, r, e) : 0;
     cr_nuts_stats *st = P->res->warmup_stats + (size_t)chain * cfg->warmup;
     for (int it = 0; it < cfg->warmup && rc == 0; it++) {
         cr_nuts_transition(s, *eps, r, &st[it]);
         cr_stepsize_learn(&da, eps, st[it].accept_stat);
-        int upd = cr_var_learn(&va, cr_nuts_inv_metric(s), cr_nuts_position(s));
+        int upd = metric ? cr_var_learn(&va, cr_nuts_inv_metric(s), cr_nuts_position(s)) : 0;
         if (upd < 0)
             rc = cr_fail(e, "the metric overflowed at warmup iteration %d; the posterior may "
                             "be improper", it + 1);
@@ -124,7 +125,14 @@ static int run_chain(pool *P, int chain, cr_err *e)
     double eps = cfg->stepsize, t0 = cr_now();
     int rc;
     if (P->first == 0) {
-        rc = initialize(s, cfg, r, e);
+        if (cfg->inv_metric)
+            memcpy(cr_nuts_inv_metric(s), cfg->inv_metric + (size_t)chain * n,
+                   n * sizeof(double));
+        if (cfg->stepsizes)
+            eps = cfg->stepsizes[chain];
+        rc = cfg->init && cr_nuts_set_position(s, cfg->init + (size_t)chain * n) == 0
+                 ? 0
+                 : initialize(s, cfg, r, e);
         if (rc == 0 && cfg->warmup > 0)
             rc = warmup(s, cfg, P, chain, r, &eps, e);
     } else {
@@ -218,14 +226,36 @@ int cr_chains_run(const cr_model *m, const cr_chains_config *cfg, cr_chains_resu
     return rc;
 }
 
-/* A per-chain array of `old` rows of `width` doubles (or structs) regrown to `now` rows. */
-static void *regrow(const void *a, size_t width, int chains, int old, int now)
+/* A per-chain array of `old` rows of `width` bytes regrown in place to `now` rows (each chain's
+ * rows moved to their new start), or shrunk back: the draws of a long fit are most of its
+ * memory, and a copy beside them would double it. */
+static void *regrow(void *a, size_t width, int chains, int old, int now)
 {
-    char *b = xcalloc((size_t)chains * now * width + 1, 1);
-    for (int c = 0; c < chains; c++)
-        memcpy(b + (size_t)c * now * width, (const char *)a + (size_t)c * old * width,
-               (size_t)old * width);
-    return b;
+    char *b = a;
+    if (now > old) {
+        b = xrealloc(b, (size_t)chains * now * width + 1);
+        for (int c = chains - 1; c >= 0; c--) {
+            memmove(b + (size_t)c * now * width, b + (size_t)c * old * width,
+                    (size_t)old * width);
+            /* zeroed as a fresh result is, padding included */
+            memset(b + ((size_t)c * now + old) * width, 0, (size_t)(now - old) * width);
+        }
+        return b;
+    }
+    for (int c = 1; c < chains; c++)
+        memmove(b + (size_t)c * now * width, b + (size_t)c * old * width, (size_t)now * width);
+    return xrealloc(b, (size_t)chains * now * width + 1);
+}
+
+static void regrow_all(cr_chains_result *res, int old, int now)
+{
+    const int C = res->chains;
+    res->draws = regrow(res->draws, (size_t)res->nout * sizeof(double), C, old, now);
+    if (res->unconstrained)
+        res->unconstrained = regrow(res->unconstrained, (size_t)res->dim * sizeof(double), C,
+                                    old, now);
+    res->stats = regrow(res->stats, sizeof *res->stats, C, old, now);
+    res->samples = now;
 }
 
 int cr_chains_extend(const cr_model *m, const cr_chains_config *cfg, int more,
@@ -234,34 +264,25 @@ int cr_chains_extend(const cr_model *m, const cr_chains_config *cfg, int more,
     if (more < 1 || cfg->chains != res->chains || !res->last)
         return cr_fail(e, "sampler: cannot extend: need more > 0 iterations (%d) and the "
                           "same %d chains (%d)", more, res->chains, cfg->chains);
-    cr_chains_result x = *res;
-    const int C = res->chains, old = res->samples, now_ = old + more;
-    x.samples = now_;
-    x.draws = regrow(res->draws, (size_t)res->nout * sizeof(double), C, old, now_);
-    x.unconstrained = res->unconstrained ? regrow(res->unconstrained,
-                                                  (size_t)res->dim * sizeof(double), C, old,
-                                                  now_)
-                                         : NULL;
-    x.stats = regrow(res->stats, sizeof *res->stats, C, old, now_);
-    x.last = xmalloc(((size_t)C * res->dim + 1) * sizeof *x.last);
-    memcpy(x.last, res->last, (size_t)C * res->dim * sizeof *x.last);
-    x.time_sampling = xmalloc(C * sizeof *x.time_sampling);
-    memcpy(x.time_sampling, res->time_sampling, C * sizeof *x.time_sampling);
-    x.stepsize = xmalloc(C * sizeof *x.stepsize);
-    memcpy(x.stepsize, res->stepsize, C * sizeof *x.stepsize);
-    x.inv_metric = xmalloc(((size_t)C * res->dim + 1) * sizeof *x.inv_metric);
-    memcpy(x.inv_metric, res->inv_metric, (size_t)C * res->dim * sizeof *x.inv_metric);
-    int rc = run_pool(m, cfg, &x, old, e);
-    cr_chains_result *drop = rc == 0 ? res : &x;
-    free(drop->draws);
-    free(drop->unconstrained);
-    free(drop->stats);
-    free(drop->last);
-    free(drop->time_sampling);
-    free(drop->stepsize);
-    free(drop->inv_metric);
-    if (rc == 0)
-        *res = x;
+    const int C = res->chains, old = res->samples, n = res->dim;
+    /* what a failed run would change besides the draws, to put back */
+    double *keep = xmalloc(((size_t)C * (2 * (size_t)n + 2) + 1) * sizeof(double));
+    double *last = keep, *metric = last + (size_t)C * n, *eps = metric + (size_t)C * n;
+    double *ts = eps + C;
+    memcpy(last, res->last, (size_t)C * n * sizeof(double));
+    memcpy(metric, res->inv_metric, (size_t)C * n * sizeof(double));
+    memcpy(eps, res->stepsize, C * sizeof(double));
+    memcpy(ts, res->time_sampling, C * sizeof(double));
+    regrow_all(res, old, old + more);
+    int rc = run_pool(m, cfg, res, old, e);
+    if (rc != 0) {
+        regrow_all(res, old + more, old);
+        memcpy(res->last, last, (size_t)C * n * sizeof(double));
+        memcpy(res->inv_metric, metric, (size_t)C * n * sizeof(double));
+        memcpy(res->stepsize, eps, C * sizeof(double));
+        memcpy(res->time_sampling, ts, C * sizeof(double));
+    }
+    free(keep);
     return rc;
 }
 

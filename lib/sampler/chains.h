@@ -34,6 +34,13 @@ typedef struct {
     double stepsize;    /* 1: where the step size search starts */
     unsigned init_buffer, term_buffer, window; /* 75, 50, 25: metric adaptation stages */
     int keep_unconstrained; /* 0; when set, the unconstrained draws are kept too */
+    /* A warm start from an earlier fit of a nearby posterior (NULL: Stan's cold start): init,
+     * [chain][dim] starting points (a chain whose point has no finite density starts from
+     * random inits instead); inv_metric, [chain][dim] inverse metrics, and stepsizes,
+     * [chain], to start from. With inv_metric, warmup adapts the step size only (dual
+     * averaging from the given one, or cfg->stepsize), keeping the metric: a short warmup then
+     * suffices where a cold start needs Stan's windows to learn the metric. */
+    const double *init, *inv_metric, *stepsizes;
     /* Called from the chains' threads, so it must be thread-safe: iterations done out of
      * warmup + samples, and whether the chain is still warming up. When NULL, a status line
      * with every chain's progress goes to stderr if it is a terminal (common/progress.h). */

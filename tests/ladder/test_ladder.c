@@ -192,7 +192,7 @@ static void test_every_model_fits(void)
         cr_err e;
         CHECK_INT(cr_fit_run(&ld, "tcp_new", &o, NULL, &a, &e), 0);
         cr_ppc_result p;
-        CHECK_INT(cr_ladder_ppc(&ld, &a.res, &r, 42, 2, &p, &e), 0);
+        CHECK_INT(cr_ladder_ppc(&ld, &a.res, &pts, 42, 2, &p, &e), 0);
         if (!a.chk.pass)
             printf("     %s did not converge: %s\n", lm->name, a.chk.reasons);
         converged += a.chk.pass;
@@ -302,8 +302,17 @@ static void test_real_captures(void)
                          "'%s/real/draws/tcp_new.csv'", tmp, tmp, tmp), 0);
 }
 
+/* The full fit of rows r that warm-starts the refits. */
+static void full_fit(const cr_ladder_rows *r, const cr_fit_options *o, cr_ladder_data *ld,
+                     cr_fit_attempt *a)
+{
+    cr_err e;
+    cr_ladder_data_init(ld, cr_ladder_find("nbh"), r);
+    CHECK_INT(cr_fit_run(ld, "t", o, NULL, a, &e), 0);
+}
+
 /* On data drawn from nbh, the held-out machines fall inside the 90% interval of a new user
- * about 90% of the time. */
+ * about 90% of the time, whether the refits start cold or warm from the full fit. */
 static void test_holdout_coverage(void)
 {
     if (cr_test_skip_slow())
@@ -316,28 +325,87 @@ static void test_holdout_coverage(void)
     cr_fit_options o;
     small_options(&o, 300, 250);
     o.attempts = 1;
-    int inside[CR_HOLDOUT_NSTATS] = {0}, total = 0;
+    int inside[2][CR_HOLDOUT_NSTATS] = {{0}}, total = 0, converged[2] = {0, 0};
     for (int rep = 0; rep < REPS; rep++) {
         synth_rows(K, NSEC, pop, g, machine, minute, y);
         const cr_ladder_rows r = {K * NSEC, machine, minute, y};
-        cr_holdout_machine h[K];
+        cr_holdout_machine h[2][K];
         cr_err e;
         o.sampler.seed = 100 + rep;
-        CHECK_INT(cr_fit_holdout(cr_ladder_find("nbh"), &r, &o, 0.9, NULL, "t", h, &e), 0);
+        cr_ladder_data ld;
+        cr_fit_attempt a;
+        full_fit(&r, &o, &ld, &a);
+        const cr_fit_warm warm = {&ld, &a.res};
+        CHECK_INT(cr_fit_holdout(ld.lm, &r, &o, 0.9, NULL, NULL, "t", h[0], &e), 0);
+        CHECK_INT(cr_fit_holdout(ld.lm, &r, &o, 0.9, &warm, NULL, "t", h[1], &e), 0);
         for (int k = 0; k < K; k++, total++)
-            for (int j = 0; j < CR_HOLDOUT_NSTATS; j++)
-                inside[j] += h[k].inside[j];
+            for (int w = 0; w < 2; w++) {
+                converged[w] += h[w][k].converged;
+                for (int j = 0; j < CR_HOLDOUT_NSTATS; j++)
+                    inside[w][j] += h[w][k].inside[j];
+            }
+        cr_fit_attempt_free(&a);
+        cr_ladder_data_free(&ld);
     }
     gsl_rng_free(g);
-    for (int j = 0; j < CR_HOLDOUT_NSTATS; j++) {
-        double cov = (double)inside[j] / total;
-        printf("     %-16s coverage %.3f of %d held-out machines (nominal 0.90)\n",
-               cr_holdout_stat_names[j], cov, total);
-        /* binomial sd at 50 machines: 0.042; 0.99 tolerates ties at the interval's ends */
-        CHECKF(cov >= 0.78 && cov <= 1.0, "%s coverage %.3f", cr_holdout_stat_names[j], cov);
+    for (int w = 0; w < 2; w++) {
+        printf("     %s refits: %d of %d converged\n", w ? "warm" : "cold", converged[w], total);
+        for (int j = 0; j < CR_HOLDOUT_NSTATS; j++) {
+            double cov = (double)inside[w][j] / total;
+            printf("     %-16s coverage %.3f of %d held-out machines (nominal 0.90)\n",
+                   cr_holdout_stat_names[j], cov, total);
+            /* binomial sd at 50 machines: 0.042; 0.99 tolerates ties at the interval's ends */
+            CHECKF(cov >= 0.78 && cov <= 1.0, "%s coverage %.3f", cr_holdout_stat_names[j],
+                   cov);
+        }
     }
+    CHECKF(converged[1] >= converged[0] - 2, "warm refits converged %d times, cold %d",
+           converged[1], converged[0]);
+}
+
+/* The refits run at once on the pool: the same results and loop logs (in machine order, marked
+ * warm) whatever the number of threads. */
+static void test_holdout_threads(void)
+{
+    enum { K = 4, NSEC = 180 };
+    int machine[K * NSEC], minute[K * NSEC], y[K * NSEC];
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 78);
+    static const double pop[4] = {0.5, 0.6, 0.4, 2};
+    synth_rows(K, NSEC, pop, g, machine, minute, y);
+    gsl_rng_free(g);
+    const cr_ladder_rows r = {K * NSEC, machine, minute, y};
+    cr_fit_options o;
+    small_options(&o, 200, 200);
+    cr_progress_set_quiet(1);
+    cr_ladder_data ld;
+    cr_fit_attempt a;
+    full_fit(&r, &o, &ld, &a);
+    const cr_fit_warm warm = {&ld, &a.res};
+    cr_holdout_machine h[2][K];
+    cr_fit_logs logs[2];
+    memset(logs, 0, sizeof logs);
+    cr_err e;
+    for (int t = 0; t < 2; t++) {
+        o.sampler.threads = t ? 1 : 3;
+        CHECK_INT(cr_fit_holdout(ld.lm, &r, &o, 0.9, &warm, &logs[t], "t", h[t], &e), 0);
+    }
+    CHECK(!memcmp(h[0], h[1], sizeof h[0]));
+    CHECK_INT(logs[0].n, logs[1].n);
+    CHECK(logs[0].n >= K);
+    for (int i = 0; i < logs[0].n && i < logs[1].n; i++) {
+        CHECK_STR(logs[0].name[i], logs[1].name[i]);
+        /* the same but for the timings and threads */
+        CHECK(strstr(logs[0].text[i], "\"warm_start\": 1") != NULL ||
+              strstr(logs[0].name[i], "-1.json") == NULL);
+    }
+    CHECK_STR(logs[0].name[0], "t-without-m1-nbh-1.json");
+    for (int t = 0; t < 2; t++)
+        cr_fit_logs_free(&logs[t]);
+    cr_fit_attempt_free(&a);
+    cr_ladder_data_free(&ld);
 }
 
 TEST_MAIN(RUN(test_choose); RUN(test_points); RUN(test_machine_view);
           RUN(test_every_model_fits); RUN(test_auto_reproducible); RUN(test_real_captures);
-          RUN(test_holdout_coverage))
+          RUN(test_holdout_threads); RUN(test_holdout_coverage))

@@ -118,6 +118,57 @@ static inline double fd_worst(const cr_model *m, double *th, const char *what)
     return worst;
 }
 
+/* The collapsed coordinates from the machine levels v, by their definition in model/effects.h,
+ * given per machine what stands for its level in the data, d[k], and its variance e[k]:
+ * P and M, then w = (alpha - M) sqrt(P) into *w and xi[k] = (v[k] - alpha - lambda (d[k] -
+ * alpha)) / s into xi (which may be v). Returns the log Jacobian of (w, xi) -> (alpha, v):
+ * -log(P) / 2 + sum log s. */
+static inline double to_collapsed(int K, const double *d, const double *e, double alpha,
+                                  double sm, const double *v, double *w, double *xi)
+{
+    double P = 1.0 / 9, S = 0, jac = 0;
+    for (int k = 0; k < K; k++) {
+        P += 1 / (sm * sm + e[k]);
+        S += d[k] / (sm * sm + e[k]);
+    }
+    *w = (alpha - S / P) * sqrt(P);
+    jac -= 0.5 * log(P);
+    for (int k = 0; k < K; k++) {
+        const double lambda = isinf(e[k]) ? 0 : sm * sm / (sm * sm + e[k]);
+        const double s = isinf(e[k]) ? sm : sqrt(e[k] * lambda);
+        xi[k] = (v[k] - alpha - lambda * (d[k] - alpha)) / s;
+        jac += log(s);
+    }
+    return jac;
+}
+
+/* d and e of CR_EFFECTS_COLLAPSED (the mean of a machine's cell rates u and sn^2 / its cells)
+ * or of CR_EFFECTS_COLLAPSED_NC (log((T + 1/2) / N) - sn times the mean z over its cells with
+ * seconds, and 1 / (T + 1/2), infinite without seconds); cell values x are u or z. */
+static inline void collapsed_data(const cr_cells *c, int coords, double sn, const double *x,
+                                  double *d, double *e)
+{
+    const int K = c->nmachines, nc = coords == CR_EFFECTS_COLLAPSED_NC;
+    for (int k = 0; k < K; k++) {
+        double sum = 0, sum_data = 0, T = 0, N = 0;
+        int n = 0, ndata = 0;
+        for (int i = 0; i < c->ncells; i++)
+            if (c->cell_machine[i] == k) {
+                sum += x[i], n++;
+                if (c->cell_n[i] > 0)
+                    sum_data += x[i], ndata++;
+                T += c->cell_y[i], N += c->cell_n[i];
+            }
+        if (!nc) {
+            d[k] = sum / n;
+            e[k] = sn * sn / n;
+        } else {
+            d[k] = N > 0 ? log((T + 0.5) / N) - sn * (ndata ? sum_data / ndata : sum / n) : 0;
+            e[k] = N > 0 ? 1 / (T + 0.5) : INFINITY; /* no seconds: no data */
+        }
+    }
+}
+
 /* The non-centred point th (alpha at 0, log sigma_machine at 1, log sigma_minute at isn or none
  * when isn < 0; machine coordinates from nfixed on, then one per cell) in the sampling
  * coordinates coords of model/effects.h, written here from their definitions:
@@ -152,6 +203,14 @@ static inline double to_coords(const cr_cells *c, int nfixed, int isn, int coord
         out[0] = th[0] + sm * zbar;
         memcpy(v, th + nfixed, (size_t)K * sizeof(double));
         return -C * (isn >= 0 ? th[isn] : 0);
+    }
+    if ((coords == CR_EFFECTS_COLLAPSED || coords == CR_EFFECTS_COLLAPSED_NC) && isn >= 0) {
+        double *d = xmalloc(2 * (size_t)K * sizeof(double)), *e = d + K;
+        collapsed_data(c, coords, sn, centred ? out + nfixed + K : zc, d, e);
+        double jac = to_collapsed(K, d, e, th[0], sm, v, out, v) - K * th[1] -
+                     (centred ? C * th[isn] : 0);
+        free(d);
+        return jac;
     }
     out[0] = (th[0] - vbar) * sqrt(K) / sm;
     for (int k = 0; k < K && isn >= 0; k++) {

@@ -166,7 +166,7 @@ static void test_gradient_finite_differences(void)
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 42);
     double worst = 0;
-    for (int k = 0; k < 4 * NDATA; k++) {
+    for (int k = 0; k < CR_EFFECTS_NCOORDS * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
         ds->d.ar.centred = k / NDATA;
         ds->d.pi_centred = k >= NDATA;
@@ -203,7 +203,7 @@ static void test_centred_is_reparameterization(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 5);
-    for (int k = 0; k < 3 * NDATA; k++) {
+    for (int k = 0; k < (CR_EFFECTS_NCOORDS - 1) * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
         const int coords = k / NDATA + 1;
         const int dim = ds->m.dim, K = ds->d.ar.cells.nmachines, C = ds->d.ar.cells.ncells;

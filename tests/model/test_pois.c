@@ -108,7 +108,7 @@ static void test_gradient_finite_differences(void)
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 42);
     double worst = 0;
-    for (int k = 0; k < 4 * NDATA; k++) {
+    for (int k = 0; k < CR_EFFECTS_NCOORDS * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
         ds->d.centred = k / NDATA;
         double *th = xmalloc((size_t)ds->m.dim * sizeof(double));
@@ -131,7 +131,7 @@ static void test_centred_is_reparameterization(void)
 {
     gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(g, 5);
-    for (int k = 0; k < 3 * NDATA; k++) {
+    for (int k = 0; k < (CR_EFFECTS_NCOORDS - 1) * NDATA; k++) {
         dataset *ds = &data[k % NDATA];
         const int coords = k / NDATA + 1, dim = ds->m.dim;
         double *z = xmalloc((size_t)dim * sizeof(double)), *c = xmalloc((size_t)dim * 8);

@@ -1,7 +1,8 @@
 /* Posterior predictive checks on synthetic data whose answers are known: replicates that are
  * permutations of the data (p-values exactly 1/2), a Poisson model of zero-inflated data (the
  * zero fraction and class 0 fail), the true negative binomial model (passes), and every number
- * against plain R on shared replicate arrays. */
+ * against plain R on shared replicate arrays; the check on sufficient statistics (cell counts)
+ * identical to the per-second one on the same replicated seconds. */
 #include <gsl/gsl_randist.h>
 #include <stdlib.h>
 
@@ -298,6 +299,119 @@ static void test_threads_and_seed(void)
     synth_free(&s);
 }
 
+/* The points of a synth (cr_ppc_cells' layout), built here from the rows: per cell, its
+ * distinct counts ascending with their numbers of seconds. */
+typedef struct {
+    size_t n;
+    int *machine, *minute, *y;
+    double *weight;
+    size_t *row0; /* per point, the first row of its cell (for cell simulators) */
+} points;
+
+static void points_make(points *p, const synth *s)
+{
+    memset(p, 0, sizeof *p);
+    p->machine = xmalloc(s->n * sizeof(int));
+    p->minute = xmalloc(s->n * sizeof(int));
+    p->y = xmalloc(s->n * sizeof(int));
+    p->weight = xmalloc(s->n * sizeof(double));
+    p->row0 = xmalloc(s->n * sizeof(size_t));
+    for (size_t a = 0, b; a < s->n; a = b) {
+        int top = 0;
+        for (b = a; b < s->n && s->machine[b] == s->machine[a] && s->minute[b] == s->minute[a];
+             b++)
+            top = s->y[b] > top ? s->y[b] : top;
+        for (int y = 0; y <= top; y++) {
+            double w = 0;
+            for (size_t i = a; i < b; i++)
+                w += s->y[i] == y;
+            if (w == 0)
+                continue;
+            p->machine[p->n] = s->machine[a], p->minute[p->n] = s->minute[a], p->y[p->n] = y;
+            p->row0[p->n] = a;
+            p->weight[p->n++] = w;
+        }
+    }
+}
+
+static void points_free(points *p)
+{
+    free(p->machine);
+    free(p->minute);
+    free(p->y);
+    free(p->weight);
+    free(p->row0);
+}
+
+typedef struct {
+    const synth *s;
+    const points *p;
+} cells_ctx;
+
+/* sim_model's seconds of one cell, drawn as sim_model draws them (same generator calls in the
+ * same order), handed over as counts. */
+static void sim_model_cell(void *ctx, int draw, int k, int minute, long n, gsl_rng *r,
+                           cr_ppc_sink *sink)
+{
+    const cells_ctx *c = ctx;
+    size_t i = 0;
+    while (c->p->machine[i] != k + 1 || c->p->minute[i] != minute)
+        i++;
+    int *y = xmalloc((size_t)n * sizeof *y);
+    sim_model((void *)c->s, draw, k, c->p->row0[i], (size_t)n, r, y);
+    for (long j = 0; j < n; j++)
+        cr_ppc_sink_add(sink, y[j], 1);
+    free(y);
+}
+
+/* Sufficient statistics give the same check as the seconds: the same replicated seconds, handed
+ * over per cell as counts rather than per machine as rows, give identical statistics, p-values,
+ * bands and classes (partial minutes, over-dispersion and several machines included). */
+static void test_cells_same_as_rows(void)
+{
+    synth s;
+    int secs[] = {430, 95, 301};
+    double mu[] = {2, 0.3, 6};
+    synth_make(&s, 3, secs, mu, 2, 1.5, 0.2, 11);
+    points p;
+    points_make(&p, &s);
+    cr_ppc_data d = synth_data(&s);
+    cr_ppc_cells dc = {s.K, p.n, p.machine, p.minute, p.y, p.weight};
+    cells_ctx c = {&s, &p};
+    cr_ppc_options o;
+    cr_ppc_options_default(&o);
+    o.ndraws = 250;
+    o.nthreads = 3;
+    cr_ppc_result a, b;
+    cr_err e;
+    CHECK(cr_ppc_run(&d, sim_model, &s, &o, &a, &e) == 0);
+    CHECK(cr_ppc_run_cells(&dc, sim_model_cell, &c, &o, &b, &e) == 0);
+    CHECK_INT(a.nfail, b.nfail);
+    for (int k = 0; k <= s.K; k++) {
+        const cr_ppc_check *x = k < s.K ? &a.machines[k] : &a.pooled;
+        const cr_ppc_check *z = k < s.K ? &b.machines[k] : &b.pooled;
+        CHECK(x->nseconds == z->nseconds);
+        CHECK(memcmp(x->stat, z->stat, sizeof x->stat) == 0);
+        CHECK_INT(x->ncls, z->ncls);
+        const size_t nc = (size_t)x->ncls * sizeof(double);
+        CHECK(!memcmp(x->cls_obs, z->cls_obs, nc) && !memcmp(x->cls_mean, z->cls_mean, nc) &&
+              !memcmp(x->cls_median, z->cls_median, nc) && !memcmp(x->cls_lo, z->cls_lo, nc) &&
+              !memcmp(x->cls_hi, z->cls_hi, nc));
+    }
+    cr_ppc_free(&a);
+    cr_ppc_free(&b);
+    /* malformed points: out of order, a fraction of a second */
+    p.y[1] = p.y[0];
+    CHECK(cr_ppc_run_cells(&dc, sim_model_cell, &c, &o, &b, &e) != 0);
+    CHECK(strstr(e.msg, "point 2") != NULL);
+    p.y[1] = p.y[0] + 1;
+    p.weight[0] = 0.5;
+    CHECK(cr_ppc_run_cells(&dc, sim_model_cell, &c, &o, &b, &e) != 0);
+    CHECK(strstr(e.msg, "point 1") != NULL);
+    points_free(&p);
+    synth_free(&s);
+}
+
 static void test_bad_input(void)
 {
     int machine[] = {1, 2, 1}, minute[] = {1, 1, 1}, y[] = {0, 1, 2};
@@ -422,4 +536,5 @@ static void test_against_r(void)
 
 TEST_MAIN(RUN(test_draw_index); RUN(test_permutation_half); RUN(test_bootstrap);
           RUN(test_zero_inflation_fails); RUN(test_negbin); RUN(test_false_alarm_rate);
-          RUN(test_threads_and_seed); RUN(test_bad_input); RUN(test_against_r))
+          RUN(test_threads_and_seed); RUN(test_cells_same_as_rows); RUN(test_bad_input);
+          RUN(test_against_r))

@@ -236,6 +236,60 @@ static void test_extend(void)
     gauss_free(G);
 }
 
+/* A warm start: each chain starts where it is told (a point without finite density falls back
+ * to random inits), keeps the given metric through a warmup that tunes only the step size,
+ * samples the target (moments of the 20-d AR(1) Gaussian) and does not depend on the threads. */
+static void test_warm_start(void)
+{
+    gauss *G = ar1_gauss(20, 0.7);
+    cr_model m = gauss_model(G);
+    cr_chains_config cfg = small_config();
+    cr_chains_result cold, warm[2];
+    cr_err e;
+    CHECK(cr_chains_run(&m, &cfg, &cold, &e) == 0);
+    cfg.init = cold.last;
+    cfg.inv_metric = cold.inv_metric;
+    cfg.stepsizes = cold.stepsize;
+    cfg.warmup = 60;
+    cfg.samples = 1000;
+    cfg.seed = 7;
+    for (int k = 0; k < 2; k++) {
+        cfg.threads = k ? 1 : 3;
+        CHECK(cr_chains_run(&m, &cfg, &warm[k], &e) == 0);
+    }
+    CHECK(same_results(&warm[0], &warm[1]));
+    CHECK(!memcmp(warm[0].inv_metric, cold.inv_metric,
+                  (size_t)cold.chains * cold.dim * sizeof(double)));
+    for (int j = 0; j < 20; j += 19) {
+        moment_check mc = check_moments(&warm[0], j, j / 10.0 - 2, 1);
+        CHECK(fabs(mc.z_mean) < 4 && fabs(mc.z_var) < 4);
+    }
+    cr_chains_result_free(&warm[1]);
+    /* the first warmup transition starts from the given point */
+    double *far = malloc((size_t)cold.chains * cold.dim * sizeof(double));
+    for (size_t i = 0; i < (size_t)cold.chains * cold.dim; i++)
+        far[i] = 30;
+    cfg.init = far;
+    cfg.warmup = 1;
+    cfg.samples = 1;
+    CHECK(cr_chains_run(&m, &cfg, &warm[1], &e) == 0);
+    CHECK(warm[1].warmup_stats[0].lp < warm[0].warmup_stats[0].lp - 1000);
+    cr_chains_result_free(&warm[1]);
+    free(far);
+    /* no finite density at the given point: random inits, as cold */
+    cr_model s = {.dim = 1, .logp = shifted_logp, .nout = 1, .name = x_name,
+                  .constrain = identity_constrain};
+    double zero[4] = {0, 0, 0, 0};
+    cr_chains_config c1 = small_config();
+    c1.init = zero;
+    CHECK(cr_chains_run(&s, &c1, &warm[1], &e) == 0);
+    CHECK(warm[1].draws[0] > 1.5);
+    cr_chains_result_free(&warm[1]);
+    cr_chains_result_free(&warm[0]);
+    cr_chains_result_free(&cold);
+    gauss_free(G);
+}
+
 TEST_MAIN(RUN(test_same_seed_any_threads); RUN(test_init_retries); RUN(test_init_failure);
           RUN(test_improper_posterior_fails); RUN(test_progress_and_layout);
-          RUN(test_no_warmup); RUN(test_extend))
+          RUN(test_no_warmup); RUN(test_extend); RUN(test_warm_start))
