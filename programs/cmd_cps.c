@@ -41,7 +41,7 @@ static int run(cli_args *a)
             "cps: %d machines, %" PRId64 " seconds; tcp_new %" PRIu64 ", udp_new %" PRIu64
             ", tcp_end %" PRIu64 " (rule: %s), udp_end %" PRIu64 "\n",
             machines, seconds, tot[CR_CPS_TCP_NEW], tot[CR_CPS_UDP_NEW], tot[CR_CPS_TCP_END],
-            a->tcp_end == CR_TCP_END_SEED ? "seed" : "flags", tot[CR_CPS_UDP_END]);
+            a->tcp_end == CR_TCP_END_SEED ? "completeness" : "flags", tot[CR_CPS_UDP_END]);
     fprintf(stderr,
             "cps: %" PRIu64 " outbound TCP streams, %" PRIu64 " with no close seen (open at "
             "capture end, or closed by a last packet an export cannot show)",
@@ -59,13 +59,13 @@ static const cli_group *const groups[] = {&opt_output_file, &opt_ingest, &opt_se
 
 const cli_command cmd_cps = {
     "cps",
-    "per-second new/ended TCP and UDP connections (the seed's CPS table)",
+    "per-second new/ended TCP and UDP connections (the CPS table)",
     "[OPTIONS] INPUT...",
-    "Writes the seed's per-second table (CSV): machine_id,machine,second,minute,tcp_new,\n"
-    "udp_new,tcp_end,udp_end -- one row for every second from each machine's first to last\n"
-    "TCP/UDP packet. INPUT is any mix of .Rds exports, pcap/pcapng captures, tshark TSV/CSV\n"
-    "exports (each file one machine, machine_id = file name without extension), flow records\n"
-    "and firewall session logs (Zeek conn.log, nfdump, argus, PAN-OS, FortiGate, Cisco ASA:\n"
-    "one machine per inside host, machine_id = its address; docs/flowlogs.md), and\n"
-    "directories of them; the reader is chosen by content.",
+    "Writes the per-second table of the original specification (CSV): machine_id,machine,\n"
+    "second,minute,tcp_new,udp_new,tcp_end,udp_end -- one row for every second from each\n"
+    "machine's first to last TCP/UDP packet. INPUT is any mix of .Rds exports, pcap/pcapng\n"
+    "captures, tshark TSV/CSV exports (each file one machine, machine_id = file name without\n"
+    "extension), flow records and firewall session logs (Zeek conn.log, nfdump, argus,\n"
+    "PAN-OS, FortiGate, Cisco ASA: one machine per inside host, machine_id = its address;\n"
+    "docs/flowlogs.md), and directories of them; the reader is chosen by content.",
     1, -1, NULL, groups, run};

@@ -19,7 +19,7 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->tcp_end = CR_TCP_END_FLAGS;
     a->max_span = 31 * 86400.0;
     a->min_flows = 1;
-    /* cps and flows keep the seed's definition */
+    /* cps and flows keep the original specification's definition */
     a->scope.firewall = !strcmp(cmd, "run") || !strcmp(cmd, "validate");
     cr_fit_options fo;
     cr_fit_options_default(&fo);
@@ -98,7 +98,9 @@ static int choice(const char *opt, const char *v, const char *const *names, int 
 }
 
 /* The words of each choice, shared by its parser and by shell completion (cli_opt_values). */
-static const char *const tcp_end_names[] = {"flags", "seed"}; /* cr_tcp_end_rule order */
+/* cr_tcp_end_rule order; "seed", the rule's first name, is still accepted (tcp_end) but not
+ * offered. */
+static const char *const tcp_end_names[] = {"flags", "completeness"};
 static const char *const scope_names[] = {"all", "firewall"};
 static const char *const format_names[] = {"pcap", "rds"}; /* cr_synth_format order */
 static const char *const percentile_names[CR_SZ_NPERCENTILES] = {"50", "90", "95", "99",
@@ -115,6 +117,10 @@ static int model_choices(const char **names)
 
 static int tcp_end(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
+    if (!strcmp(v, "seed")) {
+        a->tcp_end = CR_TCP_END_SEED;
+        return 0;
+    }
     return choice(o->name, v, tcp_end_names, 2, &a->tcp_end, e);
 }
 
@@ -314,8 +320,8 @@ const cli_group opt_output_dir = {"output", output_dir, 2};
 static const cli_opt ingest[] = {
     {"local-ip", 0, CLI_CALL, 0, "MACHINE=IP", 0, 0, 1, local_ip,
      "the workstation address of machine MACHINE (once per machine and IP version);\n"
-     "by default inferred as the seed does: the most frequent source of TCP rows with\n"
-     "completeness 0", NULL},
+     "by default inferred as the original specification does: the most frequent source\n"
+     "of TCP rows with completeness 0", NULL},
     {"max-span", 0, CLI_SECONDS, F(max_span), "S", 1, 366 * 86400.0, 0, NULL,
      "longest time a capture may span from its first to its last packet (s/m/h/d);\n"
      "a longer one is an error naming its outlying packets (default: 31d)", NULL},
@@ -323,7 +329,8 @@ static const cli_opt ingest[] = {
      "which connections count: firewall (the default of run) leaves out those no firewall\n"
      "forwards: to multicast, broadcast, link-local, loopback and unspecified addresses and\n"
      "to the inside networks of --local-nets (counted and reported); all (the default of cps\n"
-     "and flows, the seed's definition) counts every outbound connection", NULL},
+     "and flows, the original specification's definition) counts every outbound connection",
+     NULL},
     {"local-nets", 0, CLI_CALL, 0, "CIDR,...", 0, 0, 0, local_nets,
      "the inside networks, e.g. 10.0.0.0/8,2001:db8::/32: traffic between their hosts stays\n"
      "local and is left out under --scope firewall; for flow records and firewall logs,\n"
@@ -337,9 +344,10 @@ const cli_group opt_ingest = {"input", ingest, 5};
 static const cli_opt series_rule[] = {
     {"tcp-end", 0, CLI_CALL, 0, "RULE", 0, 0, 0, tcp_end,
      "flags (default): a TCP connection ends at its first FIN+ACK or RST, from its flags\n"
-     "(captures) or one row before completeness shows it (exports); seed: the seed's rule,\n"
-     "the first outbound row whose completeness is 15, 31 or 63 (15 is not a close: see\n"
-     "README)", NULL},
+     "(captures) or one row before completeness shows it (exports); completeness (alias\n"
+     "seed): the original specification's rule on tshark's tcp.completeness, the first\n"
+     "outbound row whose completeness is 15, 31 or 63 (15 is not a close: see\n"
+     "docs/counting.md)", NULL},
 };
 const cli_group opt_series = {"counting", series_rule, 1};
 

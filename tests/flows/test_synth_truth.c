@@ -27,8 +27,10 @@ static void rds_export_matches_capture(void)
           0);
     CHECK(cr_test_sh("%s synth -q --machines 2 --minutes 5 --seed 3 --format rds -o %s/r",
                      cr_test_bin(), t) == 0);
-    CHECK(cr_test_sh("%s cps -q --tcp-end=seed -o %s/p.csv %s/p", cr_test_bin(), t, t) == 0);
-    CHECK(cr_test_sh("%s cps -q --tcp-end=seed -o %s/r.csv %s/r", cr_test_bin(), t, t) == 0);
+    CHECK(cr_test_sh("%s cps -q --tcp-end=completeness -o %s/p.csv %s/p", cr_test_bin(), t, t) ==
+          0);
+    CHECK(cr_test_sh("%s cps -q --tcp-end=completeness -o %s/r.csv %s/r", cr_test_bin(), t, t) ==
+          0);
     CHECK(cr_test_sh("cmp %s/p.csv %s/r.csv", t, t) == 0);
 }
 

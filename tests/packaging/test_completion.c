@@ -50,11 +50,12 @@ static void bash_completes(void)
     CHECK(bash_script());
     const char *t = cr_test_tmpdir();
     CHECK(cr_test_sh("bash -n %s", script) == 0);
-    EXPECT(".", "connrate \"\"", "packets cps flows synth fit run validate man --help --version");
+    EXPECT(".", "connrate \"\"",
+           "packets cps flows synth fit run validate merge man --help --version");
     EXPECT(".", "connrate v", "validate");
     EXPECT(".", "connrate man f", "flows fit");
-    EXPECT(".", "connrate cps --tcp-end \"\"", "flags seed");
-    EXPECT(".", "connrate cps --tcp-end = s", "seed");       /* '=' breaks words */
+    EXPECT(".", "connrate cps --tcp-end \"\"", "flags completeness");
+    EXPECT(".", "connrate cps --tcp-end = c", "completeness"); /* '=' breaks words */
     EXPECT(".", "connrate synth --format=r", "--format=rds"); /* '=' does not */
     EXPECT(".", "connrate run --scope f", "firewall");
     EXPECT(".", "connrate cps --max-span \"\"", "");           /* a value to type */

@@ -62,4 +62,18 @@ static void repeatable_options(void)
                      cr_test_bin(), t, t) == 0);
 }
 
-TEST_MAIN(RUN(help_version_and_man); RUN(option_spellings); RUN(repeatable_options))
+/* `seed`, the first name of the original specification's TCP end rule, stays an alias of
+ * `completeness`; the summary names the rule by its name. */
+static void tcp_end_alias(void)
+{
+    const char *t = cr_test_tmpdir();
+    CHECK(cr_test_sh("%s cps -q --tcp-end=seed -o %s/seed.csv tests/corpus/files/ws.pcap",
+                     cr_test_bin(), t) == 0);
+    CHECK(cr_test_sh("%s cps --tcp-end completeness -o %s/comp.csv tests/corpus/files/ws.pcap "
+                     "2> %s/comp.err", cr_test_bin(), t, t) == 0);
+    CHECK(cr_test_sh("cmp -s %s/seed.csv %s/comp.csv", t, t) == 0);
+    CHECK(cr_test_sh("grep -q '(rule: completeness)' %s/comp.err", t) == 0);
+}
+
+TEST_MAIN(RUN(help_version_and_man); RUN(option_spellings); RUN(repeatable_options);
+          RUN(tcp_end_alias))

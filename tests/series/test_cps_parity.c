@@ -24,8 +24,8 @@ static void seed_rule_equals_r_pipeline(void)
     const char *t = cr_test_tmpdir();
     CHECK(cr_test_sh("Rscript %s/reference/seed_cps.R " REAL " %s/r.csv seed >/dev/null", sh, sh,
                      t) == 0);
-    CHECK(cr_test_sh("%s cps -q --tcp-end=seed -o %s/c.csv " REAL "/*.Rds", cr_test_bin(), t,
-                     sh) == 0);
+    CHECK(cr_test_sh("%s cps -q --tcp-end=completeness -o %s/c.csv " REAL "/*.Rds",
+                     cr_test_bin(), t, sh) == 0);
     CHECK(cr_test_sh("cmp %s/r.csv %s/c.csv", t, t) == 0);
     cr_test_sh("printf '  %%s rows byte-identical to seed_cps.R\\n' $(wc -l < %s/c.csv)", t);
 }
@@ -36,10 +36,10 @@ static void pcap_equals_rds_under_seed_rule(void)
     if (!sh)
         SKIP("../shared is absent");
     const char *t = cr_test_tmpdir();
-    CHECK(cr_test_sh("%s cps -q --tcp-end=seed -o %s/rds.csv " REAL "/*.Rds", cr_test_bin(), t,
-                     sh) == 0);
-    CHECK(cr_test_sh("%s cps -q --tcp-end=seed -o %s/pcap.csv " PCAPS, cr_test_bin(), t, sh, sh,
-                     sh) == 0);
+    CHECK(cr_test_sh("%s cps -q --tcp-end=completeness -o %s/rds.csv " REAL "/*.Rds",
+                     cr_test_bin(), t, sh) == 0);
+    CHECK(cr_test_sh("%s cps -q --tcp-end=completeness -o %s/pcap.csv " PCAPS, cr_test_bin(), t,
+                     sh, sh, sh) == 0);
     CHECK(cr_test_sh("cmp %s/rds.csv %s/pcap.csv", t, t) == 0);
 }
 
