@@ -1,5 +1,5 @@
 /* connrate packets: one TSV row per TCP/UDP packet of a capture (or export), with the columns of
- * the seed's data frame plus tcp.stream, tcp.flags and tcp.len. */
+ * the original specification's data frame plus tcp.stream, tcp.flags and tcp.len. */
 #include <stdio.h>
 
 #include "common/outfile.h"

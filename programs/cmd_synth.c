@@ -37,9 +37,9 @@ const cli_command cmd_synth = {
     "synth",
     "synthetic workstation captures with their true event log",
     "-o DIR [OPTIONS]",
-    "Writes K synthetic workstation captures DIR/ws01.pcap ... (or the seed's .Rds), drawn\n"
-    "from a documented model of user activity (docs/synth.md), and their exact ground truth:\n"
-    "DIR/truth/flows.csv (one row per outbound connection: start, end, how it ended, packets)\n"
-    "and DIR/truth/cps.csv (the seed's per-second table). The same seed gives byte-identical\n"
-    "files.",
+    "Writes K synthetic workstation captures DIR/ws01.pcap ... (or, with --format rds, .Rds\n"
+    "exports in the original specification's format), drawn from a documented model of user\n"
+    "activity (docs/synth.md), and their exact ground truth: DIR/truth/flows.csv (one row per\n"
+    "outbound connection: start, end, how it ended, packets) and DIR/truth/cps.csv (the\n"
+    "per-second table of `connrate cps`). The same --seed gives byte-identical files.",
     0, 0, NULL, groups, run};

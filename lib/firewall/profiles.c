@@ -13,9 +13,11 @@
 static const cr_fw_profile profiles[] = {
     {
         .name = "none",
-        .product = "no firewall hold (the seed's definition: a session ends at its last packet)",
-        .logs_per_session = 1, /* seed: "stateful firewalls log at session termination" */
-        .sources = "seed context (logs/min = terminations/s x 60 x N)",
+        .product = "no firewall hold (the original specification's definition: a session ends at "
+                   "its last packet)",
+        /* the specification: "stateful firewalls log at session termination" */
+        .logs_per_session = 1,
+        .sources = "the original specification (logs/min = terminations/s x 60 x N)",
     },
     {
         .name = "linux",

@@ -86,8 +86,9 @@ int cr_fieldmap_build(cr_fieldmap *m, const char *const *cols, int n, const char
                      role_name(m, need[i]));
         }
     if (missing[0])
-        return cr_fail(e, "%s: missing column%s %s (expected the seed's columns or tshark's field "
-                          "names)", path, strchr(missing, ',') ? "s" : "", missing);
+        return cr_fail(e, "%s: missing column%s %s (expected the original specification's "
+                          "columns or tshark's field names)",
+                       path, strchr(missing, ',') ? "s" : "", missing);
     return 0;
 }
 

@@ -13,7 +13,8 @@
 
 static const char *const metric_label[CR_SZ_NMETRICS] = {
     "New sessions / s",   "Log lines / min",  "Concurrent sessions", "Firewall log lines / min",
-    "Log volume / day",   "Terminations / s x 60 (the seed's log estimate)"};
+    "Log volume / day",
+    "Terminations / s x 60 (the original specification's log estimate)"};
 
 void cr_sz_html(FILE *f, const char *s)
 {
@@ -90,7 +91,8 @@ static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     fputs("</tbody></table>\n", f);
     fprintf(f, "<p class=\"note\">Quantiles of every simulated second pooled over %d posterior "
                "draws x %ld s (R's type 7). Log lines / min counts the terminations in each whole "
-               "simulated minute; the seed's terminations/s x 60 has its own row; "
+               "simulated minute; the original specification's terminations/s x 60 has its "
+               "own row; "
                "firewall log lines / min applies the profile's logs per session (%s); log "
                "volume / day is that rate x 1440 x %g bytes. Machine-readable: "
                "<code>sizing.csv</code>, <code>sizing.json</code>.</p>\n",
@@ -195,7 +197,8 @@ static int checks(FILE *f, const cr_plot_svg *rootogram, const cr_sizing *s, cr_
         ppc_cell(f, rows[i].ppc);
         fputs("</tr>\n", f);
     }
-    fputs("</tbody></table>\n<p class=\"note\">Convergence criteria (the seed's): no divergent "
+    fputs("</tbody></table>\n<p class=\"note\">Convergence criteria (the original "
+          "specification's): no divergent "
           "transitions, E-BFMI &gt; 0.3 on every chain, R-hat &lt; 1.01 and bulk and tail ESS "
           "&gt; 400 for every variable, latent effects included; a failing fit is retried with "
           "adapt_delta 0.95 then 0.99 and a doubled warmup. The rate fits' status also counts "
@@ -297,9 +300,9 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
             s->missed_max > 0.01 ? " (the duration tail is heavier than the cap can hold: "
                                    "concurrency is understated)"
                                  : "");
-    fputs("<li><b>Scaling.</b> Users are independent draws from the population (the seed's "
-          "assumption); a shared activity factor (time of day, update storms) is not modelled, so "
-          "these are the independent-users numbers.</li>\n</ul>\n", f);
+    fputs("<li><b>Scaling.</b> Users are independent draws from the population (the original "
+          "specification's assumption); a shared activity factor (time of day, update storms) "
+          "is not modelled, so these are the independent-users numbers.</li>\n</ul>\n", f);
 }
 
 static void cell(FILE *f, double x, const char *fmt)
