@@ -97,7 +97,7 @@ static int set_value(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
     case CLI_SECONDS: {
         char opt[64];
         snprintf(opt, sizeof opt, "--%s", o->name);
-        if (cr_fw_parse_seconds(opt, v, &d, e) != 0)
+        if (cr_fw_parse_seconds(opt, v, o->hi, &d, e) != 0)
             return -1;
         if (d < o->lo || d > o->hi) {
             char lo[32], hi[32];

@@ -393,7 +393,7 @@ static const cli_opt classes_opt[] = {
     {"class", 0, CLI_CALL, 0, "NAME=INPUT,...", 0, 0, 1, class,
      "a class of users and the captures or logs (files or directories) of its machines;\n"
      "each class is fitted on its own and the mix of --users NAME=N,... is sized: N1 users\n"
-     "like one class and N2 like another, at once (docs/report.md, \"Mixes\")", NULL},
+     "like one class and N2 like another, at once (docs/report.md, \"Classes of users\")", NULL},
 };
 const cli_group opt_classes = {"classes", classes_opt, 1};
 

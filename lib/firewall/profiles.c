@@ -125,7 +125,7 @@ int cr_fw_profile_get(cr_fw_profile *p, const char *name, cr_err *e)
 
 #define MAX_TIMEOUT (31 * 86400.0)
 
-int cr_fw_parse_seconds(const char *opt, const char *arg, double *out, cr_err *e)
+int cr_fw_parse_seconds(const char *opt, const char *arg, double max, double *out, cr_err *e)
 {
     static const struct {
         char unit;
@@ -148,9 +148,9 @@ int cr_fw_parse_seconds(const char *opt, const char *arg, double *out, cr_err *e
         mult = units[i].s;
     }
     double v = strtod(arg, NULL);
-    if (!isfinite(v) || v * mult > MAX_TIMEOUT)
-        return cr_fail(e, "%s: '%s' is longer than 31 days, beyond any product's range", opt,
-                       arg);
+    if (!isfinite(v) || v * mult > max)
+        return cr_fail(e, "%s: '%s' is longer than %g days%s", opt, arg, max / 86400,
+                       max == MAX_TIMEOUT ? ", beyond any product's range" : "");
     *out = v * mult;
     return 0;
 }
@@ -162,7 +162,7 @@ int cr_fw_override(cr_fw_profile *p, const char *opt, const char *arg, cr_err *e
         strcmp(opt, "--tcp-rst-hold") && strcmp(opt, "--dns-timeout"))
         return cr_fail(e, "%s: not a firewall timeout option (--udp-timeout, --tcp-fin-hold, "
                           "--tcp-rst-hold, --dns-timeout)", opt);
-    if (cr_fw_parse_seconds(opt, arg, &v, e) < 0)
+    if (cr_fw_parse_seconds(opt, arg, MAX_TIMEOUT, &v, e) < 0)
         return -1;
     if (!strcmp(opt, "--udp-timeout")) {
         /* one UDP timer for every flow: the stream distinction and DNS follow it */

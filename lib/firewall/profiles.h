@@ -40,8 +40,9 @@ const cr_fw_profile *cr_fw_profiles(size_t *n);
 int cr_fw_profile_get(cr_fw_profile *p, const char *name, cr_err *e);
 
 /* A CLI duration: a non-negative number of seconds, optionally followed by s, m, h or d, at most
- * 31 days. opt names the option in the error ("--udp-timeout: ..."). */
-int cr_fw_parse_seconds(const char *opt, const char *arg, double *out, cr_err *e);
+ * max seconds (a firewall timer: 31 days, beyond any product's range; other options have
+ * their own). opt names the option in the error ("--udp-timeout: ..."). */
+int cr_fw_parse_seconds(const char *opt, const char *arg, double max, double *out, cr_err *e);
 
 /* Applies one override option to *p: --udp-timeout (also the DNS hold, unless the product tears
  * DNS down on reply, and the Linux stream timer), --tcp-fin-hold, --tcp-rst-hold or

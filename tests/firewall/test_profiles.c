@@ -152,9 +152,9 @@ static void test_overrides(void)
     CHECK_NEAR(cr_fw_hold(&p, CR_PROTO_UDP, CR_REASON_UDP_LAST, 443, 100), 3600, 0);
     CHECK_NEAR(cr_fw_hold(&p, CR_PROTO_UDP, CR_REASON_UDP_LAST, 53, 0), 3600, 0);
     double v;
-    CHECK(cr_fw_parse_seconds("--x", "2d", &v, &e) == 0);
+    CHECK(cr_fw_parse_seconds("--x", "2d", 31 * 86400.0, &v, &e) == 0);
     CHECK_NEAR(v, 172800, 0);
-    CHECK(cr_fw_parse_seconds("--x", "31d", &v, &e) == 0);
+    CHECK(cr_fw_parse_seconds("--x", "31d", 31 * 86400.0, &v, &e) == 0);
 
     static const struct {
         const char *opt, *arg, *expect;
