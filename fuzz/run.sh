@@ -49,8 +49,11 @@ for src in fuzz/fuzz_*.c; do
     esac
     echo "fuzz: $name for ${seconds}s"
     (cd "$out" && "./$name" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$name-" "$name.corpus" 2>&1 | tail -n 12)
-    if ls "$out/$name-"crash-* "$out/$name-"leak-* "$out/$name-"timeout-* >/dev/null 2>&1; then
-        echo "fuzz: $name found a failing input (see $out/)" >&2
-        exit 1
-    fi
+    # one test per pattern: `ls a b c` fails when any is missing, so it never saw a lone crash
+    for f in "$out/$name-"crash-* "$out/$name-"leak-* "$out/$name-"timeout-*; do
+        if [ -e "$f" ]; then
+            echo "fuzz: $name found a failing input: $f" >&2
+            exit 1
+        fi
+    done
 done

@@ -48,6 +48,11 @@ static int pcap_next_packet(cr_source *s, cr_packet *p, cr_err *e)
             return cr_fail(e, "%s: frame %llu: %s", s->path,
                            (unsigned long long)s->records + 1, pcap_geterr(ps->pc));
         uint64_t id = ++s->records;
+        /* Times are kept as int64 nanoseconds: beyond +-292 years from 1970 they would wrap
+         * (pcapng's 64-bit stamps reach that far) */
+        if (h->ts.tv_sec > INT64_MAX / 1000000000 - 1 || h->ts.tv_sec < INT64_MIN / 1000000000 + 1)
+            return cr_fail(e, "%s: frame %llu: time stamp %lld s is out of range (1677 to 2262)",
+                           s->path, (unsigned long long)id, (long long)h->ts.tv_sec);
         /* Opened with nanosecond precision, so tv_usec holds nanoseconds. */
         int64_t ts_ns = (int64_t)h->ts.tv_sec * 1000000000 + (int64_t)h->ts.tv_usec;
         cr_decoded d;
