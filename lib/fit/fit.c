@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/outfile.h"
+#include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "fit/fit_write.h"
@@ -132,12 +132,6 @@ static void show_progress(void *ctx, int chain, int done, int total, int warmup)
     cr_progress_step(p->stage, (double)sum, (double)total * p->chains);
 }
 
-static int cpu_count(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 /* Runs the sampler with a->cfg (a new run, or when extend > 0 that many more iterations of the
  * chains already in a->res) and fills every other field of a. */
 static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const char *label,
@@ -168,7 +162,7 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const c
     const int block = r->nout < DIAG_BLOCK ? r->nout : DIAG_BLOCK;
     double *col = xmalloc(((per_var > n ? per_var : n) * (size_t)block + 1) * sizeof(double));
     a->sum = xmalloc(((size_t)r->nout + 1) * sizeof(cr_diag_summary));
-    int threads = a->cfg.threads > 0 ? a->cfg.threads : cpu_count();
+    int threads = cr_pool_threads(a->cfg.threads);
     for (int j0 = 0; j0 < r->nout; j0 += block) {
         const int nb = r->nout - j0 < block ? r->nout - j0 : block;
         for (size_t k = 0; k < per_var; k++)

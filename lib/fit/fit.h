@@ -5,6 +5,8 @@
  * retried by running its chains on for as many draws again (what Stan's users do: more
  * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99, doubling the
  * warmup each time. Every attempt is logged, and a fit that still fails is reported as such.
+ * The duration mixtures go through the same engine (cr_fit_model, cr_fit_select;
+ * fit/fit_duration.h).
  *
  * Computing and writing are apart: cr_fit_ladder_series fits, checks and chooses in memory and
  * returns a cr_fit_result; cr_fit_result_write writes its files (the `connrate fit` layout

@@ -6,8 +6,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "duration/km.h"
@@ -33,14 +33,10 @@ _Static_assert(CR_DUR_KMAX <= CR_LADDER_NMODELS, "the choice rule takes the cand
  * smaller step or a longer warmup does not mend: the fit stops retrying and the candidate drops
  * out (on the shared real captures alone, R-hat 1.3 to 2.4 with 3 or 4 components). */
 #define MODES_RHAT 1.1
+
+/* The candidates' names in messages. */
 static const char *const names[CR_DUR_KMAX] = {"1 component", "2 components", "3 components",
                                                "4 components"};
-
-static int cpu_count(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
 
 /* "s" for a plural number of components. */
 static const char *plural(int k)
@@ -300,7 +296,7 @@ int cr_duration_fit_run(const cr_duration_obs *obs, const cr_duration_fit_option
         double *weight = xmalloc((nobs + 1) * sizeof *weight);
         cr_duration_obs_weights(&data, weight);
         cr_ladder_candidate c[CR_DUR_KMAX];
-        hooks h = {o, &data, obs, weight, nobs, o->threads > 0 ? o->threads : cpu_count(), out,
+        hooks h = {o, &data, obs, weight, nobs, cr_pool_threads(o->threads), out,
                    c};
         const cr_fit_selection sel = {o->name, CR_DUR_KMAX, names, weight, nobs, judge,
                                       confirm, 0, &h};

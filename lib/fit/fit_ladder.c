@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "fit/fit_notes.h"
@@ -23,16 +23,10 @@ void cr_fit_ladder_options_default(cr_fit_ladder_options *o)
     o->logs = 1;
 }
 
-static int threads_of(const cr_fit_options *o)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return o->sampler.threads > 0 ? o->sampler.threads : n > 0 ? (int)n : 1;
-}
-
 static int check_rung(cr_fit_rung *r, const cr_ladder_points *pts,
                       const cr_fit_ladder_options *o, const char *series, cr_err *e)
 {
-    int threads = threads_of(&o->fit);
+    int threads = cr_pool_threads(o->fit.sampler.threads);
     if (cr_ladder_ppc(&r->ld, &r->fit.res, pts, (unsigned long)o->fit.sampler.seed, threads,
                       &r->ppc, e) != 0)
         return cr_fail_prefix(e, series);
