@@ -13,7 +13,7 @@
  * log-seconds scale: m within e^+-10 (45 us to 6 h) at two sd, each log-spread between 0.14 and
  * 7 at 95%, and every w_j kept off 0 so that no component can vanish and leave its mean to the
  * prior alone (for K = 2 the dirichlet is the beta(2, 2) of w). How many components the data
- * need is chosen by PSIS-LOO (lib/sizing/sizing_duration.c). The likelihood is that of binned
+ * need is chosen by PSIS-LOO (lib/fit/fit_duration.c). The likelihood is that of binned
  * durations (duration/data.h). */
 #ifndef CR_DURATION_MIXTURE_H
 #define CR_DURATION_MIXTURE_H

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "common/clock.h"
 #include "common/outfile.h"
+#include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "fit/fit_write.h"
@@ -28,6 +28,8 @@ void cr_fit_options_default(cr_fit_options *o)
     o->sampler.seed = 42;
     o->attempts = 3;
     o->warm_warmup = 150;
+    o->new_runs = -1;
+    o->modes_rhat = 0;
 }
 
 void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg)
@@ -130,12 +132,6 @@ static void show_progress(void *ctx, int chain, int done, int total, int warmup)
     cr_progress_step(p->stage, (double)sum, (double)total * p->chains);
 }
 
-static int cpu_count(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 /* Runs the sampler with a->cfg (a new run, or when extend > 0 that many more iterations of the
  * chains already in a->res) and fills every other field of a. */
 static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const char *label,
@@ -166,7 +162,7 @@ static int run_attempt(const cr_model *m, cr_fit_attempt *a, int extend, const c
     const int block = r->nout < DIAG_BLOCK ? r->nout : DIAG_BLOCK;
     double *col = xmalloc(((per_var > n ? per_var : n) * (size_t)block + 1) * sizeof(double));
     a->sum = xmalloc(((size_t)r->nout + 1) * sizeof(cr_diag_summary));
-    int threads = a->cfg.threads > 0 ? a->cfg.threads : cpu_count();
+    int threads = cr_pool_threads(a->cfg.threads);
     for (int j0 = 0; j0 < r->nout; j0 += block) {
         const int nb = r->nout - j0 < block ? r->nout - j0 : block;
         for (size_t k = 0; k < per_var; k++)
@@ -243,16 +239,26 @@ int cr_fit_mixing_only(const cr_fit_check *c)
     return !c->pass && c->divergences == 0 && c->min_ebfmi > MIN_EBFMI;
 }
 
-int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
-               cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e)
+/* Whether attempt n (its verdict c), after `runs` retries that started new runs, is followed by
+ * another. */
+static int retries(const cr_fit_options *o, const cr_fit_check *c, int n, int runs)
 {
-    const char *model = ld->lm->name;
+    if (c->pass || n >= o->attempts || (o->modes_rhat > 0 && c->max_rhat > o->modes_rhat))
+        return 0;
+    return (cr_fit_mixing_only(c) && o->sampler.samples > 0) || o->new_runs < 0 ||
+           runs < o->new_runs;
+}
+
+int cr_fit_model(const cr_model *m, const char *series, const char *model,
+                 const cr_fit_options *o, void (*log)(void *ctx, const cr_fit_attempt *a),
+                 void *log_ctx, cr_fit_attempt *last, cr_err *e)
+{
     char label[64];
     snprintf(label, sizeof label, "%s %s", series, model);
     int raises = 0; /* attempts that raised adapt_delta */
     cr_fit_attempt *a = last;
     memset(a, 0, sizeof *a);
-    for (int n = 1; n <= o->attempts; n++) {
+    for (int n = 1;; n++) {
         int extend = 0;
         if (n > 1 && cr_fit_mixing_only(&a->chk) && o->sampler.samples > 0) {
             extend = o->sampler.samples;
@@ -271,12 +277,11 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
         a->series = series;
         a->model = model;
         a->number = n;
-        if (run_attempt(&ld->m, a, extend, label, e) != 0)
+        if (run_attempt(m, a, extend, label, e) != 0)
             return cr_fail_prefix(e, label);
-        if (logs)
-            logs_add(logs, series, model, n,
-                     cr_fit_log_text(&ld->m, cr_ladder_cells(ld), cr_ladder_centred(ld), a));
-        int final = a->chk.pass || n == o->attempts;
+        if (log)
+            log(log_ctx, a);
+        int again = retries(o, &a->chk, n, raises);
         char how[96];
         if (extend)
             snprintf(how, sizeof how, "attempt %d's chains run on to %d draws each", a->extends,
@@ -289,9 +294,29 @@ int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_option
                     a->sampler_s + a->diagnostics_s);
         else
             cr_info("%s: attempt %d FAIL %s (%s, %.1f s)%s\n", label, n, a->chk.reasons, how,
-                    a->sampler_s + a->diagnostics_s, final ? "" : "; retrying");
-        if (final)
+                    a->sampler_s + a->diagnostics_s, again ? "; retrying" : "");
+        if (!again)
             return 0;
     }
-    return 0;
+}
+
+/* The loop log of a ladder model's attempt, into a cr_fit_logs. */
+typedef struct {
+    const cr_ladder_data *ld;
+    cr_fit_logs *logs;
+} ladder_log;
+
+static void add_ladder_log(void *ctx, const cr_fit_attempt *a)
+{
+    const ladder_log *l = ctx;
+    logs_add(l->logs, a->series, a->model, a->number,
+             cr_fit_log_text(&l->ld->m, cr_ladder_cells(l->ld), cr_ladder_centred(l->ld), a));
+}
+
+int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
+               cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e)
+{
+    ladder_log l = {ld, logs};
+    return cr_fit_model(&ld->m, series, ld->lm->name, o, logs ? add_ladder_log : NULL, &l, last,
+                        e);
 }

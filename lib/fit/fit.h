@@ -5,6 +5,8 @@
  * retried by running its chains on for as many draws again (what Stan's users do: more
  * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99, doubling the
  * warmup each time. Every attempt is logged, and a fit that still fails is reported as such.
+ * The duration mixtures go through the same engine (cr_fit_model, cr_fit_select;
+ * fit/fit_duration.h).
  *
  * Computing and writing are apart: cr_fit_ladder_series fits, checks and chooses in memory and
  * returns a cr_fit_result; cr_fit_result_write writes its files (the `connrate fit` layout
@@ -39,6 +41,11 @@ typedef struct {
     cr_chains_config sampler; /* settings of the first attempt (cmdstan's defaults, seed 42) */
     int attempts;             /* 3: the first and at most two retries */
     int warm_warmup;          /* 150: warmup of a warm-started first attempt (sampler.init) */
+    /* Where retrying stops for models whose failures more of the same rarely mends (a
+     * mixture's modes): the retries that may start new runs (-1: any; 0: a retry may only run
+     * the chains on), and an R-hat above which no retry is made at all (0: none). */
+    int new_runs;
+    double modes_rhat;
 } cr_fit_options;
 
 void cr_fit_options_default(cr_fit_options *o);
@@ -93,9 +100,17 @@ void cr_fit_logs_free(cr_fit_logs *l);
 /* dir/loop_logs/NAME for every log. */
 int cr_fit_logs_write(const char *dir, const cr_fit_logs *l, cr_err *e);
 
-/* Fits ld's model to one series with retries, adding a loop log for each attempt to logs (none
- * when logs is NULL), and leaves the last attempt in *last (free it with cr_fit_attempt_free).
+/* The engine's attempt loop, for any model: runs m with o's retries (cr_fit_attempt_config,
+ * cr_fit_mixing_only, o->new_runs, o->modes_rhat), judges every attempt (cr_fit_assess), calls
+ * log(log_ctx, attempt) after each when log is not NULL, and leaves the last attempt in *last
+ * (free it with cr_fit_attempt_free). Messages and logs name the series and the model.
  * Fails only when the sampler cannot run; non-convergence is last->chk.pass == 0. */
+int cr_fit_model(const cr_model *m, const char *series, const char *model,
+                 const cr_fit_options *o, void (*log)(void *ctx, const cr_fit_attempt *a),
+                 void *log_ctx, cr_fit_attempt *last, cr_err *e);
+
+/* cr_fit_model on a ladder model's data, adding a loop log for each attempt to logs (none when
+ * logs is NULL). */
 int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
                cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e);
 void cr_fit_attempt_free(cr_fit_attempt *a);
@@ -151,6 +166,38 @@ typedef struct {
 int cr_fit_holdout(const cr_ladder_model *lm, const cr_ladder_rows *r, const cr_fit_options *o,
                    double interval, const cr_fit_warm *warm, cr_fit_logs *logs,
                    const char *series, cr_holdout_machine *out, cr_err *e);
+
+/* ---- One kept among candidates (fit_select.c) ---- */
+
+/* Candidates, simplest first, judged one by one and then one kept by the choice rule
+ * (cr_ladder_choose). A rate model is judged by its NUTS fit, and that judgement stands; a
+ * duration mixture is judged by a cheap approximation, and only the candidate chosen is then
+ * confirmed: sampled with NUTS and checked again. A confirmation that fails convergence, or
+ * fails the check while some candidate still passes, drops the candidate, and the rule chooses
+ * again among the rest; so the kept one fails only when none passes. */
+typedef struct {
+    const char *label;        /* for messages, "duration_tcp" */
+    int n;                    /* candidates, at most CR_LADDER_NMODELS */
+    const char *const *names; /* [n] */
+    const double *weight;     /* of the points of the pointwise elpd (cr_loo_compare) */
+    size_t npoints;
+    /* Judges candidate i into *c (converged, ppc_pass, elpd, usable); 0 or an error. */
+    int (*judge)(void *ctx, int i, cr_ladder_candidate *c, cr_err *e);
+    /* NULL, or confirms candidate ch->chosen (at most once each): sets c->converged and
+     * c->ppc_pass from its new fit; fallback is set when the candidate is confirmed as the
+     * fallback below rather than chosen. 0 or an error. */
+    int (*confirm)(void *ctx, const cr_ladder_choice *ch, int fallback, cr_ladder_candidate *c,
+                   cr_err *e);
+    /* Kept when, after a confirmation failed, the rule chooses a candidate that is not usable
+     * or whose confirmation failed convergence: the one whose posterior is simplest to sample. */
+    int fallback;
+    void *ctx;
+} cr_fit_selection;
+
+/* Judges every candidate of s into c[s->n] and chooses (confirming when s->confirm is set);
+ * out->chosen is the candidate kept. Fails only when a judgement or confirmation fails. */
+int cr_fit_select(const cr_fit_selection *s, cr_ladder_candidate *c, cr_ladder_choice *out,
+                  cr_err *e);
 
 /* ---- The ladder and the automatic choice (fit_ladder.c, fit_notes.c) ---- */
 

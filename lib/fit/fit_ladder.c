@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "fit/fit_notes.h"
@@ -23,16 +23,10 @@ void cr_fit_ladder_options_default(cr_fit_ladder_options *o)
     o->logs = 1;
 }
 
-static int threads_of(const cr_fit_options *o)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return o->sampler.threads > 0 ? o->sampler.threads : n > 0 ? (int)n : 1;
-}
-
 static int check_rung(cr_fit_rung *r, const cr_ladder_points *pts,
                       const cr_fit_ladder_options *o, const char *series, cr_err *e)
 {
-    int threads = threads_of(&o->fit);
+    int threads = cr_pool_threads(o->fit.sampler.threads);
     if (cr_ladder_ppc(&r->ld, &r->fit.res, pts, (unsigned long)o->fit.sampler.seed, threads,
                       &r->ppc, e) != 0)
         return cr_fail_prefix(e, series);
@@ -106,6 +100,29 @@ static char *series_notes(const cr_fit_result *out, const cr_ladder_rows *rows,
     return text;
 }
 
+/* The rate ladder's judgement of a model: its NUTS fit and checks. */
+typedef struct {
+    cr_fit_result *out;
+    const cr_ladder_rows *rows;
+    const cr_ladder_points *pts;
+    const cr_fit_ladder_options *o;
+    const char *series;
+    int first;
+} ladder_ctx;
+
+static int judge_rung(void *ctx, int i, cr_ladder_candidate *c, cr_err *e)
+{
+    const ladder_ctx *l = ctx;
+    cr_fit_rung *r = &l->out->rung[l->out->nrungs++];
+    cr_ladder_data_init(&r->ld, &cr_ladder_models[l->first + i], l->rows);
+    if (cr_fit_run(&r->ld, l->series, &l->o->fit, l->o->logs ? &l->out->logs : NULL, &r->fit,
+                   e) != 0 ||
+        check_rung(r, l->pts, l->o, l->series, e) != 0)
+        return -1;
+    *c = (cr_ladder_candidate){r->fit.chk.pass, !cr_ladder_ppc_fails(&r->ppc), r->elpd, 1};
+    return 0;
+}
+
 int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
                          const cr_fit_ladder_options *o, cr_fit_result *out, cr_err *e)
 {
@@ -117,25 +134,16 @@ int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
     const cr_ladder_rows rows = {t->nrows, t->machine, t->minute, s->y};
     cr_ladder_points pts;
     cr_ladder_points_init(&pts, &rows);
-    int first = o->model < 0 ? 0 : o->model, last = o->model < 0 ? CR_LADDER_NMODELS - 1
-                                                                  : o->model;
-    int rc = 0;
-    for (int i = first; i <= last && rc == 0; i++) {
-        cr_fit_rung *r = &out->rung[out->nrungs++];
-        cr_ladder_data_init(&r->ld, &cr_ladder_models[i], &rows);
-        if ((rc = cr_fit_run(&r->ld, s->name, &o->fit, logs, &r->fit, e)) == 0)
-            rc = check_rung(r, &pts, o, s->name, e);
-    }
+    const int first = o->model < 0 ? 0 : o->model;
+    const char *names[CR_LADDER_NMODELS];
+    cr_ladder_candidate cand[CR_LADDER_NMODELS];
+    ladder_ctx l = {out, &rows, &pts, o, s->name, first};
+    cr_fit_selection sel = {s->name, o->model < 0 ? CR_LADDER_NMODELS : 1, names, pts.weight,
+                            pts.n, judge_rung, NULL, 0, &l};
+    for (int i = 0; i < sel.n; i++)
+        names[i] = cr_ladder_models[first + i].name;
+    int rc = cr_fit_select(&sel, cand, &out->choice, e);
     if (rc == 0) {
-        cr_ladder_candidate cand[CR_LADDER_NMODELS];
-        const char *names[CR_LADDER_NMODELS];
-        for (int i = 0; i < out->nrungs; i++) {
-            const cr_fit_rung *r = &out->rung[i];
-            cand[i] = (cr_ladder_candidate){r->fit.chk.pass, !cr_ladder_ppc_fails(&r->ppc),
-                                            r->elpd};
-            names[i] = r->ld.lm->name;
-        }
-        cr_ladder_choose(out->nrungs, cand, names, pts.weight, pts.n, &out->choice);
         out->kept = out->choice.chosen;
         const cr_fit_rung *k = &out->rung[out->kept];
         cr_fit_status *st = &out->status;

@@ -139,6 +139,8 @@ typedef struct {
     int converged; /* the seed's convergence criteria */
     int ppc_pass;  /* cr_ladder_ppc_fails() == 0 */
     const double *elpd; /* pointwise elpd_loo over the same points for every model */
+    int usable;    /* worth keeping though it fails (every rate model that ran; a duration
+                    * candidate whose approximation holds) */
 } cr_ladder_candidate;
 
 typedef struct {
@@ -151,9 +153,10 @@ typedef struct {
     char reason[512]; /* plain sentence(s) */
 } cr_ladder_choice;
 
-/* The choice rule: drop the models that fail convergence or the PPC; among the rest keep
- * the simplest (lowest index) whose elpd_loo is within 2 standard errors of the difference
- * (loo_compare's se_diff) of the best. When none passes, keep the best elpd of all, marked
+/* The choice rule, of the rate ladder and of the duration mixtures alike: drop the models
+ * that fail convergence or the PPC; among the rest keep the simplest (lowest index) whose
+ * elpd_loo is within 2 standard errors of the difference (loo_compare's se_diff) of the best.
+ * When none passes, keep the best elpd of the usable ones (of all when none is usable), marked
  * failing. n candidates (n <= CR_LADDER_NMODELS) named by names; weight[npoints] as for
  * cr_loo_compare. */
 void cr_ladder_choose(int n, const cr_ladder_candidate *c, const char *const *names,

@@ -17,7 +17,10 @@ void cr_ladder_choose(int n, const cr_ladder_candidate *c, const char *const *na
         if (c[i].converged && c[i].ppc_pass)
             idx[m++] = i;
     out->failing = m == 0;
-    if (out->failing)
+    for (int i = 0; i < n && out->failing; i++)
+        if (c[i].usable)
+            idx[m++] = i;
+    if (m == 0)
         for (int i = 0; i < n; i++)
             idx[m++] = i;
     for (int i = 0; i < CR_LADDER_NMODELS; i++)

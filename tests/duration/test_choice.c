@@ -1,10 +1,13 @@
-/* How `connrate run` chooses the number of duration components (lib/sizing/sizing_duration.c,
- * to join lib/fit with it):
+/* How `connrate run` chooses the number of duration components, through the fit engine the
+ * rate models use (lib/fit/fit_duration.c over cr_fit_select and cr_fit_model; reached here
+ * through lib/sizing's cr_sz_fit_duration, which hands it the flows):
  * on TCP-like flows drawn from a known mixture of 1 or 3 well separated lognormal groups, with
  * a capture end that censors the longest, PSIS-LOO with the rate ladder's rule must keep the
  * true number, the kept fit must pass its check against Kaplan-Meier, and its mean must cover
  * the true one; the outputs (candidates, checks, draws) must be byte-identical for 1 and 2
- * threads. */
+ * threads. Durations no mixture holds fail every candidate, so the kept fit fails and so does
+ * the run (a chosen fit that failed its check while another candidate passed would have been
+ * dropped and the choice made again: tests/fit/test_select.c). */
 #include "test.h"
 
 #include <stdlib.h>

@@ -43,7 +43,7 @@ static void test_choose(void)
     }
     gsl_rng_free(g);
     const char *names[3] = {"a", "b", "c"};
-    cr_ladder_candidate c[3] = {{1, 1, e[0]}, {1, 1, e[1]}, {1, 1, e[2]}};
+    cr_ladder_candidate c[3] = {{1, 1, e[0], 1}, {1, 1, e[1], 1}, {1, 1, e[2], 1}};
     cr_ladder_choice ch;
     cr_ladder_choose(3, c, names, NULL, N, &ch);
     double d1 = 0;
@@ -73,12 +73,23 @@ static void test_choose(void)
     CHECK_INT(ch.failing, 1);
     CHECK(strstr(ch.reason, "marked as failing") != NULL);
 
+    c[2].usable = 0; /* none passes: the best elpd of the usable ones */
+    cr_ladder_choose(3, c, names, NULL, N, &ch);
+    CHECK_INT(ch.chosen, 1);
+    CHECK_INT(ch.failing, 1);
+    CHECK(!ch.compared[2]);
+
+    c[0].usable = c[1].usable = 0; /* nor is any usable: of all again */
+    cr_ladder_choose(3, c, names, NULL, N, &ch);
+    CHECK_INT(ch.chosen, 2);
+    CHECK(ch.compared[0] && ch.compared[1] && ch.compared[2]);
+
     /* weights: a row of weight 2 is that row twice */
     double w[N], a2[N + 1], c2[N + 1];
     for (int i = 0; i < N; i++)
         w[i] = i == 0 ? 2 : 1, a2[i] = e[1][i], c2[i] = e[2][i];
     a2[N] = e[1][0], c2[N] = e[2][0];
-    cr_ladder_candidate cw[2] = {{1, 1, e[1]}, {1, 1, e[2]}};
+    cr_ladder_candidate cw[2] = {{1, 1, e[1], 1}, {1, 1, e[2], 1}};
     cr_ladder_choose(2, cw, names, w, N, &ch);
     CHECK_NEAR(ch.se_diff[0], se_of_diff(a2, c2, N + 1), 1e-9);
 }
