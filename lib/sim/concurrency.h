@@ -50,6 +50,12 @@ typedef struct {
     double burnin_cap; /* 7200 s */
     double missed_tol; /* 1e-3 */
     int pilot;         /* 10000 */
+    /* 600 s: with the thinning, the last `near` seconds of the burn-in (whole minutes) are
+     * drawn second by second and the older minutes by their expected intensity given the
+     * users' rates of each minute (cr_sim_users_draw_far): the users' minute effects stay
+     * exact, only the per-second gamma noise of sessions older than `near` is averaged out
+     * (docs/simulation.md, "Stability"). Negative: the whole burn-in second by second. */
+    long near;
     /* NULL, or the burn-ins and kernels of these draws (cr_sim_kernels_build), shared by every
      * N instead of evaluating G at each second again for each. */
     const cr_sim_kernels *kernels;
@@ -96,6 +102,11 @@ int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_se
  * intensity rate[0..len) by the thinning identity above, with the kernel a[0..len). */
 void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gsl_rng *r,
                  double *ends, double *alive);
+/* The same with the burn-in's first 60 far seconds given as far_rate[0..far), the intensity of
+ * each of its minutes spread evenly over its seconds (cr_sim_users_draw_far): rate[0..near +
+ * nsec) holds the seconds that follow, a[] covers 60 far + near + nsec lags. */
+void cr_sim_thin_far(const double *far_rate, long far, const double *rate, long near, long nsec,
+                     const double *a, gsl_rng *r, double *ends, double *alive);
 
 /* For each draw (threads and streams as cr_sim_users): burn-in, N users' arrivals over burn-in
  * plus cfg->seconds, then the thinning identity where it applies, else the sweep. Outputs
