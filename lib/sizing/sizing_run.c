@@ -405,6 +405,7 @@ static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_s
 static void setup_open(const cr_sizing_config *c, const cr_sizing *s, sim_setup *x)
 {
     x->sm = (cr_sz_sessions){.fw = &c->fw, .s = s};
+    cr_sz_sessions_cache(&x->sm, c->draws);
     x->lps = xmalloc((size_t)c->draws * sizeof *x->lps);
     cr_sz_logs_per_session(&x->sm, c, x->lps);
     cr_sim_sessions_default(&x->ss);
@@ -420,6 +421,7 @@ static void setup_close(sim_setup *x)
 {
     cr_sim_kernels_free(&x->k);
     free(x->lps);
+    free(x->sm.within);
 }
 
 int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers, uint64_t seed,
