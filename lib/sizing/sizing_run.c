@@ -30,8 +30,10 @@ void cr_sizing_config_default(cr_sizing_config *c)
     memcpy(c->users, users, sizeof users);
     cr_fw_profile_get(&c->fw, "none", NULL);
     c->seed = 42;
-    c->draws = 200;
-    c->seconds = 3600;
+    /* many short draws: the tail quantiles rest on how many draws reach them (docs/simulation.md,
+     * "Stability") */
+    c->draws = 1000;
+    c->seconds = 720;
     c->log_bytes = 800;
     cr_fit_options_default(&c->fit);
     c->model = CR_LADDER_NBH_BURST;
