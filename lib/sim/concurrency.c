@@ -236,14 +236,8 @@ static void add_far(const double *far_rate, long far, long near, long nsec, cons
     free(cum);
 }
 
-void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gsl_rng *r,
-                 double *ends, double *alive)
-{
-    cr_sim_thin_far(NULL, 0, rate, burnin, nsec, a, r, ends, alive);
-}
-
-void cr_sim_thin_far(const double *far_rate, long far, const double *rate, long burnin, long nsec,
-                     const double *a, gsl_rng *r, double *ends, double *alive)
+void cr_sim_thin(const double *far_rate, long far, const double *rate, long burnin, long nsec,
+                 const double *a, gsl_rng *r, double *ends, double *alive)
 {
     const size_t n = (size_t)(burnin + nsec);
     size_t m = 2;
@@ -309,8 +303,10 @@ static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
     int thin = ss->stoploss && cr_sim_poisson_mixture(&J->draws[d]);
     /* seconds drawn one by one: the burn-in's last `near` (whole minutes) with the thinning */
     long near = burnin;
-    if (thin && ss->near >= 0 && ss->near < burnin)
-        near = (ss->near + 59) / 60 * 60 < burnin ? (ss->near + 59) / 60 * 60 : burnin;
+    if (thin && ss->near >= 0) {
+        const long whole = (ss->near + 59) / 60 * 60;
+        near = whole < burnin ? whole : burnin;
+    }
     const long far = (burnin - near) / 60;
     double *arr = xmalloc((near + n) * sizeof *arr);
     double *rate = thin ? xmalloc((near + n) * sizeof *rate) : NULL;
@@ -321,8 +317,8 @@ static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
                           rate, NULL);
     int rc = 0;
     if (thin)
-        cr_sim_thin_far(far_rate, far, rate, near, n, ka, r, row(J->ends, d, n),
-                        row(J->alive, d, n));
+        cr_sim_thin(far_rate, far, rate, near, n, ka, r, row(J->ends, d, n),
+                    row(J->alive, d, n));
     else
         rc = cr_sim_sweep(arr, burnin, n, ss, d, r, row(J->ends, d, n), row(J->alive, d, n), e);
     free(rate);

@@ -98,15 +98,12 @@ long cr_sim_burnin(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *q999
 int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_sessions *ss,
                  int draw, gsl_rng *r, double *ends, double *alive, cr_err *e);
 
-/* alive and ends (either may be NULL) for the last nsec of len = burnin + nsec seconds from the
- * intensity rate[0..len) by the thinning identity above, with the kernel a[0..len). */
-void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gsl_rng *r,
-                 double *ends, double *alive);
-/* The same with the burn-in's first 60 far seconds given as far_rate[0..far), the intensity of
- * each of its minutes spread evenly over its seconds (cr_sim_users_draw_far): rate[0..near +
- * nsec) holds the seconds that follow, a[] covers 60 far + near + nsec lags. */
-void cr_sim_thin_far(const double *far_rate, long far, const double *rate, long near, long nsec,
-                     const double *a, gsl_rng *r, double *ends, double *alive);
+/* alive and ends (either may be NULL) for the last nsec seconds by the thinning identity above,
+ * with the kernel a[0..60 far + near + nsec): the burn-in's old minutes as far_rate[0..far),
+ * each minute's intensity spread evenly over its seconds (cr_sim_users_draw_far; far may be 0
+ * and far_rate NULL), then the intensity of each second, rate[0..near + nsec). */
+void cr_sim_thin(const double *far_rate, long far, const double *rate, long near, long nsec,
+                 const double *a, gsl_rng *r, double *ends, double *alive);
 
 /* For each draw (threads and streams as cr_sim_users): burn-in, N users' arrivals over burn-in
  * plus cfg->seconds, then the thinning identity where it applies, else the sweep. Outputs
