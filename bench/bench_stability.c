@@ -5,8 +5,10 @@
  * alive: q90 and q99 under each seed, their spread (max - min) / median, the largest printed
  * mcse relative to the value, and the wall time of each simulation.
  *
- * usage: bench_stability DIR [DRAWS SECONDS [SEED...]]   (defaults: the run's, seeds 1 2 3;
- *        DRAWS or SECONDS 0 keeps the default) */
+ * usage: bench_stability [DIR|- [DRAWS SECONDS [SEED...]]]   (defaults: the run's, seeds 1 2 3;
+ *        DRAWS or SECONDS 0 keeps the default). Without DIR (or with -, as `make bench` runs
+ *        it) it synthesizes the case of docs/simulation.md, "Stability": `connrate synth
+ *        --machines 8 --minutes 60 --seed 42`, in a temporary directory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "common/progress.h"
 #include "flows/load.h"
 #include "sizing/sizing.h"
+#include "synth/synth.h"
 
 enum { MAXSEEDS = 16, NM = 3 };
 static const int metrics[NM] = {CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC};
@@ -40,17 +43,24 @@ static double spread(const double *v, int n)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR [DRAWS SECONDS [SEED...]]\n", argv[0]);
-        return 2;
-    }
     gsl_set_error_handler_off(); /* as connrate run: failures come back as status codes */
     cr_err e = {0};
+    char tmp[] = "/tmp/bench_stability.XXXXXX", *dir = argc > 1 ? argv[1] : "-";
+    const int synth = !strcmp(dir, "-");
+    if (synth) {
+        cr_synth_opts so = {.machines = 8, .minutes = 60, .seed = 42, .format = CR_SYNTH_PCAP};
+        cr_synth_stats st;
+        if (!mkdtemp(tmp) || cr_synth_run(tmp, &so, &st, &e) != 0) {
+            fprintf(stderr, "bench_stability: %s\n", e.msg[0] ? e.msg : "no temporary directory");
+            return 1;
+        }
+        dir = tmp;
+    }
     cr_inputs in;
     cr_scope scope = {.firewall = 1};
     cr_load_options lo = {.max_span_s = 31 * 86400.0, .scope = &scope};
     cr_machine *ms = NULL;
-    if (cr_inputs_collect(&in, &argv[1], 1, &e) != 0 || cr_machines_load(&in, &lo, &ms, &e)) {
+    if (cr_inputs_collect(&in, &dir, 1, &e) != 0 || cr_machines_load(&in, &lo, &ms, &e)) {
         fprintf(stderr, "%s\n", e.msg);
         return 1;
     }
@@ -81,7 +91,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", e.msg);
         return 1;
     }
-    printf("%s: %d machines; fit and first simulation %.1f s; %d draws x %ld s\n", argv[1],
+    printf("%s: %d machines; fit and first simulation %.1f s; %d draws x %ld s\n",
+           synth ? "synth 8 machines x 60 min, seed 42" : dir,
            in.n, cr_now() - t0, c.draws, c.seconds);
     for (int k = 0; k < nseeds; k++) {
         if (k > 0) {
@@ -127,5 +138,11 @@ int main(int argc, char **argv)
     cr_sizing_data_free(&data);
     cr_machines_free(ms, in.n);
     cr_inputs_free(&in);
+    if (synth) {
+        char cmd[64];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench_stability: could not remove %s\n", tmp);
+    }
     return 0;
 }
