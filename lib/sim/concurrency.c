@@ -19,6 +19,7 @@ void cr_sim_sessions_default(cr_sim_sessions *ss)
     ss->burnin_cap = 7200;
     ss->pilot = 10000;
     ss->missed_tol = 1e-3;
+    ss->near = 600;
 }
 
 static int session_seconds(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *d, cr_err *e)
@@ -208,8 +209,35 @@ static void transform_kernel(size_t n, size_t m, const double *kern, double *hc)
     gsl_fft_real_radix2_transform(hc, 1, m);
 }
 
-void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gsl_rng *r,
-                 double *ends, double *alive)
+/* What the far minutes add to the Poisson means of the record's seconds: minute m spreads its
+ * intensity over seconds 60 m .. 60 m + 59, which second T sees at lags K .. K + 59, K = T - 60 m
+ * - 59, so it adds far_rate[m] times sum a[K..K+59] (alive) or, telescoping,
+ * a[K - 1] - a[K + 59] (ends); K >= near + 1. */
+static void add_far(const double *far_rate, long far, long near, long nsec, const double *a,
+                    int ends, double *mean)
+{
+    const long len = 60 * far + near + nsec;
+    double *cum = NULL; /* cum[k] = a[0] + ... + a[k - 1] */
+    if (!ends) {
+        cum = xmalloc(((size_t)len + 1) * sizeof *cum);
+        cum[0] = 0;
+        for (long k = 0; k < len; k++)
+            cum[k + 1] = cum[k] + a[k];
+    }
+    for (long t = 0; t < nsec; t++) {
+        const long T = 60 * far + near + t;
+        double sum = 0;
+        for (long m = 0; m < far; m++) {
+            const long K = T - 60 * m - 59;
+            sum += far_rate[m] * (ends ? a[K - 1] - a[K + 59] : cum[K + 60] - cum[K]);
+        }
+        mean[t] += sum;
+    }
+    free(cum);
+}
+
+void cr_sim_thin(const double *far_rate, long far, const double *rate, long burnin, long nsec,
+                 const double *a, gsl_rng *r, double *ends, double *alive)
 {
     const size_t n = (size_t)(burnin + nsec);
     size_t m = 2;
@@ -226,6 +254,7 @@ void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gs
             kern[k] = what ? (k ? a[k - 1] : 1) - a[k] : a[k];
         transform_kernel(n, m, kern, hc);
         convolve(n, m, rate, hc, work, mean);
+        add_far(far_rate, far, burnin, nsec, a, what, mean + burnin);
         for (long t = 0; t < nsec; t++) {
             double mu = mean[burnin + t];
             out[t] = cr_poisson(r, mu); /* 0 where FFT noise dips below 0 */
@@ -239,6 +268,7 @@ void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gs
 
 typedef struct {
     const cr_sim_draw *draws;
+    int ndraws;
     const cr_sim_config *cfg;
     const cr_sim_sessions *ss;
     double *arrivals, *ends, *alive;
@@ -271,19 +301,31 @@ static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
     }
     in->burnin = burnin;
     int thin = ss->stoploss && cr_sim_poisson_mixture(&J->draws[d]);
-    double *arr = xmalloc((burnin + n) * sizeof *arr);
-    double *rate = thin ? xmalloc((burnin + n) * sizeof *rate) : NULL;
-    cr_sim_users_draw(&J->draws[d], J->cfg->nusers, burnin + n, J->cfg->skew_tol, r, arr, rate,
-                      NULL);
+    /* seconds drawn one by one: the burn-in's last `near` (whole minutes) with the thinning */
+    long near = burnin;
+    if (thin && ss->near >= 0) {
+        const long whole = (ss->near + 59) / 60 * 60;
+        near = whole < burnin ? whole : burnin;
+    }
+    const long far = (burnin - near) / 60;
+    double *arr = xmalloc((near + n) * sizeof *arr);
+    double *rate = thin ? xmalloc((near + n) * sizeof *rate) : NULL;
+    double *far_rate = xmalloc(((size_t)far + 1) * sizeof *far_rate);
+    cr_sim_strata st;
+    cr_sim_users_draw_far(&J->draws[d], J->cfg->nusers, far, far_rate, near + n,
+                          J->cfg->skew_tol, cr_sim_strata_of(J->cfg, d, J->ndraws, &st), r, arr,
+                          rate, NULL);
     int rc = 0;
     if (thin)
-        cr_sim_thin(rate, burnin, n, ka, r, row(J->ends, d, n), row(J->alive, d, n));
+        cr_sim_thin(far_rate, far, rate, near, n, ka, r, row(J->ends, d, n),
+                    row(J->alive, d, n));
     else
         rc = cr_sim_sweep(arr, burnin, n, ss, d, r, row(J->ends, d, n), row(J->alive, d, n), e);
     free(rate);
+    free(far_rate);
     free(a);
     if (J->arrivals)
-        memcpy(row(J->arrivals, d, n), arr + burnin, n * sizeof *arr);
+        memcpy(row(J->arrivals, d, n), arr + near, n * sizeof *arr);
     free(arr);
     return rc;
 }
@@ -298,7 +340,7 @@ int cr_sim_concurrency(const cr_sim_draw *draws, int ndraws, const cr_sim_config
         return cr_fail(e, "simulate: no session time model or a negative burn-in cap");
     if (ss->kernels && (ss->kernels->ndraws < ndraws || ss->kernels->seconds != cfg->seconds))
         return cr_fail(e, "simulate: session kernels built for other draws or seconds");
-    conc_job J = {draws, cfg, ss, arrivals, ends, alive, xcalloc(ndraws, sizeof *J.info)};
+    conc_job J = {draws, ndraws, cfg, ss, arrivals, ends, alive, xcalloc(ndraws, sizeof *J.info)};
     int rc = cr_sim_parallel(ndraws, cfg->threads, cfg->seed, "simulating sessions", run_draw,
                              &J, e);
     if (info) {

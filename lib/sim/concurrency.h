@@ -50,6 +50,12 @@ typedef struct {
     double burnin_cap; /* 7200 s */
     double missed_tol; /* 1e-3 */
     int pilot;         /* 10000 */
+    /* 600 s: with the thinning, the last `near` seconds of the burn-in (whole minutes) are
+     * drawn second by second and the older minutes by their expected intensity given the
+     * users' rates of each minute (cr_sim_users_draw_far): the users' minute effects stay
+     * exact, only the per-second gamma noise of sessions older than `near` is averaged out
+     * (docs/simulation.md, "Stability"). Negative: the whole burn-in second by second. */
+    long near;
     /* NULL, or the burn-ins and kernels of these draws (cr_sim_kernels_build), shared by every
      * N instead of evaluating G at each second again for each. */
     const cr_sim_kernels *kernels;
@@ -92,10 +98,12 @@ long cr_sim_burnin(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *q999
 int cr_sim_sweep(const double *arrivals, long burnin, long nsec, const cr_sim_sessions *ss,
                  int draw, gsl_rng *r, double *ends, double *alive, cr_err *e);
 
-/* alive and ends (either may be NULL) for the last nsec of len = burnin + nsec seconds from the
- * intensity rate[0..len) by the thinning identity above, with the kernel a[0..len). */
-void cr_sim_thin(const double *rate, long burnin, long nsec, const double *a, gsl_rng *r,
-                 double *ends, double *alive);
+/* alive and ends (either may be NULL) for the last nsec seconds by the thinning identity above,
+ * with the kernel a[0..60 far + near + nsec): the burn-in's old minutes as far_rate[0..far),
+ * each minute's intensity spread evenly over its seconds (cr_sim_users_draw_far; far may be 0
+ * and far_rate NULL), then the intensity of each second, rate[0..near + nsec). */
+void cr_sim_thin(const double *far_rate, long far, const double *rate, long near, long nsec,
+                 const double *a, gsl_rng *r, double *ends, double *alive);
 
 /* For each draw (threads and streams as cr_sim_users): burn-in, N users' arrivals over burn-in
  * plus cfg->seconds, then the thinning identity where it applies, else the sweep. Outputs

@@ -23,6 +23,14 @@ void cr_sim_config_default(cr_sim_config *cfg)
     cfg->seed = 42;
     cfg->threads = 0;
     cfg->skew_tol = 0.01;
+    cfg->stratify = 1;
+}
+
+const cr_sim_strata *cr_sim_strata_of(const cr_sim_config *cfg, int d, int ndraws,
+                                      cr_sim_strata *st)
+{
+    *st = (cr_sim_strata){cfg->seed, d, ndraws};
+    return cfg->stratify ? st : NULL;
 }
 
 /* Sums of mu, mu^2, mu^3 over a group of users, with mu in units of 1 / unit. */
@@ -239,22 +247,38 @@ static double log_inv_logit(double l)
     return l < 0 ? l - log1p(exp(l)) : -log1p(exp(-l));
 }
 
-void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol, gsl_rng *r,
-                       double *y, double *rate, cr_sim_users_stats *stats)
+void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol,
+                       const cr_sim_strata *st, gsl_rng *r, double *y, double *rate,
+                       cr_sim_users_stats *stats)
+{
+    cr_sim_users_draw_far(p, nusers, 0, NULL, nsec, skew_tol, st, r, y, rate, stats);
+}
+
+void cr_sim_users_draw_far(const cr_sim_draw *p, int nusers, long far, double *far_rate,
+                           long nsec, double skew_tol, const cr_sim_strata *st, gsl_rng *r,
+                           double *y, double *rate, cr_sim_users_stats *stats)
 {
     double *base = xmalloc(nusers * sizeof *base), *z = xmalloc(nusers * sizeof *z);
     double *mu = xmalloc(nusers * sizeof *mu), innov = sqrt(1 - p->rho * p->rho);
     double *log_pi = p->hurdle ? xmalloc(nusers * sizeof *log_pi) : NULL;
     for (int u = 0; u < nusers; u++)
-        base[u] = p->alpha + p->sigma_machine * gsl_ran_gaussian_ziggurat(r, 1);
+        base[u] = p->alpha + p->sigma_machine * (st ? cr_sim_strata_z(st, u, r)
+                                                       : gsl_ran_gaussian_ziggurat(r, 1));
     for (int u = 0; u < nusers && log_pi; u++)
         log_pi[u] = log_inv_logit(p->mu_pi + p->sigma_pi * gsl_ran_gaussian_ziggurat(r, 1));
-    for (long s0 = 0; s0 < nsec; s0 += 60) {
+    for (long s0 = -60 * far; s0 < nsec; s0 += 60) {
         int len = nsec - s0 < 60 ? (int)(nsec - s0) : 60, exact = nusers;
         for (int u = 0; u < nusers; u++) {
             double eps = gsl_ran_gaussian_ziggurat(r, 1);
-            z[u] = s0 == 0 ? eps : p->rho * z[u] + innov * eps;
+            z[u] = s0 == -60 * far ? eps : p->rho * z[u] + innov * eps;
             mu[u] = exp(base[u] + p->sigma_minute * z[u]);
+        }
+        if (s0 < 0) {
+            double m = 0;
+            for (int u = 0; u < nusers; u++)
+                m += mu[u];
+            far_rate[s0 / 60 + far] = p->burst ? (1 - p->w) * m + nusers * p->w * p->lambda_b : m;
+            continue;
         }
         if (log_pi) {
             for (int s = 0; s < len; s++)
@@ -365,6 +389,7 @@ int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
 
 typedef struct {
     const cr_sim_draw *draws;
+    int ndraws;
     const cr_sim_config *cfg;
     double *y;
     cr_sim_users_stats *stats; /* [draw] */
@@ -373,7 +398,9 @@ typedef struct {
 static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
 {
     users_job *J = ctx;
-    cr_sim_users_draw(&J->draws[d], J->cfg->nusers, J->cfg->seconds, J->cfg->skew_tol, r,
+    cr_sim_strata st;
+    cr_sim_users_draw(&J->draws[d], J->cfg->nusers, J->cfg->seconds, J->cfg->skew_tol,
+                      cr_sim_strata_of(J->cfg, d, J->ndraws, &st), r,
                       J->y + (size_t)d * J->cfg->seconds, NULL, &J->stats[d]);
     return 0;
 }
@@ -383,7 +410,7 @@ int cr_sim_users(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
 {
     if (cr_sim_check(draws, ndraws, cfg, e) < 0)
         return -1;
-    users_job J = {draws, cfg, y, xcalloc(ndraws, sizeof *J.stats)};
+    users_job J = {draws, ndraws, cfg, y, xcalloc(ndraws, sizeof *J.stats)};
     int rc = cr_sim_parallel(ndraws, cfg->threads, cfg->seed, "simulating users", run_draw, &J,
                              e);
     for (int d = 0; d < ndraws && stats; d++) {

@@ -20,6 +20,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "common/err.h"
+#include "sim/strata.h"
 
 /* One posterior draw of the population parameters of a ladder model, as its Stan twin defines
  * them (models/NAME.stan). Per user u and minute m, log mu[u,m] = alpha + sigma_machine
@@ -53,6 +54,9 @@ typedef struct {
     /* 0.01: largest error allowed in the skewness of a minute's per-second aggregate count
      * (cr_sim_minute). Negative: every user drawn one by one (the exact, slow loop). */
     double skew_tol;
+    /* 1: the users' z_machine stratified over the draws (sim/strata.h), keyed by seed; 0: each
+     * drawn on its own. Either way every draw's users are independent N(0,1). */
+    int stratify;
 } cr_sim_config;
 
 void cr_sim_config_default(cr_sim_config *cfg);
@@ -93,10 +97,24 @@ int cr_sim_minute_burst(double *mu, int n, const cr_sim_draw *p, double skew_tol
 
 /* One posterior draw: N new users over nsec seconds (whole minutes, the last one possibly cut
  * short), counts into y[0..nsec), and when rate is not NULL the Poisson intensity of each
- * second (cr_sim_minute). The hurdle's counts are not a Poisson mixture: rate must then be
+ * second (cr_sim_minute). User u's z_machine is st's slot u when st is not NULL (the draw's
+ * stratum), else a normal from r. The hurdle's counts are not a Poisson mixture: rate must then be
  * NULL (cr_sim_poisson_mixture tells). stats may be NULL (else it is added to). */
-void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol, gsl_rng *r,
-                       double *y, double *rate, cr_sim_users_stats *stats);
+void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol,
+                       const cr_sim_strata *st, gsl_rng *r, double *y, double *rate,
+                       cr_sim_users_stats *stats);
+/* The same users' minutes before those nsec seconds, when only their intensity matters (the
+ * old past of a burn-in, sim/concurrency.h): far_rate[0..far) gets, per minute, the expected
+ * per-second intensity given the users' rates of that minute (sum of (1 - w) mu + w lambda_b),
+ * the minute effects (AR(1) paths included) running on into the seconds that follow. A Poisson
+ * mixture only (not the hurdle). far = 0 is cr_sim_users_draw. */
+void cr_sim_users_draw_far(const cr_sim_draw *p, int nusers, long far, double *far_rate,
+                           long nsec, double skew_tol, const cr_sim_strata *st, gsl_rng *r,
+                           double *y, double *rate, cr_sim_users_stats *stats);
+/* The strata of draw d of ndraws under cfg (NULL when cfg does not stratify; *st is the
+ * storage). */
+const cr_sim_strata *cr_sim_strata_of(const cr_sim_config *cfg, int d, int ndraws,
+                                      cr_sim_strata *st);
 /* Whether a draw's per-second aggregate counts are Poisson given an intensity (every model but
  * the hurdle). */
 int cr_sim_poisson_mixture(const cr_sim_draw *p);

@@ -32,7 +32,14 @@ int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_conf
 typedef struct {
     const cr_fw_profile *fw;
     const cr_sizing *s;
+    /* NULL, or E[min(D, horizon)] of draw d's TCP and UDP durations at [2 d] and [2 d + 1]
+     * (cr_sz_sessions_cache): the stop-loss is evaluated at every second of every draw, and
+     * this constant was most of its cost. */
+    double *within;
 } cr_sz_sessions;
+
+/* Fills sm->within for draws 0..ndraws-1 (freed by the caller). */
+void cr_sz_sessions_cache(cr_sz_sessions *sm, int ndraws);
 
 /* Firewall log lines per session of each of c->draws draws, lps[draw]: the mean of cr_fw_logs
  * over sessions of that draw's law (a stream of its own per draw, so always the same). */

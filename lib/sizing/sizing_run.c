@@ -30,8 +30,10 @@ void cr_sizing_config_default(cr_sizing_config *c)
     memcpy(c->users, users, sizeof users);
     cr_fw_profile_get(&c->fw, "none", NULL);
     c->seed = 42;
-    c->draws = 200;
-    c->seconds = 3600;
+    /* many short draws: the tail quantiles rest on how many draws reach them (docs/simulation.md,
+     * "Stability") */
+    c->draws = 1000;
+    c->seconds = 720;
     c->log_bytes = 800;
     cr_fit_options_default(&c->fit);
     c->model = CR_LADDER_NBH_BURST;
@@ -405,6 +407,7 @@ static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_s
 static void setup_open(const cr_sizing_config *c, const cr_sizing *s, sim_setup *x)
 {
     x->sm = (cr_sz_sessions){.fw = &c->fw, .s = s};
+    cr_sz_sessions_cache(&x->sm, c->draws);
     x->lps = xmalloc((size_t)c->draws * sizeof *x->lps);
     cr_sz_logs_per_session(&x->sm, c, x->lps);
     cr_sim_sessions_default(&x->ss);
@@ -420,6 +423,7 @@ static void setup_close(sim_setup *x)
 {
     cr_sim_kernels_free(&x->k);
     free(x->lps);
+    free(x->sm.within);
 }
 
 int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers, uint64_t seed,

@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "common/xalloc.h"
 #include "flows/flows.h"
 #include "sizing/sizing_internal.h"
 
@@ -29,16 +30,33 @@ double cr_sz_session_seconds(void *ctx, gsl_rng *r, int draw)
     return D + hold;
 }
 
+static double mean_within_horizon(const cr_sizing *s, const cr_sizing_duration *d, int draw)
+{
+    return cr_duration_mean_within(&d->draws[draw], horizon(s));
+}
+
+void cr_sz_sessions_cache(cr_sz_sessions *sm, int ndraws)
+{
+    sm->within = xmalloc(2 * ((size_t)ndraws + 1) * sizeof *sm->within);
+    for (int d = 0; d < ndraws; d++)
+        for (int k = 0; k < 2; k++)
+            sm->within[2 * d + k] = sm->s->dur[k].fitted ? mean_within_horizon(sm->s,
+                                                                               &sm->s->dur[k], d)
+                                                         : 0;
+}
+
 /* E[(min(D, H) - c)+] of one protocol's duration cut at the horizon H (0 when it has no
  * connections), for any c: E[min(D, H)] - E[min(D, H, c)]. */
-static double duration_stoploss(const cr_sizing *s, const cr_sizing_duration *d, int draw,
+static double duration_stoploss(const cr_sz_sessions *sm, const cr_sizing_duration *d, int draw,
                                 double c)
 {
+    const cr_sizing *s = sm->s;
     const double H = horizon(s);
     if (!d->fitted || c >= H)
         return c < 0 ? -c : 0;
-    const cr_duration_params *p = &d->draws[draw];
-    return cr_duration_mean_within(p, H) - (c > 0 ? cr_duration_mean_within(p, c) : c);
+    const double all = sm->within ? sm->within[2 * draw + (d == &s->dur[1])]
+                                  : mean_within_horizon(s, d, draw);
+    return all - (c > 0 ? cr_duration_mean_within(&d->draws[draw], c) : c);
 }
 
 static double duration_survival(const cr_sizing *s, const cr_sizing_duration *d, int draw,
@@ -72,19 +90,20 @@ double cr_sz_session_stoploss(void *ctx, int draw, double x)
         weight[j] += pr[i];
     }
     for (int j = 0; j < nh; j++)
-        tcp += weight[j] * duration_stoploss(s, dt, draw, x - hold[j]);
+        tcp += weight[j] * duration_stoploss(sm, dt, draw, x - hold[j]);
     const double hdns = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 53, 0);
     const double a = sm->fw->udp_stream_after;
     const double h1 = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 443, 0);
-    double dns = duration_stoploss(s, du, draw, x - hdns), other;
+    double dns = duration_stoploss(sm, du, draw, x - hdns), other;
     if (!(a > 0)) {
-        other = h1 == hdns ? dns : duration_stoploss(s, du, draw, x - h1);
+        other = h1 == hdns ? dns : duration_stoploss(sm, du, draw, x - h1);
     } else {
         const double h2 = cr_fw_hold(sm->fw, CR_PROTO_UDP, CR_REASON_UDP_LAST, 443, a);
-        const double Ga = duration_stoploss(s, du, draw, a), Sa = duration_survival(s, du, draw, a);
+        const double Ga = duration_stoploss(sm, du, draw, a);
+        const double Sa = duration_survival(s, du, draw, a);
         const double c1 = x - h1, c2 = x - h2;
-        other = c1 < a ? duration_stoploss(s, du, draw, c1) - Ga - (a - c1) * Sa : 0;
-        other += c2 <= a ? Ga + (a - c2) * Sa : duration_stoploss(s, du, draw, c2);
+        other = c1 < a ? duration_stoploss(sm, du, draw, c1) - Ga - (a - c1) * Sa : 0;
+        other += c2 <= a ? Ga + (a - c2) * Sa : duration_stoploss(sm, du, draw, c2);
     }
     return s->p_tcp * tcp + (1 - s->p_tcp) * (s->p_dns * dns + (1 - s->p_dns) * other);
 }

@@ -212,46 +212,73 @@ static void draw_stats(const double *x, long n, double out[3])
     free(c);
 }
 
+/* Two ways of simulating the same draws (same seed, so the same users' effects): over D = 100
+ * draws of n seconds, paired z of the per-draw mean, variance and 99th percentile of sessions
+ * alive and ending, each within 4.5; the largest |z| goes to *worst. */
+static void paired_methods(const cr_sim_draw *p, int N, long n, const cr_sim_sessions ss[2],
+                           double *worst)
+{
+    enum { D = 100 };
+    double st[2][D][2][3]; /* [method][draw][alive, ends][mean, variance, q99] */
+    for (int k = 0; k < 2; k++) {
+        run R;
+        cr_err e;
+        CHECK_INT(simulate(&R, p, D, N, n, &ss[k], 2, &e), 0);
+        for (int d = 0; d < D; d++)
+            for (int w = 0; w < 2; w++)
+                draw_stats((w ? R.ends : R.alive) + (size_t)d * n, n, st[k][d][w]);
+        run_free(&R);
+    }
+    for (int w = 0; w < 2; w++)
+        for (int j = 0; j < 3; j++) {
+            double s = 0, s2 = 0, base = 0;
+            for (int d = 0; d < D; d++) {
+                double x = st[1][d][w][j] - st[0][d][w][j];
+                s += x, s2 += x * x, base += st[0][d][w][j] / D;
+            }
+            double mean = s / D, se = sqrt((s2 - D * mean * mean) / (D - 1) / D);
+            double z = mean / se;
+            *worst = fabs(z) > *worst ? fabs(z) : *worst;
+            CHECKF(fabs(z) < 4.5, "N=%d %s %s: first %g, second %+g (z %.2f)", N,
+                   w ? "ends" : "alive", j == 0 ? "mean" : j == 1 ? "variance" : "q99", base,
+                   mean, z);
+        }
+}
+
 /* The thinning identity against the sweep, which draws every session: for bursty users and
- * lognormal sessions, with the same seed (so the same users and intensities in each draw), the
- * per-draw mean, variance and 99th percentile of sessions alive and ending agree: paired z over
- * the draws, at N = 1 and N = 200. */
+ * lognormal sessions, the per-draw mean, variance and 99th percentile of sessions alive and
+ * ending agree at N = 1 and N = 200. */
 static void thinning_matches_sweep(void)
 {
     session_law L = {3, 4, 1.3};
     cr_sim_draw p = {.alpha = log(0.4), .sigma_machine = 0.8, .sigma_minute = 0.6, .phi = 0.3};
-    enum { D = 100 };
-    const int Ns[2] = {1, 200};
-    const long n = 1800;
+    cr_sim_sessions ss[2] = {sessions(&L, 0), sessions(&L, 1)};
     double worst = 0;
-    for (int k = 0; k < 2; k++) {
-        double st[2][D][2][3]; /* [method][draw][alive, ends][mean, variance, q99] */
-        for (int thin = 0; thin < 2; thin++) {
-            cr_sim_sessions ss = sessions(&L, thin);
-            run R;
-            cr_err e;
-            CHECK_INT(simulate(&R, &p, D, Ns[k], n, &ss, 2, &e), 0);
-            for (int d = 0; d < D; d++)
-                for (int w = 0; w < 2; w++)
-                    draw_stats((w ? R.ends : R.alive) + (size_t)d * n, n, st[thin][d][w]);
-            run_free(&R);
-        }
-        for (int w = 0; w < 2; w++)
-            for (int j = 0; j < 3; j++) {
-                double s = 0, s2 = 0, base = 0;
-                for (int d = 0; d < D; d++) {
-                    double x = st[1][d][w][j] - st[0][d][w][j];
-                    s += x, s2 += x * x, base += st[0][d][w][j] / D;
-                }
-                double mean = s / D, se = sqrt((s2 - D * mean * mean) / (D - 1) / D);
-                double z = mean / se;
-                worst = fabs(z) > worst ? fabs(z) : worst;
-                CHECKF(fabs(z) < 4.5, "N=%d %s %s: sweep %g, thinning %+g (z %.2f)", Ns[k],
-                       w ? "ends" : "alive", j == 0 ? "mean" : j == 1 ? "variance" : "q99", base,
-                       mean, z);
-            }
-    }
+    paired_methods(&p, 1, 1800, ss, &worst);
+    paired_methods(&p, 200, 1800, ss, &worst);
     printf("    largest paired |z| of 12 comparisons: %.2f\n", worst);
+}
+
+/* The burn-in's old minutes by their expected intensity (ss.near) against every second drawn:
+ * sessions lognormal with median 60 s and log-sd 1.5, so that 6% of them outlive the 600 s
+ * drawn second by second and the burn-in is over an hour; the same statistics agree. */
+static void far_past_matches_every_second(void)
+{
+    session_law L = {3, 60, 1.5};
+    cr_sim_draw p = {.alpha = log(0.4), .sigma_machine = 0.8, .sigma_minute = 0.6, .phi = 0.3,
+                     .burst = 1, .w = 0.05, .lambda_b = 5, .phi_b = 1};
+    cr_sim_sessions ss[2] = {sessions(&L, 1), sessions(&L, 1)};
+    ss[0].near = -1;
+    double worst = 0;
+    paired_methods(&p, 1, 1800, ss, &worst);
+    paired_methods(&p, 200, 1800, ss, &worst);
+    run R;
+    cr_err e;
+    CHECK_INT(simulate(&R, &p, 2, 1, 60, &ss[1], 1, &e), 0);
+    printf("    burn-in %ld s, the last 600 s second by second; largest paired |z| of 12 "
+           "comparisons: %.2f\n", R.info.burnin, worst);
+    CHECK(R.info.burnin > 3000);
+    run_free(&R);
 }
 
 /* The cap bounds the burn-in and the info says how much mean concurrency that loses: sessions
@@ -417,4 +444,5 @@ TEST_MAIN(RUN(sweep_by_hand); RUN(poisson_arrivals_give_poisson_concurrency);
           RUN(littles_law_with_bursty_users); RUN(burnin_cap_reports_missed_share);
           RUN(shared_kernels_same_bytes);
           RUN(reproducible_across_threads); RUN(rejects_bad_session_times);
-          RUN(thinning_matches_sweep); RUN(million_users))
+          RUN(thinning_matches_sweep); RUN(far_past_matches_every_second);
+          RUN(million_users))

@@ -369,7 +369,8 @@ static void session_stoploss_matches_draws(void)
     static const double horizons[] = {0, 100, 1.5};
     for (size_t f = 0; f < 3 * np; f++) {
         s.horizon = horizons[f / np];
-        cr_sz_sessions sm = {&profiles[f % np], &s};
+        cr_sz_sessions sm = {&profiles[f % np], &s, NULL}, cached = sm;
+        cr_sz_sessions_cache(&cached, 1);
         for (int i = 0; i < NS; i++)
             t[i] = cr_sz_session_seconds(&sm, r, 0);
         for (size_t j = 0; j < sizeof xs / sizeof *xs; j++) {
@@ -383,7 +384,9 @@ static void session_stoploss_matches_draws(void)
             worst = fabs(z) > worst ? fabs(z) : worst;
             CHECKF(fabs(z) < 4.5, "%s, horizon %g: E[(T - %g)+] %g by formula, %g by draws (se %g)",
                    profiles[f % np].name, s.horizon, xs[j], g, mc, se);
+            CHECK(cr_sz_session_stoploss(&cached, 0, xs[j]) == g);
         }
+        free(cached.within);
     }
     printf("  stop-loss vs draws: %zu profiles x 3 horizons x 13 points, largest |z| %.2f\n", np,
            worst);
