@@ -1,5 +1,5 @@
 #!/bin/sh
-# usage: bench/bench_scale.sh [CONNRATE]  -- what a fit costs as machines grow (docs/scale.md).
+# usage: bench/bench_scale.sh [CONNRATE]  -- what a fit costs as machines grow (docs/scale.md, "Many machines").
 #
 # For each population (BENCH_POPULATIONS, default "200x60 1000x60": machines x minutes), the
 # ground-truth CPS table of `connrate synth` and `connrate fit --series tcp_new --model nbh
@@ -24,7 +24,10 @@ for pop in ${BENCH_POPULATIONS:-200x60 1000x60}; do
     /usr/bin/time -f "%e %M" -o "$out/time" "$bin" fit "$table" -o "$out/fit-$pop" --force \
         --series tcp_new --model nbh --no-holdout --quiet || rc=$?
     [ "$rc" = 0 ] || [ "$rc" = 3 ] || { echo "connrate fit failed ($rc)"; exit 1; }
-    read -r wall kb <"$out/time"
+    # the last line: GNU time puts "Command exited with non-zero status 3" (a FAIL verdict) first
+    read -r wall kb <<EOF
+$(tail -n 1 "$out/time")
+EOF
     inner=$(awk '/"sampler_s":/ { gsub(/[^0-9. ]/, " "); s += $1; d += $2 } END { printf "%.1f %.1f", s, d }' \
         "$out/fit-$pop"/loop_logs/*.json)
     set -- $inner
