@@ -62,13 +62,14 @@ static void compare(const char *cps, const char *series)
         SKIP("rstan not usable (R, rstan or Boost headers missing)");
     if (rc != 0)
         SKIP("rstan failed to compile or sample (see %s/rstan_%s.log)", tmp, series);
-    CHECK(cr_test_ran(cr_test_sh("%s fit '%s' -o '%s/ours' --series %s --model nbh --no-holdout "
-                                 "--quiet", cr_test_bin(), cps, tmp, series)));
+    /* a directory per series: an output directory belongs to one run (docs/testing.md) */
+    CHECK(cr_test_ran(cr_test_sh("%s fit '%s' -o '%s/ours_%s' --series %s --model nbh "
+                                 "--no-holdout --quiet", cr_test_bin(), cps, tmp, series, series)));
     char path[512];
     double m0[4], s0[4], m1[4], s1[4];
     snprintf(path, sizeof path, "%s/rstan_%s_summary.csv", tmp, series);
     CHECK(read_summary(path, m0, s0) == 0);
-    snprintf(path, sizeof path, "%s/ours/diagnostics/%s_summary.csv", tmp, series);
+    snprintf(path, sizeof path, "%s/ours_%s/diagnostics/%s_summary.csv", tmp, series, series);
     CHECK(read_summary(path, m1, s1) == 0);
     for (int j = 0; j < 4; j++) {
         printf("     %s %-13s mean %9.5g vs rstan %9.5g (%+.3f sd)  sd %9.4g vs %9.4g (%+.1f%%)\n",
