@@ -135,20 +135,12 @@ int cr_fl_read_argus(cr_fl_in *in)
     int col[A_N], ncols = 0, n = 0, rc = 0;
     char *header = NULL;
     cr_csv_field *f;
-    while (rc == 0 && (n = cr_csv_next(in->csv, &f, in->e)) > 0) {
-        in->line = cr_csv_line(in->csv);
-        if (n == 1 && f[0].len == 0)
-            continue;
+    while (rc == 0 && (n = cr_fl_next_row(in, &f)) > 0) {
         size_t len;
         const char *text = cr_fl_join_fields(in, f, n, ',', &len);
         int next[A_N];
         if (!strcasecmp(f[0].s, "StartTime") && map_header(f, n, next)) {
-            if (header && strcmp(header, text))
-                cr_fl_skip(in, "header changed mid-file", 1,
-                           "the header differs from the first; the rows below are read by it");
-            if (!header || strcmp(header, text)) {
-                free(header);
-                header = xstrdup(text);
+            if (cr_fl_header_row(in, &header, text)) {
                 memcpy(col, next, sizeof col);
                 ncols = n;
             }

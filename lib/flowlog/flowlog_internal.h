@@ -43,6 +43,13 @@ int cr_fl_check_mixed(cr_fl_in *in, const char *text, size_t len);
 /* The record's fields joined back into its text (for cr_fl_check_mixed and messages). */
 const char *cr_fl_join_fields(cr_fl_in *in, const cr_csv_field *f, int n, char delim,
                               size_t *len);
+/* The next record of a delimited file, blank lines passed over and in->line set: what
+ * cr_csv_next returns (> 0 fields, 0 at the end, < 0 an error in in->e). */
+int cr_fl_next_row(cr_fl_in *in, cr_csv_field **f);
+/* A header row met with text: a header unlike the one before is counted as a skipped line and
+ * becomes *header (freed and replaced). True when the caller must take the new header's
+ * columns (the first header, or a changed one). */
+int cr_fl_header_row(cr_fl_in *in, char **header, const char *text);
 /* True (and counted) when this line repeats the previous one exactly (syslog relays do). */
 int cr_fl_repeat(cr_fl_in *in, const char *s, size_t len);
 

@@ -11,10 +11,7 @@ int cr_fl_read_flows(cr_fl_in *in)
 {
     cr_csv_field *f;
     int n = 0, rc = 0;
-    while (rc == 0 && (n = cr_csv_next(in->csv, &f, in->e)) > 0) {
-        in->line = cr_csv_line(in->csv);
-        if (n == 1 && f[0].len == 0)
-            continue;
+    while (rc == 0 && (n = cr_fl_next_row(in, &f)) > 0) {
         if (cr_flows_is_header(f, n))
             continue;
         in->sum->records++;

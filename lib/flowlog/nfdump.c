@@ -206,10 +206,7 @@ int cr_fl_read_nfdump_csv(cr_fl_in *in)
     int col[N_N], ncols = 0, n = 0, rc = 0;
     char *header = NULL;
     cr_csv_field *f;
-    while (rc == 0 && (n = cr_csv_next(in->csv, &f, in->e)) > 0) {
-        in->line = cr_csv_line(in->csv);
-        if (n == 1 && f[0].len == 0)
-            continue;
+    while (rc == 0 && (n = cr_fl_next_row(in, &f)) > 0) {
         /* the statistics nfdump appends after the records */
         if (!strncmp(f[0].s, "Summary", 7) || !strcmp(f[0].s, "No matched flows"))
             break;
@@ -218,12 +215,7 @@ int cr_fl_read_nfdump_csv(cr_fl_in *in)
         const char *text = cr_fl_join_fields(in, f, n, ',', &len);
         int next[N_N], nnext;
         if (header_row(f, n, next, &nnext)) {
-            if (header && strcmp(header, text))
-                cr_fl_skip(in, "header changed mid-file", 1,
-                           "the header differs from the first; the rows below are read by it");
-            if (!header || strcmp(header, text)) {
-                free(header);
-                header = xstrdup(text);
+            if (cr_fl_header_row(in, &header, text)) {
                 memcpy(col, next, sizeof col);
                 ncols = nnext;
             }

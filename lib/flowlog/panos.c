@@ -76,10 +76,7 @@ int cr_fl_read_panos(cr_fl_in *in)
     cr_fl_pending_init(&open);
     cr_csv_field *f;
     int n = 0, rc = 0;
-    while (rc == 0 && (n = cr_csv_next(in->csv, &f, in->e)) > 0) {
-        in->line = cr_csv_line(in->csv);
-        if (n == 1 && f[0].len == 0)
-            continue;
+    while (rc == 0 && (n = cr_fl_next_row(in, &f)) > 0) {
         in->sum->records++;
         size_t len;
         const char *text = cr_fl_join_fields(in, f, n, ',', &len);

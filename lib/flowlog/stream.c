@@ -80,6 +80,29 @@ static int family(int format)
     return format == CR_FLOWLOG_NFDUMP_JSON ? CR_FLOWLOG_ZEEK_JSON : format;
 }
 
+int cr_fl_next_row(cr_fl_in *in, cr_csv_field **f)
+{
+    int n;
+    while ((n = cr_csv_next(in->csv, f, in->e)) > 0) {
+        in->line = cr_csv_line(in->csv);
+        if (n > 1 || (*f)[0].len > 0)
+            break;
+    }
+    return n;
+}
+
+int cr_fl_header_row(cr_fl_in *in, char **header, const char *text)
+{
+    if (*header && !strcmp(*header, text))
+        return 0;
+    if (*header)
+        cr_fl_skip(in, "header changed mid-file", 1,
+                   "the header differs from the first; the rows below are read by it");
+    free(*header);
+    *header = xstrdup(text);
+    return 1;
+}
+
 int cr_fl_check_mixed(cr_fl_in *in, const char *text, size_t len)
 {
     int other = cr_fl_classify(text, len);

@@ -161,10 +161,7 @@ int cr_fl_read_zeek_tsv(cr_fl_in *in)
     tsv_header h = {.unset = "-", .empty = "(empty)"};
     cr_csv_field *f;
     int n = 0, rc = 0;
-    while (rc == 0 && (n = cr_csv_next(in->csv, &f, in->e)) > 0) {
-        in->line = cr_csv_line(in->csv);
-        if (n == 1 && f[0].len == 0)
-            continue;
+    while (rc == 0 && (n = cr_fl_next_row(in, &f)) > 0) {
         if (f[0].s[0] == '#') {
             rc = directive(in, &h, f, n) < 0 ? -1 : 0;
             continue;

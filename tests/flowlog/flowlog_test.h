@@ -105,6 +105,17 @@ static inline const char *fl_warning(const cr_flowlog_file *f, const char *why)
     return line;
 }
 
+/* "path:text", what a warning of the file read as path says (a static buffer). */
+static inline const char *fl_at(const char *path, const char *text)
+{
+    static char line[1024];
+    snprintf(line, sizeof line, "%s:%s", path, text);
+    return line;
+}
+
+/* The warning of f for why reads "path:text". A macro, so a failure names the test's line. */
+#define FL_WARN(f, path, why, text) CHECK_STR(fl_warning(f, why), fl_at(path, text))
+
 /* The host named id, or NULL. */
 static inline const cr_flowlog_host *fl_host(const cr_flowlog_set *s, const char *id)
 {

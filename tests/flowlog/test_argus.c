@@ -93,15 +93,12 @@ static void bad_records(void)
     CHECK_INT(f->records, 8);
     CHECK_INT(f->used, 2);
     char want[512];
-#define WARN(why, text)                                                                            \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
-    CHECK_STR(fl_warning(f, why), want)
-    WARN("unparsable time", "3: StartTime '14:00:00.075359' has no date (print it with ra -u)");
-    WARN("end before start", "4: LastTime 1431969640.0 before StartTime 1431969641.9");
-    WARN("unparsable duration", "5: Dur 'x' is not seconds");
-    WARN("bad port", "6: port 'http' is not 0..65535");
-    WARN("wrong field count", "7: 5 fields, the header names 12");
-    WARN("header changed mid-file", "9: the header differs from the first; the rows below are "
+    FL_WARN(f, p, "unparsable time", "3: StartTime '14:00:00.075359' has no date (print it with ra -u)");
+    FL_WARN(f, p, "end before start", "4: LastTime 1431969640.0 before StartTime 1431969641.9");
+    FL_WARN(f, p, "unparsable duration", "5: Dur 'x' is not seconds");
+    FL_WARN(f, p, "bad port", "6: port 'http' is not 0..65535");
+    FL_WARN(f, p, "wrong field count", "7: 5 fields, the header names 12");
+    FL_WARN(f, p, "header changed mid-file", "9: the header differs from the first; the rows below are "
                                     "read by it");
     CHECK_INT(fl_skipped(f, "not TCP or UDP"), 1);
     /* the binetflow row after the new header: a refused SYN, 0.699716 s */

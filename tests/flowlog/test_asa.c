@@ -114,13 +114,10 @@ static void constructed(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 11);
     char want[512];
-#define WARN(why, text)                                                                            \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
-    CHECK_STR(fl_warning(f, why), want)
-    WARN("connection built twice", "5: connection 3 built again before its teardown");
-    WARN("unparsable duration", "6: teardown without a duration H:MM:SS");
-    WARN("not a log line", "7: unreadable built message");
-    WARN("unparsable time", "10: no time stamp before %ASA-6-302014");
+    FL_WARN(f, p, "connection built twice", "5: connection 3 built again before its teardown");
+    FL_WARN(f, p, "unparsable duration", "6: teardown without a duration H:MM:SS");
+    FL_WARN(f, p, "not a log line", "7: unreadable built message");
+    FL_WARN(f, p, "unparsable time", "10: no time stamp before %ASA-6-302014");
     CHECK_INT(fl_skipped(f, "not TCP or UDP"), 1);
     CHECK_INT(fl_skipped(f, "not an ASA message"), 1);
     /* no year: Dec 31 is 2000, Jan 1 after it 2001. Connection 1 (inbound: the outside host

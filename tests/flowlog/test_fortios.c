@@ -77,14 +77,11 @@ static void pairing_and_bad_lines(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 10);
     char want[512];
-#define WARN(why, text)                                                                            \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
-    CHECK_STR(fl_warning(f, why), want)
-    WARN("unparsable time", "5: eventtime '12x' is not epoch time (2 records skipped for this, "
+    FL_WARN(f, p, "unparsable time", "5: eventtime '12x' is not epoch time (2 records skipped for this, "
                             "lines 5, 6)");
-    WARN("missing field", "7: srcip, dstip, srcport or dstport missing");
-    WARN("unparsable duration", "8: duration '-5' is not seconds");
-    WARN("not a log line", "10: not a FortiGate log line: 'garbage without keys'");
+    FL_WARN(f, p, "missing field", "7: srcip, dstip, srcport or dstport missing");
+    FL_WARN(f, p, "unparsable duration", "8: duration '-5' is not seconds");
+    FL_WARN(f, p, "not a log line", "10: not a FortiGate log line: 'garbage without keys'");
     CHECK_INT(fl_skipped(f, "not a traffic log"), 1);
     /* session 5: started at 1587229900, closed 100 s later (its start is the close's minus its
      * duration); session 6 open at the end; the timeout at 12:00:00 -0500 is 17:00:00 UTC */

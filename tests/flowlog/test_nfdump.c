@@ -130,17 +130,13 @@ static void csv_bad_records(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 9);
     CHECK_INT(f->used, 2);
-    char want[512];
-#define WARN(why, text)                                                                            \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
-    CHECK_STR(fl_warning(f, why), want)
-    WARN("wrong field count", "3: 4 fields, the header names 11 (2 records skipped for this, "
+    FL_WARN(f, p, "wrong field count", "3: 4 fields, the header names 11 (2 records skipped for this, "
                               "lines 3, 12)");
-    WARN("unparsable time", "4: ts '2015-05-18 25:20:41' is not a date and time");
-    WARN("end before start", "5: te 2015-05-18 17:20:42 before ts 2015-05-18 17:20:43");
-    WARN("unparsable duration", "6: td 'x' is not a duration");
-    WARN("missing field", "7: sp missing");
-    WARN("header changed mid-file", "10: the header differs from the first; the rows below are "
+    FL_WARN(f, p, "unparsable time", "4: ts '2015-05-18 25:20:41' is not a date and time");
+    FL_WARN(f, p, "end before start", "5: te 2015-05-18 17:20:42 before ts 2015-05-18 17:20:43");
+    FL_WARN(f, p, "unparsable duration", "6: td 'x' is not a duration");
+    FL_WARN(f, p, "missing field", "7: sp missing");
+    FL_WARN(f, p, "header changed mid-file", "10: the header differs from the first; the rows below are "
                                     "read by it");
     CHECK_INT(fl_skipped(f, "not TCP or UDP"), 1);
     fl_counts c = fl_count(&s);
@@ -209,10 +205,9 @@ static void json_bad_records(void)
     CHECK_INT(f->format, CR_FLOWLOG_NFDUMP_JSON);
     CHECK_INT(f->records, 4);
     CHECK_INT(f->used, 1);
-    char want[512];
-    WARN("end before start", "12: last 2015-05-18T17:20:41.990 before first 2015-05-18T17:20:42");
-    WARN("missing field", "22: src_port missing");
-    WARN("bad JSON", "30: bad JSON member name");
+    FL_WARN(f, p, "end before start", "12: last 2015-05-18T17:20:41.990 before first 2015-05-18T17:20:42");
+    FL_WARN(f, p, "missing field", "22: src_port missing");
+    FL_WARN(f, p, "bad JSON", "30: bad JSON member name");
     cr_flowlog_set_free(&s);
 }
 

@@ -127,13 +127,10 @@ static void pairing_and_bad_lines(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 10);
     char want[512];
-#define WARN(why, text)                                                                            \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
-    CHECK_STR(fl_warning(f, why), want)
-    WARN("unparsable time", "4: start time '2018/11/30 16:00:99' is not a date and time");
-    WARN("unparsable duration", "5: elapsed 'x' is not seconds");
-    WARN("wrong field count", "7: 6 fields, a TRAFFIC log has at least 37");
-    WARN("not a log line", "9: not a PAN-OS log line: 'some other daemon said something'");
+    FL_WARN(f, p, "unparsable time", "4: start time '2018/11/30 16:00:99' is not a date and time");
+    FL_WARN(f, p, "unparsable duration", "5: elapsed 'x' is not seconds");
+    FL_WARN(f, p, "wrong field count", "7: 6 fields, a TRAFFIC log has at least 37");
+    FL_WARN(f, p, "not a log line", "9: not a PAN-OS log line: 'some other daemon said something'");
     CHECK_INT(fl_skipped(f, "repeated line"), 1);
     CHECK_INT(fl_skipped(f, "not a TRAFFIC log"), 1);
     /* session 7 started and ended: one connection, reset; session 8 only started: open at the

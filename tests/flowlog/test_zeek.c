@@ -271,18 +271,14 @@ static void tsv_bad_records(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 10);
     CHECK_INT(f->used, 2);
-    char want[512];
-#define WARN(why, text)                                                                            \
-    snprintf(want, sizeof want, "%s:%s", p, text);                                                 \
-    CHECK_STR(fl_warning(f, why), want)
-    WARN("wrong field count", "9: 4 fields, #fields names 9");
-    WARN("unparsable time", "10: ts '13298431x5.7' is not a time (2 records skipped for this, "
+    FL_WARN(f, p, "wrong field count", "9: 4 fields, #fields names 9");
+    FL_WARN(f, p, "unparsable time", "10: ts '13298431x5.7' is not a time (2 records skipped for this, "
                             "lines 10, 16)");
-    WARN("unparsable duration", "11: duration '-0.5' is not seconds");
-    WARN("bad address", "12: '10.0.0.300' is not an IP address");
-    WARN("bad port", "13: port '70000' is not 0..65535");
-    WARN("missing field", "15: id.orig_h unset");
-    WARN("header changed mid-file", "17: #fields differs from the first header; the rows below "
+    FL_WARN(f, p, "unparsable duration", "11: duration '-0.5' is not seconds");
+    FL_WARN(f, p, "bad address", "12: '10.0.0.300' is not an IP address");
+    FL_WARN(f, p, "bad port", "13: port '70000' is not 0..65535");
+    FL_WARN(f, p, "missing field", "15: id.orig_h unset");
+    FL_WARN(f, p, "header changed mid-file", "17: #fields differs from the first header; the rows below "
                                     "are read by it");
     CHECK_INT(fl_skipped(f, "not TCP or UDP"), 1);
     CHECK(!fl_skip(f, "not TCP or UDP")->bad);
@@ -346,12 +342,11 @@ static void json_bad_records(void)
     const cr_flowlog_file *f = &s.files[0];
     CHECK_INT(f->records, 9);
     CHECK_INT(f->used, 2);
-    char want[512];
-    WARN("bad JSON", "2: a JSON object cut short by the next line (4 records skipped for this, "
+    FL_WARN(f, p, "bad JSON", "2: a JSON object cut short by the next line (4 records skipped for this, "
                      "lines 2, 5, 6, 9)");
-    WARN("unparsable time", "3: ts 'x' is not a time");
-    WARN("missing field", "4: id.orig_p unset");
-    WARN("not a flow record", "7: a JSON object with neither Zeek's id.orig_h nor nfdump's first");
+    FL_WARN(f, p, "unparsable time", "3: ts 'x' is not a time");
+    FL_WARN(f, p, "missing field", "4: id.orig_p unset");
+    FL_WARN(f, p, "not a flow record", "7: a JSON object with neither Zeek's id.orig_h nor nfdump's first");
     /* the UDP flow at line 8: 4.25 s for 0.5 s, a duration written to 0.1 s: (400, 600) ms */
     const cr_flowlog_host *h = fl_host(&s, "10.0.0.1");
     CHECK(h && h->nflows == 2);
@@ -368,6 +363,7 @@ static void json_bad_records(void)
          "Nov 30 16:09:08 PA-220 1,2018/11/30 16:09:07,012801096514,TRAFFIC,end,2049\n",
          ":2: a pan-os line in a zeek-json file: a file must hold one format"},
     };
+    char want[512];
     for (size_t k = 0; k < sizeof fatal / sizeof fatal[0]; k++) {
         p = fl_write("fatal.json", fatal[k].text);
         CHECKF(fl_read(p, 1, &s, &e) < 0, "case %zu accepted", k);
