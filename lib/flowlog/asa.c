@@ -201,10 +201,7 @@ int cr_fl_read_asa(cr_fl_in *in)
     cr_fl_pending_init(&open);
     cr_csv_field *f;
     int n = 0, rc = 0;
-    while (rc == 0 && (n = cr_csv_next(in->csv, &f, in->e)) > 0) {
-        in->line = cr_csv_line(in->csv);
-        if (f[0].len == 0)
-            continue;
+    while (rc == 0 && (n = cr_fl_next_row(in, &f)) > 0) {
         in->sum->records++;
         if (!cr_fl_repeat(in, f[0].s, f[0].len))
             rc = line(in, &open, f[0].s, f[0].len);
