@@ -14,7 +14,6 @@
 
 #include <stdlib.h>
 
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_psi.h>
@@ -86,7 +85,6 @@ static dataset data[NDATA];
 
 static void setup(void)
 {
-    gsl_set_error_handler_off();
     /* every minute pinned (as ndpi-skype's); a few counts a minute (the rates loose, the
      * machine's level pinned); a capture of 20 seconds (one cell, as community-DNS2's); bursty
      * seconds (phi 0.25) around minutes that barely differ, each pinned against the prior's
