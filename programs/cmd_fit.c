@@ -74,7 +74,7 @@ static int run(cli_args *a)
     char intro[256];
     snprintf(intro, sizeof intro, "Data: %d machines, %zu seconds. Models: %s.", t.nmachines,
              t.nrows, a->model < 0 ? "the whole ladder, simplest first"
-                                   : cr_ladder_models[a->model].name);
+                                   : cr_ladder_models[a->model].entry.name);
     if (rc == 0)
         rc = cr_fit_write_notes(d.tmp, intro, done, a->nseries, &e) != 0 ||
              cr_outdir_commit(&d, &e) != 0;

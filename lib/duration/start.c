@@ -9,6 +9,7 @@
 
 #include "common/gsl_handler.h"
 #include "common/pool.h"
+#include "duration/entry.h"
 
 enum { KMAX = CR_DUR_KMAX };
 
@@ -301,4 +302,5 @@ void cr_duration_model_at(cr_model *m, const cr_duration_start *s)
     m->logp = logp_at;
     m->constrain = constrain_at;
     m->data = (void *)s;
+    m->entry = &cr_duration_entry;
 }

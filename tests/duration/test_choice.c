@@ -1,13 +1,13 @@
-/* How `connrate run` chooses the number of duration components, through the fit engine the
- * rate models use (lib/fit/fit_duration.c over cr_fit_select and cr_fit_model; reached here
- * through lib/sizing's cr_sz_fit_duration, which hands it the flows):
- * on TCP-like flows drawn from a known mixture of 1 or 3 well separated lognormal groups, with
- * a capture end that censors the longest, PSIS-LOO with the rate ladder's rule must keep the
- * true number, the kept fit must pass its check against Kaplan-Meier, and its mean must cover
- * the true one; the outputs (candidates, checks, draws) must be byte-identical for 1 and 2
- * threads; the fit needs no GSL error handler set by its caller. Durations no mixture holds
- * fail every candidate, so the kept fit fails and so does the run (a chosen fit that failed its
- * check while another candidate passed would have been dropped and the choice made again:
+/* How `connrate run` chooses the number of duration components, through the fit engine the rate
+ * models use (lib/fit/fit_duration.c over cr_fit_select and cr_fit_model; reached here through
+ * lib/sizing's cr_sz_fit_duration, which hands it the flows): on TCP-like flows drawn from a known
+ * mixture of 1 or 3 well separated lognormal groups, with a capture end that censors the longest,
+ * PSIS-LOO with the rate ladder's rule must keep the true number, the kept fit must pass its check
+ * against Kaplan-Meier, and its mean must cover the true one, and each of its NUTS attempts leaves
+ * its loop log; the outputs (candidates, checks, draws) must be byte-identical for 1 and 2
+ * threads. The fit needs no GSL error handler set by its caller. Durations no mixture holds fail
+ * every candidate, so the kept fit fails and so does the run (a chosen fit that failed its check
+ * while another candidate passed would have been dropped and the choice made again:
  * tests/fit/test_select.c). */
 #include "test.h"
 
@@ -123,6 +123,17 @@ static void check_choice(const cr_duration_params *truth, int threads, const cha
            d.mean_s[0], d.mean_s[2], mean);
     CHECK_INT(k, truth->k);
     CHECKF(d.check.pass, "%s", d.check.reasons);
+    for (int a = 1; a <= d.attempts; a++) { /* the engine's loop logs, named by the registry */
+        char path[1024], want[2][64];
+        snprintf(path, sizeof path,
+                 "%s/fit/durations/loop_logs/duration_tcp-duration_k%d-%d.json", dir, k, a);
+        snprintf(want[0], sizeof want[0], "\"model\": \"duration_k%d\"", k);
+        snprintf(want[1], sizeof want[1], "\"components\": %d, \"parameters\": %d", k, 3 * k);
+        char *log = cr_test_slurp(path, NULL);
+        CHECKF(log && strstr(log, "\"series\": \"duration_tcp\"") && strstr(log, want[0]) &&
+                   strstr(log, want[1]), "%s", path);
+        free(log);
+    }
     CHECK(d.fitted && d.draws[0].k == truth->k);
     /* the truth within the 90% interval, or very near it (one miss in ten is expected) */
     CHECK(d.mean_s[0] < 1.05 * mean && mean < 1.05 * d.mean_s[2]);

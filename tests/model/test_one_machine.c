@@ -328,7 +328,7 @@ static void test_ladder_without_divergences(void)
     int bad = 0;
     for (int l = 0; l < CR_LADDER_NMODELS; l++) {
         const cr_ladder_model *lm = &cr_ladder_models[l];
-        printf("     %-15s", lm->name);
+        printf("     %-15s", lm->entry.name);
         for (int k = 0; k < NDATA; k++) {
             const rows *r = &data[k].r;
             const cr_ladder_rows lr = {r->n, r->machine, r->minute, r->y};
