@@ -1,8 +1,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "common/outfile.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
@@ -49,10 +47,6 @@ static int run(cli_args *a)
     cli_fit_options(a, &lo.fit);
     lo.model = a->model;
     lo.holdout = !a->no_holdout;
-    /* GSL's default handler aborts the process on a numerical failure deep inside a diagnostic
-     * (e.g. gsl_cdf_beta_Pinv not converging for a large ESS); the functions return NaN
-     * instead, which the summaries report as NA. */
-    gsl_set_error_handler_off();
     cr_err e;
     cr_cps_table t;
     cr_outdir d = {0};
@@ -80,7 +74,7 @@ static int run(cli_args *a)
     char intro[256];
     snprintf(intro, sizeof intro, "Data: %d machines, %zu seconds. Models: %s.", t.nmachines,
              t.nrows, a->model < 0 ? "the whole ladder, simplest first"
-                                   : cr_ladder_models[a->model].name);
+                                   : cr_ladder_models[a->model].entry.name);
     if (rc == 0)
         rc = cr_fit_write_notes(d.tmp, intro, done, a->nseries, &e) != 0 ||
              cr_outdir_commit(&d, &e) != 0;

@@ -2,8 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "common/clock.h"
 #include "common/outfile.h"
 #include "common/progress.h"
@@ -145,7 +143,6 @@ static int run(cli_args *a)
     if (a->capacity_file && cr_sizing_read_capacity(&c, a->capacity_file, a->capacity_given,
                                                     &e) != 0)
         return cli_fail(&e);
-    gsl_set_error_handler_off();
     if (a->nclasses)
         return run_classes(a, &c);
     if (a->class_users)

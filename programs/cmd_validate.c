@@ -2,8 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "common/outfile.h"
 #include "common/progress.h"
 #include "ingest.h"
@@ -25,7 +23,6 @@ static int run(cli_args *a)
     memcpy(vc.groups, a->groups, sizeof vc.groups);
     vc.seed = (uint64_t)a->seed;
     vc.folds = a->folds;
-    gsl_set_error_handler_off();
 
     ingest_job j;
     cr_outdir d = {0};

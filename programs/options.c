@@ -111,7 +111,7 @@ static int model_choices(const char **names)
 {
     names[0] = "auto";
     for (int i = 0; i < CR_LADDER_NMODELS; i++)
-        names[i + 1] = cr_ladder_models[i].name;
+        names[i + 1] = cr_ladder_models[i].entry.name;
     return CR_LADDER_NMODELS + 1;
 }
 
@@ -272,14 +272,15 @@ static void model_names(char *buf, size_t n)
     size_t len = 0;
     for (int i = 0; i < CR_LADDER_NMODELS && len < n; i++)
         len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? ", " : " ",
-                                cr_ladder_models[i].name);
+                                cr_ladder_models[i].entry.name);
 }
 
 void cli_print_ladder(FILE *f)
 {
     fputs("The ladder of rate models, simplest first (models/NAME.stan):\n", f);
     for (int i = 0; i < CR_LADDER_NMODELS; i++)
-        fprintf(f, "  %-15s %s\n", cr_ladder_models[i].name, cr_ladder_models[i].summary);
+        fprintf(f, "  %-15s %s\n", cr_ladder_models[i].entry.name,
+                cr_ladder_models[i].entry.summary);
 }
 
 /* ---- the groups ---- */

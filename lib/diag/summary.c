@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "common/gsl_handler.h"
 #include "common/pool.h"
 #include "common/xalloc.h"
 #include "diag/diag_internal.h"
@@ -252,6 +253,7 @@ static void summarise_sorted(cr_diag_ws *ws, const double *x, int chains, int n,
 static void summarise(const double *draws, int chains, int n, unsigned what, cr_diag_ws *ws,
                       cr_diag_summary *out)
 {
+    cr_gsl_handler_init(); /* qbeta's gsl_sf_lnbeta */
     size_t s = draws_of(chains, n);
     int has_nan = 0;
     for (size_t i = 0; i < s; i++) has_nan |= isnan(draws[i]);

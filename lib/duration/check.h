@@ -15,6 +15,9 @@
 
 #include "duration/law.h"
 
+/* Replicated data sets of each check against Kaplan-Meier. */
+#define CR_DUR_FIT_REPLICATES 200
+
 enum { CR_DUR_PPC_NTIMES = 5, CR_DUR_PPC_RMST = CR_DUR_PPC_NTIMES, CR_DUR_PPC_NSTATS };
 extern const double cr_duration_ppc_times[CR_DUR_PPC_NTIMES]; /* seconds */
 

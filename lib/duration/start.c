@@ -7,7 +7,9 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 
+#include "common/gsl_handler.h"
 #include "common/pool.h"
+#include "duration/entry.h"
 
 enum { KMAX = CR_DUR_KMAX };
 
@@ -34,8 +36,8 @@ static double data_quantile(const cr_duration_data *d, double p)
 }
 
 /* The Cholesky factor of the n x n matrix a (row-major) into l, lower triangle (the upper one
- * zeroed); 0 unless a is not positive definite, which GSL reports as an error (its handler must
- * be off, as the programs set it). */
+ * zeroed); 0 unless a is not positive definite, which GSL reports as an error (its handler is
+ * off: cr_duration_find_start). */
 static int cholesky(int n, const double *a, double *l)
 {
     memcpy(l, a, (size_t)(n * n) * sizeof *l);
@@ -175,6 +177,7 @@ static void ascent_job(void *ctx, size_t i, int worker)
 
 void cr_duration_find_start(const cr_duration_data *d, int k, int threads, cr_duration_start *s)
 {
+    cr_gsl_handler_init(); /* cholesky() */
     memset(s, 0, sizeof *s);
     s->d = d;
     s->k = k;
@@ -299,4 +302,5 @@ void cr_duration_model_at(cr_model *m, const cr_duration_start *s)
     m->logp = logp_at;
     m->constrain = constrain_at;
     m->data = (void *)s;
+    m->entry = &cr_duration_entry;
 }

@@ -34,7 +34,8 @@ typedef struct {
 /* The ascents run on up to `threads` threads (0: one per CPU); the result does not depend on
  * how many. */
 void cr_duration_find_start(const cr_duration_data *d, int k, int threads, cr_duration_start *s);
-/* The same posterior in s's coordinates u (s must outlive m); outputs as cr_duration_model's. */
+/* The same posterior in s's coordinates u (s must outlive m); outputs as cr_duration_model's;
+ * the model the engine fits, under the registry's entry (duration/entry.h). */
 void cr_duration_model_at(cr_model *m, const cr_duration_start *s);
 /* theta = mode + R^-T u. */
 void cr_duration_start_theta(const cr_duration_start *s, const double *u, double *theta);

@@ -250,9 +250,10 @@ static int retries(const cr_fit_options *o, const cr_fit_check *c, int n, int ru
 }
 
 int cr_fit_model(const cr_model *m, const char *series, const char *model,
-                 const cr_fit_options *o, void (*log)(void *ctx, const cr_fit_attempt *a),
-                 void *log_ctx, cr_fit_attempt *last, cr_err *e)
+                 const cr_fit_options *o, cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e)
 {
+    if (!model)
+        model = m->entry->name;
     char label[64];
     snprintf(label, sizeof label, "%s %s", series, model);
     int raises = 0; /* attempts that raised adapt_delta */
@@ -279,8 +280,8 @@ int cr_fit_model(const cr_model *m, const char *series, const char *model,
         a->number = n;
         if (run_attempt(m, a, extend, label, e) != 0)
             return cr_fail_prefix(e, label);
-        if (log)
-            log(log_ctx, a);
+        if (logs)
+            logs_add(logs, series, model, n, cr_fit_log_text(m, a));
         int again = retries(o, &a->chk, n, raises);
         char how[96];
         if (extend)
@@ -300,23 +301,16 @@ int cr_fit_model(const cr_model *m, const char *series, const char *model,
     }
 }
 
-/* The loop log of a ladder model's attempt, into a cr_fit_logs. */
-typedef struct {
-    const cr_ladder_data *ld;
-    cr_fit_logs *logs;
-} ladder_log;
-
-static void add_ladder_log(void *ctx, const cr_fit_attempt *a)
+int cr_fit_ppc(const cr_model *m, const void *check, const cr_fit_attempt *a, uint64_t seed,
+               int threads, void *out, cr_err *e)
 {
-    const ladder_log *l = ctx;
-    logs_add(l->logs, a->series, a->model, a->number,
-             cr_fit_log_text(&l->ld->m, cr_ladder_cells(l->ld), cr_ladder_centred(l->ld), a));
-}
-
-int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
-               cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e)
-{
-    ladder_log l = {ld, logs};
-    return cr_fit_model(&ld->m, series, ld->lm->name, o, logs ? add_ladder_log : NULL, &l, last,
-                        e);
+    const cr_chains_result *r = &a->res;
+    int pass = m->entry->ppc(m, check, r->draws, (size_t)r->chains * (size_t)r->samples, seed,
+                             threads, out, e);
+    if (pass < 0) {
+        char label[64];
+        snprintf(label, sizeof label, "%s %s", a->series, a->model);
+        return cr_fail_prefix(e, label);
+    }
+    return pass;
 }

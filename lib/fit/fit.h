@@ -77,7 +77,7 @@ int cr_fit_mixing_only(const cr_fit_check *c);
 /* One attempt: its settings, the run and its verdict. */
 typedef struct {
     const char *series; /* "tcp_new" */
-    const char *model;  /* ladder model name, "nbh" */
+    const char *model;  /* model name, "nbh", "duration_k2" */
     int number;         /* 1-based */
     int extends;        /* 0, or the attempt whose chains this one ran on (cfg.samples: all) */
     cr_chains_config cfg;
@@ -100,20 +100,22 @@ void cr_fit_logs_free(cr_fit_logs *l);
 /* dir/loop_logs/NAME for every log. */
 int cr_fit_logs_write(const char *dir, const cr_fit_logs *l, cr_err *e);
 
-/* The engine's attempt loop, for any model: runs m with o's retries (cr_fit_attempt_config,
- * cr_fit_mixing_only, o->new_runs, o->modes_rhat), judges every attempt (cr_fit_assess), calls
- * log(log_ctx, attempt) after each when log is not NULL, and leaves the last attempt in *last
- * (free it with cr_fit_attempt_free). Messages and logs name the series and the model.
- * Fails only when the sampler cannot run; non-convergence is last->chk.pass == 0. */
+/* The engine's attempt loop, for any model of a registry (m->entry: model/model.h, rate or
+ * duration): runs m with o's retries (cr_fit_attempt_config, cr_fit_mixing_only, o->new_runs,
+ * o->modes_rhat), judges every attempt (cr_fit_assess), adds its loop log to logs (none when
+ * logs is NULL; the data as m->entry->log_data describes them), and leaves the last attempt in
+ * *last (free it with cr_fit_attempt_free). Messages and logs name the series and the model:
+ * model, or m->entry->name when model is NULL. Fails only when the sampler cannot run;
+ * non-convergence is last->chk.pass == 0. */
 int cr_fit_model(const cr_model *m, const char *series, const char *model,
-                 const cr_fit_options *o, void (*log)(void *ctx, const cr_fit_attempt *a),
-                 void *log_ctx, cr_fit_attempt *last, cr_err *e);
-
-/* cr_fit_model on a ladder model's data, adding a loop log for each attempt to logs (none when
- * logs is NULL). */
-int cr_fit_run(const cr_ladder_data *ld, const char *series, const cr_fit_options *o,
-               cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e);
+                 const cr_fit_options *o, cr_fit_logs *logs, cr_fit_attempt *last, cr_err *e);
 void cr_fit_attempt_free(cr_fit_attempt *a);
+
+/* The posterior predictive check of attempt a of m (its registry entry's ppc: check and out
+ * are of the entry's types) on all its draws. 1 when they pass, 0 when they fail, -1 when the
+ * check cannot run (e names the series and model). */
+int cr_fit_ppc(const cr_model *m, const void *check, const cr_fit_attempt *a, uint64_t seed,
+               int threads, void *out, cr_err *e);
 
 /* Which draws a result keeps (and draws/SERIES.csv holds): none, every output, or the
  * population parameters (the names without an index: alpha, sigma_machine, phi, ...) and the

@@ -34,9 +34,12 @@ _Static_assert(CR_DUR_KMAX <= CR_LADDER_NMODELS, "the choice rule takes the cand
  * out (on the shared real captures alone, R-hat 1.3 to 2.4 with 3 or 4 components). */
 #define MODES_RHAT 1.1
 
-/* The candidates' names in messages. */
+/* The candidates' names in messages, and in the engine's (its messages and loop logs:
+ * SERIES-duration_kK-N.json). */
 static const char *const names[CR_DUR_KMAX] = {"1 component", "2 components", "3 components",
                                                "4 components"};
+static const char *const fit_names[CR_DUR_KMAX] = {"duration_k1", "duration_k2", "duration_k3",
+                                                   "duration_k4"};
 
 /* "s" for a plural number of components. */
 static const char *plural(int k)
@@ -218,22 +221,17 @@ static int confirm(void *ctx, const cr_ladder_choice *ch, int fallback, cr_ladde
         fmax(fo.sampler.adapt_delta, x->k >= 3 ? FIT_ADAPT_DELTA_3 : FIT_ADAPT_DELTA);
     fo.new_runs = x->k > 1 ? 0 : -1;
     fo.modes_rhat = MODES_RHAT;
-    if (cr_fit_model(&m, o->name, names[x->k - 1], &fo, NULL, NULL, &x->fit, e) != 0) {
+    if (cr_fit_model(&m, o->name, fit_names[x->k - 1], &fo, &h->f->logs, &x->fit, e) != 0) {
         cr_fit_attempt_free(&x->fit);
         return -1;
     }
     x->fitted = 1;
-    const cr_chains_result *r = &x->fit.res;
-    const size_t total = (size_t)r->chains * (size_t)r->samples;
-    cr_duration_params *p = xmalloc(CR_DUR_FIT_REPLICATES * sizeof *p);
-    for (int i = 0; i < CR_DUR_FIT_REPLICATES; i++)
-        p[i] = draw_at(r, x->k, (double)h->d->res_ms / 1000,
-                       ((size_t)i * total + total / 2) / CR_DUR_FIT_REPLICATES);
-    cr_duration_ppc_run(h->obs, p, CR_DUR_FIT_REPLICATES, o->seed, o->threads, &x->fit_ppc);
-    free(p);
+    int pass = cr_fit_ppc(&m, h->obs, &x->fit, o->seed, o->threads, &x->fit_ppc, e);
+    if (pass < 0)
+        return -1;
     print_ppc(o->name, x->k, &x->fit_ppc);
     c->converged = x->fit.chk.pass;
-    c->ppc_pass = x->fit_ppc.nfail == 0;
+    c->ppc_pass = pass;
     return 0;
 }
 
@@ -319,5 +317,6 @@ void cr_duration_fit_free(cr_duration_fit *f)
             cr_fit_attempt_free(&f->cand[k].fit);
     }
     free(f->draws);
+    cr_fit_logs_free(&f->logs);
     memset(f, 0, sizeof *f);
 }

@@ -7,8 +7,8 @@
  * kept fit is thinned to the draws the simulation pairs with the rate draws. The durations are
  * binned (CR_DURATION_COARSEN) and the chains start around the highest mode found
  * (cr_duration_find_start): docs/durations.md. Computing and writing are apart, as for the rate
- * fits: cr_duration_fit_write writes loo_NAME.csv (the candidates) and ppc_NAME.csv (the
- * checks). */
+ * fits: cr_duration_fit_write writes diagnostics/loo_NAME.csv (the candidates),
+ * diagnostics/ppc_NAME.csv (the checks) and the loop logs of the NUTS attempts. */
 #ifndef CR_FIT_DURATION_H
 #define CR_FIT_DURATION_H
 
@@ -20,9 +20,6 @@
 #include "duration/start.h"
 #include "fit/fit.h"
 #include "loo/loo.h"
-
-/* Replicated data sets of each check against Kaplan-Meier. */
-#define CR_DUR_FIT_REPLICATES 200
 
 typedef struct {
     const char *name;   /* "duration_tcp": messages and file names */
@@ -70,13 +67,15 @@ typedef struct {
     int attempts;
     double mean_s[3];    /* posterior q5, q50, q95 of the mixture's mean cut at the horizon */
     cr_duration_params *draws; /* [o->draws], evenly thinned */
+    cr_fit_logs logs;    /* of every NUTS attempt, SERIES-duration_kK-N.json */
 } cr_duration_fit;
 
 /* Fits the durations obs (at least one ended, else out->fitted is 0). Fails only when a
  * sampler cannot run. */
 int cr_duration_fit_run(const cr_duration_obs *obs, const cr_duration_fit_options *o,
                         cr_duration_fit *out, cr_err *e);
-/* dir/loo_NAME.csv and dir/ppc_NAME.csv of a fitted f. */
+/* dir/diagnostics/loo_NAME.csv, dir/diagnostics/ppc_NAME.csv and dir/loop_logs/ of a fitted
+ * f. */
 int cr_duration_fit_write(const char *dir, const cr_duration_fit *f, cr_err *e);
 /* Frees f, its draws too (a caller that keeps them sets f->draws to NULL first). */
 void cr_duration_fit_free(cr_duration_fit *f);

@@ -60,9 +60,9 @@ static void write_ppc(FILE *fp, const cr_duration_fit *f)
 static int write_one(const char *dir, const char *what, const cr_duration_fit *f,
                      void (*body)(FILE *fp, const cr_duration_fit *f), cr_err *e)
 {
-    size_t n = strlen(dir) + strlen(what) + strlen(f->name) + 8;
+    size_t n = strlen(dir) + strlen(what) + strlen(f->name) + 20;
     char *path = xmalloc(n);
-    snprintf(path, n, "%s/%s_%s.csv", dir, what, f->name);
+    snprintf(path, n, "%s/diagnostics/%s_%s.csv", dir, what, f->name);
     cr_outfile out;
     int rc = cr_outfile_open(&out, path, e);
     free(path);
@@ -78,7 +78,7 @@ static int write_one(const char *dir, const char *what, const cr_duration_fit *f
 
 int cr_duration_fit_write(const char *dir, const cr_duration_fit *f, cr_err *e)
 {
-    if (write_one(dir, "loo", f, write_loo, e) != 0)
+    if (write_one(dir, "loo", f, write_loo, e) != 0 || write_one(dir, "ppc", f, write_ppc, e) != 0)
         return -1;
-    return write_one(dir, "ppc", f, write_ppc, e);
+    return cr_fit_logs_write(dir, &f->logs, e);
 }

@@ -200,8 +200,8 @@ static void refit(void *ctx, size_t job, int worker)
     cr_holdout_machine *out = &h->out[k - 1];
     memset(out, 0, sizeof *out);
     out->machine = k;
-    h->rc[k - 1] = cr_fit_run(&ld, label, &o, h->keep_logs ? &h->logs[k - 1] : NULL, &a,
-                              &h->errs[k - 1]);
+    h->rc[k - 1] = cr_fit_model(&ld.m, label, NULL, &o, h->keep_logs ? &h->logs[k - 1] : NULL,
+                                &a, &h->errs[k - 1]);
     if (h->rc[k - 1] == 0) {
         out->converged = a.chk.pass;
         check_machine(&ld, &a.res, &held, o.sampler.seed, h->interval, out);

@@ -27,17 +27,17 @@ static int check_rung(cr_fit_rung *r, const cr_ladder_points *pts,
                       const cr_fit_ladder_options *o, const char *series, cr_err *e)
 {
     int threads = cr_pool_threads(o->fit.sampler.threads);
-    if (cr_ladder_ppc(&r->ld, &r->fit.res, pts, (unsigned long)o->fit.sampler.seed, threads,
-                      &r->ppc, e) != 0)
-        return cr_fail_prefix(e, series);
+    if (cr_fit_ppc(&r->ld.m, pts, &r->fit, (unsigned long)o->fit.sampler.seed, threads, &r->ppc,
+                   e) < 0)
+        return -1;
     if (o->model >= 0) { /* one model: LOO would only feed a comparison there is none of */
-        cr_info("%s %s: PPC %s\n", series, r->ld.lm->name,
+        cr_info("%s %s: PPC %s\n", series, r->ld.lm->entry.name,
                 cr_ladder_ppc_fails(&r->ppc) ? "FAIL" : "pass");
         return 0;
     }
     r->elpd = xmalloc((pts->n + 1) * sizeof(double));
     cr_ladder_loo(&r->ld, &r->fit.res, pts, threads, r->elpd, &r->loo);
-    cr_info("%s %s: PPC %s, elpd_loo %.1f (SE %.1f)\n", series, r->ld.lm->name,
+    cr_info("%s %s: PPC %s, elpd_loo %.1f (SE %.1f)\n", series, r->ld.lm->entry.name,
             cr_ladder_ppc_fails(&r->ppc) ? "FAIL" : "pass", r->loo.elpd_loo, r->loo.se_elpd_loo);
     return 0;
 }
@@ -115,8 +115,8 @@ static int judge_rung(void *ctx, int i, cr_ladder_candidate *c, cr_err *e)
     const ladder_ctx *l = ctx;
     cr_fit_rung *r = &l->out->rung[l->out->nrungs++];
     cr_ladder_data_init(&r->ld, &cr_ladder_models[l->first + i], l->rows);
-    if (cr_fit_run(&r->ld, l->series, &l->o->fit, l->o->logs ? &l->out->logs : NULL, &r->fit,
-                   e) != 0 ||
+    if (cr_fit_model(&r->ld.m, l->series, NULL, &l->o->fit, l->o->logs ? &l->out->logs : NULL,
+                     &r->fit, e) != 0 ||
         check_rung(r, l->pts, l->o, l->series, e) != 0)
         return -1;
     *c = (cr_ladder_candidate){r->fit.chk.pass, !cr_ladder_ppc_fails(&r->ppc), r->elpd, 1};
@@ -141,14 +141,14 @@ int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
     cr_fit_selection sel = {s->name, o->model < 0 ? CR_LADDER_NMODELS : 1, names, pts.weight,
                             pts.n, judge_rung, NULL, 0, &l};
     for (int i = 0; i < sel.n; i++)
-        names[i] = cr_ladder_models[first + i].name;
+        names[i] = cr_ladder_models[first + i].entry.name;
     int rc = cr_fit_select(&sel, cand, &out->choice, e);
     if (rc == 0) {
         out->kept = out->choice.chosen;
         const cr_fit_rung *k = &out->rung[out->kept];
         cr_fit_status *st = &out->status;
         st->series = s->name;
-        st->model = k->ld.lm->name;
+        st->model = k->ld.lm->entry.name;
         st->attempts = k->fit.number;
         st->pass = !out->choice.failing;
         if (!k->fit.chk.pass || cr_ladder_ppc_fails(&k->ppc))

@@ -128,7 +128,7 @@ static void loo_table(FILE *f, const cr_fit_notes *n)
           "|---|---|---|---|---|---|---|\n", f);
     for (int i = 0; i < n->nmodels; i++) {
         const cr_loo_estimates *l = &n->loo[i];
-        fprintf(f, "| %s%s | %s | %s | %.1f | %.1f |", n->lm[i]->name,
+        fprintf(f, "| %s%s | %s | %s | %.1f | %.1f |", n->lm[i]->entry.name,
                 i == n->choice.chosen ? " (kept)" : "", n->fit[i]->chk.pass ? "yes" : "no",
                 cr_ladder_ppc_fails(n->ppc[i]) ? "fail" : "pass", l->elpd_loo, l->se_elpd_loo);
         put_diff(f, n->choice.elpd_diff[i]);
@@ -151,7 +151,7 @@ static void holdout(FILE *f, const cr_fit_notes *n)
                "%s was refitted without each machine; the machine's own numbers are compared "
                "with the central %.0f%% interval of what the model predicts for a new user "
                "with the same number of seconds.\n\n"
-               "| machine | refit converged |", n->lm[n->choice.chosen]->name,
+               "| machine | refit converged |", n->lm[n->choice.chosen]->entry.name,
             100 * n->interval);
     for (int j = 0; j < CR_HOLDOUT_NSTATS; j++)
         fprintf(f, " %s: observed [interval] |", cr_holdout_stat_names[j]);
@@ -192,7 +192,7 @@ void cr_fit_notes_series(FILE *f, const cr_fit_notes *n)
             n->series, n->nmachines, n->nmachines > 1 ? "s" : "", n->nseconds, n->total,
             n->nseconds ? (double)n->total / (double)n->nseconds : 0.0, 100 * n->zero_frac);
     for (int i = 0; i < n->nmodels; i++) {
-        fprintf(f, "- **%s**: %s. ", n->lm[i]->name, n->lm[i]->about);
+        fprintf(f, "- **%s**: %s. ", n->lm[i]->entry.name, n->lm[i]->entry.about);
         convergence(f, n->fit[i]);
         ppc_verdict(f, n->ppc[i], n->machine_ids);
         if (n->nmodels > 1)
@@ -204,7 +204,7 @@ void cr_fit_notes_series(FILE *f, const cr_fit_notes *n)
         fputs("\nOnly this model was fitted, so there is no choice to make and leave-one-out "
               "cross-validation (PSIS-LOO) was not computed; `--model auto` fits and compares "
               "the whole ladder.\n", f);
-    fprintf(f, "\n**Choice: %s%s.** %s\n", n->lm[n->choice.chosen]->name,
+    fprintf(f, "\n**Choice: %s%s.** %s\n", n->lm[n->choice.chosen]->entry.name,
             n->choice.failing ? " (FAILING)" : "", n->choice.reason);
     fprintf(f, "\nPlots: plots/ppc_%s.png (rootogram) and plots/ppc_density_%s.png.\n",
             n->series, n->series);

@@ -33,7 +33,7 @@ static int rung_files(const char *dir, const char *series, const cr_fit_rung *r,
                                                                    series, "");
     char title[128];
     snprintf(title, sizeof title, "%s: posterior predictive check of %s", series,
-             r->ld.lm->name);
+             r->ld.lm->entry.name);
     int draws = with_draws && (!r->draw_cols || r->ndraw_cols > 0);
     int rc = cr_fit_write_summary(p[0], &r->ld.m, &r->fit, e) != 0 ||
              cr_fit_write_sampler(p[1], &r->fit, e) != 0 ||
@@ -54,7 +54,7 @@ int cr_fit_result_write(const char *dir, const cr_fit_result *r, int per_model,
 {
     int rc = rung_files(dir, r->series, cr_fit_kept(r), r->machine_ids, 1, rootogram, e);
     for (int i = 0; i < r->nrungs && per_model && rc == 0; i++) {
-        char *mdir = join(dir, "models/", r->rung[i].ld.lm->name, "");
+        char *mdir = join(dir, "models/", r->rung[i].ld.lm->entry.name, "");
         rc = rung_files(mdir, r->series, &r->rung[i], r->machine_ids, 0, NULL, e);
         free(mdir);
     }

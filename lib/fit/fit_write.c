@@ -9,7 +9,6 @@
 #include "common/outfile.h"
 #include "common/pool.h"
 #include "common/xalloc.h"
-#include "model/effects.h"
 
 typedef void (*writer_fn)(FILE *f, const cr_model *m, const void *ctx);
 
@@ -202,11 +201,6 @@ int cr_fit_write_draws(const char *path, const cr_model *m, const cr_fit_attempt
     return write_file(path, draw_rows, m, &dc, e);
 }
 
-typedef struct {
-    const cr_fit_attempt *a;
-    const cr_cells *c;
-    int centred;
-} log_ctx;
 
 static void json_worst(FILE *f, const cr_model *m, const char *key, double v, int j)
 {
@@ -220,8 +214,7 @@ static void json_worst(FILE *f, const cr_model *m, const char *key, double v, in
 
 static void log_body(FILE *f, const cr_model *m, const void *ctx)
 {
-    const log_ctx *lc = ctx;
-    const cr_fit_attempt *a = lc->a;
+    const cr_fit_attempt *a = ctx;
     const cr_chains_config *c = &a->cfg;
     fprintf(f, "{\n  \"series\": \"%s\",\n  \"model\": \"%s\",\n  \"attempt\": %d,\n", a->series,
             a->model, a->number);
@@ -232,10 +225,12 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
             "\"extends_attempt\": %d, \"warm_start\": %d},\n",
             c->chains, c->warmup, c->samples, (unsigned long long)c->seed, c->adapt_delta,
             c->max_depth, c->threads, a->extends, c->init != NULL);
-    fprintf(f, "  \"data\": {\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
-            "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"},\n",
-            lc->c->nmachines, lc->c->ncells, lc->c->nseconds, lc->c->total, lc->c->ndistinct,
-            m->dim, cr_effects_name(lc->centred));
+    fputs("  \"data\": {", f);
+    if (m->entry)
+        m->entry->log_data(m, f);
+    else
+        fprintf(f, "\"parameters\": %d", m->dim);
+    fputs("},\n", f);
     fprintf(f, "  \"timings\": {\"sampler_s\": %.3f, \"diagnostics_s\": %.3f},\n", a->sampler_s,
             a->diagnostics_s);
     fprintf(f, "  \"diagnostics\": {\n    \"divergences\": %d,\n    \"min_ebfmi\": ",
@@ -259,13 +254,12 @@ static void log_body(FILE *f, const cr_model *m, const void *ctx)
     fputs("    ]\n  }\n}\n", f);
 }
 
-char *cr_fit_log_text(const cr_model *m, const cr_cells *c, int centred, const cr_fit_attempt *a)
+char *cr_fit_log_text(const cr_model *m, const cr_fit_attempt *a)
 {
-    log_ctx lc = {a, c, centred};
     char *text;
     size_t len;
     FILE *f = xmemstream_open(&text, &len);
-    log_body(f, m, &lc);
+    log_body(f, m, a);
     xmemstream_close(f);
     return text;
 }

@@ -7,6 +7,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "common/xalloc.h"
+#include "model/effects.h"
 #include "model/hurdle_nbh_ar1.h"
 #include "model/nb_machine.h"
 #include "model/nbh.h"
@@ -78,10 +79,21 @@ static int nbh_burst_prefer(const void *d)
     return cr_nbh_prefer_centred(&((const cr_nbh_burst_data *)d)->nbh);
 }
 
+/* A loop log's data of a rate model: its series' cells and the coordinates it samples in. */
+static void log_data(const cr_model *m, FILE *f)
+{
+    const cr_ladder_model *lm = (const cr_ladder_model *)m->entry;
+    const cr_cells *c = lm->cells(m->data);
+    fprintf(f, "\"machines\": %d, \"cells\": %d, \"seconds\": %ld, \"total\": %lld, "
+            "\"distinct_counts\": %d, \"parameters\": %d, \"coordinates\": \"%s\"",
+            c->nmachines, c->ncells, c->nseconds, c->total, c->ndistinct, m->dim,
+            cr_effects_name(*lm->centred(m->data)));
+}
+
 #define ENTRY(P, SUMMARY, ABOUT, NFIXED, CELLS, TF, TM, RHO, PREFER)                            \
-    {#P,       "models/" #P ".stan", SUMMARY,   ABOUT,     NFIXED,        CELLS,             \
-     TF,       TM,                   RHO,       P##_new,   P##_free,      P##_cells,         \
-     P##_centred, PREFER,            P##_model, cr_##P##_simulate, P##_loglik,  P##_law}
+    {{#P, "models/" #P ".stan", SUMMARY, ABOUT, cr_ladder_ppc, log_data},                      \
+     NFIXED,      CELLS,  TF,        TM,                RHO,        P##_new, P##_free, P##_cells, \
+     P##_centred, PREFER, P##_model, cr_##P##_simulate, P##_loglik, P##_law}
 
 const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS] = {
     ENTRY(pois, "Poisson around machine and minute rates",
@@ -113,7 +125,7 @@ const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS] = {
 const cr_ladder_model *cr_ladder_find(const char *name)
 {
     for (int i = 0; i < CR_LADDER_NMODELS; i++)
-        if (!strcmp(cr_ladder_models[i].name, name))
+        if (!strcmp(cr_ladder_models[i].entry.name, name))
             return &cr_ladder_models[i];
     return NULL;
 }
@@ -125,6 +137,7 @@ void cr_ladder_data_init(cr_ladder_data *ld, const cr_ladder_model *lm, const cr
     ld->d = lm->data_new(r);
     *lm->centred(ld->d) = lm->prefer_centred(ld->d);
     lm->model(&ld->m, ld->d);
+    ld->m.entry = &lm->entry;
     ld->nmachines = lm->cells(ld->d)->nmachines;
 }
 

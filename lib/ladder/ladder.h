@@ -38,10 +38,10 @@ typedef struct {
 
 typedef struct cr_ladder_model cr_ladder_model;
 struct cr_ladder_model {
-    const char *name;  /* "pois" */
-    const char *stan;  /* its Stan twin, "models/pois.stan" */
-    const char *summary; /* a few words for --help */
-    const char *about;   /* one plain sentence for NOTES.md and the report */
+    /* name, Stan twin, words for --help and the notes, and the engine's hooks: the PPC below
+     * (cr_ladder_points against cr_ppc_result) and the loop log's data. The first member, so
+     * that a model's m->entry leads back to its rung: (const cr_ladder_model *)m->entry. */
+    cr_model_entry entry;
     int nfixed, has_cells, tail_fixed, tail_per_machine;
     int rho;           /* output index of an AR(1) coefficient of the minute effects, or -1 */
     /* Model-specific data: built from rows, freed, its cells (the rate cells: for the hurdle,
@@ -79,7 +79,8 @@ typedef struct {
     int nmachines;
 } cr_ladder_data;
 
-/* Builds the data and the model, in the sampling coordinates the data favour. */
+/* Builds the data and the model (its entry &lm->entry), in the sampling coordinates the data
+ * favour. */
 void cr_ladder_data_init(cr_ladder_data *ld, const cr_ladder_model *lm, const cr_ladder_rows *r);
 void cr_ladder_data_free(cr_ladder_data *ld);
 const cr_cells *cr_ladder_cells(const cr_ladder_data *ld);
@@ -117,18 +118,18 @@ void cr_ladder_points_free(cr_ladder_points *p);
 void cr_ladder_loo(const cr_ladder_data *ld, const cr_chains_result *res,
                    const cr_ladder_points *p, int threads, double *elpd, cr_loo_estimates *est);
 
-/* The posterior predictive check of a fit (ppc/ppc.h) on the series' points p (its cells'
- * count histograms), each cell's seconds replicated at once from the model's law for it
- * (cr_ppc_run_cells). The PPC rule of the ladder: statistics are judged with a Bonferroni
- * correction over all the statistics of all machines and the pooled check (family-wise
- * false-alarm rate alpha = 0.01 under a correct model), with as many replicates as there are
- * draws (up to a budget of 10^8 cells and positive seconds drawn, at least 400) so that such
- * small p-values can be resolved; count classes keep the 99% band for the plots and the notes, but do not fail a
- * model on their own (with dozens of classes per machine, isolated misses are expected from a
- * correct model: the PPC study found one in three machines flagged). */
-int cr_ladder_ppc(const cr_ladder_data *ld, const cr_chains_result *res,
-                  const cr_ladder_points *p, unsigned long seed, int threads, cr_ppc_result *out,
-                  cr_err *e);
+/* The posterior predictive check of every rate model, its entry's ppc (model/model.h; the fit
+ * engine calls it: cr_fit_ppc), on the series' points (cr_ladder_points: its cells' count
+ * histograms) into a cr_ppc_result (ppc/ppc.h), each cell's seconds replicated at once from the
+ * model's law for it (cr_ppc_run_cells). The PPC rule of the ladder: statistics are judged with a
+ * Bonferroni correction over all the statistics of all machines and the pooled check (family-wise
+ * false-alarm rate alpha = 0.01 under a correct model), with as many replicates as there are draws
+ * (up to a budget of 10^8 cells and positive seconds drawn, at least 400) so that such small
+ * p-values can be resolved; count classes keep the 99% band for the plots and the notes, but do
+ * not fail a model on their own (with dozens of classes per machine, isolated misses are expected
+ * from a correct model: the PPC study found one in three machines flagged). */
+int cr_ladder_ppc(const cr_model *m, const void *points, const double *draws, size_t ndraws,
+                  uint64_t seed, int threads, void *out, cr_err *e);
 /* Whether res fails the ladder's PPC rule (a statistic failure; count classes do not count). */
 int cr_ladder_ppc_fails(const cr_ppc_result *res);
 

@@ -114,8 +114,10 @@ void cr_ladder_loo(const cr_ladder_data *ld, const cr_chains_result *res,
 }
 
 typedef struct {
-    const cr_ladder_data *ld;
-    const cr_chains_result *res;
+    const cr_ladder_model *lm;
+    const void *d;
+    const double *draws;
+    int nout;
 } ppc_ctx;
 
 static void sink_add(void *sink, int y, long times)
@@ -129,21 +131,23 @@ static void ppc_cell(void *ctx, int draw, int k, int minute, long nseconds, gsl_
 {
     const ppc_ctx *c = ctx;
     cr_count_law law;
-    c->ld->lm->law(c->ld->d, c->res->draws + (size_t)draw * c->res->nout, k + 1, minute, &law);
+    c->lm->law(c->d, c->draws + (size_t)draw * (size_t)c->nout, k + 1, minute, &law);
     cr_count_law_draw(&law, nseconds, r, sink_add, s);
 }
 
-int cr_ladder_ppc(const cr_ladder_data *ld, const cr_chains_result *res,
-                  const cr_ladder_points *p, unsigned long seed, int threads, cr_ppc_result *out,
-                  cr_err *e)
+int cr_ladder_ppc(const cr_model *m, const void *points, const double *draws, size_t ndraws,
+                  uint64_t seed, int threads, void *out, cr_err *e)
 {
-    const cr_ppc_cells d = {ld->nmachines, p->n, p->machine, p->minute, p->y, p->weight};
-    ppc_ctx c = {ld, res};
+    const cr_ladder_model *lm = (const cr_ladder_model *)m->entry;
+    const cr_ladder_points *p = points;
+    const cr_cells *cells = lm->cells(m->data);
+    const cr_ppc_cells d = {cells->nmachines, p->n, p->machine, p->minute, p->y, p->weight};
+    ppc_ctx c = {lm, m->data, draws, m->nout};
     cr_ppc_options o;
     cr_ppc_options_default(&o);
-    o.ndraws = res->chains * res->samples;
+    o.ndraws = (int)ndraws;
     /* a replicate's work: a binomial per cell and a draw per positive second */
-    double work = cr_ladder_cells(ld)->ncells;
+    double work = cells->ncells;
     for (size_t i = 0; i < p->n; i++)
         work += p->y[i] > 0 ? p->weight[i] : 0;
     double budget = PPC_BUDGET / (work > 1 ? work : 1);
@@ -152,9 +156,11 @@ int cr_ladder_ppc(const cr_ladder_data *ld, const cr_chains_result *res,
         o.nuse = PPC_MIN_REPLICATES;
     o.seed = seed;
     o.nthreads = threads;
-    o.p_lo = PPC_ALPHA / (2.0 * CR_PPC_NSTATS * (ld->nmachines + 1));
+    o.p_lo = PPC_ALPHA / (2.0 * CR_PPC_NSTATS * (cells->nmachines + 1));
     o.p_hi = 1 - o.p_lo;
-    return cr_ppc_run_cells(&d, ppc_cell, &c, &o, out, e);
+    if (cr_ppc_run_cells(&d, ppc_cell, &c, &o, out, e) != 0)
+        return -1;
+    return !cr_ladder_ppc_fails(out);
 }
 
 int cr_ladder_ppc_fails(const cr_ppc_result *res)

@@ -1,5 +1,6 @@
 #include "sampler/chains.h"
 #include "common/clock.h"
+#include "common/gsl_handler.h"
 #include "common/splitmix.h"
 
 #include <math.h>
@@ -198,6 +199,7 @@ static int run_pool(const cr_model *m, const cr_chains_config *cfg, cr_chains_re
 int cr_chains_run(const cr_model *m, const cr_chains_config *cfg, cr_chains_result *res,
                   cr_err *e)
 {
+    cr_gsl_handler_init(); /* the models' special functions */
     memset(res, 0, sizeof *res);
     if (cfg->chains < 1 || cfg->warmup < 0 || cfg->samples < 0)
         return cr_fail(e, "sampler: need at least one chain and non-negative iteration counts "
@@ -261,6 +263,7 @@ static void regrow_all(cr_chains_result *res, int old, int now)
 int cr_chains_extend(const cr_model *m, const cr_chains_config *cfg, int more,
                      cr_chains_result *res, cr_err *e)
 {
+    cr_gsl_handler_init();
     if (more < 1 || cfg->chains != res->chains || !res->last)
         return cr_fail(e, "sampler: cannot extend: need more > 0 iterations (%d) and the "
                           "same %d chains (%d)", more, res->chains, cfg->chains);

@@ -100,7 +100,7 @@ int cr_sizing_draws_from_fit_trimmed(const cr_fit_rung *r, int ndraws, cr_sim_dr
                                      cr_err *e)
 {
     return from_columns(&r->ld.m, &r->fit.res, r->draw_cols, r->ndraw_cols, ndraws, out,
-                        r->ld.lm->name, e);
+                        r->ld.lm->entry.name, e);
 }
 
 /* A whole cell that is a finite number. */

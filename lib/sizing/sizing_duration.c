@@ -1,5 +1,6 @@
 /* The durations of the sized flows, fitted by the engine (fit/fit_duration.h); their candidates
- * and checks go to DIR/fit/durations/diagnostics. */
+ * and checks go to DIR/fit/durations/diagnostics, the loop logs of their NUTS attempts to
+ * DIR/fit/durations/loop_logs. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +45,7 @@ int cr_sz_fit_duration(const cr_sz_flows *f, uint8_t proto, const cr_sizing_conf
         d->draws = r.draws;
         r.draws = NULL;
         if (r.fitted && c->out_dir) {
-            char *dir = cr_sz_path(c->out_dir, "fit", "durations/diagnostics");
+            char *dir = cr_sz_path(c->out_dir, "fit", "durations");
             rc = cr_duration_fit_write(dir, &r, e);
             free(dir);
         }

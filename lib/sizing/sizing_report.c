@@ -224,7 +224,7 @@ static void model_about(FILE *f, const char *name)
     fputs("</code>", f);
     if (lm) {
         fputs(", ", f);
-        cr_sz_html(f, lm->about);
+        cr_sz_html(f, lm->entry.about);
     }
 }
 
@@ -239,7 +239,7 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
               "<code>fit/new/NOTES.md</code>)", f);
     else
         fprintf(f, " (<code>--model %s</code>: fitted alone, not compared with the ladder's "
-                   "other models)", cr_ladder_models[c->model].name);
+                   "other models)", cr_ladder_models[c->model].entry.name);
     fprintf(f, ". Each of %d posterior draws simulates N new independent users, each with its "
                "own baseline rate drawn from the population, for %ld s, so the distributions mix "
                "parameter, between-user and within-user variation.",

@@ -1,20 +1,22 @@
-/* How `connrate run` chooses the number of duration components, through the fit engine the
- * rate models use (lib/fit/fit_duration.c over cr_fit_select and cr_fit_model; reached here
- * through lib/sizing's cr_sz_fit_duration, which hands it the flows):
- * on TCP-like flows drawn from a known mixture of 1 or 3 well separated lognormal groups, with
- * a capture end that censors the longest, PSIS-LOO with the rate ladder's rule must keep the
- * true number, the kept fit must pass its check against Kaplan-Meier, and its mean must cover
- * the true one; the outputs (candidates, checks, draws) must be byte-identical for 1 and 2
- * threads. Durations no mixture holds fail every candidate, so the kept fit fails and so does
- * the run (a chosen fit that failed its check while another candidate passed would have been
- * dropped and the choice made again: tests/fit/test_select.c). */
+/* How `connrate run` chooses the number of duration components, through the fit engine the rate
+ * models use (lib/fit/fit_duration.c over cr_fit_select and cr_fit_model; reached here through
+ * lib/sizing's cr_sz_fit_duration, which hands it the flows): on TCP-like flows drawn from a known
+ * mixture of 1 or 3 well separated lognormal groups, with a capture end that censors the longest,
+ * PSIS-LOO with the rate ladder's rule must keep the true number, the kept fit must pass its check
+ * against Kaplan-Meier, and its mean must cover the true one, and each of its NUTS attempts leaves
+ * its loop log; the outputs (candidates, checks, draws) must be byte-identical for 1 and 2
+ * threads. The fit needs no GSL error handler set by its caller. Durations no mixture holds fail
+ * every candidate, so the kept fit fails and so does the run (a chosen fit that failed its check
+ * while another candidate passed would have been dropped and the choice made again:
+ * tests/fit/test_select.c). */
 #include "test.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gsl/gsl_errno.h>
-
 #include <gsl/gsl_rng.h>
 
 #include "common/progress.h"
@@ -121,6 +123,17 @@ static void check_choice(const cr_duration_params *truth, int threads, const cha
            d.mean_s[0], d.mean_s[2], mean);
     CHECK_INT(k, truth->k);
     CHECKF(d.check.pass, "%s", d.check.reasons);
+    for (int a = 1; a <= d.attempts; a++) { /* the engine's loop logs, named by the registry */
+        char path[1024], want[2][64];
+        snprintf(path, sizeof path,
+                 "%s/fit/durations/loop_logs/duration_tcp-duration_k%d-%d.json", dir, k, a);
+        snprintf(want[0], sizeof want[0], "\"model\": \"duration_k%d\"", k);
+        snprintf(want[1], sizeof want[1], "\"components\": %d, \"parameters\": %d", k, 3 * k);
+        char *log = cr_test_slurp(path, NULL);
+        CHECKF(log && strstr(log, "\"series\": \"duration_tcp\"") && strstr(log, want[0]) &&
+                   strstr(log, want[1]), "%s", path);
+        free(log);
+    }
     CHECK(d.fitted && d.draws[0].k == truth->k);
     /* the truth within the 90% interval, or very near it (one miss in ten is expected) */
     CHECK(d.mean_s[0] < 1.05 * mean && mean < 1.05 * d.mean_s[2]);
@@ -132,6 +145,46 @@ static const cr_duration_params ONE = {1, {1}, {0.5}, {1.1}, 0, 0};
 /* refused-like 30 ms, 2 s sessions, 100 s sessions */
 static const cr_duration_params THREE = {3, {0.2, 0.55, 0.25}, {-3.5, 0.7, 4.6}, {0.5, 0.8, 0.7},
                                          0, 0};
+
+/* A caller's handler counts GSL's errors (the library keeps it). */
+static int gsl_errors;
+static void count_error(const char *reason, const char *file, int line, int err)
+{
+    (void)reason, (void)file, (void)line, (void)err;
+    gsl_errors++;
+}
+
+/* A duration fit in a child process, under GSL's default handler (which aborts on the first
+ * error) or under count_error: its exit status (0: fitted, and under count_error GSL raised
+ * errors), or 128 + the signal that killed it. */
+static int fit_in_child(int counting)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (counting)
+            gsl_set_error_handler(count_error);
+        cr_sz_flows f;
+        make_flows(&ONE, 300, 600, 5, &f);
+        cr_sizing_duration d;
+        int rc = fit(&f, NULL, 1, &d);
+        _exit(rc != 0 ? 2 : counting && gsl_errors == 0 ? 3 : 0);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+}
+
+/* The start search meets matrices that are not positive definite, which GSL reports to its
+ * error handler; its default one aborts, and the library turns it off itself
+ * (common/gsl_handler.h), so a caller that never called gsl_set_error_handler_off gets its fit,
+ * and a caller's own handler is kept. Run first: the children must be forked before this
+ * process has called the library. */
+static void test_fit_needs_no_gsl_handler(void)
+{
+    CHECK_INT(fit_in_child(0), 0);
+    CHECK_INT(fit_in_child(1), 0);
+}
 
 static void test_keeps_one_component(void)
 {
@@ -205,6 +258,6 @@ static void test_misfit_fails_the_run(void)
     flows_free(&f);
 }
 
-TEST_MAIN(gsl_set_error_handler_off(); cr_progress_set_quiet(1); RUN(test_keeps_one_component);
-          RUN(test_keeps_three_components); RUN(test_reproducible_across_threads);
-          RUN(test_misfit_fails_the_run))
+TEST_MAIN(cr_progress_set_quiet(1); RUN(test_fit_needs_no_gsl_handler);
+          RUN(test_keeps_one_component); RUN(test_keeps_three_components);
+          RUN(test_reproducible_across_threads); RUN(test_misfit_fails_the_run))

@@ -1,5 +1,6 @@
 /* The CPS reader (lib/model/cps_table.c), the convergence verdict and retry ladder
- * (lib/fit/fit.c) and `connrate fit` end to end: its files, their reproducibility across thread
+ * (lib/fit/fit.c), the engine's use of a model's registry entry (its name, loop log data and
+ * predictive check) and `connrate fit` end to end: its files, their reproducibility across thread
  * counts, and its summaries recomputed by R's posterior package from the written draws. */
 #include "test.h"
 
@@ -8,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "common/progress.h"
 #include "common/xalloc.h"
 #include "fit/fit.h"
 #include "series/cps_table.h"
@@ -205,6 +207,86 @@ static void test_assess(void)
     cr_nbh_data_free(&d);
 }
 
+/* A model of the engine's: a standard normal, under an entry whose hooks record their calls. */
+static double normal_logp(const cr_model *m, const double *theta, double *grad, void *scratch)
+{
+    (void)m, (void)scratch;
+    if (grad)
+        grad[0] = -theta[0];
+    return -0.5 * theta[0] * theta[0];
+}
+static void normal_name(const cr_model *m, int i, char *buf, size_t n)
+{
+    (void)m, (void)i;
+    snprintf(buf, n, "x");
+}
+static void normal_constrain(const cr_model *m, const double *theta, double *out)
+{
+    (void)m;
+    out[0] = theta[0];
+}
+
+static const double *ppc_draws; /* what the hook was given */
+static size_t ppc_ndraws;
+static int ppc_verdict; /* what it returns */
+static int toy_ppc(const cr_model *m, const void *check, const double *draws, size_t ndraws,
+                   uint64_t seed, int threads, void *out, cr_err *e)
+{
+    (void)m, (void)check, (void)seed, (void)threads;
+    ppc_draws = draws;
+    ppc_ndraws = ndraws;
+    *(int *)out = 1;
+    return ppc_verdict < 0 ? cr_fail(e, "no check") : ppc_verdict;
+}
+static void toy_log_data(const cr_model *m, FILE *f)
+{
+    fprintf(f, "\"toy\": %d", m->dim);
+}
+
+/* cr_fit_model names the fit and its loop log by the entry (or by the name it is given), the
+ * log's data are the entry's (only the dimension without one), and cr_fit_ppc hands the entry's
+ * check every draw of the attempt and passes its verdict on, its failure named. */
+static void test_engine_uses_the_entry(void)
+{
+    static const cr_model_entry entry = {"toy", "models/toy.stan", "a toy", "a toy model",
+                                         toy_ppc, toy_log_data};
+    cr_model m = {1, normal_logp, 0, 1, normal_name, normal_constrain, NULL, &entry};
+    cr_fit_options o;
+    cr_fit_options_default(&o);
+    o.sampler.chains = 2;
+    o.sampler.warmup = 200;
+    o.sampler.samples = 300;
+    o.attempts = 1;
+    cr_progress_set_quiet(1);
+    cr_fit_logs logs = {0};
+    cr_fit_attempt a;
+    cr_err e;
+    CHECK_INT(cr_fit_model(&m, "s", NULL, &o, &logs, &a, &e), 0);
+    CHECK_STR(a.model, "toy");
+    CHECK_INT(logs.n, 1);
+    CHECK_STR(logs.name[0], "s-toy-1.json");
+    CHECK(strstr(logs.text[0], "\"model\": \"toy\"") &&
+          strstr(logs.text[0], "\"data\": {\"toy\": 1},\n"));
+    int out = 0;
+    ppc_verdict = 0;
+    CHECK_INT(cr_fit_ppc(&m, NULL, &a, 1, 1, &out, &e), 0);
+    CHECK(out == 1 && ppc_draws == a.res.draws && ppc_ndraws == 600);
+    ppc_verdict = 1;
+    CHECK_INT(cr_fit_ppc(&m, NULL, &a, 1, 1, &out, &e), 1);
+    ppc_verdict = -1;
+    CHECK_INT(cr_fit_ppc(&m, NULL, &a, 1, 1, &out, &e), -1);
+    CHECK_STR(e.msg, "s toy: no check");
+    cr_fit_attempt_free(&a);
+    cr_fit_logs_free(&logs);
+
+    m.entry = NULL; /* a model outside any registry: named by the caller */
+    CHECK_INT(cr_fit_model(&m, "s", "plain", &o, &logs, &a, &e), 0);
+    CHECK_STR(logs.name[0], "s-plain-1.json");
+    CHECK(strstr(logs.text[0], "\"data\": {\"parameters\": 1},\n") != NULL);
+    cr_fit_attempt_free(&a);
+    cr_fit_logs_free(&logs);
+}
+
 /* A small CPS table drawn from the model: 2 machines, 130 and 170 seconds. */
 static const char *small_cps(void)
 {
@@ -274,6 +356,8 @@ static void test_cli_outputs(void)
     snprintf(path, sizeof path, "%s/t1/loop_logs/udp_end-nbh-1.json", tmp);
     char *log = cr_test_slurp(path, NULL);
     CHECK(log && strstr(log, "\"attempt\": 1") && strstr(log, "\"sampling_s\""));
+    /* the data as the rate models' entry logs them: the table's 2 machines, its 6 minutes */
+    CHECK(log && strstr(log, "\"data\": {\"machines\": 2, \"cells\": 6, \"seconds\": 300, "));
     free(log);
     snprintf(path, sizeof path, "%s/t1/diagnostics/status", tmp);
     char *status = cr_test_slurp(path, NULL);
@@ -355,5 +439,6 @@ static void test_cli_errors(void)
 }
 
 TEST_MAIN(RUN(test_read_valid); RUN(test_read_bom_quoted); RUN(test_read_errors);
-          RUN(test_read_seed_table); RUN(test_retry_ladder); RUN(test_assess); RUN(test_cli_outputs);
+          RUN(test_read_seed_table); RUN(test_retry_ladder); RUN(test_assess);
+          RUN(test_engine_uses_the_entry); RUN(test_cli_outputs);
           RUN(test_summary_vs_posterior); RUN(test_cli_errors))

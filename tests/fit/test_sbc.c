@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -26,7 +25,6 @@ static void no_progress(void *ctx, int chain, int done, int total, int warmup)
 
 static void test_sbc_ranks_uniform(void)
 {
-    gsl_set_error_handler_off();
     const size_t n = (size_t)MACHINES * SECONDS;
     int *machine = xmalloc(n * sizeof(int)), *minute = xmalloc(n * sizeof(int));
     int *y = xmalloc(n * sizeof(int));

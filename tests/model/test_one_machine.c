@@ -14,7 +14,6 @@
 
 #include <stdlib.h>
 
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_sf_psi.h>
@@ -86,7 +85,6 @@ static dataset data[NDATA];
 
 static void setup(void)
 {
-    gsl_set_error_handler_off();
     /* every minute pinned (as ndpi-skype's); a few counts a minute (the rates loose, the
      * machine's level pinned); a capture of 20 seconds (one cell, as community-DNS2's); bursty
      * seconds (phi 0.25) around minutes that barely differ, each pinned against the prior's
@@ -330,7 +328,7 @@ static void test_ladder_without_divergences(void)
     int bad = 0;
     for (int l = 0; l < CR_LADDER_NMODELS; l++) {
         const cr_ladder_model *lm = &cr_ladder_models[l];
-        printf("     %-15s", lm->name);
+        printf("     %-15s", lm->entry.name);
         for (int k = 0; k < NDATA; k++) {
             const rows *r = &data[k].r;
             const cr_ladder_rows lr = {r->n, r->machine, r->minute, r->y};

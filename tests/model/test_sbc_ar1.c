@@ -15,7 +15,6 @@
 #include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -194,7 +193,6 @@ enum { SBC_MACHINES = 3, SBC_SECONDS = 300, SBC_REPS = 200, SBC_WARMUP = 200,
 
 static void sbc(const spec *s)
 {
-    gsl_set_error_handler_off();
     layout l;
     layout_init(&l, SBC_MACHINES, SBC_SECONDS);
     double *truth = xmalloc((size_t)nout_of(s, &l) * sizeof(double)), pop[NPOP_MAX];
@@ -268,7 +266,6 @@ enum { REC_MACHINES = 8, REC_SECONDS = 300, REC_REPS = 50, REC_WARMUP = 300,
 static void recovery(const spec *s)
 {
     static const double truth_pop[NPOP_MAX] = {1.0, 0.5, 0.4, 0.6, 3.0, -0.5, 0.7};
-    gsl_set_error_handler_off();
     layout l;
     layout_init(&l, REC_MACHINES, REC_SECONDS);
     const int nout = nout_of(s, &l), ndraws = 2 * REC_SAMPLES;

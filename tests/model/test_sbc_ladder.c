@@ -14,7 +14,6 @@
 #include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
@@ -224,7 +223,6 @@ enum { SBC_MACHINES = 3, SBC_SECONDS = 300, SBC_REPS = 200, SBC_WARMUP = 200,
 
 static void sbc(const rung *rg)
 {
-    gsl_set_error_handler_off();
     layout l;
     layout_init(&l, SBC_MACHINES, SBC_SECONDS);
     const int nout = nout_of(rg, &l);
@@ -300,7 +298,6 @@ enum { REC_MACHINES = 8, REC_SECONDS = 300, REC_REPS = 50, REC_WARMUP = 300,
  * one replication are correlated, so the pooled rate gets a wider band than binomial. */
 static void recovery(const rung *rg)
 {
-    gsl_set_error_handler_off();
     layout l;
     layout_init(&l, REC_MACHINES, REC_SECONDS);
     const int nout = nout_of(rg, &l), ndraws = 2 * REC_SAMPLES;

@@ -65,7 +65,8 @@ static void bash_completes(void)
     /* every model of the ladder and every firewall profile, from their registries */
     char want[1024] = "auto";
     for (int i = 0; i < CR_LADDER_NMODELS; i++)
-        snprintf(want + strlen(want), sizeof want - strlen(want), " %s", cr_ladder_models[i].name);
+        snprintf(want + strlen(want), sizeof want - strlen(want), " %s",
+                 cr_ladder_models[i].entry.name);
     EXPECT(".", "connrate fit --model \"\"", want);
     size_t np;
     const cr_fw_profile *p = cr_fw_profiles(&np);
@@ -109,7 +110,8 @@ static void zsh_completes(void)
     CHECK(specs);
     char want[512] = "--model=[rate model]:NAME:(auto";
     for (int i = 0; i < CR_LADDER_NMODELS; i++)
-        snprintf(want + strlen(want), sizeof want - strlen(want), " %s", cr_ladder_models[i].name);
+        snprintf(want + strlen(want), sizeof want - strlen(want), " %s",
+                 cr_ladder_models[i].entry.name);
     strcat(want, ")\n");
     static const char *const lines[] = {"-o+[output directory (required)]:DIR:_files -/\n",
                                         "--output=[output directory (required)]:DIR:_files -/\n",

@@ -263,7 +263,7 @@ static void draws_from_fit_match_the_file(void)
     CHECKF(cr_cps_read(&t, cps, &e) == 0, "%s", e.msg);
     cr_progress_set_quiet(1);
     for (int i = 0; i < CR_LADDER_NMODELS; i++) {
-        const char *name = cr_ladder_models[i].name;
+        const char *name = cr_ladder_models[i].entry.name;
         char dir[512], file[600];
         snprintf(dir, sizeof dir, "%s/fit_%s", tmp, name);
         snprintf(file, sizeof file, "%s/draws/tcp_new.csv", dir);

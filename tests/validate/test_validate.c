@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
 
 #include "common/progress.h"
 #include "flows/load.h"
@@ -86,9 +85,6 @@ static void observed_series_by_direct_count(void)
  * above the predicted 99th percentile must be few, those above the 90th near a tenth. */
 static void held_out_machines_within_prediction(void)
 {
-    /* as connrate validate does: a duration fit's failed Cholesky comes back as a status (the
-     * fit tries its next start) instead of aborting the process */
-    gsl_set_error_handler_off();
     cr_sizing_data d;
     CHECK(load_synth(24, 30, &d) == 0);
     cr_progress_set_quiet(1);
