@@ -3,12 +3,14 @@
  * simulation's own Monte Carlo error moves the numbers (`connrate run --seed` changes the fit's
  * draws too). For N = 1, 10, 100 and new connections/s, log lines per minute and sessions
  * alive: q90 and q99 under each seed, their spread (max - min) / median, the largest printed
- * mcse relative to the value, and the wall time of each simulation.
+ * mcse relative to the value, and the batches and wall time of each simulation (adaptive
+ * effort, docs/simulation.md "Stability"; MAXBATCHES 1 is the one-batch simulation).
  *
- * usage: bench_stability [DIR|- [DRAWS SECONDS [SEED...]]]   (defaults: the run's, seeds 1 2 3;
- *        DRAWS or SECONDS 0 keeps the default). Without DIR (or with -, as `make bench` runs
- *        it) it synthesizes the case of docs/simulation.md, "Stability": `connrate synth
- *        --machines 8 --minutes 60 --seed 42`, in a temporary directory. */
+ * usage: bench_stability [DIR|- [DRAWS SECONDS [MAXBATCHES [SEED...]]]]   (defaults: the run's,
+ *        seeds 1 2 3; DRAWS, SECONDS or MAXBATCHES 0 keeps the default). Without DIR (or
+ *        with -, as `make bench` runs it) it synthesizes the case of docs/simulation.md,
+ *        "Stability": `connrate synth --machines 8 --minutes 60 --seed 42`, in a temporary
+ *        directory. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,17 +75,20 @@ int main(int argc, char **argv)
         c.draws = atoi(argv[2]) > 0 ? atoi(argv[2]) : c.draws;
         c.seconds = atol(argv[3]) > 0 ? atol(argv[3]) : c.seconds;
     }
+    if (argc > 4 && atoi(argv[4]) > 0)
+        c.max_batches = atoi(argv[4]);
     uint64_t seeds[MAXSEEDS] = {1, 2, 3};
     int nseeds = 3;
-    if (argc > 4)
-        for (nseeds = 0; nseeds < argc - 4 && nseeds < MAXSEEDS; nseeds++)
-            seeds[nseeds] = strtoull(argv[4 + nseeds], NULL, 10);
+    if (argc > 5)
+        for (nseeds = 0; nseeds < argc - 5 && nseeds < MAXSEEDS; nseeds++)
+            seeds[nseeds] = strtoull(argv[5 + nseeds], NULL, 10);
     c.seed = seeds[0];
     c.fit.sampler.seed = seeds[0];
     cr_progress_set_quiet(1);
     cr_sizing s;
     double q[MAXSEEDS][CR_SZ_MAX_USERS][NM][2], se[MAXSEEDS][CR_SZ_MAX_USERS][NM][2];
     double wall[MAXSEEDS];
+    int batches[MAXSEEDS];
     double t0 = cr_now();
     if (cr_sizing_run(&data, &c, &s, &e) != 0) {
         fprintf(stderr, "%s\n", e.msg);
@@ -107,6 +112,7 @@ int main(int argc, char **argv)
             return 1;
         }
         wall[k] = k > 0 ? cr_now() - t1 : NAN;
+        batches[k] = s.effort.batches;
         for (int u = 0; u < c.nusers; u++)
             for (int m = 0; m < NM; m++) {
                 q[k][u][m][0] = s.sum[u][metrics[m]].q90;
@@ -128,7 +134,10 @@ int main(int argc, char **argv)
                 }
                 printf(" | %5.1f%% | %5.1f%%\n", 100 * spread(v, nseeds), 100 * worst);
             }
-    printf("simulation wall time (all N):");
+    printf("batches per seed:");
+    for (int k = 0; k < nseeds; k++)
+        printf(" %d", batches[k]);
+    printf("\nsimulation wall time (all N):");
     for (int k = 1; k < nseeds; k++)
         printf(" %.1f s", wall[k]);
     printf("\n");

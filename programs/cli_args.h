@@ -59,6 +59,8 @@ typedef struct cli_args {
     double max_session, log_bytes;
     int draws;
     long seconds;
+    double mcse_target;
+    int max_batches;
 
     /* report (run) */
     double percentile, headroom;

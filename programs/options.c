@@ -42,6 +42,8 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->log_bytes = sc.log_bytes;
     a->draws = sc.draws;
     a->seconds = sc.seconds;
+    a->mcse_target = sc.mcse_target;
+    a->max_batches = sc.max_batches;
     a->percentile = sc.percentile;
     a->headroom = sc.headroom;
     a->ngroups = 3;
@@ -415,11 +417,18 @@ static const cli_opt sizing[] = {
     {"log-bytes", 0, CLI_REAL, F(log_bytes), "B", 1, 1e6, 0, NULL,
      "bytes per firewall log line", NULL},
     {"draws", 0, CLI_INT, F(draws), "N", 1, 100000, 0, NULL,
-     "posterior draws simulated per N", NULL},
+     "posterior draws per batch of the simulation (default: 1000)", NULL},
     {"seconds", 0, CLI_LONG, F(seconds), "N", 60, 86400, 0, NULL,
-     "simulated seconds per draw and N", NULL},
+     "simulated seconds per draw and N (default: 720)", NULL},
+    {"mcse-target", 0, CLI_REAL, F(mcse_target), "X", 0.001, 1, 0, NULL,
+     "batches of --draws x --seconds, each with fresh users and seconds, are added until\n"
+     "the Monte Carlo error of every q99 (new/s, logs/min, concurrent, each N) is at most\n"
+     "this share of it (default: 0.015; docs/simulation.md, \"Stability\")", NULL},
+    {"max-batches", 0, CLI_INT, F(max_batches), "N", 1, 1000, 0, NULL,
+     "most batches simulated per N (default: 16, 16 x 1000 x 720 s; 1: one batch, as\n"
+     "before adaptive effort)", NULL},
 };
-const cli_group opt_sizing = {"sizing", sizing, 9};
+const cli_group opt_sizing = {"sizing", sizing, 11};
 
 static const cli_opt report[] = {
     {"percentile", 0, CLI_CALL, 0, "P", 0, 0, 0, percentile,
@@ -497,6 +506,8 @@ int cli_sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, c
     c->seed = (uint64_t)a->seed;
     c->draws = a->draws;
     c->seconds = a->seconds;
+    c->mcse_target = a->mcse_target;
+    c->max_batches = a->max_batches;
     c->log_bytes = a->log_bytes;
     c->max_session = a->max_session;
     c->model = a->model;

@@ -23,9 +23,22 @@ static double se_of_mean(const double *v, int n)
     return top * sqrt(ss / (n - 1) / n);
 }
 
-double cr_sim_mcse_mean(const double *x, int ndraws, long nsec)
+/* The standard error of the mean of v[0..ndraws): draw j is one of posterior slot j mod nslots,
+ * so the slots' own means are the independent values. */
+static double se_of_slots(double *v, int ndraws, int nslots)
 {
-    if (ndraws < 2)
+    if (nslots < 2)
+        return NAN;
+    for (int j = nslots; j < ndraws; j++)
+        v[j % nslots] += v[j];
+    for (int i = 0; i < nslots; i++)
+        v[i] /= ndraws / nslots;
+    return se_of_mean(v, nslots);
+}
+
+double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, long nsec)
+{
+    if (nslots < 2)
         return NAN;
     double *m = xmalloc((size_t)ndraws * sizeof *m);
     for (int d = 0; d < ndraws; d++) {
@@ -34,29 +47,46 @@ double cr_sim_mcse_mean(const double *x, int ndraws, long nsec)
             sum += x[(size_t)d * nsec + s];
         m[d] = sum / (double)nsec;
     }
-    double se = se_of_mean(m, ndraws);
+    double se = se_of_slots(m, ndraws, nslots);
     free(m);
     return se;
 }
 
-double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, long nsec,
-                            double p)
+/* The share of each draw's seconds at or below q (above it when `above`), into f[0..ndraws). */
+static void shares(const double *x, int ndraws, long nsec, double q, int above, double *f)
 {
-    if (ndraws < 2)
+    for (int d = 0; d < ndraws; d++) {
+        long n = 0;
+        for (long s = 0; s < nsec; s++)
+            n += (x[(size_t)d * nsec + s] <= q) != above;
+        f[d] = (double)n / (double)nsec;
+    }
+}
+
+double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, int nslots,
+                            long nsec, double p)
+{
+    if (nslots < 2)
         return NAN;
     const size_t n = (size_t)ndraws * (size_t)nsec;
-    const double q = cr_sim_quantile_sorted(sorted, n, p);
     double *f = xmalloc((size_t)ndraws * sizeof *f);
-    for (int d = 0; d < ndraws; d++) {
-        long below = 0;
-        for (long s = 0; s < nsec; s++)
-            below += x[(size_t)d * nsec + s] <= q;
-        f[d] = (double)below / (double)nsec;
-    }
-    double se = se_of_mean(f, ndraws);
+    shares(x, ndraws, nsec, cr_sim_quantile_sorted(sorted, n, p), 0, f);
+    double se = se_of_slots(f, ndraws, nslots);
     free(f);
     return (cr_sim_quantile_sorted(sorted, n, fmin(p + se, 1)) -
             cr_sim_quantile_sorted(sorted, n, fmax(p - se, 0))) / 2;
+}
+
+double cr_sim_share_above(const double *x, int ndraws, int nslots, long nsec, double q,
+                          double *mcse)
+{
+    double *f = xmalloc((size_t)ndraws * sizeof *f), mean = 0;
+    shares(x, ndraws, nsec, q, 1, f);
+    for (int d = 0; d < ndraws; d++)
+        mean += f[d];
+    *mcse = se_of_slots(f, ndraws, nslots);
+    free(f);
+    return mean / ndraws;
 }
 
 int cr_sim_draws_above(const double *x, int ndraws, long nsec, double q)
@@ -71,18 +101,19 @@ int cr_sim_draws_above(const double *x, int ndraws, long nsec, double q)
     return count;
 }
 
-void cr_sim_summarize_draws(double *x, int ndraws, long nsec, cr_sim_summary *s, cr_sim_mcse *m)
+void cr_sim_summarize_draws(double *x, int ndraws, int nslots, long nsec, cr_sim_summary *s,
+                            cr_sim_mcse *m)
 {
     const size_t n = (size_t)ndraws * (size_t)nsec;
     double *sorted = xmalloc(n * sizeof *sorted);
     memcpy(sorted, x, n * sizeof *sorted);
     cr_sim_summarize(sorted, n, s);
-    m->mean = cr_sim_mcse_mean(x, ndraws, nsec);
-    m->q50 = cr_sim_mcse_quantile(x, sorted, ndraws, nsec, 0.5);
-    m->q90 = cr_sim_mcse_quantile(x, sorted, ndraws, nsec, 0.9);
-    m->q95 = cr_sim_mcse_quantile(x, sorted, ndraws, nsec, 0.95);
-    m->q99 = cr_sim_mcse_quantile(x, sorted, ndraws, nsec, 0.99);
-    m->q999 = cr_sim_mcse_quantile(x, sorted, ndraws, nsec, 0.999);
+    m->mean = cr_sim_mcse_mean(x, ndraws, nslots, nsec);
+    m->q50 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.5);
+    m->q90 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.9);
+    m->q95 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.95);
+    m->q99 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.99);
+    m->q999 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.999);
     m->draws_above_q99 = cr_sim_draws_above(x, ndraws, nsec, s->q99);
     m->draws_above_q999 = cr_sim_draws_above(x, ndraws, nsec, s->q999);
     memcpy(x, sorted, n * sizeof *x);

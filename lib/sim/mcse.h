@@ -31,17 +31,32 @@ typedef struct {
     int draws_above_q99, draws_above_q999;
 } cr_sim_mcse;
 
+/* Draws reused. A sample may hold B batches of the same D posterior draws, each batch with fresh
+ * users and seconds, laid out [batch][slot][second] (ndraws = B nslots, nslots = D): draw j
+ * simulates posterior slot j mod nslots. Draws of one slot share their parameters, so they are
+ * not independent of each other; the slots are. Every error below is then read off the slots'
+ * means of the per-draw values (the draw means, the shares f_d): a cluster estimate, which with
+ * one batch (nslots = ndraws) is the estimate above, and which falls like 1 / sqrt(B) only as
+ * long as the users and seconds, not the D parameter draws, are what varies
+ * (docs/simulation.md, "Stability"). ndraws must be a multiple of nslots. */
+
 /* cr_sim_summarize of x[0..ndraws * nsec) (x ends sorted, as there) and, into m, the standard
  * errors of its mean and quantiles, read from x's draw structure before sorting: NAN with one
- * draw. ndraws, nsec >= 1. */
-void cr_sim_summarize_draws(double *x, int ndraws, long nsec, cr_sim_summary *s, cr_sim_mcse *m);
+ * slot. ndraws, nsec >= 1. */
+void cr_sim_summarize_draws(double *x, int ndraws, int nslots, long nsec, cr_sim_summary *s,
+                            cr_sim_mcse *m);
 
 /* The mcse of the type-7 quantile p of x[d * nsec + s], given the same values sorted. */
-double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, long nsec,
-                            double p);
+double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, int nslots,
+                            long nsec, double p);
 
 /* The standard error of x's mean from its draw means. */
-double cr_sim_mcse_mean(const double *x, int ndraws, long nsec);
+double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, long nsec);
+
+/* The share of x's values above q, and into *mcse its standard error from the draws' own
+ * shares. */
+double cr_sim_share_above(const double *x, int ndraws, int nslots, long nsec, double q,
+                          double *mcse);
 
 /* How many draws have a second above q. */
 int cr_sim_draws_above(const double *x, int ndraws, long nsec, double q);

@@ -61,8 +61,16 @@ typedef struct {
     int users[CR_SZ_MAX_USERS]; /* 1, 10, 50, 100 */
     cr_fw_profile fw;           /* "none" */
     uint64_t seed;              /* 42, for the fits and the simulation */
-    int draws;                  /* posterior draws simulated: 200 */
-    long seconds;               /* simulated seconds per draw and N: 3600 */
+    int draws;                  /* posterior draws per batch: 1000 */
+    long seconds;               /* simulated seconds per draw and N: 720 */
+    /* Adaptive effort (lib/sim/effort.h; docs/simulation.md, "Stability"): batches of `draws`
+     * draws x `seconds` s, each with fresh users and seconds (and, while the fit has unused
+     * ones, other posterior draws), are added until the relative mcse of the 99th percentile of
+     * new sessions/s, log lines/min and concurrent sessions at every N is at most mcse_target
+     * (0.015), or max_batches (4: each of the fit's 4,000 draws once) batches are simulated; 1 is
+     * the simulation of one batch as before adaptive effort. */
+    double mcse_target;
+    int max_batches;
     double log_bytes;           /* bytes per firewall log line: 800 */
     double max_session;         /* seconds a connection can live at most; 0: the longest
                                  * capture (no capture can show a longer one) */
@@ -225,6 +233,16 @@ typedef struct {
 #define CR_SZ_OUTLIER_Z 2.0
 #define CR_SZ_MAX_INFLUENCE 5
 
+/* How much the simulation did (cr_sizing_simulate): every N has `batches` batches of c->draws
+ * draws, the samples laid out [batch][draw][second] (draw d of batch b simulates draw slot d:
+ * its session law, log lines per session and the Monte Carlo errors' cluster, lib/sim/mcse.h). */
+typedef struct {
+    int batches;
+    int capped;            /* stopped by max_batches with a q99 above the target */
+    double worst;          /* the largest relative mcse of a q99 (new/s, logs/min, concurrent) */
+    int worst_n, worst_metric; /* where: index of N, CR_SZ_* */
+} cr_sizing_effort;
+
 /* The recommended figure of one datasheet quantity at one N (sizing_recommend.c). */
 typedef struct {
     double q, q_mcse;       /* the table's chosen percentile and its Monte Carlo error */
@@ -249,6 +267,11 @@ typedef struct {
     cr_sizing_machine_check *checks; /* [data->nmachines] */
     cr_fit_result fit[2];    /* the rate fits of "new" and "end", population draws kept */
     cr_sim_draw *draws[2];   /* their c->draws draws as lib/sim takes them (new, end) */
+    /* Every kept draw of the fits in chain order (nall of them), which batches beyond the
+     * first take their draws from; NULL: the batches reuse draws[]. */
+    cr_sim_draw *all_draws[2];
+    int nall[2];
+    cr_sizing_effort effort;
     cr_fit_status fit_new, fit_end; /* convergence and predictive checks together */
     cr_sizing_ppc ppc_new, ppc_end;
     char model[32];          /* the rate model simulated (of the new-connection fit) */
@@ -294,6 +317,14 @@ typedef struct {
     cr_sizing_capacity cap[CR_SZ_NDATASHEET];
     double *logs_per_draw;   /* firewall log lines per session of each draw (owned) */
 } cr_sizing;
+
+/* The draws simulated per N: batches x c->draws. */
+int cr_sizing_sim_draws(const cr_sizing_config *c, const cr_sizing *s);
+/* The metrics whose q99 the effort aims at: CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC. */
+#define CR_SZ_NEFFORT 3
+extern const int cr_sizing_effort_metrics[CR_SZ_NEFFORT];
+/* The relative mcse of the q99 of metric at N index u (0 when both are 0). */
+double cr_sizing_rel_mcse(const cr_sizing *s, int u, int metric);
 
 /* Runs steps 2-3 on d (which must outlive s) and fills s; writes nothing but the duration
  * diagnostics under c->out_dir when it is set. A fit that fails its criteria is a status, not
@@ -362,7 +393,8 @@ int cr_sizing_recommend(const cr_sizing_config *c, cr_sizing *s, cr_err *e);
 double *cr_sizing_log_minutes(const cr_sizing_config *c, const cr_sizing *s, int u);
 /* The i-th caveat (0-based) of this run in plain words into buf; 0 when there is none: failed
  * checks, few machines, short or outlying ones, flow-record inputs, a concurrency the burn-in
- * cap understates, a chosen percentile the simulation pins down poorly. */
+ * cap understates, a chosen percentile the simulation pins down poorly, a simulation stopped
+ * by --max-batches above its --mcse-target. */
 int cr_sizing_caveat(const cr_sizing_config *c, const cr_sizing *s, int i, char *buf, size_t n);
 /* The recommended figures at the largest N and each limit's verdict, on stderr (cr_info). */
 void cr_sizing_print_summary(const cr_sizing_config *c, const cr_sizing *s);

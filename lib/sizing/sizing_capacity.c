@@ -135,20 +135,12 @@ void cr_sz_exceedance(const cr_sizing_config *c, cr_sizing *s, int u, const doub
         cap->p[u] = cap->p_mcse[u] = NAN;
         if (!(c->capacity[k] > 0))
             continue;
-        /* Draws are independent, the seconds within one are not: the share's error is the
-         * spread of the draws' own shares (as lib/sim/mcse.h's errors are). */
-        double L = threshold(c, k), sum = 0, sum2 = 0;
-        size_t per = s->nsample[cr_sz_sample_of[k]] / (size_t)c->draws;
-        for (int d = 0; d < c->draws; d++) {
-            size_t above = 0;
-            for (size_t i = 0; i < per; i++)
-                above += x[k][(size_t)d * per + i] > L;
-            double f = (double)above / (double)per;
-            sum += f, sum2 += f * f;
-        }
-        double D = c->draws, mean = sum / D;
-        cap->p[u] = mean;
-        cap->p_mcse[u] = D > 1 ? sqrt(fmax(0, (sum2 - D * mean * mean) / (D - 1)) / D) : NAN;
+        /* Draw slots are independent, the seconds within one are not: the share's error is the
+         * spread of the slots' own shares (lib/sim/mcse.h). */
+        const int D = cr_sizing_sim_draws(c, s);
+        const size_t per = s->nsample[cr_sz_sample_of[k]] / (size_t)D;
+        cap->p[u] = cr_sim_share_above(x[k], D, c->draws, (long)per, threshold(c, k),
+                                       &cap->p_mcse[u]);
     }
 }
 
@@ -181,6 +173,7 @@ static int figures_at(search *sr, long N, const point **out, int *simulated, cr_
     cr_sizing_config one = *c;
     one.nusers = 1;
     one.users[0] = (int)N;
+    one.max_batches = 1; /* each N of the search at the cost of one simulation */
     int rc = cr_sizing_simulate(&one, sr->s->draws[0], sr->s->draws[1], &t, e);
     for (int k = 0; k < 3; k++)
         free(t.sample[0][k]);

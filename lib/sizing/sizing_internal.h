@@ -52,10 +52,12 @@ double cr_sz_session_stoploss(void *ctx, int draw, double x);
 
 /* The rate fit of the series count[a] + count[b] of t, called name: the ladder's loop for
  * c->model (convergence, retries, predictive checks), c->draws draws for lib/sim into a fresh
- * *draws, the exact per-user mean over every draw and its Monte Carlo error. */
+ * *draws, the exact per-user mean over every draw and its Monte Carlo error; every draw into a
+ * fresh *all (*nall of them) when all is not NULL. */
 int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
                   const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
-                  cr_sizing_ppc *ppc, cr_sim_draw **draws, double *mean, double *mcse, cr_err *e);
+                  cr_sizing_ppc *ppc, cr_sim_draw **draws, cr_sim_draw **all, int *nall,
+                  double *mean, double *mcse, cr_err *e);
 
 /* Per machine: what it did, the fit's view of it, short and outlying machines flagged and,
  * for those, the q99 at the largest N without them (s->checks). */
@@ -64,19 +66,22 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
 
 /* The predictive sample of N users of one sized population before it is summarised, laid out
  * [draw][second] (arr, ends, alive) and [draw][minute] (minutes: terminations, fw: firewall
- * log lines), c->draws draws of c->seconds seconds. */
+ * log lines), batches x c->draws draws of c->seconds seconds. */
 typedef struct {
     double *arr, *ends, *alive, *minutes, *fw;
+    int batches;
     cr_sim_concurrency_info info;
 } cr_sz_raw;
 
-/* N users of s (its fits and session model, as cr_sizing_run left them) with random streams
- * from seed. */
+/* One batch of N users of s (its fits and session model, as cr_sizing_run left them) with
+ * random streams from seed. */
 int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers, uint64_t seed,
                        cr_sz_raw *r, cr_err *e);
 /* Adds r into to, second by second and minute by minute: users of independent populations
- * together. */
+ * together (with as many batches). */
 void cr_sz_raw_add(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c);
+/* Appends r's batches to to's (to may be empty: all zero). */
+void cr_sz_raw_append(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c);
 /* Every metric's summary and Monte Carlo errors but the means (which are exact, from the
  * fits) and bytes per day (cr_sz_bytes, once the means are in); the samples of new/s, logs per minute and sessions held move to sample[] (the
  * figures'), the rest of r is freed. */

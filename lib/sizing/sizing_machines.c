@@ -70,7 +70,7 @@ static int without(const cr_sizing_data *d, int k, const cr_sizing_config *c, co
     cr_sizing t = *s; /* the session law of s, a rate fit and samples of its own */
     memset(t.fit, 0, sizeof t.fit);
     memset(t.sample, 0, sizeof t.sample);
-    t.draws[0] = t.draws[1] = NULL;
+    t.draws[0] = t.draws[1] = t.all_draws[0] = t.all_draws[1] = NULL;
     cr_fit_result fr;
     cr_fit_status st;
     cr_sizing_ppc ppc;
@@ -78,8 +78,9 @@ static int without(const cr_sizing_data *d, int k, const cr_sizing_config *c, co
     cr_sizing_config one = *c;
     one.nusers = 1;
     one.users[0] = c->users[c->nusers - 1];
+    one.max_batches = 1; /* a rough figure, at the cost of one simulation as before */
     int rc = cr_sz_fit_sum(&sub.cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &fr, &st, &ppc,
-                           &t.draws[0], &mean, &mcse, e);
+                           &t.draws[0], NULL, NULL, &mean, &mcse, e);
     if (rc == 0) {
         t.rate_mean[0] = mean;
         t.rate_mcse[0] = mcse;

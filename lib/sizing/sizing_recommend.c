@@ -51,10 +51,10 @@ int cr_sizing_parse_percentile(cr_sizing_config *c, const char *arg, cr_err *e)
 
 double *cr_sizing_log_minutes(const cr_sizing_config *c, const cr_sizing *s, int u)
 {
-    size_t n = s->nsample[1], per = n / (size_t)c->draws;
+    size_t n = s->nsample[1], per = n / (size_t)cr_sizing_sim_draws(c, s);
     double *x = xmalloc((n + 1) * sizeof *x);
     for (size_t m = 0; m < n; m++) /* as the table's firewall_logs_per_min, to the bit */
-        x[m] = s->sample[u][1][m] * s->logs_per_draw[m / per];
+        x[m] = s->sample[u][1][m] * s->logs_per_draw[m / per % (size_t)c->draws];
     return x;
 }
 
@@ -97,9 +97,11 @@ int cr_sizing_recommend(const cr_sizing_config *c, cr_sizing *s, cr_err *e)
             f->q_mcse = cr_sz_quantile_mcse(&s->mcse[u][metric], pi);
             f->size = f->q * c->headroom;
             f->size_mcse = f->q_mcse * c->headroom;
-            size_t per = s->nsample[cr_sz_sample_of[k]] / (size_t)c->draws;
+            /* the spread over posterior draws from the first batch, which has each once */
+            const int D = cr_sizing_sim_draws(c, s);
+            size_t per = s->nsample[cr_sz_sample_of[k]] / (size_t)D;
             draws_spread(x[k], c->draws, per, c->percentile / 100, f->draws_q);
-            f->draws_beyond = cr_sim_draws_above(x[k], c->draws, (long)per, f->q);
+            f->draws_beyond = cr_sim_draws_above(x[k], D, (long)per, f->q);
         }
         cr_sz_exceedance(c, s, u, x);
         free(logs);
@@ -262,10 +264,25 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
             noun[which], N);
         if (few)
             put(t, "rests on %d of %d posterior draws, so its Monte Carlo error understates how "
-                   "uncertain it is", f->draws_beyond, c->draws);
+                   "uncertain it is", f->draws_beyond, cr_sizing_sim_draws(c, s));
         else
             put(t, "is uncertain by %.0f%% from the simulation alone", 100 * rel);
-        put(t, "; more --draws narrow it.");
+        put(t, "; a larger --max-batches narrows it.");
+        return 1;
+    }
+    case 7: { /* the effort's cap */
+        const cr_sizing_effort *ef = &s->effort;
+        if (which || !ef->capped)
+            return 0;
+        static const char *const words[CR_SZ_NMETRICS] = {
+            [CR_SZ_NEW] = "new sessions/s", [CR_SZ_LOGS] = "log lines/min",
+            [CR_SZ_CONC] = "concurrent sessions"};
+        put(t, "The simulation stopped at --max-batches (%d batch%s of %d draws x %ld s per "
+               "N) with a 99th percentile still less precise than --mcse-target %.1f%%: the "
+               "least precise, of %s at N = %d, has a Monte Carlo error of %.1f%% "
+               "(sizing.json's \"effort\" lists every one above the target).", ef->batches,
+            ef->batches > 1 ? "es" : "", c->draws, c->seconds, 100 * c->mcse_target,
+            words[ef->worst_metric], c->users[ef->worst_n], 100 * ef->worst);
         return 1;
     }
     }
@@ -273,7 +290,7 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
 
 int cr_sizing_caveat(const cr_sizing_config *c, const cr_sizing *s, int i, char *buf, size_t n)
 {
-    enum { KINDS = 7, MAX_EACH = 64 };
+    enum { KINDS = 8, MAX_EACH = 64 };
     for (int kind = 0; kind < KINDS; kind++)
         for (int which = 0; which < MAX_EACH; which++) {
             text t = {buf, n, 0};

@@ -89,14 +89,21 @@ static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
             fputs("</tr>\n", f);
         }
     fputs("</tbody></table>\n", f);
-    fprintf(f, "<p class=\"note\">Quantiles of every simulated second pooled over %d posterior "
-               "draws x %ld s (R's type 7). Log lines / min counts the terminations in each whole "
+    const cr_sizing_effort *ef = &s->effort;
+    fprintf(f, "<p class=\"note\">Quantiles of every simulated second pooled over %d draws x %ld "
+               "s (R's type 7): %d batch%s of %d posterior draws, each with fresh users and "
+               "seconds, added until the Monte Carlo error (&plusmn;) of every 99th percentile "
+               "of new sessions/s, log lines/min and concurrent sessions was at most %.1f%% of "
+               "it%s. Log lines / min counts the terminations in each whole "
                "simulated minute; the original specification's terminations/s x 60 has its "
                "own row; "
                "firewall log lines / min applies the profile's logs per session (%s); log "
                "volume / day is that rate x 1440 x %g bytes. Machine-readable: "
                "<code>sizing.csv</code>, <code>sizing.json</code>.</p>\n",
-            c->draws, c->seconds, c->fw.name, c->log_bytes);
+            cr_sizing_sim_draws(c, s), c->seconds, ef->batches, ef->batches > 1 ? "es" : "",
+            c->draws, 100 * c->mcse_target,
+            ef->capped ? " or --max-batches was reached (it was: see the notes)" : "",
+            c->fw.name, c->log_bytes);
 }
 
 /* Copies an SVG file into the page with its ids prefixed, since cairo names the glyphs and
@@ -240,10 +247,11 @@ static void notes(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     else
         fprintf(f, " (<code>--model %s</code>: fitted alone, not compared with the ladder's "
                    "other models)", cr_ladder_models[c->model].entry.name);
-    fprintf(f, ". Each of %d posterior draws simulates N new independent users, each with its "
+    fprintf(f, ". Each of %d simulated draws (a posterior draw, reused with fresh users by later "
+               "batches) simulates N new independent users, each with its "
                "own baseline rate drawn from the population, for %ld s, so the distributions mix "
                "parameter, between-user and within-user variation.",
-            c->draws, c->seconds);
+            cr_sizing_sim_draws(c, s), c->seconds);
     if (s->data->nmachines < 3)
         fprintf(f, " <b>With %d machine%s, how much users differ from one another is hardly "
                    "learned:</b> the spread of a new user's baseline (sigma_machine) is mostly "
@@ -391,9 +399,12 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     fputs(" Settings: users ", f);
     for (int u = 0; u < c->nusers; u++)
         fprintf(f, "%s%d", u ? "," : "", c->users[u]);
-    fprintf(f, ", seed %llu, %d draws x %ld s, %d chains x (%d warmup + %d samples). connrate %s."
+    fprintf(f, ", seed %llu, %d draws x %ld s x %d batch%s (--mcse-target %g, --max-batches "
+               "%d), %d chains x (%d warmup + %d samples). connrate %s."
                "</p>\n",
-            (unsigned long long)c->seed, c->draws, c->seconds, c->fit.sampler.chains,
+            (unsigned long long)c->seed, c->draws, c->seconds, s->effort.batches,
+            s->effort.batches > 1 ? "es" : "", c->mcse_target, c->max_batches,
+            c->fit.sampler.chains,
             c->fit.sampler.warmup, c->fit.sampler.samples, CONNRATE_VERSION);
 }
 
@@ -413,7 +424,8 @@ static int write_page(FILE *f, const cr_plot_svg *svg, const cr_sizing_config *c
     cr_sz_html(f, c->fw.name);
     fputs("</b> (", f);
     cr_sz_html(f, c->fw.product);
-    fprintf(f, "), posterior predictive simulation of %d draws per N.</p>\n", c->draws);
+    fprintf(f, "), posterior predictive simulation of %d draws per N.</p>\n",
+            cr_sizing_sim_draws(c, s));
     fputs("<h2>Sizing</h2>\n", f);
     cr_sz_report_lead(f, c, s);
     fputs("<h3>Every quantile</h3>\n", f);

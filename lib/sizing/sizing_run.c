@@ -8,6 +8,7 @@
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "ingest/packet.h"
+#include "sim/effort.h"
 #include "sim/parallel.h"
 #include "sizing/sizing_internal.h"
 
@@ -34,6 +35,8 @@ void cr_sizing_config_default(cr_sizing_config *c)
      * "Stability") */
     c->draws = 1000;
     c->seconds = 720;
+    c->mcse_target = 0.015;
+    c->max_batches = 4;
     c->log_bytes = 800;
     cr_fit_options_default(&c->fit);
     c->model = CR_LADDER_NBH_BURST;
@@ -72,7 +75,8 @@ int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
  * result, and the exact per-user mean E[y] over all of them with its Monte Carlo error. */
 typedef struct {
     int ndraws;
-    cr_sim_draw *out;
+    cr_sim_draw *out, *all; /* all: kept when `keep_all` */
+    int nall, keep_all;
     const char *what;
     double mean, mcse;
 } kept_draws;
@@ -96,7 +100,12 @@ static int keep_draws(void *ctx, const cr_model *m, const cr_chains_result *res,
         k->mcse = sm.mcse_mean;
         free(ey);
     }
-    free(all);
+    if (rc == 0 && k->keep_all) {
+        free(k->all);
+        k->all = all;
+        k->nall = total;
+    } else
+        free(all);
     return rc ? -1 : 0;
 }
 
@@ -138,7 +147,8 @@ static void tally_ppc(const cr_ppc_result *r, cr_sizing_ppc *p)
  * *draws. The result keeps the population draws and the checks for the outputs. */
 int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
                   const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
-                  cr_sizing_ppc *ppc, cr_sim_draw **draws, double *mean, double *mcse, cr_err *e)
+                  cr_sizing_ppc *ppc, cr_sim_draw **draws, cr_sim_draw **all, int *nall,
+                  double *mean, double *mcse, cr_err *e)
 {
     cr_fit_ladder_options lo;
     cr_fit_ladder_options_default(&lo);
@@ -147,7 +157,7 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
     lo.holdout = 0;
     lo.draws = CR_FIT_DRAWS_POPULATION; /* the latent effects would be 620 MB on 8 x 8 h */
     *draws = xmalloc((size_t)c->draws * sizeof **draws);
-    kept_draws k = {c->draws, *draws, name, NAN, NAN};
+    kept_draws k = {c->draws, *draws, NULL, 0, all != NULL, name, NAN, NAN};
     lo.kept = keep_draws;
     lo.kept_ctx = &k;
     int *y = xmalloc((t->nrows ? t->nrows : 1) * sizeof *y);
@@ -162,6 +172,11 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
         *mean = k.mean;
         *mcse = k.mcse;
     }
+    if (rc == 0 && all) {
+        *all = k.all;
+        *nall = k.nall;
+    } else
+        free(k.all);
     return rc;
 }
 
@@ -190,16 +205,16 @@ static double mean_of(const double *x, size_t n)
     return n ? m / (double)n : 0;
 }
 
-/* The summary and Monte Carlo errors of a sample laid out [draw][value]; the sample keeps its
- * layout when `keep` is set (a copy is sorted), else it is sorted in place. */
-static void summarize(double *x, int ndraws, long per, int keep, cr_sim_summary *s,
+/* The summary and Monte Carlo errors of a sample laid out [batch][slot][value]; the sample
+ * keeps its layout when `keep` is set (a copy is sorted), else it is sorted in place. */
+static void summarize(double *x, int ndraws, int nslots, long per, int keep, cr_sim_summary *s,
                       cr_sim_mcse *m)
 {
     size_t n = (size_t)ndraws * (size_t)per;
     double *y = keep ? xmalloc((n + 1) * sizeof *y) : x;
     if (keep)
         memcpy(y, x, n * sizeof *y);
-    cr_sim_summarize_draws(y, ndraws, per, s, m);
+    cr_sim_summarize_draws(y, ndraws, nslots, per, s, m);
     if (keep)
         free(y);
 }
@@ -281,6 +296,7 @@ static int simulate_raw(const cr_sizing_config *c, int nusers, uint64_t seed,
     r->arr = xmalloc(n * sizeof *r->arr);
     r->ends = xmalloc(n * sizeof *r->ends);
     r->alive = xmalloc(n * sizeof *r->alive);
+    r->batches = 1;
     if (cr_sim_concurrency(dnew, c->draws, &sc, &x->ss, r->arr, r->ends, r->alive, &r->info,
                            e) != 0)
         goto fail;
@@ -308,7 +324,8 @@ fail:
 
 void cr_sz_raw_add(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c)
 {
-    size_t n = (size_t)c->draws * (size_t)c->seconds, nmin = (size_t)c->draws * (c->seconds / 60);
+    size_t D = (size_t)r->batches * (size_t)c->draws;
+    size_t n = D * (size_t)c->seconds, nmin = D * (size_t)(c->seconds / 60);
     for (size_t i = 0; i < n; i++) {
         to->arr[i] += r->arr[i];
         to->ends[i] += r->ends[i];
@@ -322,54 +339,195 @@ void cr_sz_raw_add(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c)
     to->info.missed = fmax(to->info.missed, r->info.missed);
 }
 
+/* to[0..n) followed by from[0..m), to grown (a fresh array when to is NULL). */
+static double *append(double *to, size_t n, const double *from, size_t m)
+{
+    to = xrealloc(to, (n + m + 1) * sizeof *to);
+    memcpy(to + n, from, m * sizeof *to);
+    return to;
+}
+
+void cr_sz_raw_append(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c)
+{
+    const size_t sec = (size_t)c->draws * (size_t)c->seconds;
+    const size_t min = (size_t)c->draws * (size_t)(c->seconds / 60);
+    const size_t a = (size_t)to->batches, b = (size_t)r->batches;
+    to->arr = append(to->arr, a * sec, r->arr, b * sec);
+    to->ends = append(to->ends, a * sec, r->ends, b * sec);
+    to->alive = append(to->alive, a * sec, r->alive, b * sec);
+    to->minutes = append(to->minutes, a * min, r->minutes, b * min);
+    to->fw = append(to->fw, a * min, r->fw, b * min);
+    to->batches += r->batches;
+    to->info.burnin = r->info.burnin > to->info.burnin ? r->info.burnin : to->info.burnin;
+    to->info.missed = fmax(to->info.missed, r->info.missed);
+}
+
 void cr_sz_bytes(const cr_sizing_config *c, cr_sim_summary *sum, cr_sim_mcse *mcse)
 {
     scale_summary(&sum[CR_SZ_FWLOGS], &mcse[CR_SZ_FWLOGS], 1440 * c->log_bytes, &sum[CR_SZ_BYTES],
                   &mcse[CR_SZ_BYTES]);
 }
 
+/* The three samples the effort aims at: new/s, logs per minute, concurrent. */
+static void effort_samples(const cr_sz_raw *r, const cr_sizing_config *c, double *x[3],
+                           long per[3])
+{
+    x[0] = r->arr, x[1] = r->minutes, x[2] = r->alive;
+    per[0] = per[2] = c->seconds;
+    per[1] = c->seconds / 60;
+}
+
 void cr_sz_raw_summarize(cr_sz_raw *r, const cr_sizing_config *c, cr_sim_summary *sum,
                          cr_sim_mcse *mcse, double *sample[3], size_t nsample[3])
 {
-    size_t n = (size_t)c->draws * (size_t)c->seconds;
-    long per = c->seconds / 60;
-    summarize(r->fw, c->draws, per, 0, &sum[CR_SZ_FWLOGS], &mcse[CR_SZ_FWLOGS]);
+    const int D = r->batches * c->draws;
+    size_t n = (size_t)D * (size_t)c->seconds;
+    long per = c->seconds / 60, pers[3];
+    summarize(r->fw, D, c->draws, per, 0, &sum[CR_SZ_FWLOGS], &mcse[CR_SZ_FWLOGS]);
     for (size_t k = 0; k < n; k++)
         r->ends[k] *= 60;
-    summarize(r->ends, c->draws, c->seconds, 0, &sum[CR_SZ_ENDS_X60], &mcse[CR_SZ_ENDS_X60]);
-    summarize(r->arr, c->draws, c->seconds, 1, &sum[CR_SZ_NEW], &mcse[CR_SZ_NEW]);
-    summarize(r->minutes, c->draws, per, 1, &sum[CR_SZ_LOGS], &mcse[CR_SZ_LOGS]);
-    summarize(r->alive, c->draws, c->seconds, 1, &sum[CR_SZ_CONC], &mcse[CR_SZ_CONC]);
-    sample[0] = r->arr;
-    sample[1] = r->minutes;
-    sample[2] = r->alive;
-    nsample[0] = nsample[2] = n;
-    nsample[1] = (size_t)c->draws * (size_t)per;
+    summarize(r->ends, D, c->draws, c->seconds, 0, &sum[CR_SZ_ENDS_X60], &mcse[CR_SZ_ENDS_X60]);
+    effort_samples(r, c, sample, pers);
+    for (int k = 0; k < CR_SZ_NEFFORT; k++) {
+        int metric = cr_sizing_effort_metrics[k];
+        summarize(sample[k], D, c->draws, pers[k], 1, &sum[metric], &mcse[metric]);
+        nsample[k] = (size_t)D * (size_t)pers[k];
+    }
     r->arr = r->minutes = r->alive = NULL;
     cr_sz_raw_free(r);
 }
 
-static int simulate_n(int u, const cr_sizing_config *c, const cr_sim_draw *dnew,
-                      const cr_sim_draw *dend, const sim_setup *x, cr_sizing *s, cr_err *e)
+const int cr_sizing_effort_metrics[CR_SZ_NEFFORT] = {CR_SZ_NEW, CR_SZ_LOGS, CR_SZ_CONC};
+
+int cr_sizing_sim_draws(const cr_sizing_config *c, const cr_sizing *s)
 {
-    double t0 = cr_now();
-    cr_sz_raw r;
-    if (simulate_raw(c, c->users[u], c->seed, dnew, dend, s->logs_from_fit, x, &r, e) != 0)
-        return -1;
-    if (r.info.burnin > s->burnin_max)
-        s->burnin_max = r.info.burnin;
-    if (r.info.missed > s->missed_max)
-        s->missed_max = r.info.missed;
-    long burnin = r.info.burnin;
-    cr_sz_raw_summarize(&r, c, s->sum[u], s->mcse[u], s->sample[u], s->nsample);
-    cr_sz_exact_means(s, c->users[u], s->sum[u], s->mcse[u]);
-    cr_sz_bytes(c, s->sum[u], s->mcse[u]);
-    /* the wall time goes to stderr only, as every stage's */
-    cr_info("N=%d: new/s mean %.2f q99 %.0f; logs/min q99 %.0f; concurrent mean %.1f q99 %.0f "
-            "(burn-in %ld s; %.1f s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean,
-            s->sum[u][CR_SZ_NEW].q99, s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean,
-            s->sum[u][CR_SZ_CONC].q99, burnin, cr_now() - t0);
+    return (s->effort.batches > 0 ? s->effort.batches : 1) * c->draws;
+}
+
+static double rel_mcse(double q, double mcse)
+{
+    return mcse == 0 ? 0 : mcse / fabs(q);
+}
+
+double cr_sizing_rel_mcse(const cr_sizing *s, int u, int metric)
+{
+    return rel_mcse(s->sum[u][metric].q99, s->mcse[u][metric].q99);
+}
+
+/* Batch b's rate draws. The kept draws thin the fit's nall in chain order, slot i taking the
+ * first of its group of about nall / D consecutive ones (sizing_draws.c); batch b takes the
+ * (b mod K)-th of each group, K the smallest group's size, so the first K batches use K x D
+ * distinct draws before any is simulated again with other users. Slot i keeps its session
+ * law (the durations' draw i) throughout. */
+static const cr_sim_draw *batch_draws(const cr_sim_draw *kept, const cr_sim_draw *all, int nall,
+                                      int D, int b, cr_sim_draw *buf)
+{
+    const int K = all ? nall / D : 0;
+    if (K < 2 || b % K == 0)
+        return kept;
+    for (int i = 0; i < D; i++)
+        buf[i] = all[(size_t)i * (size_t)nall / (size_t)D + (size_t)(b % K)];
+    return buf;
+}
+
+/* The simulation of every N, batch by batch (lib/sim/effort.h): the samples grow in raw[]. */
+typedef struct {
+    const cr_sizing_config *c;
+    const cr_sizing *s;
+    const sim_setup *x;
+    const cr_sim_draw *dnew, *dend;
+    cr_sim_draw *buf[2];
+    cr_sz_raw raw[CR_SZ_MAX_USERS];
+} effort_run;
+
+static int add_batches(void *ctx, int from, int to, cr_err *e)
+{
+    effort_run *R = ctx;
+    const cr_sizing_config *c = R->c;
+    const cr_sizing *s = R->s;
+    for (int b = from; b < to; b++) {
+        const cr_sim_draw *dn = batch_draws(R->dnew, s->all_draws[0], s->nall[0], c->draws, b,
+                                            R->buf[0]);
+        const cr_sim_draw *de = batch_draws(R->dend, s->all_draws[1], s->nall[1], c->draws, b,
+                                            R->buf[1]);
+        for (int u = 0; u < c->nusers; u++) {
+            cr_sz_raw r;
+            if (simulate_raw(c, c->users[u], cr_sim_batch_seed(c->seed, b), dn, de,
+                             s->logs_from_fit, R->x, &r, e) != 0)
+                return -1;
+            cr_sz_raw_append(&R->raw[u], &r, c);
+            cr_sz_raw_free(&r);
+        }
+    }
     return 0;
+}
+
+static void effort_errors(void *ctx, int batches, double *rel)
+{
+    effort_run *R = ctx;
+    const cr_sizing_config *c = R->c;
+    for (int u = 0; u < c->nusers; u++) {
+        double *x[3];
+        long per[3];
+        effort_samples(&R->raw[u], c, x, per);
+        for (int k = 0; k < CR_SZ_NEFFORT; k++) {
+            cr_sim_summary sm;
+            cr_sim_mcse m;
+            summarize(x[k], batches * c->draws, c->draws, per[k], 1, &sm, &m);
+            rel[u * CR_SZ_NEFFORT + k] = rel_mcse(sm.q99, m.q99);
+        }
+    }
+    int w = 0;
+    for (int i = 1; i < c->nusers * CR_SZ_NEFFORT; i++)
+        w = rel[i] > rel[w] ? i : w;
+    cr_info("simulated %d batch%s of %d draws x %ld s per N: largest relative mcse of a q99 "
+            "%.1f%% (%s, N=%d)\n", batches, batches > 1 ? "es" : "", c->draws, c->seconds,
+            100 * rel[w], cr_sizing_metric_names[cr_sizing_effort_metrics[w % CR_SZ_NEFFORT]],
+            c->users[w / CR_SZ_NEFFORT]);
+}
+
+static int simulate_all(const cr_sizing_config *c, const cr_sim_draw *dnew,
+                        const cr_sim_draw *dend, const sim_setup *x, cr_sizing *s, cr_err *e)
+{
+    cr_sim_effort ef = {c->mcse_target, c->max_batches > 1 ? c->max_batches : 1};
+    if (ef.max_batches > INT32_MAX / c->draws)
+        ef.max_batches = INT32_MAX / c->draws;
+    effort_run R = {c, s, x, dnew, dend, {NULL, NULL}, {{0}}};
+    for (int k = 0; k < 2; k++)
+        R.buf[k] = xmalloc((size_t)c->draws * sizeof *R.buf[k]);
+    cr_sim_effort_result res;
+    int rc = cr_sim_effort_run(&ef, c->nusers * CR_SZ_NEFFORT, add_batches, effort_errors, &R,
+                               &res, e);
+    s->effort = (cr_sizing_effort){res.batches, res.capped, res.worst,
+                                   res.which >= 0 ? res.which / CR_SZ_NEFFORT : -1,
+                                   res.which >= 0 ? cr_sizing_effort_metrics[res.which %
+                                                                             CR_SZ_NEFFORT]
+                                                  : -1};
+    for (int u = 0; u < c->nusers; u++) {
+        cr_sz_raw *r = &R.raw[u];
+        if (rc != 0) {
+            cr_sz_raw_free(r);
+            continue;
+        }
+        if (r->info.burnin > s->burnin_max)
+            s->burnin_max = r->info.burnin;
+        if (r->info.missed > s->missed_max)
+            s->missed_max = r->info.missed;
+        long burnin = r->info.burnin;
+        cr_sz_raw_summarize(r, c, s->sum[u], s->mcse[u], s->sample[u], s->nsample);
+        cr_sz_exact_means(s, c->users[u], s->sum[u], s->mcse[u]);
+        cr_sz_bytes(c, s->sum[u], s->mcse[u]);
+        cr_info("N=%d: new/s mean %.2f q99 %.0f; logs/min q99 %.0f; concurrent mean %.1f q99 "
+                "%.0f (burn-in %ld s)\n", c->users[u], s->sum[u][CR_SZ_NEW].mean,
+                s->sum[u][CR_SZ_NEW].q99, s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean,
+                s->sum[u][CR_SZ_CONC].q99, burnin);
+    }
+    if (rc == 0 && res.capped)
+        cr_info("--max-batches %d stopped the simulation above --mcse-target %g\n",
+                c->max_batches, c->mcse_target);
+    free(R.buf[0]);
+    free(R.buf[1]);
+    return rc;
 }
 
 static void choose_logs_source(cr_sizing *s, const cr_sim_draw *dnew, const cr_sim_draw *dend,
@@ -457,9 +615,7 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
         s->rate_mcse[k] = mcse_of(et, c->draws);
     }
     free(et);
-    int rc = 0;
-    for (int u = 0; u < c->nusers && rc == 0; u++)
-        rc = simulate_n(u, c, dnew, dend, &x, s, e);
+    int rc = simulate_all(c, dnew, dend, &x, s, e);
     setup_close(&x);
     return rc;
 }
@@ -506,12 +662,14 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     s->data = d;
     double t = cr_now();
     if (cr_sz_fit_sum(&d->cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &s->fit[0],
-                      &s->fit_new, &s->ppc_new, &s->draws[0], &s->rate_mean[0],
+                      &s->fit_new, &s->ppc_new, &s->draws[0], &s->all_draws[0], &s->nall[0],
+                      &s->rate_mean[0],
                       &s->rate_mcse[0], e))
         return -1;
     stage(s, "fit new", &t);
     if (cr_sz_fit_sum(&d->cps, CR_CPS_TCP_END, CR_CPS_UDP_END, "end", c, &s->fit[1],
-                      &s->fit_end, &s->ppc_end, &s->draws[1], &s->rate_mean[1],
+                      &s->fit_end, &s->ppc_end, &s->draws[1], &s->all_draws[1], &s->nall[1],
+                      &s->rate_mean[1],
                       &s->rate_mcse[1], e))
         return -1;
     stage(s, "fit end", &t);
@@ -603,8 +761,10 @@ void cr_sizing_free(cr_sizing *s)
     free(s->extra_html);
     free(s->logs_per_draw);
     free(s->checks);
-    free(s->draws[0]);
-    free(s->draws[1]);
+    for (int k = 0; k < 2; k++) {
+        free(s->draws[k]);
+        free(s->all_draws[k]);
+    }
     for (int i = 0; i < 2; i++) {
         free(s->dur[i].draws);
         cr_fit_result_free(&s->fit[i]);

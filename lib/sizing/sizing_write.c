@@ -186,6 +186,36 @@ static void jrecommended(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     fputs("  ],\n", f);
 }
 
+/* How much was simulated and whether every q99 met --mcse-target (sizing_run.c). */
+static void jeffort(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
+{
+    const cr_sizing_effort *ef = &s->effort;
+    fprintf(f, ",\n    \"effort\": {\"batches\": %d, \"draws_simulated\": %d, "
+               "\"seconds_simulated_per_n\": ",
+            ef->batches, cr_sizing_sim_draws(c, s));
+    cr_sz_jnum(f, (double)cr_sizing_sim_draws(c, s) * (double)c->seconds);
+    fprintf(f, ", \"capped\": %s, \"largest_relative_mcse\": ", ef->capped ? "true" : "false");
+    cr_sz_jnum(f, ef->worst);
+    fputs(", \"above_target\": [", f);
+    int n = 0;
+    for (int u = 0; u < c->nusers; u++)
+        for (int k = 0; k < CR_SZ_NEFFORT; k++) {
+            int m = cr_sizing_effort_metrics[k];
+            double rel = cr_sizing_rel_mcse(s, u, m);
+            if (!(rel > c->mcse_target))
+                continue;
+            fprintf(f, "%s{\"users\": %d, \"metric\": \"%s\", \"q99\": ", n++ ? ", " : "",
+                    c->users[u], cr_sizing_metric_names[m]);
+            cr_sz_jnum(f, s->sum[u][m].q99);
+            fputs(", \"mcse\": ", f);
+            cr_sz_jnum(f, s->mcse[u][m].q99);
+            fputs(", \"relative_mcse\": ", f);
+            cr_sz_jnum(f, rel);
+            fputs("}", f);
+        }
+    fputs("]}", f);
+}
+
 /* Each datasheet limit given, against the simulation (sizing_capacity.c). */
 static void jcapacity(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
 {
@@ -317,8 +347,10 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     fprintf(f, "  \"settings\": {\"users\": [");
     for (int u = 0; u < c->nusers; u++)
         fprintf(f, "%s%d", u ? ", " : "", c->users[u]);
-    fprintf(f, "], \"seed\": %llu, \"draws\": %d, \"seconds\": %ld, \"log_bytes\": ",
+    fprintf(f, "], \"seed\": %llu, \"draws\": %d, \"seconds\": %ld, \"mcse_target\": ",
             (unsigned long long)c->seed, c->draws, c->seconds);
+    cr_sz_jnum(f, c->mcse_target);
+    fprintf(f, ", \"max_batches\": %d, \"log_bytes\": ", c->max_batches);
     cr_sz_jnum(f, c->log_bytes);
     fprintf(f, ", \"chains\": %d, \"warmup\": %d, \"samples\": %d, \"attempts\": %d,\n"
                "    \"percentile\": ",
@@ -365,6 +397,7 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     cr_sz_jnum(f, s->missed_max);
     fputs(", \"firewall_logs_per_session\": ", f);
     cr_sz_jnum(f, s->logs_per_session);
+    jeffort(f, c, s);
     fputs("},\n", f);
     jrecommended(f, c, s);
     jcapacity(f, c, s);

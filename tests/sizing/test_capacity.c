@@ -40,6 +40,7 @@ static void poisson_run(cr_sizing_config *c, cr_sizing *s, cr_sim_draw *d)
     c->draws = NDRAWS;
     c->seconds = 1800;
     c->seed = 11;
+    c->max_batches = 1;
     c->fw.tcp_fin_hold = 30, c->fw.tcp_rst_hold = 5, c->fw.tcp_idle = 120;
     c->fw.udp_idle = 60, c->fw.dns_timeout = 10, c->fw.dns_on_reply = 0;
     c->fw.udp_stream_after = 0, c->fw.logs_per_session = 2, c->fw.interim_log_every = 0;

@@ -43,6 +43,7 @@ static void littles_law_and_scaling(void)
     c.draws = NDRAWS;
     c.seconds = 1800;
     c.seed = 7;
+    c.max_batches = 1; /* the tolerances below are for one batch of 40 draws */
     /* A profile with every hold different, so a mix-up of reasons shows in the mean. */
     c.fw.tcp_fin_hold = 30, c.fw.tcp_rst_hold = 5, c.fw.tcp_idle = 120;
     c.fw.udp_idle = 60, c.fw.dns_timeout = 10, c.fw.dns_on_reply = 0;
@@ -103,6 +104,72 @@ static void littles_law_and_scaling(void)
     }
     CHECK(s.missed_max < 1e-2);
     cr_sizing_free(&s);
+}
+
+/* Adaptive effort through the sizing: 3 batches (the target out of reach), the later ones
+ * taking the fit's other draws, come out the same on 1 and 2 threads; the first batch is the
+ * one-batch run's; the means stay exact (the same as with one batch). */
+static void batches_reproducible(void)
+{
+    enum { D = 20, NALL = 2 * D };
+    cr_sizing_config c;
+    cr_sizing_config_default(&c);
+    c.nusers = 2;
+    c.users[0] = 1, c.users[1] = 10;
+    c.draws = D;
+    c.seconds = 600;
+    c.seed = 5;
+    c.mcse_target = 1e-6;
+    c.max_batches = 3;
+    cr_sim_draw all[NALL], kept[D];
+    for (int i = 0; i < NALL; i++)
+        all[i] = (cr_sim_draw){.alpha = log(0.4) + 0.02 * i, .sigma_machine = 0.5,
+                               .sigma_minute = 0.3, .phi = 2};
+    for (int i = 0; i < D; i++)
+        kept[i] = all[2 * i];
+    cr_sizing s[3];
+    cr_err e;
+    cr_progress_set_quiet(1);
+    for (int k = 0; k < 3; k++) {
+        memset(&s[k], 0, sizeof s[k]);
+        set_durations(&s[k].dur[0], 0.7, log(2), 0.8, log(30), 0.6);
+        set_durations(&s[k].dur[1], 0.6, log(0.05), 0.5, log(8), 1.0);
+        s[k].p_tcp = 0.6, s[k].p_rst = 0.2, s[k].p_idle = 0.1, s[k].p_dns = 0.5;
+        s[k].all_draws[0] = s[k].all_draws[1] = all;
+        s[k].nall[0] = s[k].nall[1] = NALL;
+        cr_sizing_config ck = c;
+        ck.threads = k == 1 ? 2 : 1;
+        ck.max_batches = k == 2 ? 1 : 3;
+        CHECKF(cr_sizing_simulate(&ck, kept, kept, &s[k], &e) == 0, "%s", e.msg);
+    }
+    CHECK(s[0].effort.batches == 3 && s[0].effort.capped && s[2].effort.batches == 1);
+    CHECK_INT(cr_sizing_sim_draws(&c, &s[0]), 3 * D);
+    CHECK(memcmp(s[0].sum, s[1].sum, sizeof s[0].sum) == 0);
+    CHECK(memcmp(s[0].mcse, s[1].mcse, sizeof s[0].mcse) == 0);
+    for (int u = 0; u < c.nusers; u++)
+        for (int j = 0; j < 3; j++) {
+            CHECK(s[0].nsample[j] == 3 * s[2].nsample[j]);
+            CHECK(memcmp(s[0].sample[u][j], s[1].sample[u][j],
+                         s[0].nsample[j] * sizeof(double)) == 0);
+            CHECK(memcmp(s[0].sample[u][j], s[2].sample[u][j],
+                         s[2].nsample[j] * sizeof(double)) == 0);
+            /* batch 1 took the other draws (and other users): not batch 0 again */
+            CHECK(memcmp(s[0].sample[u][j], s[0].sample[u][j] + s[2].nsample[j],
+                         s[2].nsample[j] * sizeof(double)) != 0);
+        }
+    for (int u = 0; u < c.nusers; u++)
+        for (int m = 0; m < CR_SZ_NMETRICS; m++)
+            CHECK(s[0].sum[u][m].mean == s[2].sum[u][m].mean);
+    for (int u = 0; u < c.nusers; u++) {
+        printf("  N=%d: concurrent q99 %.0f +- %.1f (1 batch) and %.0f +- %.1f (3 batches)\n",
+               c.users[u], s[2].sum[u][CR_SZ_CONC].q99, s[2].mcse[u][CR_SZ_CONC].q99,
+               s[0].sum[u][CR_SZ_CONC].q99, s[0].mcse[u][CR_SZ_CONC].q99);
+        CHECK(isfinite(s[0].mcse[u][CR_SZ_CONC].q99));
+    }
+    for (int k = 0; k < 3; k++) {
+        s[k].all_draws[0] = s[k].all_draws[1] = NULL;
+        cr_sizing_free(&s[k]);
+    }
 }
 
 static void reads_draws_by_name(void)
@@ -394,7 +461,8 @@ static void session_stoploss_matches_draws(void)
     gsl_rng_free(r);
 }
 
-TEST_MAIN(RUN(littles_law_and_scaling); RUN(reads_draws_by_name); RUN(reads_draws_of_every_model);
+TEST_MAIN(RUN(littles_law_and_scaling); RUN(batches_reproducible); RUN(reads_draws_by_name);
+          RUN(reads_draws_of_every_model);
           RUN(rejects_incomplete_draws); RUN(draws_from_fit_match_the_file);
           RUN(status_and_advice); RUN(parses_users);
           RUN(session_stoploss_matches_draws))
