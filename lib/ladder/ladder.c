@@ -13,6 +13,7 @@
 #include "model/nbh.h"
 #include "model/nbh_ar1.h"
 #include "model/nbh_burst.h"
+#include "model/nbh_burst_msd.h"
 #include "model/pois.h"
 
 /* The models' own functions under the ladder's untyped signatures. FROM_ROWS builds data of
@@ -65,6 +66,9 @@ LADDER_ADAPTERS(hurdle_nbh_ar1, cr_hurdle_nbh_ar1_data,
 LADDER_ADAPTERS(nbh_burst, cr_nbh_burst_data,
                 cr_nbh_burst_data_from_rows(x, r->n, r->machine, r->minute, r->y), x->nbh.cells,
                 x->nbh.centred)
+LADDER_ADAPTERS(nbh_burst_msd, cr_nbh_burst_msd_data,
+                cr_nbh_burst_msd_data_from_rows(x, r->n, r->machine, r->minute, r->y),
+                x->nbh.cells, x->nbh.centred)
 
 static int pois_prefer(const void *d) { return cr_pois_prefer_centred(d); }
 static int nb_machine_prefer(const void *d) { return cr_nb_machine_prefer_centred(d); }
@@ -78,6 +82,7 @@ static int nbh_burst_prefer(const void *d)
 {
     return cr_nbh_prefer_centred(&((const cr_nbh_burst_data *)d)->nbh);
 }
+static int nbh_burst_msd_prefer(const void *d) { return cr_nbh_burst_msd_prefer_centred(d); }
 
 /* A loop log's data of a rate model: its series' cells and the coordinates it samples in. */
 static void log_data(const cr_model *m, FILE *f)
@@ -120,6 +125,10 @@ const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS] = {
           "as nbh, plus burst seconds: with a small chance a second carries a burst "
                      "of its own size (a page load opening tens of connections at once)",
           CR_NBH_NFIXED, 1, CR_BURST_NTAIL, 0, -1, nbh_burst_prefer),
+    ENTRY(nbh_burst_msd, "nbh_burst with each machine's own minute spread",
+          "as nbh_burst, but each machine's rate varies from minute to minute by a spread "
+                         "of its own (steady users beside jumpy ones)",
+          CR_MSD_NFIXED, 1, CR_BURST_NTAIL, 1, -1, nbh_burst_msd_prefer),
 };
 
 const cr_ladder_model *cr_ladder_find(const char *name)

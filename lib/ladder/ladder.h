@@ -8,6 +8,7 @@
  *   nbh_ar1         as nbh with AR(1) minute effects per machine
  *   hurdle_nbh_ar1  as nbh_ar1 with a per-machine chance of a zero second
  *   nbh_burst       as nbh with a chance that a second is a burst of a size of its own
+ *   nbh_burst_msd   as nbh_burst with each machine's own minute-to-minute spread
  *
  * Every model's output vector (cr_model.constrain) has the same shape:
  *   [nfixed population values][z_machine 1..K][one value per cell, when has_cells]
@@ -63,7 +64,8 @@ struct cr_ladder_model {
 };
 
 enum { CR_LADDER_POIS, CR_LADDER_NB_MACHINE, CR_LADDER_NBH, CR_LADDER_NBH_AR1,
-       CR_LADDER_HURDLE_NBH_AR1, CR_LADDER_NBH_BURST, CR_LADDER_NMODELS };
+       CR_LADDER_HURDLE_NBH_AR1, CR_LADDER_NBH_BURST,
+       CR_LADDER_NBH_BURST_MSD, CR_LADDER_NMODELS };
 
 /* The ladder in complexity order (simplest first). */
 extern const cr_ladder_model cr_ladder_models[CR_LADDER_NMODELS];

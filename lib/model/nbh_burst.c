@@ -124,15 +124,21 @@ static burst_par burst_at(const double *tail, double isp)
     return b;
 }
 
-/* Scratch: eta, the machine levels, the base component's NB2 terms per cell, and per distinct
- * count the base's lgamma ratios with their derivatives and the burst component's log pmf
- * (less lgamma(y + 1)), its derivative in log lambda_b and in log phi_b. */
-enum { SCRATCH_PER_CELL = 6, SCRATCH_PER_VALUE = 5 };
+/* Scratch of cr_nbh_burst_mix: the base component's NB2 terms per cell, and per distinct count
+ * the base's lgamma ratios with their derivatives and the burst component's log pmf (less
+ * lgamma(y + 1)), its derivative in log lambda_b and in log phi_b. */
+enum { MIX_PER_CELL = 5, MIX_PER_VALUE = 5 };
 
+size_t cr_nbh_burst_mix_scratch(const cr_nbh_burst_data *d)
+{
+    return MIX_PER_CELL * (size_t)d->nbh.cells.ncells + MIX_PER_VALUE * (size_t)d->nvals + 1;
+}
+
+/* Scratch of the model: eta, the machine levels, then the mixture's. */
 static size_t scratch_doubles(const cr_nbh_burst_data *d)
 {
-    const size_t C = (size_t)d->nbh.cells.ncells, K = (size_t)d->nbh.cells.nmachines;
-    return SCRATCH_PER_CELL * C + K + 1 + SCRATCH_PER_VALUE * (size_t)d->nvals;
+    return (size_t)d->nbh.cells.ncells + (size_t)d->nbh.cells.nmachines + 1 +
+           cr_nbh_burst_mix_scratch(d);
 }
 
 static cr_nb2_terms terms_at(double *p, size_t C)
@@ -157,34 +163,27 @@ static void burst_component(const cr_nbh_burst_data *d, const burst_par *b, doub
     }
 }
 
-double cr_nbh_burst_logp(const cr_model *m, const double *theta, double *grad, void *scratch)
+/* Whether the burst part's values are usable. */
+static int burst_ok(const burst_par *b)
 {
-    const cr_nbh_burst_data *d = m->data;
-    const cr_cells *c = &d->nbh.cells;
-    const int K = c->nmachines, C = c->ncells, at = cr_nbh_burst_tail_index(d), nv = d->nvals;
-    const double lsm = theta[CR_NBH_LOG_SIGMA_MACHINE], sm = exp(lsm);
-    const double lsn = theta[CR_NBH_LOG_SIGMA_MINUTE], sn = exp(lsn);
-    const double lisp = theta[CR_NBH_LOG_INV_SQRT_PHI], isp = exp(lisp);
-    const double logphi = -2 * lisp, phi = exp(logphi);
-    const burst_par b = burst_at(theta + at, isp);
-    if (!isfinite(phi) || !(phi > 0) || !isfinite(sm) || !isfinite(sn) || !(sm > 0) ||
-        !(sn > 0) || !isfinite(b.phib) || !(b.phib > 0) || !isfinite(b.lambda) ||
-        !isfinite(b.log_w) || !isfinite(b.ext))
-        return -INFINITY;
-    double *own = scratch ? NULL : xmalloc(m->scratch_size);
-    double *eta = scratch ? scratch : own, *v = eta + C;
-    const cr_nb2_terms ta = terms_at(v + K + 1, (size_t)C);
-    double *Ga = v + K + 1 + 5 * (size_t)C, *dGa = Ga + nv, *lb = dGa + nv, *gl = lb + nv;
-    double *gp = gl + nv, *g = grad ? grad + CR_NBH_NFIXED + K : NULL;
-    cr_effects x = {theta[CR_NBH_ALPHA], sm, sn, theta + CR_NBH_NFIXED,
-                    theta + CR_NBH_NFIXED + K, d->nbh.centred, 0, v};
+    return isfinite(b->phib) && b->phib > 0 && isfinite(b->lambda) && isfinite(b->log_w) &&
+           isfinite(b->ext);
+}
 
-    double lp = cr_effects_eta(c, &x, eta);
-    /* nbh's priors, then the burst part's, with the Jacobians of logit(2 w), log lambda_b and
-     * log e */
-    const double l = theta[at + CR_BURST_W];
-    lp += -x.alpha * x.alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) + lsm + lsn + lisp;
-    lp += W_A * log_inv_logit(l) + W_B * log_inv_logit(-l);
+double cr_nbh_burst_mix(const cr_nbh_burst_data *d, const double *eta, double lisp,
+                        const double *tail, double *geta, double *gpar, double *scratch)
+{
+    const int C = d->nbh.cells.ncells, nv = d->nvals;
+    const double isp = exp(lisp), logphi = -2 * lisp, phi = exp(logphi);
+    const burst_par b = burst_at(tail, isp);
+    if (!isfinite(phi) || !(phi > 0) || !burst_ok(&b))
+        return -INFINITY;
+    const cr_nb2_terms ta = terms_at(scratch, (size_t)C);
+    double *Ga = scratch + 5 * (size_t)C, *dGa = Ga + nv, *lb = dGa + nv, *gl = lb + nv;
+    double *gp = gl + nv;
+    /* the burst part's priors, with the Jacobians of logit(2 w), log lambda_b and log e */
+    const double l = tail[CR_BURST_W];
+    double lp = W_A * log_inv_logit(l) + W_B * log_inv_logit(-l);
     lp += -0.5 * (b.log_lambda - LAMBDA_M) * (b.log_lambda - LAMBDA_M) / (LAMBDA_S * LAMBDA_S);
     lp += -0.5 * b.ext * b.ext / (EXT_S * EXT_S) + b.lext;
     cr_nb2_cell_terms(C, eta, logphi, &ta);
@@ -203,7 +202,7 @@ double cr_nbh_burst_logp(const cr_model *m, const double *theta, double *grad, v
             const double la = base_a + Ga[vi] - y * ta.lse_eta[i], dl = lb[vi] - la;
             const double t = exp(-fabs(dl)), s = 1 / (1 + t);
             data += n * (fmax(la, lb[vi]) + log1p(t));
-            if (!g)
+            if (!geta)
                 continue;
             const double rb = dl > 0 ? s : t * s, ra = dl > 0 ? t * s : s;
             ge += n * ra * (y * ta.q[i] - phi * ta.p[i]);
@@ -212,26 +211,52 @@ double cr_nbh_burst_logp(const cr_model *m, const double *theta, double *grad, v
             gk += n * rb * gl[vi];
             glb += n * rb * gp[vi];
         }
-        if (g)
-            g[i] = ge;
+        if (geta)
+            geta[i] = ge;
     }
     lp += data;
-    if (grad) {
-        const double nsec = (double)c->nseconds;
+    if (geta) {
+        const double nsec = (double)d->nbh.cells.nseconds;
+        /* log phi = -2 log isp and log phi_b = -2 log(isp + e) */
+        gpar[0] = -2 * gla - 2 * glb * isp / b.ispb;
+        /* d/dl of log((1 - w) A + w B), w = inv_logit(l) / 2, is (1 - 2w) (rb - w) / (1 - w)
+         * per second */
+        gpar[1 + CR_BURST_W] =
+            (1 - b.s) * (gw - nsec * b.w) / (1 - b.w) + W_A * (1 - b.s) - W_B * b.s;
+        gpar[1 + CR_BURST_LAMBDA] = gk - (b.log_lambda - LAMBDA_M) / (LAMBDA_S * LAMBDA_S);
+        gpar[1 + CR_BURST_PHI_B] =
+            -2 * glb * b.ext / b.ispb - b.ext * b.ext / (EXT_S * EXT_S) + 1;
+    }
+    return lp;
+}
+
+double cr_nbh_burst_logp(const cr_model *m, const double *theta, double *grad, void *scratch)
+{
+    const cr_nbh_burst_data *d = m->data;
+    const cr_cells *c = &d->nbh.cells;
+    const int K = c->nmachines, C = c->ncells, at = cr_nbh_burst_tail_index(d);
+    const double lsm = theta[CR_NBH_LOG_SIGMA_MACHINE], sm = exp(lsm);
+    const double lsn = theta[CR_NBH_LOG_SIGMA_MINUTE], sn = exp(lsn);
+    const double lisp = theta[CR_NBH_LOG_INV_SQRT_PHI], isp = exp(lisp);
+    if (!isfinite(sm) || !isfinite(sn) || !(sm > 0) || !(sn > 0) || !isfinite(isp))
+        return -INFINITY;
+    double *own = scratch ? NULL : xmalloc(m->scratch_size);
+    double *eta = scratch ? scratch : own, *v = eta + C, *mix = v + K + 1;
+    double *g = grad ? grad + CR_NBH_NFIXED + K : NULL, gpar[1 + CR_BURST_NTAIL];
+    cr_effects x = {theta[CR_NBH_ALPHA], sm, sn, theta + CR_NBH_NFIXED,
+                    theta + CR_NBH_NFIXED + K, d->nbh.centred, 0, v};
+
+    double lp = cr_effects_eta(c, &x, eta);
+    lp += -x.alpha * x.alpha / 18 - 0.5 * (sm * sm + sn * sn + isp * isp) + lsm + lsn + lisp;
+    lp += cr_nbh_burst_mix(d, eta, lisp, theta + at, g, gpar, mix);
+    if (grad && isfinite(lp)) {
         grad[CR_NBH_ALPHA] = -x.alpha / 9;
         grad[CR_NBH_LOG_SIGMA_MACHINE] = 1 - sm * sm;
         grad[CR_NBH_LOG_SIGMA_MINUTE] = 1 - sn * sn;
-        /* log phi = -2 log isp and log phi_b = -2 log(isp + e) */
-        grad[CR_NBH_LOG_INV_SQRT_PHI] = -2 * gla - 2 * glb * isp / b.ispb - isp * isp + 1;
+        grad[CR_NBH_LOG_INV_SQRT_PHI] = gpar[0] - isp * isp + 1;
         memset(grad + CR_NBH_NFIXED, 0, (size_t)K * sizeof(double));
         cr_effects_grad(c, &x, g, grad + CR_NBH_NFIXED, grad);
-        /* d/dl of log((1 - w) A + w B), w = inv_logit(l) / 2, is (1 - 2w) (rb - w) / (1 - w)
-         * per second */
-        grad[at + CR_BURST_W] =
-            (1 - b.s) * (gw - nsec * b.w) / (1 - b.w) + W_A * (1 - b.s) - W_B * b.s;
-        grad[at + CR_BURST_LAMBDA] = gk - (b.log_lambda - LAMBDA_M) / (LAMBDA_S * LAMBDA_S);
-        grad[at + CR_BURST_PHI_B] =
-            -2 * glb * b.ext / b.ispb - b.ext * b.ext / (EXT_S * EXT_S) + 1;
+        memcpy(grad + at, gpar + 1, CR_BURST_NTAIL * sizeof(double));
     }
     free(own);
     return isfinite(lp) ? lp : -INFINITY;
@@ -264,10 +289,15 @@ static void burst_constrain(const cr_model *m, const double *theta, double *out)
     const int at = cr_nbh_burst_tail_index(d);
     cr_model nm = nbh_view(d);
     nm.constrain(&nm, theta, out);
-    const burst_par b = burst_at(theta + at, exp(theta[CR_NBH_LOG_INV_SQRT_PHI]));
-    out[at + CR_BURST_W] = b.w;
-    out[at + CR_BURST_LAMBDA] = b.lambda;
-    out[at + CR_BURST_PHI_B] = b.phib;
+    cr_nbh_burst_tail_values(theta + at, theta[CR_NBH_LOG_INV_SQRT_PHI], out + at);
+}
+
+void cr_nbh_burst_tail_values(const double *tail, double lisp, double *out)
+{
+    const burst_par b = burst_at(tail, exp(lisp));
+    out[CR_BURST_W] = b.w;
+    out[CR_BURST_LAMBDA] = b.lambda;
+    out[CR_BURST_PHI_B] = b.phib;
 }
 
 void cr_nbh_burst_model(cr_model *m, const cr_nbh_burst_data *d)
@@ -282,8 +312,7 @@ void cr_nbh_burst_model(cr_model *m, const cr_nbh_burst_data *d)
     m->data = (void *)d;
 }
 
-/* log((1 - w) NB2(y | e^eta, phi) + w NB2(y | lambda_b, phi_b)) at output values tail */
-static double mixture_lpmf(int y, double eta, double phi, const double *tail)
+double cr_nbh_burst_mixture_lpmf(int y, double eta, double phi, const double *tail)
 {
     const double w = tail[CR_BURST_W];
     const double la = log1p(-w) + cr_nb2_lpmf(y, eta, phi);
@@ -292,18 +321,22 @@ static double mixture_lpmf(int y, double eta, double phi, const double *tail)
     return fmax(la, lb) + log1p(exp(-fabs(la - lb)));
 }
 
+cr_count_law cr_nbh_burst_law_at(double eta, double phi, const double *tail)
+{
+    const double w = tail[CR_BURST_W];
+    return (cr_count_law){NAN, 2, {1 - w, w}, {eta, log(tail[CR_BURST_LAMBDA])},
+                          {phi, tail[CR_BURST_PHI_B]}};
+}
+
 void cr_nbh_burst_law(const cr_nbh_burst_data *d, const double *v, int machine, int minute,
                       cr_count_law *out)
 {
     const cr_cells *c = &d->nbh.cells;
-    const double *zk = v + CR_NBH_NFIXED, *tail = v + cr_nbh_burst_tail_index(d);
-    const double w = tail[CR_BURST_W];
-    *out = (cr_count_law){NAN, 2, {1 - w, w},
-                          {cr_effects_eta_at(c, v[CR_NBH_ALPHA], v[CR_NBH_LOG_SIGMA_MACHINE],
-                                             v[CR_NBH_LOG_SIGMA_MINUTE], zk, zk + c->nmachines,
-                                             machine, minute),
-                           log(tail[CR_BURST_LAMBDA])},
-                          {v[CR_NBH_LOG_INV_SQRT_PHI], tail[CR_BURST_PHI_B]}};
+    const double *zk = v + CR_NBH_NFIXED;
+    *out = cr_nbh_burst_law_at(cr_effects_eta_at(c, v[CR_NBH_ALPHA], v[CR_NBH_LOG_SIGMA_MACHINE],
+                                                 v[CR_NBH_LOG_SIGMA_MINUTE], zk,
+                                                 zk + c->nmachines, machine, minute),
+                               v[CR_NBH_LOG_INV_SQRT_PHI], v + cr_nbh_burst_tail_index(d));
 }
 
 double cr_nbh_burst_loglik(const cr_nbh_burst_data *d, const double *v, int machine, int minute,
@@ -316,7 +349,25 @@ double cr_nbh_burst_loglik(const cr_nbh_burst_data *d, const double *v, int mach
                                          machine, minute);
     if (isnan(eta))
         return NAN;
-    return mixture_lpmf(y, eta, v[CR_NBH_LOG_INV_SQRT_PHI], v + cr_nbh_burst_tail_index(d));
+    return cr_nbh_burst_mixture_lpmf(y, eta, v[CR_NBH_LOG_INV_SQRT_PHI],
+                                     v + cr_nbh_burst_tail_index(d));
+}
+
+void cr_nbh_burst_draw_rows(size_t nrows, const int *machine, const int *minute,
+                            const double *eta, double phi, const double *tail, gsl_rng *r,
+                            int *y)
+{
+    const double lb = log(tail[CR_BURST_LAMBDA]);
+    /* one sampler per component keeps each one's setup across seconds */
+    cr_nb2_sampler base, burst;
+    cr_nb2_sampler_init(&base);
+    cr_nb2_sampler_init(&burst);
+    for (size_t i = 0, c = 0; i < nrows; i++) {
+        c += i > 0 && (machine[i] != machine[i - 1] || minute[i] != minute[i - 1]);
+        y[i] = gsl_rng_uniform(r) < tail[CR_BURST_W]
+                   ? cr_nb2_draw(&burst, lb, tail[CR_BURST_PHI_B], r)
+                   : cr_nb2_draw(&base, eta[c], phi, r);
+    }
 }
 
 void cr_nbh_burst_simulate(size_t nrows, const int *machine, const int *minute, const double *v,
@@ -327,19 +378,15 @@ void cr_nbh_burst_simulate(size_t nrows, const int *machine, const int *minute, 
         K = machine[i] > K ? machine[i] : K;
         C += i == 0 || machine[i] != machine[i - 1] || minute[i] != minute[i - 1];
     }
-    const double *zk = v + CR_NBH_NFIXED, *zc = zk + K - 1, *tail = zk + K + C;
-    const double lb = log(tail[CR_BURST_LAMBDA]), phi = v[CR_NBH_LOG_INV_SQRT_PHI];
-    /* one sampler per component keeps each one's setup across seconds */
-    cr_nb2_sampler base, burst;
-    cr_nb2_sampler_init(&base);
-    cr_nb2_sampler_init(&burst);
-    for (size_t i = 0; i < nrows; i++) {
-        if (i == 0 || machine[i] != machine[i - 1] || minute[i] != minute[i - 1])
-            zc++;
-        double eta = v[CR_NBH_ALPHA] + v[CR_NBH_LOG_SIGMA_MACHINE] * zk[machine[i] - 1] +
-                     v[CR_NBH_LOG_SIGMA_MINUTE] * *zc;
-        y[i] = gsl_rng_uniform(r) < tail[CR_BURST_W]
-                   ? cr_nb2_draw(&burst, lb, tail[CR_BURST_PHI_B], r)
-                   : cr_nb2_draw(&base, eta, phi, r);
-    }
+    const double *zk = v + CR_NBH_NFIXED, *zc = zk + K;
+    double *eta = xmalloc(((size_t)C + 1) * sizeof *eta);
+    for (size_t i = 0, c = 0; i < nrows; i++)
+        if (i == 0 || machine[i] != machine[i - 1] || minute[i] != minute[i - 1]) {
+            eta[c] = v[CR_NBH_ALPHA] + v[CR_NBH_LOG_SIGMA_MACHINE] * zk[machine[i] - 1] +
+                     v[CR_NBH_LOG_SIGMA_MINUTE] * zc[c];
+            c++;
+        }
+    cr_nbh_burst_draw_rows(nrows, machine, minute, eta, v[CR_NBH_LOG_INV_SQRT_PHI], zk + K + C,
+                           r, y);
+    free(eta);
 }

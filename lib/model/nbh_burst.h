@@ -87,4 +87,32 @@ void cr_nbh_burst_law(const cr_nbh_burst_data *d, const double *v, int machine, 
 void cr_nbh_burst_simulate(size_t nrows, const int *machine, const int *minute, const double *v,
                            gsl_rng *r, int *y);
 
+/* ---- The burst mixture on its own, for models that give the cells' rates another way
+ * (model/nbh_burst_msd.h) ---- */
+
+/* Doubles of scratch cr_nbh_burst_mix needs. */
+size_t cr_nbh_burst_mix_scratch(const cr_nbh_burst_data *d);
+
+/* The log likelihood of d's seconds given the cells' log rates eta[C] of the base component,
+ * log inv_sqrt_phi lisp and the burst coordinates tail[CR_BURST_NTAIL] (logit(2 w), log
+ * lambda_b, log e), plus the burst part's priors with their Jacobians (not phi's prior);
+ * -INFINITY where it cannot be evaluated. When geta is not NULL: geta[c] = d/d eta[c],
+ * gpar[0] = d/d lisp, gpar[1 + j] = d/d tail[j]. */
+double cr_nbh_burst_mix(const cr_nbh_burst_data *d, const double *eta, double lisp,
+                        const double *tail, double *geta, double *gpar, double *scratch);
+
+/* The outputs w, lambda_b, phi_b of the burst coordinates tail at log inv_sqrt_phi lisp. */
+void cr_nbh_burst_tail_values(const double *tail, double lisp, double *out);
+
+/* At the outputs tail (w, lambda_b, phi_b): the log pmf of count y, and the law of a second,
+ * when the base component has log mean eta and dispersion phi. */
+double cr_nbh_burst_mixture_lpmf(int y, double eta, double phi, const double *tail);
+cr_count_law cr_nbh_burst_law_at(double eta, double phi, const double *tail);
+
+/* Draws counts y[r] for rows ordered by machine then minute, eta[c] the base component's log
+ * mean of the rows' c-th cell. */
+void cr_nbh_burst_draw_rows(size_t nrows, const int *machine, const int *minute,
+                            const double *eta, double phi, const double *tail, gsl_rng *r,
+                            int *y);
+
 #endif

@@ -266,12 +266,15 @@ void cr_sim_users_draw_far(const cr_sim_draw *p, int nusers, long far, double *f
                                                        : gsl_ran_gaussian_ziggurat(r, 1));
     for (int u = 0; u < nusers && log_pi; u++)
         log_pi[u] = log_inv_logit(p->mu_pi + p->sigma_pi * gsl_ran_gaussian_ziggurat(r, 1));
+    double *sn = p->spread ? xmalloc(nusers * sizeof *sn) : NULL;
+    for (int u = 0; u < nusers && sn; u++)
+        sn[u] = exp(p->mu_s + p->tau_s * gsl_ran_gaussian_ziggurat(r, 1));
     for (long s0 = -60 * far; s0 < nsec; s0 += 60) {
         int len = nsec - s0 < 60 ? (int)(nsec - s0) : 60, exact = nusers;
         for (int u = 0; u < nusers; u++) {
             double eps = gsl_ran_gaussian_ziggurat(r, 1);
             z[u] = s0 == -60 * far ? eps : p->rho * z[u] + innov * eps;
-            mu[u] = exp(base[u] + p->sigma_minute * z[u]);
+            mu[u] = exp(base[u] + (sn ? sn[u] * (z[u] - sn[u] / 2) : p->sigma_minute * z[u]));
         }
         if (s0 < 0) {
             double m = 0;
@@ -301,6 +304,7 @@ void cr_sim_users_draw_far(const cr_sim_draw *p, int nusers, long far, double *f
     free(z);
     free(mu);
     free(log_pi);
+    free(sn);
 }
 
 /* E f(m + s Z), Z ~ N(0,1), by the trapezoid rule over z in [-13, 13 + grow s]: f(m + s z)
@@ -373,6 +377,11 @@ int cr_sim_check(const cr_sim_draw *draws, int ndraws, const cr_sim_config *cfg,
                           isfinite(p->phi)))
             return cr_fail(e, "simulate: draw %d: invalid burst parameters (w %g, lambda_b %g, "
                               "phi_b %g, phi %g)", d + 1, p->w, p->lambda_b, p->phi_b, p->phi);
+        if (p->spread && !(p->burst && isfinite(p->mu_s) && p->tau_s >= 0 &&
+                           isfinite(p->tau_s) && p->sigma_minute == 0))
+            return cr_fail(e, "simulate: draw %d: invalid minute spreads (burst %d, mu_s %g, "
+                              "tau_s %g, sigma_minute %g)", d + 1, p->burst, p->mu_s, p->tau_s,
+                           p->sigma_minute);
         if (p->hurdle && (!isfinite(p->mu_pi) || !(p->sigma_pi >= 0) ||
                           !isfinite(p->sigma_pi) || !isfinite(p->phi)))
             return cr_fail(e, "simulate: draw %d: invalid hurdle parameters (mu_pi %g, "

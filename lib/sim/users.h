@@ -37,13 +37,20 @@
  *                   NB2(lambda_b, phi_b) whatever mu, else NB2(mu, phi); the rest as nbh.
  *                   Still a Poisson mixture: the intensity is a gamma of either component.
  *                   cr_sim_check wants w in [0, 1/2], lambda_b >= 0, phi_b > 0 and phi, all
- *                   finite. */
+ *                   finite.
+ *   nbh_burst_msd   spread = 1 (with burst = 1): user u's own sigma_minute[u] = exp(mu_s +
+ *                   tau_s z_s[u]), z_s ~ N(0,1) fresh per user, and minute effects centred on
+ *                   their mean: log mu[u,m] = alpha + sigma_machine z_machine[u] +
+ *                   sigma_minute[u] z_minute[u,m] - sigma_minute[u]^2 / 2 (sigma_minute
+ *                   unused, 0 from the draws). The rest as nbh_burst. */
 typedef struct {
     double alpha, sigma_machine, sigma_minute, phi, rho;
     int hurdle;
     double mu_pi, sigma_pi;
     int burst;
     double w, lambda_b, phi_b;
+    int spread;
+    double mu_s, tau_s;
 } cr_sim_draw;
 
 typedef struct {
@@ -68,8 +75,9 @@ typedef struct {
 } cr_sim_users_stats;
 
 /* Expected count of one new user in one second under draw p, exact: the lognormal mean, with
- * bursts (1 - w) exp(alpha + s^2 / 2) + w lambda_b, and for the hurdle E(1 - pi) E[mu / (1 -
- * NB2(0))] by the trapezoid rule over z_pi and the user's log rate, whose marginal is N(alpha,
+ * bursts (1 - w) exp(alpha + s^2 / 2) + w lambda_b (s^2 = sigma_machine^2 + sigma_minute^2,
+ * just sigma_machine^2 with spread), and for the hurdle E(1 - pi) E[mu / (1 - NB2(0))] by the
+ * trapezoid rule over z_pi and the user's log rate, whose marginal is N(alpha,
  * sigma_machine^2 + sigma_minute^2) (to rounding for any sigma: docs/simulation.md). */
 double cr_sim_user_mean(const cr_sim_draw *p);
 

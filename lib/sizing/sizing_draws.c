@@ -1,7 +1,7 @@
 /* Posterior draws of a rate model by column name, from lib/fit's result in memory or its draws
  * CSV. Which ladder model made them shows in the names (lib/model's output names): pois has no
  * phi, nb_machine no sigma_minute, nbh no rho, hurdle_nbh_ar1 adds mu_pi and sigma_pi, and
- * nbh_burst adds w, lambda_b and phi_b. */
+ * nbh_burst adds w, lambda_b and phi_b, and nbh_burst_msd has mu_s and tau_s for sigma_minute. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,10 +13,10 @@
 #include "sizing/sizing.h"
 
 enum { COL_ALPHA, COL_SIGMA_MACHINE, COL_SIGMA_MINUTE, COL_PHI, COL_RHO, COL_MU_PI, COL_SIGMA_PI,
-       COL_W, COL_LAMBDA_B, COL_PHI_B, NCOLS };
+       COL_W, COL_LAMBDA_B, COL_PHI_B, COL_MU_S, COL_TAU_S, NCOLS };
 static const char *const col_names[NCOLS] = {"alpha", "sigma_machine", "sigma_minute", "phi",
                                              "rho", "mu_pi", "sigma_pi", "w", "lambda_b",
-                                             "phi_b"};
+                                             "phi_b", "mu_s", "tau_s"};
 
 /* Marks column col in at[] when name[0..len) is one of the wanted names. */
 static void match_column(const char *name, size_t len, int col, int *at)
@@ -42,6 +42,9 @@ static int check_columns(const int *at, const char *what, cr_err *e)
     if (burst != (at[COL_LAMBDA_B] >= 0) || burst != (at[COL_PHI_B] >= 0) ||
         (burst && at[COL_PHI] < 0))
         return cr_fail(e, "%s: a burst model needs w, lambda_b, phi_b and phi", what);
+    if ((at[COL_MU_S] >= 0) != (at[COL_TAU_S] >= 0) || (at[COL_MU_S] >= 0 && !burst))
+        return cr_fail(e, "%s: per-machine minute spreads need mu_s, tau_s and a burst model",
+                       what);
     return 0;
 }
 
@@ -57,7 +60,9 @@ static void thin(const double *v, size_t nrows, const int *at, int ndraws, cr_si
                                .rho = r[COL_RHO], .hurdle = at[COL_MU_PI] >= 0,
                                .mu_pi = r[COL_MU_PI], .sigma_pi = r[COL_SIGMA_PI],
                                .burst = at[COL_W] >= 0, .w = r[COL_W],
-                               .lambda_b = r[COL_LAMBDA_B], .phi_b = r[COL_PHI_B]};
+                               .lambda_b = r[COL_LAMBDA_B], .phi_b = r[COL_PHI_B],
+                               .spread = at[COL_MU_S] >= 0, .mu_s = r[COL_MU_S],
+                               .tau_s = r[COL_TAU_S]};
     }
 }
 

@@ -277,4 +277,53 @@ static inline int rstan_eval(const char *stan, const rows *r, int npts, int dim,
     return rc;
 }
 
+/* m->logp against a brute-force reference ref(ctx, th) at npts points th (dim each): the
+ * differences of either from its value at the first point agree within 1e-9 relative to the
+ * density's size (CHECKed); the constants either drops do not matter. */
+static inline void brute_compare(const cr_model *m, double (*ref)(const void *ctx,
+                                                                 const double *th),
+                                 const void *ctx, int npts, const double *th, const char *name)
+{
+    const double ours0 = m->logp(m, th, NULL, NULL), ref0 = ref(ctx, th);
+    for (int p = 1; p < npts; p++) {
+        const double *t = th + (size_t)p * m->dim;
+        double d_ours = m->logp(m, t, NULL, NULL) - ours0, d_ref = ref(ctx, t) - ref0;
+        CHECKF(fabs(d_ours - d_ref) <= 1e-9 * (fabs(d_ref) + fabs(ref0) + 1),
+               "%s: lp difference %.15g, brute force %.15g", name, d_ours, d_ref);
+    }
+}
+
+/* rstan's log_prob and gradient of the Stan program against m->logp at npts points th (dim
+ * each): differences of the log density from the first point (rstan drops constants of its own
+ * choosing) and the gradients, each within 1e-8 relative (CHECKed); the worst error / tolerance
+ * goes to *worst_lp and *worst_g when larger. *rc gets rstan_eval's status: 0 when compared. */
+static inline void rstan_compare(const char *stan, const rows *r, const cr_model *m, int npts,
+                                 const double *th, double *worst_lp, double *worst_g, int *rc)
+{
+    const int dim = m->dim;
+    double *ref = xmalloc((size_t)npts * dim * sizeof(double));
+    double *lp_ref = xmalloc((size_t)npts * sizeof(double));
+    double *gr = xmalloc((size_t)dim * sizeof(double)), ours0 = 0;
+    *rc = rstan_eval(stan, r, npts, dim, th, lp_ref, ref);
+    for (int p = 0; p < npts && *rc == 0; p++) {
+        double lp = m->logp(m, th + p * dim, gr, NULL);
+        if (p == 0)
+            ours0 = lp;
+        double dref = lp_ref[p] - lp_ref[0], dours = lp - ours0;
+        double e = fabs(dref - dours) / (1e-8 * (fabs(dref) + 1));
+        *worst_lp = e > *worst_lp ? e : *worst_lp;
+        CHECKF(e <= 1, "%s point %d: lp difference %.15g, rstan %.15g", r->name, p, dours, dref);
+        for (int i = 0; i < dim; i++) {
+            double gi = ref[p * dim + i];
+            e = fabs(gi - gr[i]) / (1e-8 * (fabs(gi) + 1));
+            *worst_g = e > *worst_g ? e : *worst_g;
+            CHECKF(e <= 1, "%s point %d coordinate %d: gradient %.15g, rstan %.15g", r->name, p,
+                   i, gr[i], gi);
+        }
+    }
+    free(gr);
+    free(lp_ref);
+    free(ref);
+}
+
 #endif

@@ -1,6 +1,6 @@
 /* Simulation-based calibration (Talts et al. 2018) and parameter recovery for the lower rungs of
- * the model ladder (pois, nb_machine) and for nbh_burst, model and sampler together, in the sampling coordinates
- * connrate's fit would choose (cr_*_prefer_centred).
+ * the model ladder (pois, nb_machine) and for nbh_burst and nbh_burst_msd, model and sampler
+ * together, in the sampling coordinates connrate's fit would choose (cr_*_prefer_centred).
  *
  * SBC: parameters from the prior, data from the model (3 machines x 5 minutes), short chains,
  * and the rank of each true population parameter among thinned posterior draws; when log
@@ -20,6 +20,7 @@
 #include "common/xalloc.h"
 #include "model/nb_machine.h"
 #include "model/nbh_burst.h"
+#include "model/nbh_burst_msd.h"
 #include "model/pois.h"
 #include "sampler/chains.h"
 
@@ -37,6 +38,7 @@ typedef struct {
     void *(*build)(cr_model *m, size_t n, const int *machine, const int *minute, const int *y);
     void (*destroy)(void *data);
     const double *recovery_truth; /* population parameters for the recovery study */
+    int tail_per_machine;       /* standard normal values per machine after the tail */
 } rung;
 
 static double half_normal(gsl_rng *g)
@@ -120,6 +122,34 @@ static void burst_destroy(void *d)
     free(d);
 }
 
+static void msd_prior(gsl_rng *g, double *v)
+{
+    v[0] = gsl_ran_gaussian(g, 3);
+    v[1] = half_normal(g);
+    v[2] = gsl_ran_gaussian(g, 1) - 0.5;
+    v[3] = 0.5 * half_normal(g);
+    double isp = half_normal(g), isp_b = isp + 2 * half_normal(g);
+    v[4] = 1 / (isp * isp);
+    v[5] = gsl_ran_beta(g, 1, 9) / 2;
+    v[6] = gsl_ran_lognormal(g, 2, 1.5);
+    v[7] = 1 / (isp_b * isp_b);
+}
+
+static void *msd_build(cr_model *m, size_t n, const int *machine, const int *minute,
+                       const int *y)
+{
+    cr_nbh_burst_msd_data *d = xmalloc(sizeof *d);
+    cr_nbh_burst_msd_data_from_rows(d, n, machine, minute, y);
+    cr_nbh_burst_msd_model(m, d);
+    return d;
+}
+
+static void msd_destroy(void *d)
+{
+    cr_nbh_burst_msd_data_free(d);
+    free(d);
+}
+
 static const char *const pois_names[] = {"alpha", "sigma_machine", "sigma_minute"};
 static const char *const nbm_names[] = {"alpha", "sigma_machine", "phi"};
 static const double pois_truth[] = {1.0, 0.5, 0.4};
@@ -127,15 +157,20 @@ static const double nbm_truth[] = {1.0, 0.5, 3.0};
 static const char *const burst_names[] = {"alpha", "sigma_machine", "sigma_minute", "phi",
                                           "w", "lambda_b", "phi_b"};
 static const double burst_truth[] = {-1.0, 0.5, 0.4, 5.0, 0.03, 12.0, 1.0};
+static const char *const msd_names[] = {"alpha", "sigma_machine", "mu_s", "tau_s", "phi", "w",
+                                        "lambda_b", "phi_b"};
+static const double msd_truth[] = {-1.0, 0.5, -0.9, 0.3, 5.0, 0.03, 12.0, 1.0};
 static const rung rungs[] = {
     {"pois", CR_POIS_NFIXED, 0, pois_names, 1, pois_prior, cr_pois_simulate, pois_build,
-     pois_destroy, pois_truth},
+     pois_destroy, pois_truth, 0},
     {"nb_machine", CR_NB_MACHINE_NFIXED, 0, nbm_names, 0, nbm_prior, cr_nb_machine_simulate,
-     nbm_build, nbm_destroy, nbm_truth},
+     nbm_build, nbm_destroy, nbm_truth, 0},
     {"nbh_burst", CR_NBH_NFIXED, CR_BURST_NTAIL, burst_names, 1, burst_prior,
-     cr_nbh_burst_simulate, burst_build, burst_destroy, burst_truth},
+     cr_nbh_burst_simulate, burst_build, burst_destroy, burst_truth, 0},
+    {"nbh_burst_msd", CR_MSD_NFIXED, CR_BURST_NTAIL, msd_names, 1, msd_prior,
+     cr_nbh_burst_msd_simulate, msd_build, msd_destroy, msd_truth, 1},
 };
-enum { NFIXED_MAX = 7 };
+enum { NFIXED_MAX = 8 };
 
 /* A CPS-like layout: machines x seconds, rows ordered by machine then second. */
 typedef struct {
@@ -167,22 +202,27 @@ static void layout_free(layout *l)
 
 static int nout_of(const rung *rg, const layout *l)
 {
-    return rg->nfixed + l->nmachines + (rg->minute_effects ? l->ncells : 0) + rg->ntail;
+    return rg->nfixed + l->nmachines * (1 + rg->tail_per_machine) +
+           (rg->minute_effects ? l->ncells : 0) + rg->ntail;
 }
 
 /* Output index of population parameter j. */
-static int pop_out(const rung *rg, int nout, int j)
+static int pop_out(const rung *rg, const layout *l, int j)
 {
-    return j < rg->nfixed ? j : nout - rg->ntail + (j - rg->nfixed);
+    const int tail = nout_of(rg, l) - rg->ntail - rg->tail_per_machine * l->nmachines;
+    return j < rg->nfixed ? j : tail + (j - rg->nfixed);
 }
 
-/* truth: the population parameters pop in their places, standard normal effects between. */
-static void set_truth(const rung *rg, int nout, const double *pop, gsl_rng *g, double *truth)
+/* truth: the population parameters pop in their places, standard normal effects elsewhere. */
+static void set_truth(const rung *rg, const layout *l, const double *pop, gsl_rng *g,
+                      double *truth)
 {
-    for (int i = rg->nfixed; i < nout - rg->ntail; i++)
-        truth[i] = gsl_ran_gaussian(g, 1);
+    const int tail = pop_out(rg, l, rg->nfixed);
+    for (int i = rg->nfixed; i < nout_of(rg, l); i++)
+        if (i < tail || i >= tail + rg->ntail)
+            truth[i] = gsl_ran_gaussian(g, 1);
     for (int j = 0; j < rg->nfixed + rg->ntail; j++)
-        truth[pop_out(rg, nout, j)] = pop[j];
+        truth[pop_out(rg, l, j)] = pop[j];
 }
 
 static void no_progress(void *ctx, int chain, int done, int total, int warmup)
@@ -235,7 +275,7 @@ static void sbc(const rung *rg)
     int failed = 0, divergent_reps = 0;
     for (int rep = 0; rep < SBC_REPS; rep++) {
         rg->prior(g, pop);
-        set_truth(rg, nout, pop, g, truth);
+        set_truth(rg, &l, pop, g, truth);
         rg->simulate(l.n, l.machine, l.minute, truth, g, l.y);
         cr_chains_result res;
         if (fit(rg, &l, SBC_WARMUP, SBC_SAMPLES, (uint64_t)rep + 1, &res) != 0) {
@@ -244,7 +284,7 @@ static void sbc(const rung *rg)
         }
         divergent_reps += divergences(&res) > 0;
         for (int j = 0; j < npop; j++) {
-            const int o = pop_out(rg, nout, j);
+            const int o = pop_out(rg, &l, j);
             int rank = 0;
             for (int i = THIN - 1; i < 2 * SBC_SAMPLES; i += THIN)
                 rank += res.draws[(size_t)i * res.nout + o] < truth[o];
@@ -309,7 +349,7 @@ static void recovery(const rung *rg)
     gsl_rng_set(g, 20240612);
     const int npop = rg->nfixed + rg->ntail;
     for (int rep = 0; rep < REC_REPS; rep++) {
-        set_truth(rg, nout, rg->recovery_truth, g, truth);
+        set_truth(rg, &l, rg->recovery_truth, g, truth);
         rg->simulate(l.n, l.machine, l.minute, truth, g, l.y);
         cr_chains_result res;
         if (fit(rg, &l, REC_WARMUP, REC_SAMPLES, 1000 + (uint64_t)rep, &res) != 0) {
@@ -324,7 +364,7 @@ static void recovery(const rung *rg)
             double lo = col[(int)(0.05 * ndraws)], hi = col[(int)(0.95 * ndraws) - 1];
             int in = lo <= truth[j] && truth[j] <= hi;
             for (int p = 0; p < npop; p++)
-                covered[p] += in && j == pop_out(rg, nout, p);
+                covered[p] += in && j == pop_out(rg, &l, p);
             pooled += in;
             pooled_n++;
         }
@@ -377,6 +417,17 @@ static void test_recovery_nbh_burst(void)
     recovery(&rungs[2]);
 }
 
+static void test_sbc_nbh_burst_msd(void)
+{
+    sbc(&rungs[3]);
+}
+
+static void test_recovery_nbh_burst_msd(void)
+{
+    recovery(&rungs[3]);
+}
+
 TEST_MAIN(RUN_SLOW(test_sbc_pois); RUN_SLOW(test_sbc_nb_machine); RUN_SLOW(test_recovery_pois);
           RUN_SLOW(test_recovery_nb_machine); RUN_SLOW(test_sbc_nbh_burst);
-          RUN_SLOW(test_recovery_nbh_burst))
+          RUN_SLOW(test_recovery_nbh_burst); RUN_SLOW(test_sbc_nbh_burst_msd);
+          RUN_SLOW(test_recovery_nbh_burst_msd))

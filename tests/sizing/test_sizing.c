@@ -205,7 +205,8 @@ static int same_draw(const cr_sim_draw *a, const cr_sim_draw *b)
            a->sigma_minute == b->sigma_minute && a->phi == b->phi && a->rho == b->rho &&
            a->hurdle == b->hurdle && a->mu_pi == b->mu_pi && a->sigma_pi == b->sigma_pi &&
            a->burst == b->burst && a->w == b->w && a->lambda_b == b->lambda_b &&
-           a->phi_b == b->phi_b;
+           a->phi_b == b->phi_b && a->spread == b->spread && a->mu_s == b->mu_s &&
+           a->tau_s == b->tau_s;
 }
 
 static const char *write_draws(const char *text)
@@ -252,6 +253,11 @@ static void reads_draws_of_every_model(void)
                       "1,1,-2,0.5,1.25,0.625,3.5,0.1,0.2,0.03125,12.5,1.5\n",
          {.alpha = 0.5, .sigma_machine = 1.25, .sigma_minute = 0.625, .phi = 3.5, .burst = 1,
           .w = 0.03125, .lambda_b = 12.5, .phi_b = 1.5}},
+        {"nbh_burst_msd", "chain,iteration,lp__,alpha,sigma_machine,mu_s,tau_s,phi,z_machine[1],"
+                          "\"z_minute[1,1]\",w,lambda_b,phi_b,z_s[1]\n"
+                          "1,1,-2,0.5,1.25,-0.75,0.25,3.5,0.1,0.2,0.03125,12.5,1.5,0.3\n",
+         {.alpha = 0.5, .sigma_machine = 1.25, .phi = 3.5, .burst = 1, .w = 0.03125,
+          .lambda_b = 12.5, .phi_b = 1.5, .spread = 1, .mu_s = -0.75, .tau_s = 0.25}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *path = write_draws(cases[i].csv);
@@ -277,6 +283,9 @@ static void rejects_incomplete_draws(void)
         {"alpha,sigma_machine,sigma_minute,phi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
         {"alpha,sigma_machine,sigma_minute,sigma_pi,mu_pi\n1,2,3,4,5\n", "hurdle model needs"},
         {"alpha,sigma_machine,sigma_minute,phi,w,phi_b\n1,2,3,4,0.1,1\n", "burst model needs"},
+        {"alpha,sigma_machine,phi,w,lambda_b,phi_b,mu_s\n1,2,3,0.1,4,1,-1\n",
+         "minute spreads need"},
+        {"alpha,sigma_machine,phi,mu_s,tau_s\n1,2,3,-1,0.5\n", "minute spreads need"},
         {"alpha,sigma_machine,z\n1,2,3\n", "neither sigma_minute nor phi"},
         {"alpha,sigma_machine,phi\n1,2,x\n", ":2: column phi: 'x' is not a number"},
         {"alpha,sigma_machine,phi\n", "no draws"},
@@ -360,7 +369,8 @@ static void draws_from_fit_match_the_file(void)
             CHECKF(same_draw(&mem[d], &disk[d]), "%s: draw %d in memory differs from %s", name,
                    d + 1, file);
         CHECKF(mem[0].hurdle == (i == CR_LADDER_HURDLE_NBH_AR1) &&
-                   mem[0].burst == (i == CR_LADDER_NBH_BURST) &&
+                   mem[0].burst == (i == CR_LADDER_NBH_BURST || i == CR_LADDER_NBH_BURST_MSD) &&
+                   mem[0].spread == (i == CR_LADDER_NBH_BURST_MSD) &&
                    isinf(mem[0].phi) == (i == CR_LADDER_POIS),
                "%s: read as another model", name);
     }
