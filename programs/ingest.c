@@ -83,6 +83,8 @@ static int load(const cli_args *a, ingest_job *j, cr_err *e)
         fo.local_nets = a->local_nets;
         fo.nlocal_nets = a->nlocal_nets;
         fo.min_flows = (size_t)a->min_flows;
+        fo.max_hosts = (size_t)a->sample_hosts;
+        fo.seed = (uint64_t)a->seed;
         int rc = cr_flowlog_read(paths, j->logfiles.n, &fo, &j->logs, e);
         free(paths);
         if (rc != 0 || check_logs_span(j, a->max_span, e) != 0)
