@@ -177,6 +177,7 @@ void ingest_sizing_data(const ingest_job *j, const cli_args *a, cr_sizing_data *
         else
             cr_sizing_data_add_machine(d, &j->machines[u->index], (cr_tcp_end_rule)a->tcp_end);
     }
+    d->population_hosts = j->logs.population_hosts;
     cr_sizing_data_finish(d);
 }
 

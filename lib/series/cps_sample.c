@@ -40,18 +40,37 @@ static int kept_minute(const int64_t *kept, size_t n, int minute)
     return lo < n && kept[lo] == minute;
 }
 
+/* Minutes kept per machine. */
+static size_t per_machine(const cr_cps_table *t, long cells)
+{
+    size_t per = t->nmachines ? (size_t)(cells / t->nmachines) : 0;
+    return per < CR_CPS_SAMPLE_MIN_MINUTES ? CR_CPS_SAMPLE_MIN_MINUTES : per;
+}
+
+long cr_cps_sample_cells(const cr_cps_table *t, long cells)
+{
+    long all = cr_cps_cells(t);
+    if (cells <= 0 || all <= cells)
+        return all;
+    long per = (long)per_machine(t, cells), kept = 0, mine = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        if (r > 0 && t->machine[r] != t->machine[r - 1]) {
+            kept += mine < per ? mine : per;
+            mine = 0;
+        }
+        mine += new_cell(t, r);
+    }
+    return kept + (mine < per ? mine : per);
+}
+
 int cr_cps_sample_minutes(const cr_cps_table *t, long cells, uint64_t seed, cr_cps_table *out)
 {
     if (cells <= 0 || cr_cps_cells(t) <= cells)
         return 0;
-    size_t per = t->nmachines ? (size_t)(cells / t->nmachines) : 0;
-    if (per < CR_CPS_SAMPLE_MIN_MINUTES)
-        per = CR_CPS_SAMPLE_MIN_MINUTES;
+    size_t per = per_machine(t, cells);
     memset(out, 0, sizeof *out);
     out->nmachines = t->nmachines;
-    out->machine_ids = xmalloc(((size_t)t->nmachines + 1) * sizeof *out->machine_ids);
-    for (int k = 0; k < t->nmachines; k++)
-        out->machine_ids[k] = xstrdup(t->machine_ids[k]);
+    out->machine_ids = t->machine_ids;
     /* the rows kept are at most per x 60 per machine (a minute holds 60 seconds at most) */
     size_t cap = t->nrows < per * 60 * (size_t)t->nmachines ? t->nrows
                                                             : per * 60 * (size_t)t->nmachines;
@@ -103,4 +122,11 @@ int cr_cps_sample_minutes(const cr_cps_table *t, long cells, uint64_t seed, cr_c
     free(mins);
     free(kept);
     return 1;
+}
+
+void cr_cps_sample_free(cr_cps_table *out)
+{
+    out->nmachines = 0; /* the ids are the table's it was drawn from */
+    out->machine_ids = NULL;
+    cr_cps_free(out);
 }

@@ -18,10 +18,16 @@
 /* Machine-minutes (cells) of t: distinct (machine, minute) of its rows. */
 long cr_cps_cells(const cr_cps_table *t);
 
+/* The machine-minutes cr_cps_sample_minutes keeps of t under the budget `cells` (all of them
+ * when t is within it). */
+long cr_cps_sample_cells(const cr_cps_table *t, long cells);
+
 /* When t has more than `cells` machine-minutes (cells > 0), fills *out with the rows of
  * max(cells / K, CR_CPS_SAMPLE_MIN_MINUTES) minutes of each of its K machines (all of a machine
  * with fewer), machines, seconds and minutes numbered as in t, and returns 1; else returns 0
- * and leaves *out alone. */
+ * and leaves *out alone. The machine_ids of *out are t's (a fit's results borrow them, so they
+ * must outlive *out): free it with cr_cps_sample_free. */
 int cr_cps_sample_minutes(const cr_cps_table *t, long cells, uint64_t seed, cr_cps_table *out);
+void cr_cps_sample_free(cr_cps_table *out);
 
 #endif

@@ -157,6 +157,9 @@ typedef struct {
     int64_t res_ms;          /* the coarsest resolution: the durations' (duration/data.h) */
     cr_sizing_logfile *logs; /* the flow-record and log files the hosts came from */
     int nlogs;
+    /* Inside hosts of the logs the machines are a uniform sample of (flowlog.h, max_hosts);
+     * 0 when every host is a machine. */
+    size_t population_hosts;
     size_t rows_cap;         /* room for rows in cps (internal) */
 } cr_sizing_data;
 

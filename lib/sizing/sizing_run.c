@@ -164,7 +164,7 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
     int rc = cr_fit_ladder_series(t, &series, &lo, res, e);
     free(y);
     if (cut)
-        cr_cps_free(&sampled);
+        cr_cps_sample_free(&sampled);
     if (rc == 0) {
         *st = res->status;
         tally_ppc(&cr_fit_kept(res)->ppc, ppc);

@@ -53,6 +53,8 @@ static void keeps_the_smallest_keys(void)
     CHECK(cr_cps_sample_minutes(&t, 120, 9, &u)); /* 10 per machine */
     CHECK_INT(u.nmachines, 12);
     CHECK_INT(cr_cps_cells(&u), 11 * 10 + 4);
+    CHECK_INT(cr_cps_sample_cells(&t, 120), 11 * 10 + 4);
+    CHECK_INT(cr_cps_sample_cells(&t, 1000), 554);
     size_t r = 0;
     for (int i = 0; i < 12; i++) {
         const char *id = t.machine_ids[i];
@@ -76,11 +78,12 @@ static void keeps_the_smallest_keys(void)
         }
     }
     CHECK_INT(r, u.nrows);
-    cr_cps_free(&u);
+    cr_cps_sample_free(&u);
     /* a budget under two minutes per machine still keeps two */
     CHECK(cr_cps_sample_minutes(&t, 5, 9, &u));
     CHECK_INT(cr_cps_cells(&u), 24);
-    cr_cps_free(&u);
+    CHECK_INT(cr_cps_sample_cells(&t, 5), 24);
+    cr_cps_sample_free(&u);
     cr_cps_free(&t);
 }
 
@@ -98,7 +101,7 @@ static void uniform_over_minutes(void)
         for (size_t r = 0; r < u.nrows; r++)
             if (r == 0 || u.minute[r] != u.minute[r - 1] || u.machine[r] != u.machine[r - 1])
                 n[u.machine[r] - 1][u.minute[r] - 1]++;
-        cr_cps_free(&u);
+        cr_cps_sample_free(&u);
     }
     double x2 = 0, expect = (double)SEEDS * PER / M;
     for (int k = 0; k < K; k++)
