@@ -426,7 +426,7 @@ static const cli_opt sizing[] = {
      "(0: every host; docs/scale.md, \"Flow-log scale\"; default: 100)", NULL},
     {"fit-cells", 0, CLI_LONG, F(fit_cells), "N", 0, 10000000, 0, NULL,
      "machine-minutes the rate fits see at most: past it each machine keeps a uniform\n"
-     "sample of its minutes (0: all; default: 3000)", NULL},
+     "sample of its minutes (0: all; default: 1000)", NULL},
 };
 const cli_group opt_sizing = {"sizing", sizing, 11};
 

@@ -86,9 +86,9 @@ typedef struct {
      * costs in proportion to N, 10 s for 100,000 users at the default draws and seconds);
      * a limit still not reached there is reported as "at least" that. */
     long search_max;
-    /* Machine-minutes the rate fits see at most (3000; 0: all): past it each machine keeps a
+    /* Machine-minutes the rate fits see at most (1000; 0: all): past it each machine keeps a
      * uniform sample of its minutes (series/cps_sample.h), the held-out check says whether it
-     * was enough. Captures and small logs stay under it. */
+     * was enough. A few machines over a few hours stay under it. */
     long fit_cells;
 } cr_sizing_config;
 

@@ -43,7 +43,7 @@ void cr_sizing_config_default(cr_sizing_config *c)
     c->percentile = 99;
     c->headroom = 1.25;
     c->search_max = 100000;
-    c->fit_cells = 3000;
+    c->fit_cells = 1000;
 }
 
 int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)

@@ -1,8 +1,12 @@
 /* The machine-minutes a fit sees past its budget (lib/series/cps_sample.h): the same number of
  * minutes per machine, those whose keys are smallest (against cr_sample_indices), every row of
  * them as it was, at least two per machine, all of a machine with fewer; nothing when the table
- * is within the budget; uniform over minutes (chi-square over seeds). */
+ * is within the budget; uniform over minutes (chi-square over seeds); and (RUN_SLOW) the same
+ * target: nbh fitted to half the minutes of a synthetic population finds the posterior of the
+ * fit to all of them, within the information the other half adds and Monte Carlo error. */
 #include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,4 +116,62 @@ static void uniform_over_minutes(void)
     cr_cps_free(&t);
 }
 
-TEST_MAIN(RUN(keeps_the_smallest_keys); RUN(uniform_over_minutes))
+/* mean, sd, mcse_mean of each population parameter from a summary CSV (alpha, sigma_machine,
+ * sigma_minute, phi in its first rows). */
+static int read_summary(const char *path, double v[4][3])
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char line[512], name[64];
+    int n = 0;
+    if (!fgets(line, sizeof line, f))
+        n = -1;
+    while (n >= 0 && n < 4 && fgets(line, sizeof line, f))
+        if (sscanf(line, "%63[^,],%lf,%lf,%lf", name, &v[n][0], &v[n][1], &v[n][2]) == 4)
+            n++;
+    fclose(f);
+    return n == 4 ? 0 : -1;
+}
+
+static void same_target(void)
+{
+    const char *t = cr_test_tmpdir();
+    CHECK(cr_test_sh("%s synth -q --machines 40 --minutes 30 --seed 3 -o %s/syn",
+                     cr_test_bin(), t) == 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/syn/truth/cps.csv", t);
+    cr_cps_table full, half;
+    cr_err e;
+    CHECK(cr_cps_read(&full, path, &e) == 0);
+    CHECK(cr_cps_sample_minutes(&full, cr_cps_cells(&full) / 2, 1, &half));
+    snprintf(path, sizeof path, "%s/half.csv", t);
+    FILE *f = fopen(path, "w");
+    CHECK(f);
+    cr_cps_table_write(f, &half);
+    fclose(f);
+    CHECK_INT(cr_cps_cells(&half), 40 * 15);
+    cr_cps_sample_free(&half);
+    cr_cps_free(&full);
+    double v[2][4][3];
+    for (int k = 0; k < 2; k++) {
+        CHECK(cr_test_ran(cr_test_sh("%s fit -q %s/%s -o %s/fit%d --series tcp_new --model nbh "
+                                     "--no-holdout", cr_test_bin(), t,
+                                     k ? "half.csv" : "syn/truth/cps.csv", t, k)));
+        snprintf(path, sizeof path, "%s/fit%d/diagnostics/tcp_new_summary.csv", t, k);
+        CHECK(read_summary(path, v[k]) == 0);
+    }
+    static const char *names[] = {"alpha", "sigma_machine", "sigma_minute", "phi"};
+    for (int j = 0; j < 4; j++) {
+        /* nested data: the two means differ by about the information the other half adds */
+        double sd = sqrt(fmax(v[1][j][1] * v[1][j][1] - v[0][j][1] * v[0][j][1], 0));
+        double mc = sqrt(v[0][j][2] * v[0][j][2] + v[1][j][2] * v[1][j][2]);
+        double d = v[1][j][0] - v[0][j][0];
+        printf("     %-13s all %.4f (sd %.4f)  half %.4f (sd %.4f)  z %.2f\n", names[j],
+               v[0][j][0], v[0][j][1], v[1][j][0], v[1][j][1], d / sqrt(sd * sd + mc * mc));
+        CHECKF(fabs(d) <= 4 * sqrt(sd * sd + mc * mc), "%s: half the minutes moved it by %g",
+               names[j], d);
+    }
+}
+
+TEST_MAIN(RUN(keeps_the_smallest_keys); RUN(uniform_over_minutes); RUN_SLOW(same_target))
