@@ -107,8 +107,8 @@ void cr_fl_hsample_compact(cr_fl_hsample *s, cr_fl_conns *c, cr_fl_builder *b, i
     if (!s->sampling || (!force && held < s->compact_at))
         return;
     size_t w = 0, i = 0;
-    for (int k = 0; k < c->nfiles; k++) {
-        for (; i < c->file_end[k]; i++)
+    for (int k = 0; k <= c->nfiles; k++) { /* the files read, then the one being read */
+        for (size_t end = k < c->nfiles ? c->file_end[k] : c->n; i < end; i++)
             if (keep_conn(s, c, i)) {
                 c->f[w] = c->f[i];
                 c->dur[w] = c->dur[i];
@@ -116,16 +116,9 @@ void cr_fl_hsample_compact(cr_fl_hsample *s, cr_fl_conns *c, cr_fl_builder *b, i
                 c->machine[w++] = c->machine[i];
             } else
                 s->dropped++;
-        c->file_end[k] = w;
+        if (k < c->nfiles)
+            c->file_end[k] = w;
     }
-    for (; i < c->n; i++) /* the file being read */
-        if (keep_conn(s, c, i)) {
-            c->f[w] = c->f[i];
-            c->dur[w] = c->dur[i];
-            c->local_orig[w] = c->local_orig[i];
-            c->machine[w++] = c->machine[i];
-        } else
-            s->dropped++;
     c->n = w;
     if (b) {
         size_t p = 0;

@@ -123,6 +123,26 @@ static void sample_of_hosts(void)
     }
 }
 
+/* Two files of the same hosts: the sample is one across them, and each file's count of hosts
+ * is of the sampled ones it holds. */
+static void several_files(void)
+{
+    const char *p[2] = {write_log("a.log", 300, 4, "T"), write_log("b.log", 300, 6, "T")};
+    cr_flowlog_opts o;
+    cr_flowlog_opts_init(&o);
+    o.max_hosts = 40;
+    o.seed = 5;
+    cr_flowlog_set s;
+    cr_err e;
+    CHECK(cr_flowlog_read(p, 2, &o, &s, &e) == 0);
+    CHECK_INT(s.nhosts, 40);
+    CHECK_INT(s.population_hosts, 300);
+    CHECK(s.files[0].hosts == 40 && s.files[1].hosts == 40);
+    for (size_t h = 0; h < s.nhosts; h++)
+        CHECK_INT(s.hosts[h].nflows, 10);
+    cr_flowlog_set_free(&s);
+}
+
 /* 4000 hosts x 300 connections: the connections held never pass the compaction threshold by
  * more than one, where the whole log would be held without sampling. */
 static void bounded(void)
@@ -142,4 +162,4 @@ static void bounded(void)
     cr_flowlog_set_free(&s);
 }
 
-TEST_MAIN(RUN(sample_of_hosts); RUN_SLOW(bounded))
+TEST_MAIN(RUN(sample_of_hosts); RUN(several_files); RUN_SLOW(bounded))
