@@ -31,6 +31,7 @@ typedef struct cli_args {
     cr_cidr *local_nets; /* --local-nets, which scope.nets points to */
     int nlocal_nets;
     int min_flows; /* a host of the logs counts as a machine from this many connections */
+    int sample_hosts; /* inside hosts of the logs kept at most (0: all) */
 
     /* fit */
     int model; /* -1: the ladder's choice */
@@ -58,6 +59,7 @@ typedef struct cli_args {
     int noverrides;
     double max_session, log_bytes;
     int draws;
+    long fit_cells;
     long seconds;
     double mcse_target;
     int max_batches;

@@ -83,6 +83,8 @@ static int load(const cli_args *a, ingest_job *j, cr_err *e)
         fo.local_nets = a->local_nets;
         fo.nlocal_nets = a->nlocal_nets;
         fo.min_flows = (size_t)a->min_flows;
+        fo.max_hosts = (size_t)a->sample_hosts;
+        fo.seed = (uint64_t)a->seed;
         int rc = cr_flowlog_read(paths, j->logfiles.n, &fo, &j->logs, e);
         free(paths);
         if (rc != 0 || check_logs_span(j, a->max_span, e) != 0)
@@ -175,6 +177,7 @@ void ingest_sizing_data(const ingest_job *j, const cli_args *a, cr_sizing_data *
         else
             cr_sizing_data_add_machine(d, &j->machines[u->index], (cr_tcp_end_rule)a->tcp_end);
     }
+    d->population_hosts = j->logs.population_hosts;
     cr_sizing_data_finish(d);
 }
 

@@ -19,6 +19,8 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->tcp_end = CR_TCP_END_FLAGS;
     a->max_span = 31 * 86400.0;
     a->min_flows = 1;
+    /* only the commands that size sample the hosts: cps and flows write every one */
+    a->sample_hosts = !strcmp(cmd, "run") || !strcmp(cmd, "validate") ? 100 : 0;
     /* cps and flows keep the original specification's definition */
     a->scope.firewall = !strcmp(cmd, "run") || !strcmp(cmd, "validate");
     cr_fit_options fo;
@@ -38,6 +40,7 @@ void cli_args_init(cli_args *a, const char *cmd)
     cr_sizing_config_default(&sc);
     memcpy(a->users, sc.users, sizeof a->users);
     a->nusers = sc.nusers;
+    a->fit_cells = sc.fit_cells;
     a->firewall = "none";
     a->log_bytes = sc.log_bytes;
     a->draws = sc.draws;
@@ -425,10 +428,17 @@ static const cli_opt sizing[] = {
      "the Monte Carlo error of every q99 (new/s, logs/min, concurrent, each N) is at most\n"
      "this share of it (default: 0.015; docs/simulation.md, \"Stability\")", NULL},
     {"max-batches", 0, CLI_INT, F(max_batches), "N", 1, 1000, 0, NULL,
-     "most batches simulated per N (default: 16, 16 x 1000 x 720 s; 1: one batch, as\n"
-     "before adaptive effort)", NULL},
+     "most batches simulated per N (default: 4, each of the fit's 4,000 draws once; 1:\n"
+     "one batch, as before adaptive effort)", NULL},
+    {"sample-hosts", 0, CLI_INT, F(sample_hosts), "N", 0, 1000000, 0, NULL,
+     "flow records and firewall logs: keep at most N inside hosts, a uniform sample by\n"
+     "hash of --seed and address taken as the records stream, and only their connections\n"
+     "(0: every host; docs/scale.md, \"Flow-log scale\"; default: 100)", NULL},
+    {"fit-cells", 0, CLI_LONG, F(fit_cells), "N", 0, 10000000, 0, NULL,
+     "machine-minutes the rate fits see at most: past it each machine keeps a uniform\n"
+     "sample of its minutes (0: all; default: 5000)", NULL},
 };
-const cli_group opt_sizing = {"sizing", sizing, 11};
+const cli_group opt_sizing = {"sizing", sizing, 13};
 
 static const cli_opt report[] = {
     {"percentile", 0, CLI_CALL, 0, "P", 0, 0, 0, percentile,
@@ -515,6 +525,7 @@ int cli_sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, c
     c->tcp_end = (cr_tcp_end_rule)a->tcp_end;
     c->percentile = a->percentile;
     c->headroom = a->headroom;
+    c->fit_cells = a->fit_cells;
     memcpy(c->capacity, a->capacity, sizeof c->capacity);
     cli_fit_options(a, &c->fit);
     if (cr_fw_profile_get(&c->fw, a->firewall, e) != 0)

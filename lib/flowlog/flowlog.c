@@ -38,12 +38,16 @@ int cr_flowlog_read(const char *const *paths, int npaths, const cr_flowlog_opts 
     cr_fl_conns c;
     cr_fl_conns_init(&c);
     c.file_end = xcalloc((size_t)npaths, sizeof *c.file_end);
+    cr_fl_hsample hs;
+    cr_fl_hsample_init(&hs, o);
     for (int k = 0; k < npaths; k++) {
-        cr_fl_builder b = {.out = &c, .sum = &out->files[k], .join_gap_ms = o->join_gap_ms};
+        cr_fl_builder b = {.out = &c, .sum = &out->files[k], .join_gap_ms = o->join_gap_ms,
+                           .hosts = o->max_hosts ? &hs : NULL};
         out->nfiles = k + 1;
         if (cr_flowlog_stream(paths[k], cr_fl_builder_add, &b, &out->files[k], e) != 0) {
             free(b.pending);
             cr_fl_conns_free(&c);
+            cr_fl_hsample_free(&hs);
             cr_flowlog_set_free(out);
             return -1;
         }
@@ -51,6 +55,11 @@ int cr_flowlog_read(const char *const *paths, int npaths, const cr_flowlog_opts 
         c.file_end[k] = c.n;
         c.nfiles = k + 1;
     }
+    cr_fl_hsample_compact(&hs, &c, NULL, 1);
+    out->population_hosts = cr_fl_hsample_population(&hs);
+    out->sample_dropped = hs.dropped;
+    out->held_peak = hs.held_peak;
+    cr_fl_hsample_free(&hs);
     cr_fl_group(&c, o, out);
     cr_fl_conns_free(&c);
     return 0;
@@ -99,4 +108,8 @@ void cr_flowlog_describe(FILE *out, const cr_flowlog_set *s)
         fprintf(out, "; %zu hosts with %" PRIu64 " connections under the minimum dropped",
                 s->dropped_hosts, s->dropped_flows);
     fprintf(out, "; %" PRIu64 " connections not outbound\n", s->not_outbound);
+    if (s->population_hosts)
+        fprintf(out, "inside hosts sampled: %zu of %zu, uniformly by hash (--sample-hosts); "
+                     "%" PRIu64 " records and connections of the others left out\n",
+                s->nhosts + s->dropped_hosts, s->population_hosts, s->sample_dropped);
 }

@@ -145,9 +145,15 @@ typedef struct {
     int nlocal_nets;
     size_t min_flows;    /* inside hosts with fewer outbound connections are dropped */
     int64_t join_gap_ms; /* the active-timeout join's gap: the exporter's inactive timeout */
+    /* Inside hosts kept at most (0: all): past it, a uniform sample of them chosen by hash of
+     * (seed, address) as the records stream (hostsample.c), and only their connections held.
+     * Which hosts may be inside is then decided per record: the networks given, else Zeek's
+     * local_orig, else a private address; give --local-nets for other inside networks. */
+    size_t max_hosts;
+    uint64_t seed;
 } cr_flowlog_opts;
 
-/* local nets none, min_flows 1, join_gap_ms 60 s. */
+/* local nets none, min_flows 1, join_gap_ms 60 s, every host. */
 void cr_flowlog_opts_init(cr_flowlog_opts *o);
 
 typedef struct {
@@ -170,6 +176,10 @@ typedef struct {
     uint64_t dropped_flows;  /* their connections */
     uint64_t not_outbound;   /* connections whose originator is not inside */
     char inside[160];        /* how the inside hosts were found, for the summary */
+    size_t population_hosts; /* hosts that may be inside, when max_hosts of them were sampled
+                              * (0: every host kept) */
+    uint64_t sample_dropped; /* records and connections of the hosts left out */
+    size_t held_peak;        /* with max_hosts: most connections and records held at once */
     cr_flow *flow_store;     /* what the hosts' flows and dur point into, host after host */
     cr_flowlog_dur *dur_store;
 } cr_flowlog_set;

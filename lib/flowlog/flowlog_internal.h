@@ -6,6 +6,7 @@
 
 #include "common/csv.h"
 #include "common/hashmap.h"
+#include "common/sample.h"
 #include "flowlog/flowlog.h"
 #include "ingest/packet.h"
 
@@ -198,13 +199,45 @@ typedef struct {
     int64_t join_gap_ms;
     cr_flowlog_rec *pending; /* one-way and piece records, joined at the end of the file */
     size_t npending, pending_cap;
+    struct cr_fl_hsample *hosts; /* the inside hosts sampled (hostsample.c), or NULL */
 } cr_fl_builder;
 
 int cr_fl_builder_add(void *builder, const cr_flowlog_rec *r, cr_err *e);
 /* Joins the pending records (the rules in flowlog.h) into connections. */
 void cr_fl_builder_finish(cr_fl_builder *b);
 
+/* ---- the sample of inside hosts (hostsample.c) ---- */
+
+/* Connections and records held before a first compaction to the sample. */
+#define CR_FL_COMPACT_MIN ((size_t)1 << 20)
+
+typedef struct cr_fl_hsample {
+    const cr_flowlog_opts *o; /* max_hosts, seed, the inside networks */
+    cr_hmap seen;           /* key of every host that may be inside -> its index */
+    uint8_t *in;            /* per index: in the sample now */
+    size_t nseen, in_cap;
+    cr_bottomk b;
+    int sampling;           /* the hosts outnumber the sample: records are left out */
+    size_t compact_at;      /* held connections and records that call for a compaction */
+    uint64_t dropped;       /* records and connections left out */
+    size_t held_peak;       /* most connections and records held at once */
+} cr_fl_hsample;
+
+void cr_fl_hsample_init(cr_fl_hsample *s, const cr_flowlog_opts *o);
+void cr_fl_hsample_free(cr_fl_hsample *s);
+/* Whether a record is kept: one of its ends (the originator of a whole connection) is a host of
+ * the sample, or the sample has all the hosts seen so far. Offers its hosts to the sample. */
+int cr_fl_hsample_keep(cr_fl_hsample *s, const cr_flowlog_rec *r);
+/* Drops the connections of c and the records pending in b (may be NULL) that no longer belong
+ * to the sample, once they have doubled since the last time or when force is set. */
+void cr_fl_hsample_compact(cr_fl_hsample *s, cr_fl_conns *c, cr_fl_builder *b, int force);
+/* Hosts that may be inside, seen across the files, when some were left out; else 0. */
+size_t cr_fl_hsample_population(const cr_fl_hsample *s);
+
 /* ---- hosts (hosts.c) ---- */
+
+/* RFC 1918, RFC 6598 shared space, IPv6 ULA, IPv4 and IPv6 link-local. */
+int cr_fl_private_addr(const cr_addr *a);
 
 /* Groups the connections of every file (s->files already filled) into hosts; the hosts' flows
  * are c's own arrays reordered in place, which pass to s. */

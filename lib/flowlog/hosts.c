@@ -16,7 +16,7 @@
 
 #include "common/xalloc.h"
 
-static int private_addr(const cr_addr *a)
+int cr_fl_private_addr(const cr_addr *a)
 {
     static const cr_cidr priv[] = {
         {{4, {10}}, 8},         {{4, {172, 16}}, 12},   {{4, {192, 168}}, 16},
@@ -45,8 +45,8 @@ static int inside(const inside_rule *r, const cr_fl_conns *c, size_t i)
     case IN_NETS:
         return cr_cidr_contains(r->o->local_nets, r->o->nlocal_nets, a);
     case IN_LOCAL_ORIG: return c->local_orig[i] == 1;
-    case IN_PRIVATE: return private_addr(a);
-    default: return private_addr(a) || cr_cidr_contains(&r->prefix, 1, a);
+    case IN_PRIVATE: return cr_fl_private_addr(a);
+    default: return cr_fl_private_addr(a) || cr_cidr_contains(&r->prefix, 1, a);
     }
 }
 
@@ -119,7 +119,7 @@ static void choose_rule(const cr_fl_conns *c, const cr_flowlog_opts *o, inside_r
         if (c->machine[i] >= 0)
             continue;
         cr_addr p = c->f[i].src, q = c->f[i].dst;
-        if (private_addr(&p)) {
+        if (cr_fl_private_addr(&p)) {
             priv++;
             tally_add(&hosts, &p);
         }

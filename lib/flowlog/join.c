@@ -56,6 +56,11 @@ static void push(cr_fl_conns *c, const cr_flow *f, cr_flowlog_dur d, int8_t loca
 int cr_fl_builder_add(void *builder, const cr_flowlog_rec *r, cr_err *e)
 {
     cr_fl_builder *b = builder;
+    if (b->hosts) {
+        if (!cr_fl_hsample_keep(b->hosts, r))
+            return 0;
+        cr_fl_hsample_compact(b->hosts, b->out, b, 0);
+    }
     if (r->kind == CR_FLOWLOG_WHOLE) {
         int32_t m = r->machine_id ? machine_index(b->out, r->machine_id) : -1;
         push(b->out, &r->f, r->dur, r->local_orig, m);

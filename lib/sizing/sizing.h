@@ -94,6 +94,10 @@ typedef struct {
      * costs in proportion to N, 10 s for 100,000 users at the default draws and seconds);
      * a limit still not reached there is reported as "at least" that. */
     long search_max;
+    /* Machine-minutes the rate fits see at most (1000; 0: all): past it each machine keeps a
+     * uniform sample of its minutes (series/cps_sample.h), the held-out check says whether it
+     * was enough. A few machines over a few hours stay under it. */
+    long fit_cells;
 } cr_sizing_config;
 
 void cr_sizing_config_default(cr_sizing_config *c);
@@ -161,6 +165,9 @@ typedef struct {
     int64_t res_ms;          /* the coarsest resolution: the durations' (duration/data.h) */
     cr_sizing_logfile *logs; /* the flow-record and log files the hosts came from */
     int nlogs;
+    /* Inside hosts of the logs the machines are a uniform sample of (flowlog.h, max_hosts);
+     * 0 when every host is a machine. */
+    size_t population_hosts;
     size_t rows_cap;         /* room for rows in cps (internal) */
 } cr_sizing_data;
 

@@ -191,6 +191,7 @@ void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
 {
     init(out, nkeep);
     out->scope_firewall = d->scope_firewall;
+    out->population_hosts = d->population_hosts;
     int *to = xmalloc(((size_t)d->nmachines + 1) * sizeof(int));
     for (int i = 0; i < d->nmachines; i++)
         to[i] = -1;

@@ -9,6 +9,7 @@
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "sim/quantiles.h"
+#include "series/cps_sample.h"
 #include "sizing/sizing_internal.h"
 
 /* The fit's view of machine k: its posterior mean rate (its own effect in place of a new
@@ -109,6 +110,10 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
         nshort += d->m[k].capture_s < CR_SZ_SHORT_CAPTURE;
     /* leaving out one short machine of many short ones shows nothing about shortness */
     int refit_short = 2 * nshort < d->nmachines;
+    /* one host of a sample stands for many: what rests on it is the sample's error, which
+     * validate measures, and a refit per flagged host would cost a whole fit each */
+    int sampled = d->population_hosts || cr_cps_sample_cells(&d->cps, c->fit_cells) <
+                                             cr_cps_cells(&d->cps);
     for (int k = 0; k < d->nmachines && rc == 0; k++) {
         cr_sizing_machine_check *m = &s->checks[k];
         cr_observed o;
@@ -128,7 +133,7 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
         m->outlier = fabs(m->z) > CR_SZ_OUTLIER_Z;
         m->q99_without[0] = m->q99_without[1] = NAN;
         if (((m->short_capture && refit_short) || m->outlier) && d->nmachines >= 3 &&
-            flagged < CR_SZ_MAX_INFLUENCE) {
+            flagged < CR_SZ_MAX_INFLUENCE && !sampled) {
             flagged++;
             cr_info("without %s (%s): refitting to see how much the sizing leans on it\n",
                     d->m[k].id, m->outlier ? "an outlier" : "a short capture");

@@ -10,6 +10,7 @@
 
 #include "common/progress.h"
 #include "common/xalloc.h"
+#include "series/cps_sample.h"
 #include "sizing/sizing_internal.h"
 
 const char *const cr_sizing_limit_names[CR_SZ_NDATASHEET] = {"cps", "sessions", "logs"};
@@ -245,6 +246,22 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
                "pieces (docs/flowlogs.md).", n, d->nmachines);
         return 1;
     }
+    case 8: { /* a sample of hosts or of machine-minutes */
+        long cells = cr_cps_cells(&d->cps);
+        int cut = c->fit_cells > 0 && cells > c->fit_cells;
+        if (which || (!d->population_hosts && !cut))
+            return 0;
+        if (d->population_hosts)
+            put(t, "The %d machines are a uniform sample of the %zu inside hosts of the logs "
+                   "(--sample-hosts). ", d->nmachines, d->population_hosts);
+        if (cut)
+            put(t, "The rate fits saw %ld of their %ld machine-minutes, a uniform sample of "
+                   "each machine's minutes (--fit-cells). ",
+                cr_cps_sample_cells(&d->cps, c->fit_cells), cells);
+        put(t, "A sample estimates the same population with less information: `connrate "
+               "validate` on hosts left out says whether it was enough (docs/scale.md).");
+        return 1;
+    }
     case 5: /* the burn-in cap */
         if (which || !(s->missed_max > 0.01))
             return 0;
@@ -290,7 +307,7 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
 
 int cr_sizing_caveat(const cr_sizing_config *c, const cr_sizing *s, int i, char *buf, size_t n)
 {
-    enum { KINDS = 8, MAX_EACH = 64 };
+    enum { KINDS = 9, MAX_EACH = 64 };
     for (int kind = 0; kind < KINDS; kind++)
         for (int which = 0; which < MAX_EACH; which++) {
             text t = {buf, n, 0};

@@ -8,6 +8,7 @@
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "ingest/packet.h"
+#include "series/cps_sample.h"
 #include "sim/effort.h"
 #include "sim/parallel.h"
 #include "sizing/sizing_internal.h"
@@ -21,6 +22,7 @@ const char *const cr_sizing_metric_names[CR_SZ_NMETRICS] = {
  * does). */
 #define SEED_ENDS 0x656e6473ULL
 #define SEED_LOGS 0x6c6f6773ULL
+#define SEED_FIT_CELLS 0x63656c6cULL /* which minutes the fits see */
 #define LOGS_SESSIONS 4000
 
 void cr_sizing_config_default(cr_sizing_config *c)
@@ -44,6 +46,7 @@ void cr_sizing_config_default(cr_sizing_config *c)
     c->percentile = 99;
     c->headroom = 1.25;
     c->search_max = 100000;
+    c->fit_cells = 5000;
 }
 
 int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
@@ -160,12 +163,18 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
     kept_draws k = {c->draws, *draws, NULL, 0, all != NULL, name, NAN, NAN};
     lo.kept = keep_draws;
     lo.kept_ctx = &k;
+    cr_cps_table sampled;
+    int cut = cr_cps_sample_minutes(t, c->fit_cells, c->seed ^ SEED_FIT_CELLS, &sampled);
+    if (cut)
+        t = &sampled;
     int *y = xmalloc((t->nrows ? t->nrows : 1) * sizeof *y);
     for (size_t i = 0; i < t->nrows; i++)
         y[i] = t->count[a][i] + t->count[b][i];
     cr_series series = {name, y};
     int rc = cr_fit_ladder_series(t, &series, &lo, res, e);
     free(y);
+    if (cut)
+        cr_cps_sample_free(&sampled);
     if (rc == 0) {
         *st = res->status;
         tally_ppc(&cr_fit_kept(res)->ppc, ppc);

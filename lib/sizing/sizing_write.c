@@ -8,6 +8,7 @@
 
 #include "common/outfile.h"
 #include "flows/flows.h"
+#include "series/cps_sample.h"
 #include "sizing/sizing_internal.h"
 #include "sizing/sizing.h"
 
@@ -332,7 +333,14 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
                 (unsigned long long)l->records, (unsigned long long)l->connections, l->hosts,
                 l->dropped_hosts);
     }
-    fprintf(f, "],\n  \"observed\": {\"capture_seconds\": ");
+    fputs("],\n", f);
+    long cells = cr_cps_cells(&d->cps);
+    if (d->population_hosts || (c->fit_cells > 0 && cells > c->fit_cells))
+        fprintf(f, "  \"sample\": {\"hosts\": %d, \"population_hosts\": %zu, "
+                   "\"cells\": %ld, \"fit_cells\": %ld},\n",
+                d->nmachines, d->population_hosts ? d->population_hosts : (size_t)d->nmachines,
+                cells, cr_cps_sample_cells(&d->cps, c->fit_cells));
+    fprintf(f, "  \"observed\": {\"capture_seconds\": ");
     cr_sz_jnum(f, d->seconds);
     for (int k = 0; k < CR_CPS_NSERIES; k++)
         fprintf(f, ", \"%s\": %llu", cr_cps_series_names[k], (unsigned long long)d->total[k]);

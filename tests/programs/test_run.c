@@ -331,6 +331,32 @@ static void flow_records_as_input(void)
     free(json);
 }
 
+/* A log of more hosts than --sample-hosts and of more machine-minutes than --fit-cells (awk:
+ * 30 hosts, 40 minutes, a connection every 20 s each): the run sizes from the sample, says so
+ * in sizing.json and in a caveat, and its tables hold only the sampled hosts. */
+static void sampled_hosts_and_minutes(void)
+{
+    const char *t = cr_test_tmpdir();
+    CHECK(cr_test_sh("awk 'BEGIN { print \"#separator \\\\x09\"; print \"#fields\\tts\\tuid\\t"
+                     "id.orig_h\\tid.orig_p\\tid.resp_h\\tid.resp_p\\tproto\\tduration\\t"
+                     "conn_state\\tlocal_orig\"; for (s = 0; s < 2400; s += 20) "
+                     "for (h = 1; h <= 30; h++) printf \"%%d.%%03d\\tC\\t10.3.0.%%d\\t%%d\\t"
+                     "93.184.216.%%d\\t443\\ttcp\\t%%d.5\\tSF\\tT\\n\", 1700000000 + s, h, h, "
+                     "1024 + s, h, h %% 7 }' > %s/many.log", t) == 0);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/sampled", t);
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s/many.log -o %s --users 1,10 --sample-hosts 10 "
+                                 "--fit-cells 100 " FAST, cr_test_bin(), t, dir)));
+    char *json = slurp_in(dir, "sizing.json");
+    CHECKF(json && strstr(json, "\"sample\": {\"hosts\": 10, \"population_hosts\": 30, "
+                                "\"cells\": 400, \"fit_cells\": 100}"),
+           "sizing.json lacks its sample");
+    CHECK(strstr(json, "uniform sample of the 30 inside hosts") &&
+          strstr(json, "saw 100 of their 400 machine-minutes"));
+    free(json);
+    CHECK_INT(cr_test_sh_count("tail -n +2 %s/cps.csv | cut -d, -f1 | sort -u | wc -l", dir), 10);
+}
+
 /* Field col (1-based) of the sizing.csv row of `users` users and metric m, or NAN. */
 static double table_value(const char *dir, int users, const char *m, int col)
 {
@@ -626,5 +652,6 @@ static void rejects_bad_options(void)
 TEST_MAIN(RUN(rejects_bad_options); RUN(outputs_exist_and_agree);
           RUN(percentile_headroom_capacity); RUN(same_seed_same_bytes);
           RUN(runs_other_ladder_models); RUN(flow_records_as_input);
+          RUN(sampled_hosts_and_minutes);
           RUN(classes_mix_adds_users); RUN(report_renders_in_chromium);
           RUN(real_captures_within_band); RUN(real_captures_together))
