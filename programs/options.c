@@ -10,6 +10,9 @@
 #include "validate/validate.h"
 #include "series/cps_table.h"
 
+/* A group counts its own table, so an added option can never fall outside parsing and --help. */
+#define GROUP(title, table) {title, table, (int)(sizeof table / sizeof *table)}
+
 #define F(x) offsetof(cli_args, x)
 
 void cli_args_init(cli_args *a, const char *cmd)
@@ -299,20 +302,20 @@ static const cli_opt general[] = {
      "even with --quiet", NULL},
     {"help", 'h', CLI_FLAG, 0, "", 0, 0, 0, NULL, "this text", NULL},
 };
-const cli_group opt_general = {"general", general, 3};
+const cli_group opt_general = GROUP("general", general);
 
 static const cli_opt threads[] = {
     {"threads", 0, CLI_INT, F(threads), "N", 1, 256, 0, NULL,
      "threads to use (default: one per CPU; outputs never depend on it)", NULL},
 };
-const cli_group opt_threads = {"threads", threads, 1};
+const cli_group opt_threads = GROUP("threads", threads);
 
 static const cli_opt output_file[] = {
     {"output", 'o', CLI_TEXT, F(out), "FILE", 0, 0, 0, NULL,
      "write here (default: stdout); the file appears whole or not at all, and never\n"
      "replaces one of the inputs", NULL},
 };
-const cli_group opt_output_file = {"output", output_file, 1};
+const cli_group opt_output_file = GROUP("output", output_file);
 
 static const cli_opt output_dir[] = {
     {"output", 'o', CLI_TEXT, F(out), "DIR", 0, 0, 0, NULL,
@@ -321,7 +324,7 @@ static const cli_opt output_dir[] = {
     {"force", 0, CLI_FLAG, F(force), "", 0, 0, 0, NULL,
      "replace DIR whole when it exists and is not empty (default: refuse)", NULL},
 };
-const cli_group opt_output_dir = {"output", output_dir, 2};
+const cli_group opt_output_dir = GROUP("output", output_dir);
 
 static const cli_opt ingest[] = {
     {"local-ip", 0, CLI_CALL, 0, "MACHINE=IP", 0, 0, 1, local_ip,
@@ -345,7 +348,7 @@ static const cli_opt ingest[] = {
      "flow records and firewall logs: an inside host with fewer outbound connections\n"
      "is not a machine (default: 1)", NULL},
 };
-const cli_group opt_ingest = {"input", ingest, 5};
+const cli_group opt_ingest = GROUP("input", ingest);
 
 static const cli_opt series_rule[] = {
     {"tcp-end", 0, CLI_CALL, 0, "RULE", 0, 0, 0, tcp_end,
@@ -355,13 +358,13 @@ static const cli_opt series_rule[] = {
      "outbound row whose completeness is 15, 31 or 63 (15 is not a close: see\n"
      "docs/counting.md)", NULL},
 };
-const cli_group opt_series = {"counting", series_rule, 1};
+const cli_group opt_series = GROUP("counting", series_rule);
 
 static const cli_opt seed[] = {
     {"seed", 0, CLI_LONG, F(seed), "N", 0, 2147483647.0, 0, NULL,
      "random seed: the same inputs and seed give byte-identical outputs", NULL},
 };
-const cli_group opt_seed = {"random", seed, 1};
+const cli_group opt_seed = GROUP("random", seed);
 
 static const cli_opt fit[] = {
     {"model", 0, CLI_CALL, 0, "NAME", 0, 0, 0, model,
@@ -378,7 +381,7 @@ static const cli_opt fit[] = {
     {"attempts", 0, CLI_INT, F(attempts), "N", 1, 3, 0, NULL,
      "attempts per fit including retries (1 = no retries)", NULL},
 };
-const cli_group opt_fit = {"fit", fit, 7};
+const cli_group opt_fit = GROUP("fit", fit);
 
 static const cli_opt fit_only[] = {
     {"series", 0, CLI_CALL, 0, "LIST", 0, 0, 0, series,
@@ -386,14 +389,14 @@ static const cli_opt fit_only[] = {
     {"no-holdout", 0, CLI_FLAG, F(no_holdout), "", 0, 0, 0, NULL,
      "skip the leave-one-machine-out refits", NULL},
 };
-const cli_group opt_fit_only = {"ladder", fit_only, 2};
+const cli_group opt_fit_only = GROUP("ladder", fit_only);
 
 static const cli_opt users_opt[] = {
     {"users", 0, CLI_CALL, 0, "LIST", 0, 0, 0, users,
      "numbers of users, increasing, each 1 to 1000000 (default: 1,10,50,100); with\n"
      "--class, how many users of each class: NAME=N,NAME=N,... (every class once)", NULL},
 };
-const cli_group opt_users = {"users", users_opt, 1};
+const cli_group opt_users = GROUP("users", users_opt);
 
 static const cli_opt classes_opt[] = {
     {"class", 0, CLI_CALL, 0, "NAME=INPUT,...", 0, 0, 1, class,
@@ -401,7 +404,7 @@ static const cli_opt classes_opt[] = {
      "each class is fitted on its own and the mix of --users NAME=N,... is sized: N1 users\n"
      "like one class and N2 like another, at once (docs/report.md, \"Classes of users\")", NULL},
 };
-const cli_group opt_classes = {"classes", classes_opt, 1};
+const cli_group opt_classes = GROUP("classes", classes_opt);
 
 static const cli_opt sizing[] = {
     {"firewall", 0, CLI_TEXT, F(firewall), "NAME", 0, 0, 0, NULL,
@@ -438,7 +441,7 @@ static const cli_opt sizing[] = {
      "machine-minutes the rate fits see at most: past it each machine keeps a uniform\n"
      "sample of its minutes (0: all; default: 5000)", NULL},
 };
-const cli_group opt_sizing = {"sizing", sizing, 13};
+const cli_group opt_sizing = GROUP("sizing", sizing);
 
 static const cli_opt report[] = {
     {"percentile", 0, CLI_CALL, 0, "P", 0, 0, 0, percentile,
@@ -456,7 +459,7 @@ static const cli_opt report[] = {
      "the same limits from a file of key=value lines (# comments); --capacity wins for a\n"
      "key both give", NULL},
 };
-const cli_group opt_report = {"report", report, 4};
+const cli_group opt_report = GROUP("report", report);
 
 static int groups(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
@@ -482,7 +485,7 @@ static const cli_opt validate[] = {
      "random splits, each fitted and checked, pooled: the shares above the predicted\n"
      "quantiles then average over fit sets", NULL},
 };
-const cli_group opt_validate = {"validation", validate, 3};
+const cli_group opt_validate = GROUP("validation", validate);
 
 static const cli_opt synth[] = {
     {"machines", 0, CLI_INT, F(machines), "K", 1, CR_SYNTH_MAX_MACHINES, 0, NULL,
@@ -492,7 +495,7 @@ static const cli_opt synth[] = {
     {"format", 0, CLI_CALL, 0, "F", 0, 0, 0, synth_format,
      "pcap (default) or rds (the capture as tshark + R export it)", NULL},
 };
-const cli_group opt_synth = {"synth", synth, 3};
+const cli_group opt_synth = GROUP("synth", synth);
 
 void cli_fit_options(const cli_args *a, cr_fit_options *o)
 {
