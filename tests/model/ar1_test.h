@@ -99,40 +99,4 @@ static inline void ar_brute_eta(const rows *r, const int *state, int nstate, int
     free(z);
 }
 
-/* m->logp at npts points th (dim each) against rstan's log_prob of the Stan program on the rows:
- * lp differences from the first point (rstan drops constants of its own choosing) and
- * gradients, relative errors over 1e-8 accumulated as the worst ratio into *wlp and *wg (above 1
- * fails; the first failure is printed). Returns rstan_eval's status (0: compared, 77: rstan
- * unusable). */
-static inline int ar_rstan_compare(const char *stan, const rows *r, const cr_model *m, int npts,
-                                   const double *th, double *wlp, double *wg)
-{
-    const int dim = m->dim;
-    double *lp = xmalloc((size_t)npts * sizeof(double));
-    double *gr = xmalloc((size_t)npts * dim * sizeof(double));
-    double *ours = xmalloc((size_t)dim * sizeof(double)), ours0 = 0;
-    int rc = rstan_eval(stan, r, npts, dim, th, lp, gr);
-    for (int p = 0; p < npts && rc == 0; p++) {
-        double l = m->logp(m, th + (size_t)p * dim, ours, NULL);
-        if (p == 0)
-            ours0 = l;
-        double dref = lp[p] - lp[0], dours = l - ours0;
-        double e = fabs(dref - dours) / (1e-8 * (fabs(dref) + 1));
-        if (e > 1 && *wlp <= 1)
-            printf("     %s point %d: lp difference %.15g, rstan %.15g\n", r->name, p, dours,
-                   dref);
-        *wlp = e > *wlp ? e : *wlp;
-        for (int i = 0; i < dim; i++) {
-            double gi = gr[(size_t)p * dim + i];
-            e = fabs(gi - ours[i]) / (1e-8 * (fabs(gi) + 1));
-            if (e > 1 && *wg <= 1)
-                printf("     %s point %d coordinate %d: gradient %.15g, rstan %.15g\n", r->name,
-                       p, i, ours[i], gi);
-            *wg = e > *wg ? e : *wg;
-        }
-    }
-    free(lp), free(gr), free(ours);
-    return rc;
-}
-
 #endif

@@ -364,37 +364,19 @@ static void test_simulate_truncated(void)
 
 /* As in test_nbh_ar1.c, without the gap data set (no cell for its missing minute in the Stan
  * data written from the rows). */
+/* phi within [e^-4, e^4]: Stan 2.21 differences lgamma(phi) per second */
+static void stan_point(const dataset *ds, gsl_rng *g, double *th)
+{
+    random_point(ds, g, 1, th);
+    th[CR_NBH_AR1_LOG_INV_SQRT_PHI] = fmax(-2, fmin(2, th[CR_NBH_AR1_LOG_INV_SQRT_PHI]));
+}
+
 static void test_vs_rstan(void)
 {
-    enum { NPTS = 8 };
-    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(g, 99);
-    double worst_lp = 0, worst_g = 0;
-    int rc = 0;
-    for (int k = 0; k < NDATA - 1 && rc == 0; k++) {
-        const dataset *ds = &data[k];
-        const int dim = ds->m.dim;
-        double *th = xmalloc((size_t)NPTS * dim * sizeof(double));
-        for (int p = 0; p < NPTS; p++) {
-            /* phi within [e^-4, e^4]: Stan 2.21 differences lgamma(phi) per second */
-            random_point(ds, g, 1, th + p * dim);
-            double *l = &th[p * dim + CR_NBH_AR1_LOG_INV_SQRT_PHI];
-            *l = fmax(-2, fmin(2, *l));
-        }
-        rc = ar_rstan_compare("models/hurdle_nbh_ar1.stan", &ds->r, &ds->m, NPTS, th,
-                              &worst_lp, &worst_g);
-        free(th);
-    }
-    gsl_rng_free(g);
-    if (rc == 77)
-        SKIP("rstan not usable (R, rstan or Boost headers missing)");
-    if (rc != 0)
-        SKIP("rstan failed to compile or run the model (see %s/rstan.log)", cr_test_tmpdir());
-    printf("     worst error / tolerance (1e-8 relative): lp differences %.3g, "
-           "gradient %.3g\n", worst_lp, worst_g);
-    CHECK(worst_lp <= 1 && worst_g <= 1);
+    RSTAN_VS_ALL("models/hurdle_nbh_ar1.stan", NDATA - 1, 8, stan_point);
 }
 
 TEST_MAIN(setup(); RUN(test_statistics); RUN(test_log_positive);
           RUN(test_gradient_finite_differences); RUN(test_centred_is_reparameterization);
-          RUN(test_density_vs_brute_force); RUN(test_loglik); RUN(test_simulate_truncated); RUN(test_vs_rstan); teardown())
+          RUN(test_density_vs_brute_force); RUN(test_loglik); RUN(test_simulate_truncated);
+          RUN(test_vs_rstan); teardown())

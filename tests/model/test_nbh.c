@@ -237,6 +237,14 @@ static void test_loglik_vs_gsl(void)
     free(v);
 }
 
+/* phi within [e^-4, e^8]: Stan 2.21 differences lgamma(phi) terms per second, so its own
+ * rounding grows with phi */
+static void stan_point(const dataset *ds, gsl_rng *g, double *th)
+{
+    random_point(ds, g, 1, th);
+    th[3] = fmax(-4, fmin(2, th[3]));
+}
+
 /* rstan's log_prob drops constants of its own choosing, so differences between points are
  * compared; gradients directly. The seed's reference nbh.stan when ../shared is there,
  * otherwise the project's twin. */
@@ -247,55 +255,7 @@ static void test_vs_rstan(void)
     snprintf(stan, sizeof stan, "%s/reference/nbh.stan", shared ? shared : ".");
     if (!shared)
         snprintf(stan, sizeof stan, "models/nbh.stan");
-    enum { NPTS = 8 };
-    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(g, 99);
-    double worst_lp = 0, worst_g = 0;
-    for (int k = 0; k < NDATA; k++) {
-        const dataset *ds = &data[k];
-        int dim = ds->m.dim;
-        double *th = xmalloc((size_t)NPTS * dim * sizeof(double));
-        double *ref = xmalloc((size_t)NPTS * dim * sizeof(double)), lp_ref[NPTS];
-        for (int p = 0; p < NPTS; p++) {
-            /* phi within [e^-4, e^8]: Stan 2.21 differences lgamma(phi) terms per second, so
-             * its own rounding grows with phi */
-            random_point(ds, g, 1, th + p * dim);
-            th[p * dim + 3] = fmax(-4, fmin(2, th[p * dim + 3]));
-        }
-        int rc = rstan_eval(stan, &ds->r, NPTS, dim, th, lp_ref, ref);
-        if (rc != 0) {
-            free(th);
-            free(ref);
-            gsl_rng_free(g);
-            if (rc == 77)
-                SKIP("rstan not usable (R, rstan or Boost headers missing)");
-            SKIP("rstan failed to compile or run the model (see %s/rstan.log)", cr_test_tmpdir());
-        }
-        double *gr = xmalloc((size_t)dim * sizeof(double)), ours0 = 0;
-        for (int p = 0; p < NPTS; p++) {
-            double lp = cr_nbh_logp(&ds->m, th + p * dim, gr, NULL);
-            if (p == 0)
-                ours0 = lp;
-            double dref = lp_ref[p] - lp_ref[0], dours = lp - ours0;
-            double e = fabs(dref - dours) / (1e-8 * (fabs(dref) + 1));
-            worst_lp = e > worst_lp ? e : worst_lp;
-            CHECKF(e <= 1, "%s point %d: lp difference %.15g, rstan %.15g", ds->r.name, p, dours,
-                   dref);
-            for (int i = 0; i < dim; i++) {
-                double gi = ref[p * dim + i];
-                e = fabs(gi - gr[i]) / (1e-8 * (fabs(gi) + 1));
-                worst_g = e > worst_g ? e : worst_g;
-                CHECKF(e <= 1, "%s point %d coordinate %d: gradient %.15g, rstan %.15g",
-                       ds->r.name, p, i, gr[i], gi);
-            }
-        }
-        free(gr);
-        free(th);
-        free(ref);
-    }
-    printf("     worst error / tolerance (1e-8 relative): lp differences %.3g, gradient %.3g\n",
-           worst_lp, worst_g);
-    gsl_rng_free(g);
+    RSTAN_VS_ALL(stan, NDATA, 8, stan_point);
 }
 
 TEST_MAIN(setup(); RUN(test_cells_and_histogram); RUN(test_gradient_finite_differences);

@@ -275,56 +275,17 @@ static void test_loglik_vs_gsl(void)
 
 /* rstan's log_prob drops constants of its own choosing, so differences between points are
  * compared; gradients directly. */
+/* phi within [e^-4, e^8]: Stan 2.21 differences lgamma(phi) terms per second, so its own
+ * rounding grows with phi */
+static void stan_point(const dataset *ds, gsl_rng *g, double *th)
+{
+    random_point(ds, g, 1, th);
+    th[3] = fmax(-4, fmin(2, th[3]));
+}
+
 static void test_vs_rstan(void)
 {
-    enum { NPTS = 6 };
-    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
-    gsl_rng_set(g, 99);
-    double worst_lp = 0, worst_g = 0;
-    for (int k = 0; k < NDATA; k++) {
-        const dataset *ds = &data[k];
-        int dim = ds->m.dim;
-        double *th = xmalloc((size_t)NPTS * dim * sizeof(double));
-        double *ref = xmalloc((size_t)NPTS * dim * sizeof(double)), lp_ref[NPTS];
-        for (int p = 0; p < NPTS; p++) {
-            /* phi within [e^-4, e^8]: Stan 2.21 differences lgamma(phi) terms per second */
-            random_point(ds, g, 1, th + p * dim);
-            th[p * dim + 3] = fmax(-4, fmin(2, th[p * dim + 3]));
-        }
-        int rc = rstan_eval("models/nbh_burst.stan", &ds->r, NPTS, dim, th, lp_ref, ref);
-        if (rc != 0) {
-            free(th);
-            free(ref);
-            gsl_rng_free(g);
-            if (rc == 77)
-                SKIP("rstan not usable (R, rstan or Boost headers missing)");
-            SKIP("rstan failed to compile or run the model (see %s/rstan.log)", cr_test_tmpdir());
-        }
-        double *gr = xmalloc((size_t)dim * sizeof(double)), ours0 = 0;
-        for (int p = 0; p < NPTS; p++) {
-            double lp = cr_nbh_burst_logp(&ds->m, th + p * dim, gr, NULL);
-            if (p == 0)
-                ours0 = lp;
-            double dref = lp_ref[p] - lp_ref[0], dours = lp - ours0;
-            double e = fabs(dref - dours) / (1e-8 * (fabs(dref) + 1));
-            worst_lp = e > worst_lp ? e : worst_lp;
-            CHECKF(e <= 1, "%s point %d: lp difference %.15g, rstan %.15g", ds->r.name, p, dours,
-                   dref);
-            for (int i = 0; i < dim; i++) {
-                double gi = ref[p * dim + i];
-                e = fabs(gi - gr[i]) / (1e-8 * (fabs(gi) + 1));
-                worst_g = e > worst_g ? e : worst_g;
-                CHECKF(e <= 1, "%s point %d coordinate %d: gradient %.15g, rstan %.15g",
-                       ds->r.name, p, i, gr[i], gi);
-            }
-        }
-        free(gr);
-        free(th);
-        free(ref);
-    }
-    printf("     worst error / tolerance (1e-8 relative): lp differences %.3g, gradient %.3g\n",
-           worst_lp, worst_g);
-    gsl_rng_free(g);
+    RSTAN_VS_ALL("models/nbh_burst.stan", NDATA, 6, stan_point);
 }
 
 /* The simulator's seconds: the burst share and the two components' moments, from many seconds
