@@ -297,6 +297,7 @@ typedef struct {
     double e1, w;
     double var, k3, k4;
     double s_mean, s_var, s_k3, s_k4, slope;
+    double machine; /* E A^2 / (E A)^2 of the machine factor A = e^(sigma_machine z_machine) */
 } agg_moments;
 
 /* E[prod_{i<k} (1 + i c)]: the k-th raw moment of a gamma of mean 1 and shape 1 / c. */
@@ -308,17 +309,21 @@ static double gamma_raw(int k, double c)
     return g;
 }
 
-/* x's raw moments are e^{k(k-1) s2 / 2}; a second's intensity given mu is a gamma of shape
- * phi (the Poisson model: mu itself) or, with chance w, the burst's gamma. */
-static void large_n_moments(const cr_sim_draw *p, agg_moments *L)
+/* The users whose z_machine is below cut (INFINITY: all): E mu^k = e^(k alpha + k^2 s2 / 2)
+ * P(Z < cut - k sigma_machine) / P(Z < cut). A second's intensity given mu is a gamma of
+ * shape phi (the Poisson model: mu itself) or, with chance w, the burst's gamma. */
+static void large_n_moments(const cr_sim_draw *p, double cut, agg_moments *L)
 {
-    const double s2 = p->sigma_machine * p->sigma_machine + p->sigma_minute * p->sigma_minute;
+    const double sm = p->sigma_machine, s2 = sm * sm + p->sigma_minute * p->sigma_minute;
     const double w = p->burst ? p->w : 0, c = isinf(p->phi) ? 0 : 1 / p->phi;
     const double cb = p->burst ? 1 / p->phi_b : 0;
-    double m[5];
+    double m[5], t[5];
     for (int k = 0; k < 5; k++)
-        m[k] = exp(k * (k - 1) * s2 / 2);
-    L->e1 = exp(p->alpha + s2 / 2);
+        t[k] = isinf(cut) ? 1 : gsl_cdf_ugaussian_P(cut - k * sm) / gsl_cdf_ugaussian_P(cut);
+    for (int k = 0; k < 5; k++)
+        m[k] = exp(k * (k - 1) * s2 / 2) * t[k] / pow(t[1], k);
+    L->machine = exp(sm * sm) * t[2] / (t[1] * t[1]);
+    L->e1 = exp(p->alpha + s2 / 2) * t[1];
     L->w = w;
     const double b = p->burst ? p->lambda_b / L->e1 : 0;
     L->var = expm1(s2);
@@ -359,24 +364,42 @@ static double k4_as_skew(double var, double k3, double k4)
     return fabs(g4) * (z * z * z - 3 * z) / (4 * (z * z - 1));
 }
 
-int cr_sim_large_n(const cr_sim_draw *p, int nusers, double skew_tol)
+/* Whether n users below cut pass cr_sim_large_n's test (L their moments). */
+static int large_n_holds(const agg_moments *L, double n, double skew_tol)
+{
+    /* a second given its minute: the count's variance is N (s_mean / e1 + s_var) in e1^2 */
+    double sec = k4_as_skew(L->s_mean / L->e1 + L->s_var, 0, L->s_k4 - 1.5 * L->s_k3 * L->s_k3 /
+                            (L->s_var > 0 ? L->s_var : 1)) / n;
+    double min = k4_as_skew(L->var, L->k3, L->k4) / n;
+    return sec <= skew_tol && min <= skew_tol;
+}
+
+/* The cuts tried, highest first: the share of users drawn one by one is P(Z > cut), at most
+ * 2.3%. */
+static const double large_n_cuts[] = {INFINITY, 4, 3.5, 3, 2.5, 2};
+
+int cr_sim_large_n(const cr_sim_draw *p, int nusers, double skew_tol, double *cut)
 {
     if (p->hurdle || p->spread || !(skew_tol >= 0))
         return 0;
-    agg_moments L;
-    large_n_moments(p, &L);
-    const double n = nusers;
-    /* a second given its minute: the count's variance is N (s_mean / e1 + s_var) in e1^2 */
-    double sec = k4_as_skew(L.s_mean / L.e1 + L.s_var, 0, L.s_k4 - 1.5 * L.s_k3 * L.s_k3 /
-                            (L.s_var > 0 ? L.s_var : 1)) / n;
-    double min = k4_as_skew(L.var, L.k3, L.k4) / n;
-    return sec <= skew_tol && min <= skew_tol;
+    for (size_t i = 0; i < sizeof large_n_cuts / sizeof *large_n_cuts; i++) {
+        const double c = p->sigma_machine > 0 || i == 0 ? large_n_cuts[i] : INFINITY;
+        agg_moments L;
+        large_n_moments(p, c, &L);
+        if (large_n_holds(&L, nusers * (isinf(c) ? 1 : gsl_cdf_ugaussian_P(c)), skew_tol)) {
+            if (cut)
+                *cut = c;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The minute sums' latent Gaussian process: each minute's N(0,1) is a0 A (the users' machine
  * effects, for good) plus weighted AR(1) paths of coefficients rho^j (the minute effects:
- * corr(mu[m], mu[m + k]) of one user is (e^(sm^2 + sn^2 rho^k) - 1) / (e^(s2) - 1) and
- * e^(sn^2 rho^k) - 1 = sum_j sn^(2j) rho^(jk) / j!), so it has the users' autocorrelation. */
+ * corr(mu[m], mu[m + k]) of one user is (a e^(sn^2 rho^k) - 1) / (a e^(sn^2) - 1), a = E A^2 /
+ * (E A)^2 (e^(sm^2) without a cut), and e^(sn^2 rho^k) = 1 + sum_j sn^(2j) rho^(jk) / j!), so it
+ * has the users' autocorrelation. */
 #define LARGE_N_PATHS 64
 
 typedef struct {
@@ -384,11 +407,10 @@ typedef struct {
     int paths;
 } latent;
 
-static void latent_start(const cr_sim_draw *p, gsl_rng *r, latent *g)
+static void latent_start(const cr_sim_draw *p, const agg_moments *L, gsl_rng *r, latent *g)
 {
-    const double sm2 = p->sigma_machine * p->sigma_machine;
-    const double sn2 = p->sigma_minute * p->sigma_minute, all = expm1(sm2 + sn2);
-    g->a0 = all > 0 ? sqrt(expm1(sm2) / all) : 1;
+    const double sn2 = p->sigma_minute * p->sigma_minute, all = L->machine * exp(sn2) - 1;
+    g->a0 = all > 0 ? sqrt(fmax(0, L->machine - 1) / all) : 1;
     g->common = gsl_ran_gaussian_ziggurat(r, 1);
     g->paths = 0;
     if (!(all > 0) || sn2 == 0)
@@ -398,7 +420,7 @@ static void latent_start(const cr_sim_draw *p, gsl_rng *r, latent *g)
         g->coef[0] = 0;
         g->paths = 1;
     } else {
-        double term = exp(sm2) / all, left = 1 - g->a0 * g->a0;
+        double term = L->machine / all, left = 1 - g->a0 * g->a0;
         for (int j = 1; j <= LARGE_N_PATHS && left > 1e-12; j++) {
             term *= sn2 / j;
             g->a[g->paths] = sqrt(term);
@@ -441,26 +463,75 @@ static double minute_sum(const agg_moments *L, double n, double x)
     return mean + scale * (g - shape);
 }
 
-/* cr_sim_users_draw_far when cr_sim_large_n holds: no users; their minute sums drawn as a
- * process, each second's intensity about its minute's sum a shifted gamma with the expected
- * conditional variance (on the regression on the minute's sum) and third cumulant. Computed
- * in units of E mu. */
-static void large_n_draw(const cr_sim_draw *p, int nusers, long far, double *far_rate,
-                         long nsec, gsl_rng *r, double *y, double *rate,
-                         cr_sim_users_stats *stats)
+/* The users above the cut, drawn one by one: their z_machine, AR(1) minute effects and rates
+ * in a minute. */
+typedef struct {
+    int n;
+    double *base, *z, *mu, *y, *rate;
+} peeled;
+
+static void peeled_start(const cr_sim_draw *p, int n, double cut, gsl_rng *r, peeled *h)
+{
+    const double q = isinf(cut) ? 0 : gsl_cdf_ugaussian_Q(cut);
+    h->n = q > 0 ? (int)gsl_ran_binomial(r, q, (unsigned)n) : 0;
+    h->base = xmalloc(((size_t)h->n + 1) * sizeof *h->base);
+    h->z = xmalloc(((size_t)h->n + 1) * sizeof *h->z);
+    h->mu = xmalloc(((size_t)h->n + 1) * sizeof *h->mu);
+    h->y = xmalloc(60 * sizeof *h->y);
+    h->rate = xmalloc(60 * sizeof *h->rate);
+    for (int u = 0; u < h->n; u++)
+        h->base[u] = p->alpha + p->sigma_machine *
+                                    gsl_cdf_ugaussian_Qinv(gsl_rng_uniform_pos(r) * q);
+}
+
+/* Their minute: the rates, and their summed X. */
+static double peeled_minute(const cr_sim_draw *p, peeled *h, int first, gsl_rng *r)
+{
+    const double innov = sqrt(1 - p->rho * p->rho), w = p->burst ? p->w : 0;
+    double sum = 0;
+    for (int u = 0; u < h->n; u++) {
+        double eps = gsl_ran_gaussian_ziggurat(r, 1);
+        h->z[u] = first ? eps : p->rho * h->z[u] + innov * eps;
+        h->mu[u] = exp(h->base[u] + p->sigma_minute * h->z[u]);
+        sum += (1 - w) * h->mu[u] + w * (p->burst ? p->lambda_b : 0);
+    }
+    return sum;
+}
+
+static void peeled_free(peeled *h)
+{
+    free(h->base);
+    free(h->z);
+    free(h->mu);
+    free(h->y);
+    free(h->rate);
+}
+
+/* cr_sim_users_draw_far when cr_sim_large_n holds: the users above the cut one by one, as
+ * cr_sim_users_draw_far draws them, and no others: their minute sums drawn as a process, each
+ * second's intensity about its minute's sum a shifted gamma with the expected conditional
+ * variance (on the regression on the minute's sum) and third cumulant, in units of E mu. */
+static void large_n_draw(const cr_sim_draw *p, int nusers, double cut, long far,
+                         double *far_rate, long nsec, double skew_tol, gsl_rng *r, double *y,
+                         double *rate, cr_sim_users_stats *stats)
 {
     agg_moments L;
-    large_n_moments(p, &L);
+    large_n_moments(p, cut, &L);
+    peeled h;
+    peeled_start(p, nusers, cut, r, &h);
     latent g;
-    latent_start(p, r, &g);
-    const double n = nusers, mbar = n * L.s_mean, k3 = n * L.s_k3;
+    latent_start(p, &L, r, &g);
+    const double n = nusers - h.n, mbar = n * L.s_mean, k3 = n * L.s_k3;
     for (long s0 = -60 * far; s0 < nsec; s0 += 60) {
-        int len = nsec - s0 < 60 ? (int)(nsec - s0) : 60;
-        double m = fmax(0, minute_sum(&L, n, latent_next(&g, s0 == -60 * far, r)));
-        if (stats)
+        int len = nsec - s0 < 60 ? (int)(nsec - s0) : 60, first = s0 == -60 * far;
+        double m = fmax(0, minute_sum(&L, n, latent_next(&g, first, r)));
+        double top = peeled_minute(p, &h, first, r);
+        if (stats) {
             stats->user_minutes += nusers;
+            stats->exact_user_minutes += h.n;
+        }
         if (s0 < 0) {
-            far_rate[s0 / 60 + far] = m * L.e1;
+            far_rate[s0 / 60 + far] = m * L.e1 + top;
             continue;
         }
         double v = fmax(0, n * L.s_var + L.slope * (m - mbar));
@@ -475,7 +546,19 @@ static void large_n_draw(const cr_sim_draw *p, int nusers, long far, double *far
             if (rate)
                 rate[s0 + s] = lambda * L.e1;
         }
+        if (h.n == 0)
+            continue;
+        if (p->burst)
+            cr_sim_minute_burst(h.mu, h.n, p, skew_tol, len, r, h.y, h.rate);
+        else
+            cr_sim_minute(h.mu, h.n, p->phi, skew_tol, len, r, h.y, h.rate);
+        for (int s = 0; s < len; s++) {
+            y[s0 + s] += h.y[s];
+            if (rate)
+                rate[s0 + s] += h.rate[s];
+        }
     }
+    peeled_free(&h);
 }
 
 void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol,
@@ -489,8 +572,9 @@ void cr_sim_users_draw_far(const cr_sim_draw *p, int nusers, long far, double *f
                            long nsec, double skew_tol, int large_n, const cr_sim_strata *st,
                            gsl_rng *r, double *y, double *rate, cr_sim_users_stats *stats)
 {
-    if (large_n && cr_sim_large_n(p, nusers, skew_tol)) {
-        large_n_draw(p, nusers, far, far_rate, nsec, r, y, rate, stats);
+    double cut;
+    if (large_n && cr_sim_large_n(p, nusers, skew_tol, &cut)) {
+        large_n_draw(p, nusers, cut, far, far_rate, nsec, skew_tol, r, y, rate, stats);
         return;
     }
     double *base = xmalloc(nusers * sizeof *base), *z = xmalloc(nusers * sizeof *z);

@@ -124,12 +124,14 @@ void cr_sim_users_draw_far(const cr_sim_draw *p, int nusers, long far, double *f
                            long nsec, double skew_tol, int large_n,
                            const cr_sim_strata *st, gsl_rng *r, double *y, double *rate,
                            cr_sim_users_stats *stats);
-/* Whether N users of draw p may be drawn as an aggregate (cr_sim_config.large_n): a Poisson
- * mixture with finite moments (not the hurdle, not per-user minute spreads), whose per-second
- * count given the minute one gamma matches within skew_tol (as cr_sim_minute), and whose
- * per-minute sum a shifted gamma with its first three cumulants matches so closely that the
- * fourth's error moves q99.9 no more than a skewness error of skew_tol would. */
-int cr_sim_large_n(const cr_sim_draw *p, int nusers, double skew_tol);
+/* Whether N users of draw p may be drawn as an aggregate (cr_sim_config.large_n, the large-N
+ * path of docs/simulation.md): a Poisson mixture with finite moments (not the hurdle, not
+ * per-user minute spreads) where, for the users whose z_machine is below *cut (the others,
+ * at most 2.3%, are drawn one by one; INFINITY: none), shifted gammas with the first three
+ * cumulants of their per-minute sum and of a second's intensity given the minute miss the
+ * fourth cumulants by no more than moves q99.9 as a skewness error of skew_tol would (the
+ * tolerance of cr_sim_minute). cut may be NULL. */
+int cr_sim_large_n(const cr_sim_draw *p, int nusers, double skew_tol, double *cut);
 /* The strata of draw d of ndraws under cfg (NULL when cfg does not stratify; *st is the
  * storage). */
 const cr_sim_strata *cr_sim_strata_of(const cr_sim_config *cfg, int d, int ndraws,

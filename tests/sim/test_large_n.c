@@ -66,11 +66,11 @@ static void run_free(run *R)
 static int threshold(const cr_sim_draw *p)
 {
     int lo = 1, hi = 1;
-    while (!cr_sim_large_n(p, hi, 0.01) && hi < (1 << 29))
+    while (!cr_sim_large_n(p, hi, 0.01, NULL) && hi < (1 << 29))
         hi *= 2;
     while (hi - lo > lo / 100 + 1) {
         int mid = lo + (hi - lo) / 2;
-        if (cr_sim_large_n(p, mid, 0.01))
+        if (cr_sim_large_n(p, mid, 0.01, NULL))
             hi = mid;
         else
             lo = mid;
@@ -78,9 +78,10 @@ static int threshold(const cr_sim_draw *p)
     return hi;
 }
 
-static const cr_sim_draw burst = {.alpha = -1, .sigma_machine = 0.5, .sigma_minute = 0.4,
-                                  .phi = 2, .burst = 1, .w = 0.05, .lambda_b = 3, .phi_b = 1};
-static const cr_sim_draw ar1 = {.alpha = -1, .sigma_machine = 0.5, .sigma_minute = 0.5, .phi = 2,
+/* Like the draws of a fit of a few machines (nbh_burst), and with AR(1) minutes. */
+static const cr_sim_draw burst = {.alpha = -2, .sigma_machine = 1, .sigma_minute = 0.6,
+                                  .phi = 0.5, .burst = 1, .w = 0.02, .lambda_b = 10, .phi_b = 3};
+static const cr_sim_draw ar1 = {.alpha = -2, .sigma_machine = 0.9, .sigma_minute = 0.7, .phi = 1,
                                 .rho = 0.7};
 
 /* The threshold grows with the users' spread and never holds for the hurdle or per-user
@@ -97,33 +98,38 @@ static void threshold_from_moments(void)
     int last = 0;
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int t = threshold(&cases[i]);
-        printf("    alpha %g, sigma_machine %g, sigma_minute %g, phi %g, w %g: N >= %d\n",
-               cases[i].alpha, cases[i].sigma_machine, cases[i].sigma_minute, cases[i].phi,
-               cases[i].w, t);
-        CHECK(cr_sim_large_n(&cases[i], t, 0.01) && !cr_sim_large_n(&cases[i], t / 2, 0.01));
+        double cut[3];
+        const int at[3] = {t, 10 * t, 100 * t};
+        for (int k = 0; k < 3; k++)
+            cr_sim_large_n(&cases[i], at[k], 0.01, &cut[k]);
+        printf("    alpha %g, sigma_machine %g, sigma_minute %g, phi %g, w %g, rho %g: N >= %d "
+               "(cut %g, at 10 and 100 times: %g, %g)\n", cases[i].alpha,
+               cases[i].sigma_machine, cases[i].sigma_minute, cases[i].phi, cases[i].w,
+               cases[i].rho, t, cut[0], cut[1], cut[2]);
+        CHECK(cr_sim_large_n(&cases[i], t, 0.01, NULL) && !cr_sim_large_n(&cases[i], t / 2, 0.01, NULL));
         if (i >= 2 && i <= 4) /* the spread grows */
             CHECK(t > last);
         last = t;
     }
-    CHECK(threshold(&burst) < 20000 && threshold(&ar1) < 20000 && threshold(&burst) > 200);
+    CHECK(threshold(&burst) < 20000 && threshold(&ar1) < 20000 && threshold(&burst) > 500);
     cr_sim_draw h = cases[2];
     h.hurdle = 1;
-    CHECK(!cr_sim_large_n(&h, 1 << 30, 0.01));
+    CHECK(!cr_sim_large_n(&h, 1 << 30, 0.01, NULL));
     cr_sim_draw s = burst;
     s.spread = 1, s.sigma_minute = 0, s.mu_s = -1, s.tau_s = 0.3;
-    CHECK(!cr_sim_large_n(&s, 1 << 30, 0.01));
-    CHECK(!cr_sim_large_n(&burst, 1 << 30, -1));
+    CHECK(!cr_sim_large_n(&s, 1 << 30, 0.01, NULL));
+    CHECK(!cr_sim_large_n(&burst, 1 << 30, -1, NULL));
 }
 
 /* Below the threshold nothing changes: the same bytes with and without the large-N path. */
 static void below_threshold_same_bytes(void)
 {
-    const int N[] = {1, 10, 150};
+    const int N[] = {1, 10, threshold(&burst) / 2};
     for (int i = 0; i < 3; i++) {
-        CHECK(!cr_sim_large_n(&burst, N[i], 0.01));
+        CHECK(!cr_sim_large_n(&burst, N[i], 0.01, NULL));
         run a, b;
-        simulate(&burst, 20, N[i], 300, 1, 7, &a);
-        simulate(&burst, 20, N[i], 300, 0, 7, &b);
+        simulate(&burst, 20, N[i], 300, 1, 7 + i, &a);
+        simulate(&burst, 20, N[i], 300, 0, 7 + i, &b);
         size_t sz = (size_t)20 * 300 * sizeof(double);
         CHECK(!memcmp(a.arr, b.arr, sz) && !memcmp(a.ends, b.ends, sz) &&
               !memcmp(a.alive, b.alive, sz));
@@ -196,21 +202,28 @@ static void compare(const char *what, double *x, double *y, int ndraws, long n, 
     printf("\n");
 }
 
-/* N = 20,000, above the threshold of both draws: new/s, new connections and ends per minute,
- * sessions alive, the large-N path (first) against the users one by one, 300 draws x 720 s
- * each, every mean, sd, q90 and q99 within 4 standard errors. */
+/* Above the threshold: new/s, new connections and ends per minute, sessions alive, the large-N
+ * path (first) against the users one by one, 300 draws x 720 s each, at N = 20,000 (no user or
+ * few drawn one by one) and N = 2,000 (those past the cut one by one), every mean, sd, q90 and
+ * q99 within 4 standard errors. */
 static void matches_users_one_by_one(void)
 {
-    enum { D = 300, N = 20000 };
+    enum { D = 300 };
     const long S = 720;
-    const cr_sim_draw *cases[2] = {&burst, &ar1};
+    const struct {
+        const cr_sim_draw *p;
+        int N;
+        const char *name;
+    } cases[3] = {{&burst, 20000, "nbh_burst"}, {&ar1, 20000, "nbh_ar1"},
+                  {&burst, 2000, "nbh_burst"}};
     double worst = 0;
-    for (int c = 0; c < 2; c++) {
-        CHECK(cr_sim_large_n(cases[c], N, 0.01));
+    for (int c = 0; c < 3; c++) {
+        double cut;
+        CHECK(cr_sim_large_n(cases[c].p, cases[c].N, 0.01, &cut));
         run a, b;
-        simulate(cases[c], D, N, S, 1, 11, &a);
-        simulate(cases[c], D, N, S, 0, 12, &b);
-        printf("    %s:\n", c ? "nbh_ar1 (rho 0.7)" : "nbh_burst");
+        simulate(cases[c].p, D, cases[c].N, S, 1, 11, &a);
+        simulate(cases[c].p, D, cases[c].N, S, 0, 12, &b);
+        printf("    %s, N = %d (cut %g):\n", cases[c].name, cases[c].N, cut);
         compare("new/s", a.arr, b.arr, D, S, &worst);
         double *ma = minute_sums(a.arr, D, S), *mb = minute_sums(b.arr, D, S);
         compare("new/min", ma, mb, D, S / 60, &worst);
