@@ -33,13 +33,8 @@ typedef struct {
 static void simulate(const cr_sim_draw *p, int ndraws, int nusers, long n, int large_n,
                      uint64_t seed, run *R)
 {
-    cr_sim_draw *draws = xmalloc(ndraws * sizeof *draws);
-    for (int d = 0; d < ndraws; d++)
-        draws[d] = *p;
-    cr_sim_config cfg;
-    cr_sim_config_default(&cfg);
-    cfg.nusers = nusers;
-    cfg.seconds = n;
+    cr_sim_draw *draws = draw_copies(p, ndraws);
+    cr_sim_config cfg = users_config(nusers, n);
     cfg.seed = seed;
     cfg.large_n = large_n;
     cfg.stratify = 0; /* independent draws: the errors below treat them so */
@@ -106,7 +101,8 @@ static void threshold_from_moments(void)
                "(cut %g, at 10 and 100 times: %g, %g)\n", cases[i].alpha,
                cases[i].sigma_machine, cases[i].sigma_minute, cases[i].phi, cases[i].w,
                cases[i].rho, t, cut[0], cut[1], cut[2]);
-        CHECK(cr_sim_large_n(&cases[i], t, 0.01, NULL) && !cr_sim_large_n(&cases[i], t / 2, 0.01, NULL));
+        CHECK(cr_sim_large_n(&cases[i], t, 0.01, NULL) &&
+              !cr_sim_large_n(&cases[i], t / 2, 0.01, NULL));
         if (i >= 2 && i <= 4) /* the spread grows */
             CHECK(t > last);
         last = t;
