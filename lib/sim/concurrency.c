@@ -313,8 +313,8 @@ static int run_draw(void *ctx, int d, gsl_rng *r, cr_err *e)
     double *far_rate = xmalloc(((size_t)far + 1) * sizeof *far_rate);
     cr_sim_strata st;
     cr_sim_users_draw_far(&J->draws[d], J->cfg->nusers, far, far_rate, near + n,
-                          J->cfg->skew_tol, cr_sim_strata_of(J->cfg, d, J->ndraws, &st), r, arr,
-                          rate, NULL);
+                          J->cfg->skew_tol, J->cfg->large_n,
+                          cr_sim_strata_of(J->cfg, d, J->ndraws, &st), r, arr, rate, NULL);
     int rc = 0;
     if (thin)
         cr_sim_thin(far_rate, far, rate, near, n, ka, r, row(J->ends, d, n),

@@ -64,6 +64,9 @@ typedef struct {
     /* 1: the users' z_machine stratified over the draws (sim/strata.h), keyed by seed; 0: each
      * drawn on its own. Either way every draw's users are independent N(0,1). */
     int stratify;
+    /* 1: a draw for which cr_sim_large_n holds is drawn without its users (their minute sums
+     * as a process, docs/simulation.md "Large N"); 0: every draw's users one by one. */
+    int large_n;
 } cr_sim_config;
 
 void cr_sim_config_default(cr_sim_config *cfg);
@@ -107,18 +110,28 @@ int cr_sim_minute_burst(double *mu, int n, const cr_sim_draw *p, double skew_tol
  * short), counts into y[0..nsec), and when rate is not NULL the Poisson intensity of each
  * second (cr_sim_minute). User u's z_machine is st's slot u when st is not NULL (the draw's
  * stratum), else a normal from r. The hurdle's counts are not a Poisson mixture: rate must then be
- * NULL (cr_sim_poisson_mixture tells). stats may be NULL (else it is added to). */
+ * NULL (cr_sim_poisson_mixture tells). stats may be NULL (else it is added to). With large_n,
+ * a draw for which cr_sim_large_n holds is drawn as an aggregate, without users. */
 void cr_sim_users_draw(const cr_sim_draw *p, int nusers, long nsec, double skew_tol,
-                       const cr_sim_strata *st, gsl_rng *r, double *y, double *rate,
-                       cr_sim_users_stats *stats);
+                       int large_n, const cr_sim_strata *st, gsl_rng *r, double *y,
+                       double *rate, cr_sim_users_stats *stats);
 /* The same users' minutes before those nsec seconds, when only their intensity matters (the
  * old past of a burn-in, sim/concurrency.h): far_rate[0..far) gets, per minute, the expected
  * per-second intensity given the users' rates of that minute (sum of (1 - w) mu + w lambda_b),
  * the minute effects (AR(1) paths included) running on into the seconds that follow. A Poisson
  * mixture only (not the hurdle). far = 0 is cr_sim_users_draw. */
 void cr_sim_users_draw_far(const cr_sim_draw *p, int nusers, long far, double *far_rate,
-                           long nsec, double skew_tol, const cr_sim_strata *st, gsl_rng *r,
-                           double *y, double *rate, cr_sim_users_stats *stats);
+                           long nsec, double skew_tol, int large_n,
+                           const cr_sim_strata *st, gsl_rng *r, double *y, double *rate,
+                           cr_sim_users_stats *stats);
+/* Whether N users of draw p may be drawn as an aggregate (cr_sim_config.large_n, the large-N
+ * path of docs/simulation.md): a Poisson mixture with finite moments (not the hurdle, not
+ * per-user minute spreads) where, for the users whose z_machine is below *cut (the others,
+ * at most 2.3%, are drawn one by one; INFINITY: none), shifted gammas with the first three
+ * cumulants of their per-minute sum and of a second's intensity given the minute miss the
+ * fourth cumulants by no more than moves q99.9 as a skewness error of skew_tol would (the
+ * tolerance of cr_sim_minute). cut may be NULL. */
+int cr_sim_large_n(const cr_sim_draw *p, int nusers, double skew_tol, double *cut);
 /* The strata of draw d of ndraws under cfg (NULL when cfg does not stratify; *st is the
  * storage). */
 const cr_sim_strata *cr_sim_strata_of(const cr_sim_config *cfg, int d, int ndraws,

@@ -18,17 +18,31 @@ typedef struct {
     double mean, se;
 } estimate;
 
-/* ndraws copies of draw p (independent replicates: fresh users each), counts [draw][second]. */
-static inline double *simulate_users(const cr_sim_draw *p, int ndraws, int nusers, long seconds,
-                                     double tol, int threads, unsigned long seed)
+/* ndraws copies of draw p (fresh). */
+static inline cr_sim_draw *draw_copies(const cr_sim_draw *p, int ndraws)
 {
     cr_sim_draw *draws = xmalloc(ndraws * sizeof *draws);
     for (int d = 0; d < ndraws; d++)
         draws[d] = *p;
+    return draws;
+}
+
+/* The default configuration for nusers users over seconds. */
+static inline cr_sim_config users_config(int nusers, long seconds)
+{
     cr_sim_config cfg;
     cr_sim_config_default(&cfg);
     cfg.nusers = nusers;
     cfg.seconds = seconds;
+    return cfg;
+}
+
+/* ndraws copies of draw p (independent replicates: fresh users each), counts [draw][second]. */
+static inline double *simulate_users(const cr_sim_draw *p, int ndraws, int nusers, long seconds,
+                                     double tol, int threads, unsigned long seed)
+{
+    cr_sim_draw *draws = draw_copies(p, ndraws);
+    cr_sim_config cfg = users_config(nusers, seconds);
     cfg.skew_tol = tol;
     cfg.threads = threads;
     cfg.seed = seed;

@@ -294,12 +294,14 @@ static void consecutive_minutes_covariance(void)
     }
 }
 
-/* The hurdle is drawn user by user, the Poisson model never needs to be. */
+/* With the users drawn one by one (the large-N path off: it draws those past its cut so), the
+ * hurdle is drawn user by user, the Poisson model never needs to be. */
 static void work_counters(void)
 {
     for (int i = 0; i < NCASES; i++) {
         cr_sim_config cfg;
         cr_sim_config_default(&cfg);
+        cfg.large_n = 0;
         cfg.nusers = 300;
         cfg.seconds = 600;
         cfg.threads = 2;
