@@ -65,10 +65,8 @@ static void observed_series_by_direct_count(void)
                 uint8_t why = x->proto == CR_PROTO_UDP ? CR_REASON_UDP_LAST
                               : open || idle          ? CR_REASON_OPEN
                                                       : x->reason;
-                double end = open ? INFINITY
-                                  : (double)(x->start_ms + ms) +
-                                        1000 * cr_fw_hold(&fw, x->proto, why, x->dport,
-                                                          ms / 1000.0);
+                double end = (double)(x->start_ms + ms) +
+                             1000 * cr_fw_hold(&fw, x->proto, why, x->dport, ms / 1000.0);
                 held += x->start_ms < T && end > T;
             }
             CHECKF(fabs(o.alive[s] - held) < 0.5, "machine %d second %zu: %g held, direct %g",
