@@ -47,7 +47,8 @@ void cr_observed_machine(const cr_sizing_data *d, int k, const cr_fw_profile *fw
         int64_t ms;
         int idle;
         /* A TCP connection still open at the capture end is held from its last packet, as one
-         * that went idle: the session the simulation draws for it (sizing_internal.h). */
+         * that went idle, which is where the duration fit censors it (sizing_internal.h); one
+         * still busy has its last packet near the end anyway. */
         int open = cr_sz_flow_duration(f, i, &ms, &idle);
         uint8_t reason = x->proto == CR_PROTO_UDP ? CR_REASON_UDP_LAST
                          : idle || open          ? CR_REASON_OPEN
