@@ -80,9 +80,9 @@ int cr_sz_flow_duration(const cr_sz_flows *f, size_t i, int64_t *ms, int *idle)
     int64_t end = f->capture_end_ms[f->machine[i]];
     *idle = x->proto == CR_PROTO_TCP && x->reason == CR_REASON_OPEN &&
             end - x->last_ms >= CR_SZ_IDLE_MS;
-    if (*idle) {
+    if (x->proto == CR_PROTO_TCP && x->reason == CR_REASON_OPEN) {
         *ms = x->last_ms - x->start_ms;
-        return 0;
+        return !*idle;
     }
     return cr_flow_duration(x, end, ms);
 }

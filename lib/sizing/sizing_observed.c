@@ -46,16 +46,18 @@ void cr_observed_machine(const cr_sizing_data *d, int k, const cr_fw_profile *fw
         const cr_flow *x = &f->fl[i];
         int64_t ms;
         int idle;
+        /* A TCP connection still open at the capture end is held from its last packet, as one
+         * that went idle, which is where the duration fit censors it (sizing_internal.h); one
+         * still busy has its last packet near the end anyway. */
         int open = cr_sz_flow_duration(f, i, &ms, &idle);
         uint8_t reason = x->proto == CR_PROTO_UDP ? CR_REASON_UDP_LAST
                          : idle || open          ? CR_REASON_OPEN
                                                  : x->reason;
-        double end = open ? INFINITY
-                          : (double)x->start_ms + (double)ms +
-                                1000 * cr_fw_hold(fw, x->proto, reason, x->dport, ms / 1000.0);
+        double end = (double)x->start_ms + (double)ms +
+                     1000 * cr_fw_hold(fw, x->proto, reason, x->dport, ms / 1000.0);
         /* first second whose end instant lies after the start, last one not after the end */
         int64_t first = floor_div(x->start_ms, 1000) - s0 + 1;
-        int64_t last = isinf(end) ? (int64_t)o->nsec : (int64_t)floor(end / 1000) - s0;
+        int64_t last = (int64_t)floor(end / 1000) - s0;
         if (first < 1)
             first = 1;
         if (last > (int64_t)o->nsec)

@@ -9,6 +9,7 @@
 
 
 #include "common/progress.h"
+#include "common/xalloc.h"
 #include "flows/load.h"
 #include "ingest/packet.h"
 #include "sizing/sizing_internal.h"
@@ -65,10 +66,8 @@ static void observed_series_by_direct_count(void)
                 uint8_t why = x->proto == CR_PROTO_UDP ? CR_REASON_UDP_LAST
                               : open || idle          ? CR_REASON_OPEN
                                                       : x->reason;
-                double end = open ? INFINITY
-                                  : (double)(x->start_ms + ms) +
-                                        1000 * cr_fw_hold(&fw, x->proto, why, x->dport,
-                                                          ms / 1000.0);
+                double end = (double)(x->start_ms + ms) +
+                             1000 * cr_fw_hold(&fw, x->proto, why, x->dport, ms / 1000.0);
                 held += x->start_ms < T && end > T;
             }
             CHECKF(fabs(o.alive[s] - held) < 0.5, "machine %d second %zu: %g held, direct %g",
@@ -78,6 +77,63 @@ static void observed_series_by_direct_count(void)
         CHECK_INT(ends, d.m[k].total[CR_CPS_TCP_END] + d.m[k].total[CR_CPS_UDP_END]);
         cr_observed_free(&o);
     }
+    cr_sizing_data_free(&d);
+}
+
+/* Under the profile without holds a session is its connection: from its start to its close, or
+ * to its last packet when it never closed (the session the simulation draws for it), whatever
+ * the capture's end. Sessions alive at the end of each second against the truth synth wrote
+ * (truth/flows.csv), counted one by one. */
+static void observed_sessions_as_synth_truth(void)
+{
+    cr_sizing_data d;
+    CHECK(load_synth(2, 10, &d) == 0);
+    const char *t = cr_test_tmpdir();
+    /* machine number (1-based, in file order), start and end of every outbound connection */
+    CHECK(cr_test_sh("awk -F, 'NR > 1 { if ($1 != m) { m = $1; k++ } print k, $8, "
+                     "($2 == \"tcp\" && ($11 == \"fin\" || $11 == \"rst\") ? $9 : $10) }' "
+                     "%s/syn2/truth/flows.csv > %s/sessions", t, t) == 0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/sessions", t);
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    int64_t *a = NULL, *b = NULL;
+    int *mk = NULL;
+    size_t n = 0, cap = 0;
+    int k;
+    long long x, y;
+    while (f && fscanf(f, "%d %lld %lld", &k, &x, &y) == 3) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            a = xrealloc(a, cap * sizeof *a);
+            b = xrealloc(b, cap * sizeof *b);
+            mk = xrealloc(mk, cap * sizeof *mk);
+        }
+        mk[n] = k - 1, a[n] = x, b[n++] = y;
+    }
+    if (f)
+        fclose(f);
+    CHECK_INT(n, d.flows.n);
+    cr_fw_profile fw;
+    cr_err e;
+    CHECK(cr_fw_profile_get(&fw, "none", &e) == 0);
+    for (int m = 0; m < d.nmachines; m++) {
+        cr_observed o;
+        cr_observed_machine(&d, m, &fw, &o);
+        int64_t s0 = d.m[m].first_ms / 1000;
+        for (size_t s = 0; s < o.nsec; s++) {
+            int64_t T = (s0 + (int64_t)s + 1) * 1000;
+            double held = 0;
+            for (size_t i = 0; i < n; i++)
+                held += mk[i] == m && a[i] < T && b[i] > T;
+            CHECKF(o.alive[s] == held, "machine %d second %zu: %g held, truth %g", m + 1, s + 1,
+                   o.alive[s], held);
+        }
+        cr_observed_free(&o);
+    }
+    free(a);
+    free(b);
+    free(mk);
     cr_sizing_data_free(&d);
 }
 
@@ -137,5 +193,6 @@ static void rejects_impossible_splits(void)
     cr_sizing_data_free(&d);
 }
 
-TEST_MAIN(RUN(observed_series_by_direct_count); RUN(rejects_impossible_splits);
+TEST_MAIN(RUN(observed_series_by_direct_count); RUN(observed_sessions_as_synth_truth);
+          RUN(rejects_impossible_splits);
           RUN_SLOW(held_out_machines_within_prediction))
