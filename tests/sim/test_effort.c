@@ -130,7 +130,7 @@ static void users_rel(void *ctx, int batches, double *rel)
     memcpy(x, u->y, n * sizeof *x);
     cr_sim_summary s;
     cr_sim_mcse m;
-    cr_sim_summarize_draws(x, batches * D, D, S, &s, &m);
+    cr_sim_summarize_draws(x, batches * D, D, NULL, S, &s, &m);
     rel[0] = m.q99 / s.q99;
     free(x);
 }
@@ -198,9 +198,9 @@ static void mcse_matches_spread(void)
         cr_sim_mcse m, m1;
         double *x = xmalloc((size_t)B * D * S * sizeof *x);
         memcpy(x, y, (size_t)B * D * S * sizeof *x);
-        cr_sim_summarize_draws(x, B * D, D, S, &s, &m);
+        cr_sim_summarize_draws(x, B * D, D, NULL, S, &s, &m);
         memcpy(x, y, (size_t)B * D * S * sizeof *x);
-        cr_sim_summarize_draws(x, B * D, B * D, S, &s, &m1);
+        cr_sim_summarize_draws(x, B * D, B * D, NULL, S, &s, &m1);
         free(x);
         q[k] = s.q99;
         ms += m.q99 * m.q99 / R;
@@ -229,15 +229,15 @@ static void slot_errors_by_hand(void)
     const double x[8] = {1, 5, 2, 2, 3, 7, 4, 4};
     /* shares above 4.5 per draw: 0.5, 0, 0.5, 0; slot means 0.5, 0: mean 0.25, se
      * sd(0.5, 0) / sqrt(2) = 0.25 */
-    double se, p = cr_sim_share_above(x, 4, 2, 2, 4.5, &se);
+    double se, p = cr_sim_share_above(x, 4, 2, NULL, 2, 4.5, &se);
     CHECK_NEAR(p, 0.25, 1e-15);
     CHECK_NEAR(se, 0.25, 1e-15);
     /* every draw its own slot: sd(0.5, 0, 0.5, 0) / 2 */
-    p = cr_sim_share_above(x, 4, 4, 2, 4.5, &se);
+    p = cr_sim_share_above(x, 4, 4, NULL, 2, 4.5, &se);
     CHECK_NEAR(se, sqrt(1.0 / 12) / 2, 1e-15);
     /* draw means 3, 2, 5, 4; slot means 4, 3: se of the mean 0.5 */
-    CHECK_NEAR(cr_sim_mcse_mean(x, 4, 2, 2), 0.5, 1e-15);
-    CHECK(isnan(cr_sim_mcse_mean(x, 4, 1, 2)));
+    CHECK_NEAR(cr_sim_mcse_mean(x, 4, 2, NULL, 2), 0.5, 1e-15);
+    CHECK(isnan(cr_sim_mcse_mean(x, 4, 1, NULL, 2)));
 }
 
 TEST_MAIN(RUN(slot_errors_by_hand); RUN(stops_when_it_should); RUN(threads_do_not_matter);

@@ -22,7 +22,7 @@ static void edge_cases(void)
         x[i] = y[i] = (i * 7) % 5;
     cr_sim_summary s, t;
     cr_sim_mcse m;
-    cr_sim_summarize_draws(x, D, D, S, &s, &m);
+    cr_sim_summarize_draws(x, D, D, NULL, S, &s, &m);
     cr_sim_summarize(y, D * S, &t);
     CHECK(memcmp(&s, &t, sizeof s) == 0 && memcmp(x, y, sizeof x) == 0);
     for (int d = 0; d < D; d++)
@@ -30,14 +30,14 @@ static void edge_cases(void)
             x[d * S + i] = i;
     /* identical draws: no spread between them (each has half its seconds below q50 = 1.5,
      * none above q99 = 3) */
-    cr_sim_summarize_draws(x, D, D, S, &s, &m);
+    cr_sim_summarize_draws(x, D, D, NULL, S, &s, &m);
     CHECK(m.mean == 0 && m.q50 == 0 && m.q999 == 0);
     CHECK(m.draws_above_q99 == 0 && m.draws_above_q999 == 0);
     for (int i = 0; i < D * S; i++)
         x[i] = i % S;
     x[S + 1] = 9;
     CHECK(cr_sim_draws_above(x, D, S, 2.5) == 3 && cr_sim_draws_above(x, D, S, 3) == 1);
-    cr_sim_summarize_draws(x, 1, 1, D * S, &s, &m);
+    cr_sim_summarize_draws(x, 1, 1, NULL, D * S, &s, &m);
     CHECK(isnan(m.mean) && isnan(m.q90));
 }
 
@@ -81,9 +81,9 @@ static void matches_r(void)
     memcpy(sorted, x, D * S * sizeof *x);
     cr_sim_sort(sorted, D * S);
     const double ps[5] = {0.5, 0.9, 0.95, 0.99, 0.999};
-    CHECK_NEAR(cr_sim_mcse_mean(x, D, D, S), ref[0], 1e-12 * ref[0]);
+    CHECK_NEAR(cr_sim_mcse_mean(x, D, D, NULL, S), ref[0], 1e-12 * ref[0]);
     for (int i = 0; i < 5; i++) {
-        double got = cr_sim_mcse_quantile(x, sorted, D, D, S, ps[i]);
+        double got = cr_sim_mcse_quantile(x, sorted, D, D, NULL, S, ps[i]);
         printf("     q%g: mcse %.4g (R %.4g)\n", 100 * ps[i], got, ref[1 + i]);
         CHECK_NEAR(got, ref[1 + i], 1e-12 * ref[1 + i]);
     }
@@ -165,7 +165,7 @@ static void repetitions(int fixed_draws, double ratio[2][NQ], double tol[2][NQ],
         for (int w = 0; w < 2; w++) {
             cr_sim_summary s;
             cr_sim_mcse m;
-            cr_sim_summarize_draws(out[w], D, D, S, &s, &m);
+            cr_sim_summarize_draws(out[w], D, D, NULL, S, &s, &m);
             stats_of(&s, &m, v[w][k], e[w][k]);
             above[w][0] = m.draws_above_q999 < above[w][0] ? m.draws_above_q999 : above[w][0];
             above[w][1] = m.draws_above_q999 > above[w][1] ? m.draws_above_q999 : above[w][1];
