@@ -27,6 +27,7 @@
 #include "duration/law.h"
 #include "series/cps_table.h"
 #include "sim/concurrency.h"
+#include "sim/effort.h"
 #include "series/cps.h"
 #include "sim/mcse.h"
 #include "sim/quantiles.h"
@@ -246,6 +247,7 @@ typedef struct {
 typedef struct {
     int batches;
     int capped;            /* stopped by max_batches with a q99 above the target */
+    int limited_by;        /* why the batches stopped: CR_SIM_EFFORT_* (sim/effort.h) */
     double worst;          /* the largest relative mcse of a q99 (new/s, logs/min, concurrent) */
     int worst_n, worst_metric; /* where: index of N, CR_SZ_* */
 } cr_sizing_effort;
@@ -404,7 +406,7 @@ double *cr_sizing_log_minutes(const cr_sizing_config *c, const cr_sizing *s, int
 /* The i-th caveat (0-based) of this run in plain words into buf; 0 when there is none: failed
  * checks, few machines, short or outlying ones, flow-record inputs, a concurrency the burn-in
  * cap understates, a chosen percentile the simulation pins down poorly, a simulation stopped
- * by --max-batches above its --mcse-target. */
+ * above its --mcse-target by --max-batches or by the fit's draws. */
 int cr_sizing_caveat(const cr_sizing_config *c, const cr_sizing *s, int i, char *buf, size_t n);
 /* The recommended figures at the largest N and each limit's verdict, on stderr (cr_info). */
 void cr_sizing_print_summary(const cr_sizing_config *c, const cr_sizing *s);

@@ -537,7 +537,7 @@ static int simulate_all(const cr_sizing_config *c, const cr_sim_draw *dnew,
     cr_sim_effort_result res;
     int rc = cr_sim_effort_run(&ef, c->nusers * CR_SZ_NEFFORT, add_batches, effort_errors, &R,
                                &res, e);
-    s->effort = (cr_sizing_effort){res.batches, res.capped, res.worst,
+    s->effort = (cr_sizing_effort){res.batches, res.capped, res.limited_by, res.worst,
                                    res.which >= 0 ? res.which / CR_SZ_NEFFORT : -1,
                                    res.which >= 0 ? cr_sizing_effort_metrics[res.which %
                                                                              CR_SZ_NEFFORT]
@@ -561,9 +561,13 @@ static int simulate_all(const cr_sizing_config *c, const cr_sim_draw *dnew,
                 s->sum[u][CR_SZ_NEW].q99, s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean,
                 s->sum[u][CR_SZ_CONC].q99, burnin);
     }
-    if (rc == 0 && res.capped)
+    if (rc == 0 && res.limited_by == CR_SIM_EFFORT_CAP)
         cr_info("--max-batches %d stopped the simulation above --mcse-target %g\n",
                 c->max_batches, c->mcse_target);
+    if (rc == 0 && res.limited_by == CR_SIM_EFFORT_FIT)
+        cr_info("the fit's draws limit the Monte Carlo error above --mcse-target %g after %d "
+                "batch%s: more --samples, not batches, lower it\n", c->mcse_target,
+                res.batches, res.batches > 1 ? "es" : "");
     free(R.buf[0]);
     free(R.buf[1]);
     return rc;

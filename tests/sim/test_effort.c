@@ -74,9 +74,23 @@ static void stops_when_it_should(void)
      * through both rounds finds the floor and asks for 0.0025 / (1e-4 / 1.1 - 0.009^2) = 253 */
     r = run_toy(0.05, 0.009, 0.01, 1000, &ok);
     CHECK(ok && r.batches == 253 && r.rounds == 3 && !r.capped && r.worst <= 0.01);
-    /* a floor above the target: to the cap as soon as it shows, and says so */
+    /* a floor above the target: the plain law's 30 batches show it, then batches only until
+     * their part is a tenth of the floor's, 0.0025 / (0.1 x 0.012^2) = 174 (the error 1.049
+     * times the floor), and the fit's draws are what stopped it */
     r = run_toy(0.05, 0.012, 0.01, 200, &ok);
-    CHECK(ok && r.batches == 200 && r.rounds == 3 && r.capped && r.worst > 0.012);
+    printf("  a floor of 1.2%% over a 1%% target: %d batches, %.3f%%\n", r.batches, 100 * r.worst);
+    CHECK(ok && r.batches == 174 && r.rounds == 3 && !r.capped && r.worst > 0.012 &&
+          r.limited_by == CR_SIM_EFFORT_FIT);
+    CHECK(r.worst < 0.012 * sqrt(1.1));
+    /* the same with a cap of 20: stopped there, by the cap, but no count of batches would
+     * meet the target: the fit's draws limit it */
+    r = run_toy(0.05, 0.012, 0.01, 20, &ok);
+    CHECK(ok && r.batches == 20 && r.rounds == 2 && r.capped && r.limited_by == CR_SIM_EFFORT_FIT);
+    /* no floor above a target the cap stops short of: the batch cap */
+    r = run_toy(0.05, 0.004, 0.01, 10, &ok);
+    CHECK(ok && r.batches == 10 && r.capped && r.limited_by == CR_SIM_EFFORT_CAP);
+    r = run_toy(0.05, 0.009, 0.01, 1000, &ok);
+    CHECK(ok && r.limited_by == CR_SIM_EFFORT_MET);
     /* an error that cannot be estimated stops at once */
     r = run_toy(NAN, 0, 0.01, 100, &ok);
     CHECK(ok && r.batches == 1 && !r.capped && isnan(r.worst) && r.which == 1);
