@@ -233,5 +233,69 @@ static void fixed_draws_are_conservative(void)
                    w ? "alive" : "new/s", stat_names[j], ratio[w][j], tol[w][j]);
 }
 
+/* ---- slots from a Markov chain ---- */
+
+/* AC chains of AN slots, slot i's posterior draw theta_i the next step of an AR(1) along its
+ * chain (stationary N(0, 1), coefficient phi, lag-k autocorrelation phi^k), as a fit's
+ * consecutive draws feed consecutive slots; its AS values theta_i + N(0, 1) each. */
+enum { AC = 4, AN = 250, AS = 20, AR = 300, AD = AC * AN };
+
+static void ar1_sample(gsl_rng *r, double phi, double *x)
+{
+    for (int c = 0; c < AC; c++) {
+        double th = gsl_ran_gaussian(r, 1);
+        for (int i = 0; i < AN; i++) {
+            if (i > 0)
+                th = phi * th + sqrt(1 - phi * phi) * gsl_ran_gaussian(r, 1);
+            double *v = x + ((size_t)c * AN + (size_t)i) * AS;
+            for (int s = 0; s < AS; s++)
+                v[s] = th + gsl_ran_gaussian(r, 1);
+        }
+    }
+}
+
+/* The printed q99 error against the sd of q99 over AR independent samples (fresh chains and
+ * values each), with the slots' chains and with the slots taken as independent. */
+static void chained_slots(void)
+{
+    static const double phis[] = {0, 0.5, 0.9};
+    int chain[AD];
+    for (int i = 0; i < AD; i++)
+        chain[i] = i / AN;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 29);
+    double *x = xmalloc((size_t)AD * AS * sizeof *x), *y = xmalloc((size_t)AD * AS * sizeof *y);
+    double q[AR];
+    for (size_t j = 0; j < sizeof phis / sizeof *phis; j++) {
+        double ms = 0, ms0 = 0, mean = 0, var = 0;
+        for (int k = 0; k < AR; k++) {
+            cr_sim_summary s;
+            cr_sim_mcse m, m0;
+            ar1_sample(r, phis[j], x);
+            memcpy(y, x, (size_t)AD * AS * sizeof *y);
+            cr_sim_summarize_draws(y, AD, AD, chain, AS, &s, &m);
+            cr_sim_summarize_draws(x, AD, AD, NULL, AS, &s, &m0);
+            q[k] = s.q99;
+            ms += m.q99 * m.q99 / AR;
+            ms0 += m0.q99 * m0.q99 / AR;
+        }
+        for (int k = 0; k < AR; k++)
+            mean += q[k] / AR;
+        for (int k = 0; k < AR; k++)
+            var += (q[k] - mean) * (q[k] - mean) / (AR - 1);
+        double sd = sqrt(var), ratio = sqrt(ms) / sd, ratio0 = sqrt(ms0) / sd;
+        printf("  phi %.1f: q99 %.3f, sd over %d samples %.4f, printed mcse (rms) %.4f (x%.2f), "
+               "as if independent %.4f (x%.2f)\n", phis[j], mean, AR, sd, sqrt(ms), ratio,
+               sqrt(ms0), ratio0);
+        /* the sd of AR = 300 values is known to 1 / sqrt(2 (AR - 1)) = 4.1% */
+        CHECKF(ratio > 0.8 && ratio < 1.25, "phi %.1f: ratio %.2f", phis[j], ratio);
+        if (phis[j] == 0.9)
+            CHECKF(ratio0 < 0.7, "phi 0.9: independent slots' ratio %.2f", ratio0);
+    }
+    free(x);
+    free(y);
+    gsl_rng_free(r);
+}
+
 TEST_MAIN(RUN(edge_cases); RUN(matches_r); RUN(agrees_with_spread_over_repetitions);
-          RUN(fixed_draws_are_conservative))
+          RUN(fixed_draws_are_conservative); RUN(chained_slots))
