@@ -1,8 +1,9 @@
 /* Monte Carlo standard errors of the pooled summaries (quantiles.h) of a predictive sample made
  * of D posterior draws x S seconds, laid out [draw][second] as lib/sim writes its outputs.
  * Seconds within a draw are dependent (same parameters and users, shared minutes, sessions
- * alive for many seconds), draws are independent, so an estimate's error shows in how much it
- * varies between draws:
+ * alive for many seconds), draws are independent (or, thinned from a Markov chain, counted
+ * through their effective number: below), so an estimate's error shows in how much it varies
+ * between draws:
  *
  *   mean        sd over draws of the draw means / sqrt(D);
  *   quantile p  with q the pooled type-7 quantile and f_d draw d's share of seconds <= q, the
