@@ -298,16 +298,17 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
             put(t, "The simulation stopped at --max-batches (%d batch%s of %d draws x %ld s per "
                    "N)", ef->batches, ef->batches > 1 ? "es" : "", c->draws, c->seconds);
         else
-            put(t, "The simulation stopped after %d batch%s of %d draws x %ld s per N, as more "
-                   "batches would not lower the Monte Carlo error to the target: the fit's "
-                   "posterior draws, which every batch shares, limit it (more of them, with a "
-                   "larger --samples, would),", ef->batches, ef->batches > 1 ? "es" : "",
-                c->draws, c->seconds);
+            put(t, "The simulation stopped after %d batch%s of %d draws x %ld s per N",
+                ef->batches, ef->batches > 1 ? "es" : "", c->draws, c->seconds);
         put(t, " with a 99th percentile still less precise than --mcse-target %.1f%%: the "
                "least precise, of %s at N = %d, has a Monte Carlo error of %.1f%% "
                "(sizing.json's \"effort\" lists every one above the target).",
             100 * c->mcse_target, words[ef->worst_metric], c->users[ef->worst_n],
             100 * ef->worst);
+        if (ef->limited_by == CR_SIM_EFFORT_FIT)
+            put(t, " More batches would not bring it there: the fit's posterior draws, which "
+                   "every batch shares, limit it; more of them would (a larger --samples, the "
+                   "draws per chain of the fits).");
         return 1;
     }
     }
