@@ -147,7 +147,8 @@ static void batches_reproducible(void)
     }
     CHECK(s[0].effort.batches == 3 && s[0].effort.capped && s[2].effort.batches == 1);
     /* one batch shows no floor: the cap stopped it */
-    CHECK(s[2].effort.limited_by == CR_SIM_EFFORT_CAP && s[0].effort.limited_by != CR_SIM_EFFORT_MET);
+    CHECK(s[2].effort.limited_by == CR_SIM_EFFORT_CAP &&
+          s[0].effort.limited_by != CR_SIM_EFFORT_MET);
     CHECK_INT(cr_sizing_sim_draws(&c, &s[0]), 3 * D);
     CHECK(memcmp(s[0].sum, s[1].sum, sizeof s[0].sum) == 0);
     CHECK(memcmp(s[0].mcse, s[1].mcse, sizeof s[0].mcse) == 0);
