@@ -1,6 +1,7 @@
 /* Adaptive effort (lib/sim/effort.c) and the Monte Carlo errors of batches that reuse their
  * posterior draws (lib/sim/mcse.h): the stop rule on toys whose error is known in closed form
- * (met, capped, met only past a floor, never met above one, not estimable), batches of
+ * (met, capped, met only past a floor, a floor above the target that the fit's draws set, not
+ * estimable), batches of
  * lib/sim's users that come out the same on 1 and 2 threads, and the printed q99 error against
  * its brute-force value, the spread of q99 over independent seeds (fresh posterior draws,
  * users and seconds each), which the error of treating every reused draw as independent

@@ -2,7 +2,8 @@
  * definition computed by R (sd, quantile type 7; skipped without Rscript) and against brute
  * force: the spread of the summaries over 40 independent repetitions of one configuration
  * (fresh posterior draws, users and seconds each time), which the reported standard errors
- * must match. */
+ * must match; and slots fed by AR(1) chains (phi 0, 0.5, 0.9), whose errors must count the
+ * chains' autocorrelation. */
 #include "test.h"
 
 #include <stdio.h>
