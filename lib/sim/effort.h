@@ -10,8 +10,10 @@
  * two from the last two rounds (the law again when those do not make a falling error with
  * f >= 0); the next count is the B that brings w^2 to target^2 / 1.1 (a margin, so that a
  * round lands under the target rather than just above), at least one more batch, at most the
- * cap, and the cap when the floor alone is above that. The estimate that needs most decides.
- * Batches are added, never redone. */
+ * cap. When the floor alone is above that, no count of batches meets the target: the fit's
+ * draws, which the batches share, limit the error, and the estimate asks only for the B that
+ * brings a / B to a tenth of f (the error within 5% of its floor), none when it is there. The
+ * estimate that needs most decides. Batches are added, never redone. */
 #ifndef CR_SIM_EFFORT_H
 #define CR_SIM_EFFORT_H
 
@@ -24,10 +26,18 @@ typedef struct {
     int max_batches; /* >= 1 */
 } cr_sim_effort;
 
+/* Why the batches stopped. */
+enum {
+    CR_SIM_EFFORT_MET, /* every error at most the target (or one not estimable) */
+    CR_SIM_EFFORT_CAP, /* max_batches, with an error above the target that more would lower */
+    CR_SIM_EFFORT_FIT  /* every error above the target has its floor above it: the fit's draws */
+};
+
 typedef struct {
-    int batches;  /* simulated */
-    int rounds;   /* times the errors were computed */
-    int capped;   /* stopped at max_batches with an error above the target */
+    int batches;    /* simulated */
+    int rounds;     /* times the errors were computed */
+    int limited_by; /* CR_SIM_EFFORT_* */
+    int capped;     /* stopped at max_batches with an error above the target */
     double worst; /* largest relative error at the end (NAN when one could not be estimated) */
     int which;    /* its index among the caller's estimates */
 } cr_sim_effort_result;
@@ -47,6 +57,10 @@ uint64_t cr_sim_batch_seed(uint64_t seed, int b);
  * before having had b0 batches and error w0 (b0 = 0: none): b1 itself when it is met (w1 <=
  * target, or NAN) or the cap is reached. */
 int cr_sim_effort_next(const cr_sim_effort *ef, int b0, double w0, int b1, double w1);
+
+/* Whether an estimate's error, by the same law, has a floor above the target (and is above it):
+ * no count of batches meets the target. */
+int cr_sim_effort_floored(const cr_sim_effort *ef, int b0, double w0, int b1, double w1);
 
 /* Simulates one batch, then more by cr_sim_effort_next until every estimate is met, one cannot
  * be estimated, or the cap is reached; fills res. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/xalloc.h"
+#include "diag/diag.h"
 
 /* sd(v[0..n)) / sqrt(n), n >= 2, in units of the largest |v| so that no square overflows
  * whatever the counts' size. */
@@ -23,9 +24,44 @@ static double se_of_mean(const double *v, int n)
     return top * sqrt(ss / (n - 1) / n);
 }
 
+/* ESS needs 3 values per split half of a chain (lib/diag/diag.h). */
+#define MIN_CHAIN_SLOTS 6
+
+/* posterior's ess_basic of the slot values v[0..nslots) as the chains give them: runs of
+ * equal chain[i], each in its iteration order. Chains of unequal length (nslots not a multiple
+ * of the chains) are cut to the shortest for the estimate, whose relative efficiency then
+ * stands for all nslots; chains too short to split are taken as one sequence. */
+static double slots_ess(const double *v, int nslots, const int *chain)
+{
+    int nc = 0, m = nslots;
+    for (int i = 0, run = 0; i < nslots; i++) {
+        run++;
+        if (i + 1 == nslots || chain[i + 1] != chain[i]) {
+            nc++;
+            m = run < m ? run : m;
+            run = 0;
+        }
+    }
+    if (m < MIN_CHAIN_SLOTS)
+        return cr_diag_ess_basic(v, 1, nslots, NULL);
+    double *y = xmalloc((size_t)nc * (size_t)m * sizeof *y);
+    for (int i = 0, c = 0, k = 0; i < nslots; i++) {
+        if (k < m)
+            y[(size_t)c * (size_t)m + (size_t)k] = v[i];
+        k++;
+        if (i + 1 < nslots && chain[i + 1] != chain[i])
+            c++, k = 0;
+    }
+    double ess = cr_diag_ess_basic(y, nc, m, NULL);
+    free(y);
+    return ess * nslots / ((double)nc * m);
+}
+
 /* The standard error of the mean of v[0..ndraws): draw j is one of posterior slot j mod nslots,
- * so the slots' own means are the independent values. */
-static double se_of_slots(double *v, int ndraws, int nslots)
+ * so the slots' own means are the values. Slots from consecutive draws of a Markov chain are
+ * correlated: with their chains, posterior's mcse_mean (sd / sqrt(ess_basic)) of the slot
+ * means; without, the slots count as independent (sd / sqrt(nslots)). */
+static double se_of_slots(double *v, int ndraws, int nslots, const int *chain)
 {
     if (nslots < 2)
         return NAN;
@@ -33,10 +69,14 @@ static double se_of_slots(double *v, int ndraws, int nslots)
         v[j % nslots] += v[j];
     for (int i = 0; i < nslots; i++)
         v[i] /= ndraws / nslots;
-    return se_of_mean(v, nslots);
+    double se = se_of_mean(v, nslots);
+    if (!chain || !(se > 0))
+        return se;
+    double ess = slots_ess(v, nslots, chain);
+    return ess > 0 ? se * sqrt(nslots / ess) : se;
 }
 
-double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, long nsec)
+double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, const int *chain, long nsec)
 {
     if (nslots < 2)
         return NAN;
@@ -47,7 +87,7 @@ double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, long nsec)
             sum += x[(size_t)d * nsec + s];
         m[d] = sum / (double)nsec;
     }
-    double se = se_of_slots(m, ndraws, nslots);
+    double se = se_of_slots(m, ndraws, nslots, chain);
     free(m);
     return se;
 }
@@ -64,27 +104,27 @@ static void shares(const double *x, int ndraws, long nsec, double q, int above, 
 }
 
 double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, int nslots,
-                            long nsec, double p)
+                            const int *chain, long nsec, double p)
 {
     if (nslots < 2)
         return NAN;
     const size_t n = (size_t)ndraws * (size_t)nsec;
     double *f = xmalloc((size_t)ndraws * sizeof *f);
     shares(x, ndraws, nsec, cr_sim_quantile_sorted(sorted, n, p), 0, f);
-    double se = se_of_slots(f, ndraws, nslots);
+    double se = se_of_slots(f, ndraws, nslots, chain);
     free(f);
     return (cr_sim_quantile_sorted(sorted, n, fmin(p + se, 1)) -
             cr_sim_quantile_sorted(sorted, n, fmax(p - se, 0))) / 2;
 }
 
-double cr_sim_share_above(const double *x, int ndraws, int nslots, long nsec, double q,
-                          double *mcse)
+double cr_sim_share_above(const double *x, int ndraws, int nslots, const int *chain, long nsec,
+                          double q, double *mcse)
 {
     double *f = xmalloc((size_t)ndraws * sizeof *f), mean = 0;
     shares(x, ndraws, nsec, q, 1, f);
     for (int d = 0; d < ndraws; d++)
         mean += f[d];
-    *mcse = se_of_slots(f, ndraws, nslots);
+    *mcse = se_of_slots(f, ndraws, nslots, chain);
     free(f);
     return mean / ndraws;
 }
@@ -101,19 +141,19 @@ int cr_sim_draws_above(const double *x, int ndraws, long nsec, double q)
     return count;
 }
 
-void cr_sim_summarize_draws(double *x, int ndraws, int nslots, long nsec, cr_sim_summary *s,
-                            cr_sim_mcse *m)
+void cr_sim_summarize_draws(double *x, int ndraws, int nslots, const int *chain, long nsec,
+                            cr_sim_summary *s, cr_sim_mcse *m)
 {
     const size_t n = (size_t)ndraws * (size_t)nsec;
     double *sorted = xmalloc(n * sizeof *sorted);
     memcpy(sorted, x, n * sizeof *sorted);
     cr_sim_summarize(sorted, n, s);
-    m->mean = cr_sim_mcse_mean(x, ndraws, nslots, nsec);
-    m->q50 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.5);
-    m->q90 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.9);
-    m->q95 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.95);
-    m->q99 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.99);
-    m->q999 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, nsec, 0.999);
+    m->mean = cr_sim_mcse_mean(x, ndraws, nslots, chain, nsec);
+    m->q50 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, chain, nsec, 0.5);
+    m->q90 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, chain, nsec, 0.9);
+    m->q95 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, chain, nsec, 0.95);
+    m->q99 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, chain, nsec, 0.99);
+    m->q999 = cr_sim_mcse_quantile(x, sorted, ndraws, nslots, chain, nsec, 0.999);
     m->draws_above_q99 = cr_sim_draws_above(x, ndraws, nsec, s->q99);
     m->draws_above_q999 = cr_sim_draws_above(x, ndraws, nsec, s->q999);
     memcpy(x, sorted, n * sizeof *x);

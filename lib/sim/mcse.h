@@ -1,8 +1,9 @@
 /* Monte Carlo standard errors of the pooled summaries (quantiles.h) of a predictive sample made
  * of D posterior draws x S seconds, laid out [draw][second] as lib/sim writes its outputs.
  * Seconds within a draw are dependent (same parameters and users, shared minutes, sessions
- * alive for many seconds), draws are independent, so an estimate's error shows in how much it
- * varies between draws:
+ * alive for many seconds), draws are independent (or, thinned from a Markov chain, counted
+ * through their effective number: below), so an estimate's error shows in how much it varies
+ * between draws:
  *
  *   mean        sd over draws of the draw means / sqrt(D);
  *   quantile p  with q the pooled type-7 quantile and f_d draw d's share of seconds <= q, the
@@ -38,25 +39,34 @@ typedef struct {
  * means of the per-draw values (the draw means, the shares f_d): a cluster estimate, which with
  * one batch (nslots = ndraws) is the estimate above, and which falls like 1 / sqrt(B) only as
  * long as the users and seconds, not the D parameter draws, are what varies
- * (docs/simulation.md, "Stability"). ndraws must be a multiple of nslots. */
+ * (docs/simulation.md, "Stability"). ndraws must be a multiple of nslots.
+ *
+ * The fit's draws. The slots are independent only when their posterior draws are: slots thinned
+ * from consecutive draws of a Markov chain (NUTS) are correlated, and read as independent their
+ * spread understates the error where the fit mixes slowly. chain[0..nslots), when given, says
+ * which chain of the fit slot i's draws come from, the slots of a chain consecutive and in its
+ * iteration order (lib/sizing's cr_sizing_slot_chains, where the draws are chosen); every error
+ * is then sd / sqrt(ESS) of the slot values (for a quantile, its s), the ESS posterior's
+ * ess_basic of them in that order, as posterior's mcse_quantile takes ess_basic of the
+ * indicators of draws <= the quantile. NULL: the slots are taken as independent (ESS = nslots). */
 
 /* cr_sim_summarize of x[0..ndraws * nsec) (x ends sorted, as there) and, into m, the standard
  * errors of its mean and quantiles, read from x's draw structure before sorting: NAN with one
  * slot. ndraws, nsec >= 1. */
-void cr_sim_summarize_draws(double *x, int ndraws, int nslots, long nsec, cr_sim_summary *s,
-                            cr_sim_mcse *m);
+void cr_sim_summarize_draws(double *x, int ndraws, int nslots, const int *chain, long nsec,
+                            cr_sim_summary *s, cr_sim_mcse *m);
 
 /* The mcse of the type-7 quantile p of x[d * nsec + s], given the same values sorted. */
 double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, int nslots,
-                            long nsec, double p);
+                            const int *chain, long nsec, double p);
 
 /* The standard error of x's mean from its draw means. */
-double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, long nsec);
+double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, const int *chain, long nsec);
 
 /* The share of x's values above q, and into *mcse its standard error from the draws' own
  * shares. */
-double cr_sim_share_above(const double *x, int ndraws, int nslots, long nsec, double q,
-                          double *mcse);
+double cr_sim_share_above(const double *x, int ndraws, int nslots, const int *chain, long nsec,
+                          double q, double *mcse);
 
 /* How many draws have a second above q. */
 int cr_sim_draws_above(const double *x, int ndraws, long nsec, double q);

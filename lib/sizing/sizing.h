@@ -27,6 +27,7 @@
 #include "duration/law.h"
 #include "series/cps_table.h"
 #include "sim/concurrency.h"
+#include "sim/effort.h"
 #include "series/cps.h"
 #include "sim/mcse.h"
 #include "sim/quantiles.h"
@@ -246,6 +247,7 @@ typedef struct {
 typedef struct {
     int batches;
     int capped;            /* stopped by max_batches with a q99 above the target */
+    int limited_by;        /* why the batches stopped: CR_SIM_EFFORT_* (sim/effort.h) */
     double worst;          /* the largest relative mcse of a q99 (new/s, logs/min, concurrent) */
     int worst_n, worst_metric; /* where: index of N, CR_SZ_* */
 } cr_sizing_effort;
@@ -278,6 +280,9 @@ typedef struct {
      * first take their draws from; NULL: the batches reuse draws[]. */
     cr_sim_draw *all_draws[2];
     int nall[2];
+    /* The fit's chain each draw slot comes from (cr_sizing_slot_chains), which the Monte Carlo
+     * errors read the slots' correlation along (lib/sim/mcse.h); NULL: taken as independent. */
+    int *slot_chain[2];
     cr_sizing_effort effort;
     cr_fit_status fit_new, fit_end; /* convergence and predictive checks together */
     cr_sizing_ppc ppc_new, ppc_end;
@@ -401,7 +406,7 @@ double *cr_sizing_log_minutes(const cr_sizing_config *c, const cr_sizing *s, int
 /* The i-th caveat (0-based) of this run in plain words into buf; 0 when there is none: failed
  * checks, few machines, short or outlying ones, flow-record inputs, a concurrency the burn-in
  * cap understates, a chosen percentile the simulation pins down poorly, a simulation stopped
- * by --max-batches above its --mcse-target. */
+ * above its --mcse-target by --max-batches or by the fit's draws. */
 int cr_sizing_caveat(const cr_sizing_config *c, const cr_sizing *s, int i, char *buf, size_t n);
 /* The recommended figures at the largest N and each limit's verdict, on stderr (cr_info). */
 void cr_sizing_print_summary(const cr_sizing_config *c, const cr_sizing *s);
@@ -423,6 +428,15 @@ int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int
 /* The same from a fit result's rung, whose draws may be trimmed (cr_fit_rung.draw_cols). */
 int cr_sizing_draws_from_fit_trimmed(const cr_fit_rung *r, int ndraws, cr_sim_draw *out,
                                      cr_err *e);
+/* Which of the fit's rows (chain-major, nrows of them) draw slot i of ndraws takes: evenly
+ * thinned, slot i the first of its group of about nrows / ndraws consecutive rows, from which
+ * later batches take the next ones (sizing_run.c). */
+size_t cr_sizing_thin_row(int i, size_t nrows, int ndraws);
+/* chain[0..ndraws): the chain of the fit (chains x samples draws, chain-major) whose draws
+ * slot i takes, by cr_sizing_thin_row: the slots of one chain are consecutive and in its
+ * iteration order, as lib/sim/mcse.h wants them. A slot whose group crosses into the next
+ * chain (when samples is not a multiple of the group) counts in its first row's chain. */
+void cr_sizing_slot_chains(int chains, int samples, int ndraws, int *chain);
 /* The same from a draws CSV in lib/fit's format (draws/SERIES.csv), e.g. of `connrate fit`. */
 int cr_sizing_read_draws(const char *path, int ndraws, cr_sim_draw *out, cr_err *e);
 

@@ -135,12 +135,12 @@ void cr_sz_exceedance(const cr_sizing_config *c, cr_sizing *s, int u, const doub
         cap->p[u] = cap->p_mcse[u] = NAN;
         if (!(c->capacity[k] > 0))
             continue;
-        /* Draw slots are independent, the seconds within one are not: the share's error is the
-         * spread of the slots' own shares (lib/sim/mcse.h). */
-        const int D = cr_sizing_sim_draws(c, s);
-        const size_t per = s->nsample[cr_sz_sample_of[k]] / (size_t)D;
-        cap->p[u] = cr_sim_share_above(x[k], D, c->draws, (long)per, threshold(c, k),
-                                       &cap->p_mcse[u]);
+        /* The seconds within a draw slot are dependent: the share's error is read off the
+         * slots' own shares, along the fit's chains (lib/sim/mcse.h). */
+        const int D = cr_sizing_sim_draws(c, s), j = cr_sz_sample_of[k];
+        const size_t per = s->nsample[j] / (size_t)D;
+        cap->p[u] = cr_sim_share_above(x[k], D, c->draws, cr_sz_sample_chain(s, j), (long)per,
+                                       threshold(c, k), &cap->p_mcse[u]);
     }
 }
 

@@ -48,11 +48,23 @@ static int check_columns(const int *at, const char *what, cr_err *e)
     return 0;
 }
 
+size_t cr_sizing_thin_row(int i, size_t nrows, int ndraws)
+{
+    return (size_t)i * nrows / (size_t)ndraws;
+}
+
+void cr_sizing_slot_chains(int chains, int samples, int ndraws, int *chain)
+{
+    const size_t nrows = (size_t)chains * (size_t)samples;
+    for (int i = 0; i < ndraws; i++)
+        chain[i] = (int)(cr_sizing_thin_row(i, nrows, ndraws) / (size_t)samples);
+}
+
 /* out[ndraws], evenly thinned from nrows rows of NCOLS values (absent columns hold 0). */
 static void thin(const double *v, size_t nrows, const int *at, int ndraws, cr_sim_draw *out)
 {
     for (int i = 0; i < ndraws; i++) {
-        const double *r = v + (size_t)i * nrows / (size_t)ndraws * NCOLS;
+        const double *r = v + cr_sizing_thin_row(i, nrows, ndraws) * NCOLS;
         /* absent columns: nb_machine's rate stays put, pois has no gamma per second */
         out[i] = (cr_sim_draw){.alpha = r[COL_ALPHA], .sigma_machine = r[COL_SIGMA_MACHINE],
                                .sigma_minute = r[COL_SIGMA_MINUTE],

@@ -58,12 +58,13 @@ double cr_sz_session_stoploss(void *ctx, int draw, double x);
 
 /* The rate fit of the series count[a] + count[b] of t, called name: the ladder's loop for
  * c->model (convergence, retries, predictive checks), c->draws draws for lib/sim into a fresh
- * *draws, the exact per-user mean over every draw and its Monte Carlo error; every draw into a
- * fresh *all (*nall of them) when all is not NULL. */
+ * *draws (the chain each comes from into a fresh *chain when chain is not NULL), the exact
+ * per-user mean over every draw and its Monte Carlo error; every draw into a fresh *all (*nall
+ * of them) when all is not NULL. */
 int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
                   const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
-                  cr_sizing_ppc *ppc, cr_sim_draw **draws, cr_sim_draw **all, int *nall,
-                  double *mean, double *mcse, cr_err *e);
+                  cr_sizing_ppc *ppc, cr_sim_draw **draws, int **chain, cr_sim_draw **all,
+                  int *nall, double *mean, double *mcse, cr_err *e);
 
 /* Per machine: what it did, the fit's view of it, short and outlying machines flagged and,
  * for those, the q99 at the largest N without them (s->checks). */
@@ -76,9 +77,15 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
 typedef struct {
     double *arr, *ends, *alive, *minutes, *fw;
     int batches;
+    /* the slots' chains (cr_sz_sample_chain, borrowed) of arr and alive, and of ends, minutes
+     * and fw */
+    const int *chain[2];
     cr_sim_concurrency_info info;
 } cr_sz_raw;
 
+/* The chains the slots of sample k (0 new/s, 1 log lines per minute, 2 concurrent) follow:
+ * the new-connection fit's, for log lines the terminations' when they come from their fit. */
+const int *cr_sz_sample_chain(const cr_sizing *s, int k);
 /* One batch of N users of s (its fits and session model, as cr_sizing_run left them) with
  * random streams from seed. */
 int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers, uint64_t seed,

@@ -72,6 +72,7 @@ static int without(const cr_sizing_data *d, int k, const cr_sizing_config *c, co
     memset(t.fit, 0, sizeof t.fit);
     memset(t.sample, 0, sizeof t.sample);
     t.draws[0] = t.draws[1] = t.all_draws[0] = t.all_draws[1] = NULL;
+    t.slot_chain[0] = t.slot_chain[1] = NULL;
     cr_fit_result fr;
     cr_fit_status st;
     cr_sizing_ppc ppc;
@@ -81,7 +82,7 @@ static int without(const cr_sizing_data *d, int k, const cr_sizing_config *c, co
     one.users[0] = c->users[c->nusers - 1];
     one.max_batches = 1; /* a rough figure, at the cost of one simulation as before */
     int rc = cr_sz_fit_sum(&sub.cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &fr, &st, &ppc,
-                           &t.draws[0], NULL, NULL, &mean, &mcse, e);
+                           &t.draws[0], &t.slot_chain[0], NULL, NULL, &mean, &mcse, e);
     if (rc == 0) {
         t.rate_mean[0] = mean;
         t.rate_mcse[0] = mcse;
@@ -94,6 +95,7 @@ static int without(const cr_sizing_data *d, int k, const cr_sizing_config *c, co
         q99[1] = t.sum[0][CR_SZ_CONC].q99;
     }
     free(t.draws[0]);
+    free(t.slot_chain[0]);
     for (int u = 0; u < CR_SZ_MAX_USERS; u++)
         for (int j = 0; j < 3; j++)
             free(t.sample[u][j]);

@@ -287,19 +287,28 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
         put(t, "; a larger --max-batches narrows it.");
         return 1;
     }
-    case 7: { /* the effort's cap */
+    case 7: { /* the effort stopped above its target: by the cap, or by the fit's draws */
         const cr_sizing_effort *ef = &s->effort;
-        if (which || !ef->capped)
+        if (which || ef->limited_by == CR_SIM_EFFORT_MET)
             return 0;
         static const char *const words[CR_SZ_NMETRICS] = {
             [CR_SZ_NEW] = "new sessions/s", [CR_SZ_LOGS] = "log lines/min",
             [CR_SZ_CONC] = "concurrent sessions"};
-        put(t, "The simulation stopped at --max-batches (%d batch%s of %d draws x %ld s per "
-               "N) with a 99th percentile still less precise than --mcse-target %.1f%%: the "
+        if (ef->limited_by == CR_SIM_EFFORT_CAP)
+            put(t, "The simulation stopped at --max-batches (%d batch%s of %d draws x %ld s per "
+                   "N)", ef->batches, ef->batches > 1 ? "es" : "", c->draws, c->seconds);
+        else
+            put(t, "The simulation stopped after %d batch%s of %d draws x %ld s per N",
+                ef->batches, ef->batches > 1 ? "es" : "", c->draws, c->seconds);
+        put(t, " with a 99th percentile still less precise than --mcse-target %.1f%%: the "
                "least precise, of %s at N = %d, has a Monte Carlo error of %.1f%% "
-               "(sizing.json's \"effort\" lists every one above the target).", ef->batches,
-            ef->batches > 1 ? "es" : "", c->draws, c->seconds, 100 * c->mcse_target,
-            words[ef->worst_metric], c->users[ef->worst_n], 100 * ef->worst);
+               "(sizing.json's \"effort\" lists every one above the target).",
+            100 * c->mcse_target, words[ef->worst_metric], c->users[ef->worst_n],
+            100 * ef->worst);
+        if (ef->limited_by == CR_SIM_EFFORT_FIT)
+            put(t, " More batches would not bring it there: the fit's posterior draws, which "
+                   "every batch shares, limit it; more of them would (a larger --samples, the "
+                   "draws per chain of the fits).");
         return 1;
     }
     }

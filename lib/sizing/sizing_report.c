@@ -102,7 +102,11 @@ static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
                "<code>sizing.csv</code>, <code>sizing.json</code>.</p>\n",
             cr_sizing_sim_draws(c, s), c->seconds, ef->batches, ef->batches > 1 ? "es" : "",
             c->draws, 100 * c->mcse_target,
-            ef->capped ? " or --max-batches was reached (it was: see the notes)" : "",
+            ef->limited_by == CR_SIM_EFFORT_CAP     ? " or --max-batches was reached (it was: see "
+                                                      "the notes)"
+            : ef->limited_by == CR_SIM_EFFORT_FIT ? " or the fit's draws, not more batches, "
+                                                    "limited the error (they did: see the notes)"
+                                                  : "",
             c->fw.name, c->log_bytes);
 }
 

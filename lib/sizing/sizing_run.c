@@ -75,10 +75,12 @@ int cr_sizing_parse_users(cr_sizing_config *c, const char *arg, cr_err *e)
 /* ---- Step 2: rate fits ---- */
 
 /* Where the kept fit's population draws go: c->draws of them for the simulation, from lib/fit's
- * result, and the exact per-user mean E[y] over all of them with its Monte Carlo error. */
+ * result, with the chain each comes from, and the exact per-user mean E[y] over all of them with
+ * its Monte Carlo error. */
 typedef struct {
     int ndraws;
     cr_sim_draw *out, *all; /* all: kept when `keep_all` */
+    int *chain;             /* [ndraws]: cr_sizing_slot_chains */
     int nall, keep_all;
     const char *what;
     double mean, mcse;
@@ -92,6 +94,7 @@ static int keep_draws(void *ctx, const cr_model *m, const cr_chains_result *res,
     int rc = cr_sizing_draws_from_fit(m, res, k->ndraws, k->out, k->what, e) != 0 ||
              cr_sizing_draws_from_fit(m, res, total, all, k->what, e) != 0;
     if (rc == 0) {
+        cr_sizing_slot_chains(res->chains, res->samples, k->ndraws, k->chain);
         double *ey = xmalloc((size_t)total * sizeof *ey);
         for (int i = 0; i < total; i++)
             ey[i] = cr_sim_user_mean(&all[i]);
@@ -150,8 +153,8 @@ static void tally_ppc(const cr_ppc_result *r, cr_sizing_ppc *p)
  * *draws. The result keeps the population draws and the checks for the outputs. */
 int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
                   const cr_sizing_config *c, cr_fit_result *res, cr_fit_status *st,
-                  cr_sizing_ppc *ppc, cr_sim_draw **draws, cr_sim_draw **all, int *nall,
-                  double *mean, double *mcse, cr_err *e)
+                  cr_sizing_ppc *ppc, cr_sim_draw **draws, int **chain, cr_sim_draw **all,
+                  int *nall, double *mean, double *mcse, cr_err *e)
 {
     cr_fit_ladder_options lo;
     cr_fit_ladder_options_default(&lo);
@@ -160,7 +163,8 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
     lo.holdout = 0;
     lo.draws = CR_FIT_DRAWS_POPULATION; /* the latent effects would be 620 MB on 8 x 8 h */
     *draws = xmalloc((size_t)c->draws * sizeof **draws);
-    kept_draws k = {c->draws, *draws, NULL, 0, all != NULL, name, NAN, NAN};
+    kept_draws k = {c->draws, *draws, NULL, xmalloc((size_t)c->draws * sizeof *k.chain), 0,
+                    all != NULL, name, NAN, NAN};
     lo.kept = keep_draws;
     lo.kept_ctx = &k;
     cr_cps_table sampled;
@@ -186,6 +190,10 @@ int cr_sz_fit_sum(const cr_cps_table *t, int a, int b, const char *name,
         *nall = k.nall;
     } else
         free(k.all);
+    if (rc == 0 && chain)
+        *chain = k.chain;
+    else
+        free(k.chain);
     return rc;
 }
 
@@ -216,14 +224,14 @@ static double mean_of(const double *x, size_t n)
 
 /* The summary and Monte Carlo errors of a sample laid out [batch][slot][value]; the sample
  * keeps its layout when `keep` is set (a copy is sorted), else it is sorted in place. */
-static void summarize(double *x, int ndraws, int nslots, long per, int keep, cr_sim_summary *s,
-                      cr_sim_mcse *m)
+static void summarize(double *x, int ndraws, int nslots, const int *chain, long per, int keep,
+                      cr_sim_summary *s, cr_sim_mcse *m)
 {
     size_t n = (size_t)ndraws * (size_t)per;
     double *y = keep ? xmalloc((n + 1) * sizeof *y) : x;
     if (keep)
         memcpy(y, x, n * sizeof *y);
-    cr_sim_summarize_draws(y, ndraws, nslots, per, s, m);
+    cr_sim_summarize_draws(y, ndraws, nslots, chain, per, s, m);
     if (keep)
         free(y);
 }
@@ -291,10 +299,13 @@ void cr_sz_raw_free(cr_sz_raw *r)
  * draws, terminations from their own fit's draws when the population's logs come from it;
  * then the terminations and firewall log lines of each whole minute. */
 static int simulate_raw(const cr_sizing_config *c, int nusers, uint64_t seed,
-                        const cr_sim_draw *dnew, const cr_sim_draw *dend, int logs_from_fit,
+                        const cr_sim_draw *dnew, const cr_sim_draw *dend, const cr_sizing *s,
                         const sim_setup *x, cr_sz_raw *r, cr_err *e)
 {
+    const int logs_from_fit = s->logs_from_fit;
     memset(r, 0, sizeof *r);
+    r->chain[0] = cr_sz_sample_chain(s, 0);
+    r->chain[1] = cr_sz_sample_chain(s, 1);
     size_t n = (size_t)c->draws * (size_t)c->seconds;
     cr_sim_config sc;
     cr_sim_config_default(&sc);
@@ -346,6 +357,12 @@ void cr_sz_raw_add(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config *c)
     }
     to->info.burnin = r->info.burnin > to->info.burnin ? r->info.burnin : to->info.burnin;
     to->info.missed = fmax(to->info.missed, r->info.missed);
+    /* the sum's slots follow the chains only where every population's slot i comes from the
+     * same chain position */
+    for (int k = 0; k < 2; k++)
+        if (to->chain[k] && (!r->chain[k] || memcmp(to->chain[k], r->chain[k],
+                                                    (size_t)c->draws * sizeof *r->chain[k])))
+            to->chain[k] = NULL;
 }
 
 /* to[0..n) followed by from[0..m), to grown (a fresh array when to is NULL). */
@@ -366,6 +383,8 @@ void cr_sz_raw_append(cr_sz_raw *to, const cr_sz_raw *r, const cr_sizing_config 
     to->alive = append(to->alive, a * sec, r->alive, b * sec);
     to->minutes = append(to->minutes, a * min, r->minutes, b * min);
     to->fw = append(to->fw, a * min, r->fw, b * min);
+    if (to->batches == 0)
+        memcpy(to->chain, r->chain, sizeof to->chain);
     to->batches += r->batches;
     to->info.burnin = r->info.burnin > to->info.burnin ? r->info.burnin : to->info.burnin;
     to->info.missed = fmax(to->info.missed, r->info.missed);
@@ -377,13 +396,21 @@ void cr_sz_bytes(const cr_sizing_config *c, cr_sim_summary *sum, cr_sim_mcse *mc
                   &mcse[CR_SZ_BYTES]);
 }
 
-/* The three samples the effort aims at: new/s, logs per minute, concurrent. */
+const int *cr_sz_sample_chain(const cr_sizing *s, int k)
+{
+    return s->slot_chain[k == 1 ? s->logs_from_fit : 0];
+}
+
+/* The three samples the effort aims at: new/s, logs per minute, concurrent; their slots'
+ * chains. */
 static void effort_samples(const cr_sz_raw *r, const cr_sizing_config *c, double *x[3],
-                           long per[3])
+                           long per[3], const int *chain[3])
 {
     x[0] = r->arr, x[1] = r->minutes, x[2] = r->alive;
     per[0] = per[2] = c->seconds;
     per[1] = c->seconds / 60;
+    chain[0] = chain[2] = r->chain[0];
+    chain[1] = r->chain[1];
 }
 
 void cr_sz_raw_summarize(cr_sz_raw *r, const cr_sizing_config *c, cr_sim_summary *sum,
@@ -392,14 +419,16 @@ void cr_sz_raw_summarize(cr_sz_raw *r, const cr_sizing_config *c, cr_sim_summary
     const int D = r->batches * c->draws;
     size_t n = (size_t)D * (size_t)c->seconds;
     long per = c->seconds / 60, pers[3];
-    summarize(r->fw, D, c->draws, per, 0, &sum[CR_SZ_FWLOGS], &mcse[CR_SZ_FWLOGS]);
+    const int *chain[3];
+    summarize(r->fw, D, c->draws, r->chain[1], per, 0, &sum[CR_SZ_FWLOGS], &mcse[CR_SZ_FWLOGS]);
     for (size_t k = 0; k < n; k++)
         r->ends[k] *= 60;
-    summarize(r->ends, D, c->draws, c->seconds, 0, &sum[CR_SZ_ENDS_X60], &mcse[CR_SZ_ENDS_X60]);
-    effort_samples(r, c, sample, pers);
+    summarize(r->ends, D, c->draws, r->chain[1], c->seconds, 0, &sum[CR_SZ_ENDS_X60],
+              &mcse[CR_SZ_ENDS_X60]);
+    effort_samples(r, c, sample, pers, chain);
     for (int k = 0; k < CR_SZ_NEFFORT; k++) {
         int metric = cr_sizing_effort_metrics[k];
-        summarize(sample[k], D, c->draws, pers[k], 1, &sum[metric], &mcse[metric]);
+        summarize(sample[k], D, c->draws, chain[k], pers[k], 1, &sum[metric], &mcse[metric]);
         nsample[k] = (size_t)D * (size_t)pers[k];
     }
     r->arr = r->minutes = r->alive = NULL;
@@ -435,7 +464,7 @@ static const cr_sim_draw *batch_draws(const cr_sim_draw *kept, const cr_sim_draw
     if (K < 2 || b % K == 0)
         return kept;
     for (int i = 0; i < D; i++)
-        buf[i] = all[(size_t)i * (size_t)nall / (size_t)D + (size_t)(b % K)];
+        buf[i] = all[cr_sizing_thin_row(i, (size_t)nall, D) + (size_t)(b % K)];
     return buf;
 }
 
@@ -461,8 +490,8 @@ static int add_batches(void *ctx, int from, int to, cr_err *e)
                                             R->buf[1]);
         for (int u = 0; u < c->nusers; u++) {
             cr_sz_raw r;
-            if (simulate_raw(c, c->users[u], cr_sim_batch_seed(c->seed, b), dn, de,
-                             s->logs_from_fit, R->x, &r, e) != 0)
+            if (simulate_raw(c, c->users[u], cr_sim_batch_seed(c->seed, b), dn, de, s, R->x,
+                             &r, e) != 0)
                 return -1;
             cr_sz_raw_append(&R->raw[u], &r, c);
             cr_sz_raw_free(&r);
@@ -478,11 +507,12 @@ static void effort_errors(void *ctx, int batches, double *rel)
     for (int u = 0; u < c->nusers; u++) {
         double *x[3];
         long per[3];
-        effort_samples(&R->raw[u], c, x, per);
+        const int *chain[3];
+        effort_samples(&R->raw[u], c, x, per, chain);
         for (int k = 0; k < CR_SZ_NEFFORT; k++) {
             cr_sim_summary sm;
             cr_sim_mcse m;
-            summarize(x[k], batches * c->draws, c->draws, per[k], 1, &sm, &m);
+            summarize(x[k], batches * c->draws, c->draws, chain[k], per[k], 1, &sm, &m);
             rel[u * CR_SZ_NEFFORT + k] = rel_mcse(sm.q99, m.q99);
         }
     }
@@ -507,7 +537,7 @@ static int simulate_all(const cr_sizing_config *c, const cr_sim_draw *dnew,
     cr_sim_effort_result res;
     int rc = cr_sim_effort_run(&ef, c->nusers * CR_SZ_NEFFORT, add_batches, effort_errors, &R,
                                &res, e);
-    s->effort = (cr_sizing_effort){res.batches, res.capped, res.worst,
+    s->effort = (cr_sizing_effort){res.batches, res.capped, res.limited_by, res.worst,
                                    res.which >= 0 ? res.which / CR_SZ_NEFFORT : -1,
                                    res.which >= 0 ? cr_sizing_effort_metrics[res.which %
                                                                              CR_SZ_NEFFORT]
@@ -531,9 +561,13 @@ static int simulate_all(const cr_sizing_config *c, const cr_sim_draw *dnew,
                 s->sum[u][CR_SZ_NEW].q99, s->sum[u][CR_SZ_LOGS].q99, s->sum[u][CR_SZ_CONC].mean,
                 s->sum[u][CR_SZ_CONC].q99, burnin);
     }
-    if (rc == 0 && res.capped)
+    if (rc == 0 && res.limited_by == CR_SIM_EFFORT_CAP)
         cr_info("--max-batches %d stopped the simulation above --mcse-target %g\n",
                 c->max_batches, c->mcse_target);
+    if (rc == 0 && res.limited_by == CR_SIM_EFFORT_FIT)
+        cr_info("the fit's draws limit the Monte Carlo error above --mcse-target %g after %d "
+                "batch%s: more --samples, not batches, lower it\n", c->mcse_target,
+                res.batches, res.batches > 1 ? "es" : "");
     free(R.buf[0]);
     free(R.buf[1]);
     return rc;
@@ -598,7 +632,7 @@ int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers
 {
     sim_setup x;
     setup_open(c, s, &x);
-    int rc = simulate_raw(c, nusers, seed, s->draws[0], s->draws[1], s->logs_from_fit, &x, r, e);
+    int rc = simulate_raw(c, nusers, seed, s->draws[0], s->draws[1], s, &x, r, e);
     setup_close(&x);
     return rc;
 }
@@ -671,13 +705,15 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     s->data = d;
     double t = cr_now();
     if (cr_sz_fit_sum(&d->cps, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, "new", c, &s->fit[0],
-                      &s->fit_new, &s->ppc_new, &s->draws[0], &s->all_draws[0], &s->nall[0],
+                      &s->fit_new, &s->ppc_new, &s->draws[0], &s->slot_chain[0],
+                      &s->all_draws[0], &s->nall[0],
                       &s->rate_mean[0],
                       &s->rate_mcse[0], e))
         return -1;
     stage(s, "fit new", &t);
     if (cr_sz_fit_sum(&d->cps, CR_CPS_TCP_END, CR_CPS_UDP_END, "end", c, &s->fit[1],
-                      &s->fit_end, &s->ppc_end, &s->draws[1], &s->all_draws[1], &s->nall[1],
+                      &s->fit_end, &s->ppc_end, &s->draws[1], &s->slot_chain[1],
+                      &s->all_draws[1], &s->nall[1],
                       &s->rate_mean[1],
                       &s->rate_mcse[1], e))
         return -1;
@@ -773,6 +809,7 @@ void cr_sizing_free(cr_sizing *s)
     for (int k = 0; k < 2; k++) {
         free(s->draws[k]);
         free(s->all_draws[k]);
+        free(s->slot_chain[k]);
     }
     for (int i = 0; i < 2; i++) {
         free(s->dur[i].draws);

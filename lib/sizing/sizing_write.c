@@ -195,7 +195,11 @@ static void jeffort(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
                "\"seconds_simulated_per_n\": ",
             ef->batches, cr_sizing_sim_draws(c, s));
     cr_sz_jnum(f, (double)cr_sizing_sim_draws(c, s) * (double)c->seconds);
-    fprintf(f, ", \"capped\": %s, \"largest_relative_mcse\": ", ef->capped ? "true" : "false");
+    static const char *const why[] = {[CR_SIM_EFFORT_MET] = "target met",
+                                      [CR_SIM_EFFORT_CAP] = "batch cap",
+                                      [CR_SIM_EFFORT_FIT] = "fit draws"};
+    fprintf(f, ", \"capped\": %s, \"limited_by\": \"%s\", \"largest_relative_mcse\": ",
+            ef->capped ? "true" : "false", why[ef->limited_by]);
     cr_sz_jnum(f, ef->worst);
     fputs(", \"above_target\": [", f);
     int n = 0;

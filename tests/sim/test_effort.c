@@ -1,6 +1,7 @@
 /* Adaptive effort (lib/sim/effort.c) and the Monte Carlo errors of batches that reuse their
  * posterior draws (lib/sim/mcse.h): the stop rule on toys whose error is known in closed form
- * (met, capped, met only past a floor, never met above one, not estimable), batches of
+ * (met, capped, met only past a floor, a floor above the target that the fit's draws set, not
+ * estimable), batches of
  * lib/sim's users that come out the same on 1 and 2 threads, and the printed q99 error against
  * its brute-force value, the spread of q99 over independent seeds (fresh posterior draws,
  * users and seconds each), which the error of treating every reused draw as independent
@@ -74,9 +75,23 @@ static void stops_when_it_should(void)
      * through both rounds finds the floor and asks for 0.0025 / (1e-4 / 1.1 - 0.009^2) = 253 */
     r = run_toy(0.05, 0.009, 0.01, 1000, &ok);
     CHECK(ok && r.batches == 253 && r.rounds == 3 && !r.capped && r.worst <= 0.01);
-    /* a floor above the target: to the cap as soon as it shows, and says so */
+    /* a floor above the target: the plain law's 30 batches show it, then batches only until
+     * their part is a tenth of the floor's, 0.0025 / (0.1 x 0.012^2) = 174 (the error 1.049
+     * times the floor), and the fit's draws are what stopped it */
     r = run_toy(0.05, 0.012, 0.01, 200, &ok);
-    CHECK(ok && r.batches == 200 && r.rounds == 3 && r.capped && r.worst > 0.012);
+    printf("  a floor of 1.2%% over a 1%% target: %d batches, %.3f%%\n", r.batches, 100 * r.worst);
+    CHECK(ok && r.batches == 174 && r.rounds == 3 && !r.capped && r.worst > 0.012 &&
+          r.limited_by == CR_SIM_EFFORT_FIT);
+    CHECK(r.worst < 0.012 * sqrt(1.1));
+    /* the same with a cap of 20: stopped there, by the cap, but no count of batches would
+     * meet the target: the fit's draws limit it */
+    r = run_toy(0.05, 0.012, 0.01, 20, &ok);
+    CHECK(ok && r.batches == 20 && r.rounds == 2 && r.capped && r.limited_by == CR_SIM_EFFORT_FIT);
+    /* no floor above a target the cap stops short of: the batch cap */
+    r = run_toy(0.05, 0.004, 0.01, 10, &ok);
+    CHECK(ok && r.batches == 10 && r.capped && r.limited_by == CR_SIM_EFFORT_CAP);
+    r = run_toy(0.05, 0.009, 0.01, 1000, &ok);
+    CHECK(ok && r.limited_by == CR_SIM_EFFORT_MET);
     /* an error that cannot be estimated stops at once */
     r = run_toy(NAN, 0, 0.01, 100, &ok);
     CHECK(ok && r.batches == 1 && !r.capped && isnan(r.worst) && r.which == 1);
@@ -130,7 +145,7 @@ static void users_rel(void *ctx, int batches, double *rel)
     memcpy(x, u->y, n * sizeof *x);
     cr_sim_summary s;
     cr_sim_mcse m;
-    cr_sim_summarize_draws(x, batches * D, D, S, &s, &m);
+    cr_sim_summarize_draws(x, batches * D, D, NULL, S, &s, &m);
     rel[0] = m.q99 / s.q99;
     free(x);
 }
@@ -198,9 +213,9 @@ static void mcse_matches_spread(void)
         cr_sim_mcse m, m1;
         double *x = xmalloc((size_t)B * D * S * sizeof *x);
         memcpy(x, y, (size_t)B * D * S * sizeof *x);
-        cr_sim_summarize_draws(x, B * D, D, S, &s, &m);
+        cr_sim_summarize_draws(x, B * D, D, NULL, S, &s, &m);
         memcpy(x, y, (size_t)B * D * S * sizeof *x);
-        cr_sim_summarize_draws(x, B * D, B * D, S, &s, &m1);
+        cr_sim_summarize_draws(x, B * D, B * D, NULL, S, &s, &m1);
         free(x);
         q[k] = s.q99;
         ms += m.q99 * m.q99 / R;
@@ -229,15 +244,15 @@ static void slot_errors_by_hand(void)
     const double x[8] = {1, 5, 2, 2, 3, 7, 4, 4};
     /* shares above 4.5 per draw: 0.5, 0, 0.5, 0; slot means 0.5, 0: mean 0.25, se
      * sd(0.5, 0) / sqrt(2) = 0.25 */
-    double se, p = cr_sim_share_above(x, 4, 2, 2, 4.5, &se);
+    double se, p = cr_sim_share_above(x, 4, 2, NULL, 2, 4.5, &se);
     CHECK_NEAR(p, 0.25, 1e-15);
     CHECK_NEAR(se, 0.25, 1e-15);
     /* every draw its own slot: sd(0.5, 0, 0.5, 0) / 2 */
-    p = cr_sim_share_above(x, 4, 4, 2, 4.5, &se);
+    p = cr_sim_share_above(x, 4, 4, NULL, 2, 4.5, &se);
     CHECK_NEAR(se, sqrt(1.0 / 12) / 2, 1e-15);
     /* draw means 3, 2, 5, 4; slot means 4, 3: se of the mean 0.5 */
-    CHECK_NEAR(cr_sim_mcse_mean(x, 4, 2, 2), 0.5, 1e-15);
-    CHECK(isnan(cr_sim_mcse_mean(x, 4, 1, 2)));
+    CHECK_NEAR(cr_sim_mcse_mean(x, 4, 2, NULL, 2), 0.5, 1e-15);
+    CHECK(isnan(cr_sim_mcse_mean(x, 4, 1, NULL, 2)));
 }
 
 TEST_MAIN(RUN(slot_errors_by_hand); RUN(stops_when_it_should); RUN(threads_do_not_matter);

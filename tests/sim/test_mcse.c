@@ -2,7 +2,8 @@
  * definition computed by R (sd, quantile type 7; skipped without Rscript) and against brute
  * force: the spread of the summaries over 40 independent repetitions of one configuration
  * (fresh posterior draws, users and seconds each time), which the reported standard errors
- * must match. */
+ * must match; and slots fed by AR(1) chains (phi 0, 0.5, 0.9), whose errors must count the
+ * chains' autocorrelation. */
 #include "test.h"
 
 #include <stdio.h>
@@ -22,7 +23,7 @@ static void edge_cases(void)
         x[i] = y[i] = (i * 7) % 5;
     cr_sim_summary s, t;
     cr_sim_mcse m;
-    cr_sim_summarize_draws(x, D, D, S, &s, &m);
+    cr_sim_summarize_draws(x, D, D, NULL, S, &s, &m);
     cr_sim_summarize(y, D * S, &t);
     CHECK(memcmp(&s, &t, sizeof s) == 0 && memcmp(x, y, sizeof x) == 0);
     for (int d = 0; d < D; d++)
@@ -30,14 +31,14 @@ static void edge_cases(void)
             x[d * S + i] = i;
     /* identical draws: no spread between them (each has half its seconds below q50 = 1.5,
      * none above q99 = 3) */
-    cr_sim_summarize_draws(x, D, D, S, &s, &m);
+    cr_sim_summarize_draws(x, D, D, NULL, S, &s, &m);
     CHECK(m.mean == 0 && m.q50 == 0 && m.q999 == 0);
     CHECK(m.draws_above_q99 == 0 && m.draws_above_q999 == 0);
     for (int i = 0; i < D * S; i++)
         x[i] = i % S;
     x[S + 1] = 9;
     CHECK(cr_sim_draws_above(x, D, S, 2.5) == 3 && cr_sim_draws_above(x, D, S, 3) == 1);
-    cr_sim_summarize_draws(x, 1, 1, D * S, &s, &m);
+    cr_sim_summarize_draws(x, 1, 1, NULL, D * S, &s, &m);
     CHECK(isnan(m.mean) && isnan(m.q90));
 }
 
@@ -81,9 +82,9 @@ static void matches_r(void)
     memcpy(sorted, x, D * S * sizeof *x);
     cr_sim_sort(sorted, D * S);
     const double ps[5] = {0.5, 0.9, 0.95, 0.99, 0.999};
-    CHECK_NEAR(cr_sim_mcse_mean(x, D, D, S), ref[0], 1e-12 * ref[0]);
+    CHECK_NEAR(cr_sim_mcse_mean(x, D, D, NULL, S), ref[0], 1e-12 * ref[0]);
     for (int i = 0; i < 5; i++) {
-        double got = cr_sim_mcse_quantile(x, sorted, D, D, S, ps[i]);
+        double got = cr_sim_mcse_quantile(x, sorted, D, D, NULL, S, ps[i]);
         printf("     q%g: mcse %.4g (R %.4g)\n", 100 * ps[i], got, ref[1 + i]);
         CHECK_NEAR(got, ref[1 + i], 1e-12 * ref[1 + i]);
     }
@@ -165,7 +166,7 @@ static void repetitions(int fixed_draws, double ratio[2][NQ], double tol[2][NQ],
         for (int w = 0; w < 2; w++) {
             cr_sim_summary s;
             cr_sim_mcse m;
-            cr_sim_summarize_draws(out[w], D, D, S, &s, &m);
+            cr_sim_summarize_draws(out[w], D, D, NULL, S, &s, &m);
             stats_of(&s, &m, v[w][k], e[w][k]);
             above[w][0] = m.draws_above_q999 < above[w][0] ? m.draws_above_q999 : above[w][0];
             above[w][1] = m.draws_above_q999 > above[w][1] ? m.draws_above_q999 : above[w][1];
@@ -233,5 +234,69 @@ static void fixed_draws_are_conservative(void)
                    w ? "alive" : "new/s", stat_names[j], ratio[w][j], tol[w][j]);
 }
 
+/* ---- slots from a Markov chain ---- */
+
+/* AC chains of AN slots, slot i's posterior draw theta_i the next step of an AR(1) along its
+ * chain (stationary N(0, 1), coefficient phi, lag-k autocorrelation phi^k), as a fit's
+ * consecutive draws feed consecutive slots; its AS values theta_i + N(0, 1) each. */
+enum { AC = 4, AN = 250, AS = 20, AR = 300, AD = AC * AN };
+
+static void ar1_sample(gsl_rng *r, double phi, double *x)
+{
+    for (int c = 0; c < AC; c++) {
+        double th = gsl_ran_gaussian(r, 1);
+        for (int i = 0; i < AN; i++) {
+            if (i > 0)
+                th = phi * th + sqrt(1 - phi * phi) * gsl_ran_gaussian(r, 1);
+            double *v = x + ((size_t)c * AN + (size_t)i) * AS;
+            for (int s = 0; s < AS; s++)
+                v[s] = th + gsl_ran_gaussian(r, 1);
+        }
+    }
+}
+
+/* The printed q99 error against the sd of q99 over AR independent samples (fresh chains and
+ * values each), with the slots' chains and with the slots taken as independent. */
+static void chained_slots(void)
+{
+    static const double phis[] = {0, 0.5, 0.9};
+    int chain[AD];
+    for (int i = 0; i < AD; i++)
+        chain[i] = i / AN;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 29);
+    double *x = xmalloc((size_t)AD * AS * sizeof *x), *y = xmalloc((size_t)AD * AS * sizeof *y);
+    double q[AR];
+    for (size_t j = 0; j < sizeof phis / sizeof *phis; j++) {
+        double ms = 0, ms0 = 0, mean = 0, var = 0;
+        for (int k = 0; k < AR; k++) {
+            cr_sim_summary s;
+            cr_sim_mcse m, m0;
+            ar1_sample(r, phis[j], x);
+            memcpy(y, x, (size_t)AD * AS * sizeof *y);
+            cr_sim_summarize_draws(y, AD, AD, chain, AS, &s, &m);
+            cr_sim_summarize_draws(x, AD, AD, NULL, AS, &s, &m0);
+            q[k] = s.q99;
+            ms += m.q99 * m.q99 / AR;
+            ms0 += m0.q99 * m0.q99 / AR;
+        }
+        for (int k = 0; k < AR; k++)
+            mean += q[k] / AR;
+        for (int k = 0; k < AR; k++)
+            var += (q[k] - mean) * (q[k] - mean) / (AR - 1);
+        double sd = sqrt(var), ratio = sqrt(ms) / sd, ratio0 = sqrt(ms0) / sd;
+        printf("  phi %.1f: q99 %.3f, sd over %d samples %.4f, printed mcse (rms) %.4f (x%.2f), "
+               "as if independent %.4f (x%.2f)\n", phis[j], mean, AR, sd, sqrt(ms), ratio,
+               sqrt(ms0), ratio0);
+        /* the sd of AR = 300 values is known to 1 / sqrt(2 (AR - 1)) = 4.1% */
+        CHECKF(ratio > 0.8 && ratio < 1.25, "phi %.1f: ratio %.2f", phis[j], ratio);
+        if (phis[j] == 0.9)
+            CHECKF(ratio0 < 0.7, "phi 0.9: independent slots' ratio %.2f", ratio0);
+    }
+    free(x);
+    free(y);
+    gsl_rng_free(r);
+}
+
 TEST_MAIN(RUN(edge_cases); RUN(matches_r); RUN(agrees_with_spread_over_repetitions);
-          RUN(fixed_draws_are_conservative))
+          RUN(fixed_draws_are_conservative); RUN(chained_slots))

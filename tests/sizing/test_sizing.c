@@ -127,6 +127,8 @@ static void batches_reproducible(void)
                                .sigma_minute = 0.3, .phi = 2};
     for (int i = 0; i < D; i++)
         kept[i] = all[2 * i];
+    int chain[D]; /* the 40 draws as 2 chains of 20 */
+    cr_sizing_slot_chains(2, NALL / 2, D, chain);
     cr_sizing s[3];
     cr_err e;
     cr_progress_set_quiet(1);
@@ -137,12 +139,16 @@ static void batches_reproducible(void)
         s[k].p_tcp = 0.6, s[k].p_rst = 0.2, s[k].p_idle = 0.1, s[k].p_dns = 0.5;
         s[k].all_draws[0] = s[k].all_draws[1] = all;
         s[k].nall[0] = s[k].nall[1] = NALL;
+        s[k].slot_chain[0] = s[k].slot_chain[1] = chain;
         cr_sizing_config ck = c;
         ck.threads = k == 1 ? 2 : 1;
         ck.max_batches = k == 2 ? 1 : 3;
         CHECKF(cr_sizing_simulate(&ck, kept, kept, &s[k], &e) == 0, "%s", e.msg);
     }
     CHECK(s[0].effort.batches == 3 && s[0].effort.capped && s[2].effort.batches == 1);
+    /* one batch shows no floor: the cap stopped it */
+    CHECK(s[2].effort.limited_by == CR_SIM_EFFORT_CAP &&
+          s[0].effort.limited_by != CR_SIM_EFFORT_MET);
     CHECK_INT(cr_sizing_sim_draws(&c, &s[0]), 3 * D);
     CHECK(memcmp(s[0].sum, s[1].sum, sizeof s[0].sum) == 0);
     CHECK(memcmp(s[0].mcse, s[1].mcse, sizeof s[0].mcse) == 0);
@@ -168,8 +174,27 @@ static void batches_reproducible(void)
     }
     for (int k = 0; k < 3; k++) {
         s[k].all_draws[0] = s[k].all_draws[1] = NULL;
+        s[k].slot_chain[0] = s[k].slot_chain[1] = NULL;
         cr_sizing_free(&s[k]);
     }
+}
+
+/* Which chain each draw slot's draws come from, by the thinning that chooses them: slot i takes
+ * row i x rows / slots (and the rows after it in later batches). */
+static void slot_chains(void)
+{
+    int chain[1000];
+    cr_sizing_slot_chains(4, 1000, 1000, chain); /* rows 4i: 250 slots per chain, in order */
+    for (int i = 0; i < 1000; i++)
+        CHECK_INT(chain[i], i / 250);
+    cr_sizing_slot_chains(3, 1000, 1000, chain); /* rows 3i: 334, 333 and 333 */
+    int n[3] = {0};
+    for (int i = 0; i < 1000; i++)
+        n[chain[i]]++;
+    CHECK(n[0] == 334 && n[1] == 333 && n[2] == 333 && chain[333] == 0 && chain[334] == 1);
+    cr_sizing_slot_chains(4, 10, 3, chain); /* rows 0, 13, 26 */
+    CHECK(chain[0] == 0 && chain[1] == 1 && chain[2] == 2);
+    CHECK(cr_sizing_thin_row(2, 40, 3) == 26);
 }
 
 static void reads_draws_by_name(void)
@@ -475,4 +500,4 @@ TEST_MAIN(RUN(littles_law_and_scaling); RUN(batches_reproducible); RUN(reads_dra
           RUN(reads_draws_of_every_model);
           RUN(rejects_incomplete_draws); RUN(draws_from_fit_match_the_file);
           RUN(status_and_advice); RUN(parses_users);
-          RUN(session_stoploss_matches_draws))
+          RUN(session_stoploss_matches_draws); RUN(slot_chains))
