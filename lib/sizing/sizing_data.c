@@ -103,9 +103,8 @@ static void init(cr_sizing_data *d, int n)
 
 void cr_sizing_data_init(cr_sizing_data *d) { init(d, 0); }
 
-/* Appends one machine: its facts, its seconds (counts c) and its outbound connections. */
-static void add(cr_sizing_data *d, const cr_sizing_machine *x, int64_t last_ms,
-               const cr_cps_counts *c, const cr_flow *fl, size_t nfl)
+/* Room for one more machine; its index. */
+static int new_machine(cr_sizing_data *d)
 {
     int i = d->nmachines++;
     d->m = xrealloc(d->m, ((size_t)i + 2) * sizeof *d->m);
@@ -113,6 +112,14 @@ static void add(cr_sizing_data *d, const cr_sizing_machine *x, int64_t last_ms,
     d->flows.capture_end_ms =
         xrealloc(d->flows.capture_end_ms, ((size_t)i + 2) * sizeof *d->flows.capture_end_ms);
     d->cps.nmachines = d->nmachines;
+    return i;
+}
+
+/* Appends one machine: its facts, its seconds (counts c) and its outbound connections. */
+static void add(cr_sizing_data *d, const cr_sizing_machine *x, int64_t last_ms,
+               const cr_cps_counts *c, const cr_flow *fl, size_t nfl)
+{
+    int i = new_machine(d);
     d->m[i] = *x;
     d->cps.machine_ids[i] = xstrdup(x->id);
     reserve_rows(&d->cps, &d->rows_cap, d->cps.nrows + (size_t)c->nsec);
@@ -294,12 +301,7 @@ static size_t add_window_machine(cr_sizing_data *d, const cr_sizing_data *w, int
     }
     if (u->nrows == first)
         return end;
-    int j = d->nmachines++;
-    d->m = xrealloc(d->m, ((size_t)j + 2) * sizeof *d->m);
-    d->cps.machine_ids = xrealloc(d->cps.machine_ids, ((size_t)j + 2) * sizeof(char *));
-    d->flows.capture_end_ms =
-        xrealloc(d->flows.capture_end_ms, ((size_t)j + 2) * sizeof *d->flows.capture_end_ms);
-    d->cps.nmachines = d->nmachines;
+    int j = new_machine(d);
     cr_sizing_machine *m = &d->m[j];
     *m = w->m[i];
     m->id = xstrdup(w->m[i].id);
