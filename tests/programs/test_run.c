@@ -263,17 +263,22 @@ static void percentile_headroom_capacity(void)
     free(err);
 }
 
-static void same_seed_same_bytes(void)
+/* The shared run again under DIR `name` with the options `extra`: every file the same bytes. */
+static void same_bytes_with(const char *name, const char *extra)
 {
     CHECK(synth_run());
     char other[600];
-    snprintf(other, sizeof other, "%s/again", cr_test_tmpdir());
-    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa "
-                                 "--threads 1 " FAST, cr_test_bin(), synth_dir, other)));
-    CHECK(cr_test_sh("cmp -s %s/sizing.csv %s/sizing.csv", run_dir, other) == 0);
-    CHECK(cr_test_sh("cmp -s %s/sizing.json %s/sizing.json", run_dir, other) == 0);
-    CHECK(cr_test_sh("cmp -s %s/report.html %s/report.html", run_dir, other) == 0);
+    snprintf(other, sizeof other, "%s/%s", cr_test_tmpdir(), name);
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa %s " FAST,
+                                 cr_test_bin(), synth_dir, other, extra)));
+    static const char *const files[] = {"sizing.csv", "sizing.json", "report.html", "cps.csv",
+                                        "flows.csv", "fit/new/draws/new.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        CHECKF(cr_test_sh("cmp -s %s/%s %s/%s", run_dir, files[i], other, files[i]) == 0,
+               "%s %s: %s differs", name, extra, files[i]);
 }
+
+static void same_seed_same_bytes(void) { same_bytes_with("again", "--threads 1"); }
 
 /* The flows table a run writes is an input like the captures it came from (flow records with
  * the machines' names): the same connections, windows and durations, so the same sizing to the
@@ -361,16 +366,7 @@ static void sampled_hosts_and_minutes(void)
  * the bytes of --window all, and sizing.json has no window. */
 static void short_captures_have_no_window(void)
 {
-    CHECK(synth_run());
-    char other[600];
-    snprintf(other, sizeof other, "%s/window_all", cr_test_tmpdir());
-    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa "
-                                 "--window all " FAST, cr_test_bin(), synth_dir, other)));
-    static const char *const files[] = {"sizing.csv", "sizing.json", "report.html", "cps.csv",
-                                        "flows.csv", "fit/new/draws/new.csv"};
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
-        CHECKF(cr_test_sh("cmp -s %s/%s %s/%s", run_dir, files[i], other, files[i]) == 0,
-               "%s differs", files[i]);
+    same_bytes_with("window_all", "--window all");
     char *json = slurp_in(run_dir, "sizing.json");
     CHECK(json && !strstr(json, "\"window\""));
     free(json);
