@@ -336,15 +336,18 @@ static void flow_records_as_input(void)
     free(json);
 }
 
+/* The header of the Zeek conn.log the awk programs below write. */
+#define ZEEK_HEADER                                                                           \
+    "print \"#separator \\\\x09\"; print \"#fields\\tts\\tuid\\tid.orig_h\\tid.orig_p\\t"        \
+    "id.resp_h\\tid.resp_p\\tproto\\tduration\\tconn_state\\tlocal_orig\";"
+
 /* A log of more hosts than --sample-hosts and of more machine-minutes than --fit-cells (awk:
  * 30 hosts, 40 minutes, a connection every 20 s each): the run sizes from the sample, says so
  * in sizing.json and in a caveat, and its tables hold only the sampled hosts. */
 static void sampled_hosts_and_minutes(void)
 {
     const char *t = cr_test_tmpdir();
-    CHECK(cr_test_sh("awk 'BEGIN { print \"#separator \\\\x09\"; print \"#fields\\tts\\tuid\\t"
-                     "id.orig_h\\tid.orig_p\\tid.resp_h\\tid.resp_p\\tproto\\tduration\\t"
-                     "conn_state\\tlocal_orig\"; for (s = 0; s < 2400; s += 20) "
+    CHECK(cr_test_sh("awk 'BEGIN { " ZEEK_HEADER " for (s = 0; s < 2400; s += 20) "
                      "for (h = 1; h <= 30; h++) printf \"%%d.%%03d\\tC\\t10.3.0.%%d\\t%%d\\t"
                      "93.184.216.%%d\\t443\\ttcp\\t%%d.5\\tSF\\tT\\n\", 1700000000 + s, h, h, "
                      "1024 + s, h, h %% 7 }' > %s/many.log", t) == 0);
@@ -380,9 +383,7 @@ static void short_captures_have_no_window(void)
 static void busy_hour_of_a_long_log(void)
 {
     const char *t = cr_test_tmpdir();
-    CHECK(cr_test_sh("awk 'BEGIN { srand(7); print \"#separator \\\\x09\"; print \"#fields\\tts\\t"
-                     "uid\\tid.orig_h\\tid.orig_p\\tid.resp_h\\tid.resp_p\\tproto\\tduration\\t"
-                     "conn_state\\tlocal_orig\"; fflush(); for (h = 1; h <= 9; h++) "
+    CHECK(cr_test_sh("awk 'BEGIN { " ZEEK_HEADER " fflush(); srand(7); for (h = 1; h <= 9; h++) "
                      "for (m = 0; m < (h < 9 ? 180 : 30); m++) { n = m >= 100 && m < 160 ? 10 : 1; "
                      "for (i = 0; i < n; i++) printf \"%%.3f\\tC\\t10.3.0.%%d\\t%%d\\t"
                      "93.184.216.%%d\\t443\\ttcp\\t%%.1f\\tSF\\tT\\n\", 1700000000 + (m || i ? "
