@@ -70,6 +70,7 @@ EOF2
     printf 'run %s: %s records, %s MB; wall_s=%s cpu_s=%.0f peak_rss=%d MB; %s\n' "$pop" \
         "$records" "$size" "$wall" "$(echo "$user + $sys" | bc -l)" "$((kb / 1024))" \
         "$(grep -o '"sample": {[^}]*}' "$work/run-$pop/sizing.json")"
-    awk '/^stage / { printf "  stage %s %s s\n", $2, $3 }' "$work/run-$pop.log"
+    awk '/^stage / { w = $(NF - 1); $1 = $(NF - 1) = $NF = ""; gsub(/^ +| +$/, "")
+                     printf "  stage %s %s s\n", $0, w }' "$work/run-$pop.log"
 done
 echo "load average (end): $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -60,6 +60,7 @@ typedef struct cli_args {
     double max_session, log_bytes;
     int draws;
     long fit_cells;
+    int window; /* CR_SZ_WINDOW_* */
     long seconds;
     double mcse_target;
     int max_batches;

@@ -179,6 +179,13 @@ void ingest_sizing_data(const ingest_job *j, const cli_args *a, cr_sizing_data *
     }
     d->population_hosts = j->logs.population_hosts;
     cr_sizing_data_finish(d);
+    if (cr_sizing_data_window(d, a->window)) {
+        const cr_sizing_window *w = &d->window;
+        cr_info("busy hour: seconds %ld to %ld of the data (%ld minutes), %.1f%% of its new "
+                "connections; %d machine%s without a second in it left out (--window all "
+                "sizes every second)\n", w->start_s, w->end_s, w->minutes, 100 * w->new_share,
+                w->machines_outside, w->machines_outside == 1 ? "" : "s");
+    }
 }
 
 void cli_scope_summary(FILE *f, const char *cmd, const cr_scope *s, const uint64_t *out)

@@ -147,6 +147,11 @@ static int local_nets(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
     return 0;
 }
 
+static int window(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
+{
+    return choice(o->name, v, cr_sizing_window_names, CR_SZ_NWINDOWS, &a->window, e);
+}
+
 static int synth_format(cli_args *a, const cli_opt *o, const char *v, cr_err *e)
 {
     return choice(o->name, v, format_names, 2, &a->synth_format, e);
@@ -440,6 +445,10 @@ static const cli_opt sizing[] = {
     {"fit-cells", 0, CLI_LONG, F(fit_cells), "N", 0, 10000000, 0, NULL,
      "machine-minutes the rate fits see at most: past it each machine keeps a uniform\n"
      "sample of its minutes (0: all; default: 5000)", NULL},
+    {"window", 0, CLI_CALL, 0, "KIND", 0, 0, 0, window,
+     "the seconds sized: busy-hour (the 60 minutes with the most new connections of all\n"
+     "machines together, the same for each; docs/scale.md, \"The busy hour\"), all, or\n"
+     "auto: the busy hour when the longest capture is over 2 hours, else all (default)", NULL},
 };
 const cli_group opt_sizing = GROUP("sizing", sizing);
 
@@ -555,6 +564,9 @@ int cli_opt_values(const cli_opt *o, const char **out, int max)
                                                   : format_names;
         for (n = 0; n < 2; n++)
             names[n] = w[n];
+    } else if (o->call == window) {
+        for (n = 0; n < CR_SZ_NWINDOWS; n++)
+            names[n] = cr_sizing_window_names[n];
     } else if (o->call == model) {
         n = model_choices(names);
     } else if (o->type == CLI_TEXT && o->off == F(firewall)) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/pool.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
@@ -85,23 +86,14 @@ static int *largest_first(const cr_inputs *in)
     return order;
 }
 
-/* UTC text of a time in ms. */
-static void utc(int64_t ms, char *buf, size_t n)
-{
-    time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0));
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm))
-        snprintf(buf, n, "%" PRId64 " ms", ms);
-}
-
 static int check_span(const cr_machine *m, double max_span_s, cr_err *e)
 {
     double span = ((double)m->last_ms - (double)m->first_ms) / 1000;
     if (max_span_s <= 0 || span <= max_span_s)
         return 0;
     char a[64], b[64];
-    utc(m->first_ms, a, sizeof a);
-    utc(m->last_ms, b, sizeof b);
+    cr_utc_text(m->first_ms, a, sizeof a);
+    cr_utc_text(m->last_ms, b, sizeof b);
     return cr_fail(e, "%s: packets span %.1f days, from record %" PRIu64 " at %s to record %" PRIu64
                    " at %s, more than --max-span (%.4g days): a misdated packet? "
                    "(--max-span raises the limit)", m->path, span / 86400, m->first_id, a,

@@ -149,8 +149,33 @@ typedef struct {
     size_t hosts, dropped_hosts; /* inside hosts in it; those under --min-flows */
 } cr_sizing_logfile;
 
-/* Step 1: what a run knows of the observed machines, in memory. */
+/* The seconds a run sizes (docs/scale.md, "The busy hour"): all of them, or the busy hour
+ * (series/busyhour.h) when the data span a day's regimes. */
+enum { CR_SZ_WINDOW_AUTO, CR_SZ_WINDOW_BUSY_HOUR, CR_SZ_WINDOW_ALL, CR_SZ_NWINDOWS };
+extern const char *const cr_sizing_window_names[CR_SZ_NWINDOWS]; /* "auto", "busy-hour", "all" */
+/* auto takes the busy hour when the longest capture is longer than this (2 h): a shorter one
+ * holds one regime, and sizing all of it is what runs did before windows. */
+#define CR_SZ_WINDOW_AUTO_S 7200.0
+
+/* A window of a run's data: seconds since the data's start (the earliest machine's first
+ * second, origin_ms), and how much of the traffic it holds. */
 typedef struct {
+    int kind;                /* CR_SZ_WINDOW_BUSY_HOUR; CR_SZ_WINDOW_ALL when there is none */
+    int64_t origin_ms;       /* the data's start, on the inputs' clock (ms) */
+    long start_s, end_s;     /* [start_s, end_s) */
+    long minutes;
+    double new_share;        /* of all new connections (tcp_new + udp_new), those inside */
+    int machines_outside;    /* machines without a second in it, left out */
+} cr_sizing_window;
+
+/* Origins from 2000 on are dates (UTC); earlier ones a clock of its own, as some exports count
+ * from the capture's start, which has no date. */
+#define CR_SZ_DATED_MS 946684800000LL
+
+struct cr_sizing_data;
+
+/* Step 1: what a run knows of the observed machines, in memory. */
+typedef struct cr_sizing_data {
     int nmachines;
     cr_sizing_machine *m;
     cr_cps_table cps;        /* one row per machine and second */
@@ -170,6 +195,10 @@ typedef struct {
      * 0 when every host is a machine. */
     size_t population_hosts;
     size_t rows_cap;         /* room for rows in cps (internal) */
+    /* The window the data were cut to (kind CR_SZ_WINDOW_ALL: none), and then all of them,
+     * owned, whose tables a run writes (cps.csv, flows.csv); NULL without a window. */
+    cr_sizing_window window;
+    struct cr_sizing_data *whole;
 } cr_sizing_data;
 
 /* Built machine by machine: from a loaded capture (local addresses set; its table under the
@@ -190,6 +219,13 @@ void cr_sizing_data_from_machines(const cr_machine *ms, int n, cr_tcp_end_rule r
 void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
                            cr_sizing_data *out);
 void cr_sizing_data_free(cr_sizing_data *d);
+/* Cuts *d to the window `kind` asks for (CR_SZ_WINDOW_*; auto as CR_SZ_WINDOW_AUTO_S says):
+ * the machines with a second in it, each with its rows inside (counted from its first second
+ * inside, totals over them) and its connections that start inside, followed to its capture's
+ * end (a duration is not cut by the window); the horizon of the durations stays the longest
+ * capture's. What *d was moves to d->whole. Returns 1 when it cut, 0 when d is left whole
+ * (then d->window.kind is CR_SZ_WINDOW_ALL). */
+int cr_sizing_data_window(cr_sizing_data *d, int kind);
 
 /* What one machine did, second by second, in the terms of the sizing (sizing_observed.c). */
 typedef struct {

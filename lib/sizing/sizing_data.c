@@ -7,7 +7,10 @@
 #include "common/xalloc.h"
 #include "ingest/packet.h"
 #include "duration/from_flows.h"
+#include "series/busyhour.h"
 #include "sizing/sizing_internal.h"
+
+const char *const cr_sizing_window_names[CR_SZ_NWINDOWS] = {"auto", "busy-hour", "all"};
 
 char *cr_sz_path(const char *dir, const char *a, const char *b)
 {
@@ -95,13 +98,13 @@ static void init(cr_sizing_data *d, int n)
     d->cps.nmachines = n;
     d->cps.machine_ids = xmalloc(((size_t)n + 1) * sizeof(char *));
     d->flows.capture_end_ms = xmalloc(((size_t)n + 1) * sizeof *d->flows.capture_end_ms);
+    d->window.kind = CR_SZ_WINDOW_ALL;
 }
 
 void cr_sizing_data_init(cr_sizing_data *d) { init(d, 0); }
 
-/* Appends one machine: its facts, its seconds (counts c) and its outbound connections. */
-static void add(cr_sizing_data *d, const cr_sizing_machine *x, int64_t last_ms,
-               const cr_cps_counts *c, const cr_flow *fl, size_t nfl)
+/* Room for one more machine; its index. */
+static int new_machine(cr_sizing_data *d)
 {
     int i = d->nmachines++;
     d->m = xrealloc(d->m, ((size_t)i + 2) * sizeof *d->m);
@@ -109,6 +112,14 @@ static void add(cr_sizing_data *d, const cr_sizing_machine *x, int64_t last_ms,
     d->flows.capture_end_ms =
         xrealloc(d->flows.capture_end_ms, ((size_t)i + 2) * sizeof *d->flows.capture_end_ms);
     d->cps.nmachines = d->nmachines;
+    return i;
+}
+
+/* Appends one machine: its facts, its seconds (counts c) and its outbound connections. */
+static void add(cr_sizing_data *d, const cr_sizing_machine *x, int64_t last_ms,
+               const cr_cps_counts *c, const cr_flow *fl, size_t nfl)
+{
+    int i = new_machine(d);
     d->m[i] = *x;
     d->cps.machine_ids[i] = xstrdup(x->id);
     reserve_rows(&d->cps, &d->rows_cap, d->cps.nrows + (size_t)c->nsec);
@@ -192,6 +203,7 @@ void cr_sizing_data_subset(const cr_sizing_data *d, const int *keep, int nkeep,
     init(out, nkeep);
     out->scope_firewall = d->scope_firewall;
     out->population_hosts = d->population_hosts;
+    out->window = d->window;
     int *to = xmalloc(((size_t)d->nmachines + 1) * sizeof(int));
     for (int i = 0; i < d->nmachines; i++)
         to[i] = -1;
@@ -247,5 +259,110 @@ void cr_sizing_data_free(cr_sizing_data *d)
     free(d->flows.fl);
     free(d->flows.machine);
     free(d->flows.capture_end_ms);
+    if (d->whole) {
+        cr_sizing_data_free(d->whole);
+        free(d->whole);
+    }
     memset(d, 0, sizeof *d);
+}
+
+/* Seconds of t_ms on the inputs' clock, rounded down as the tables count them. */
+static int64_t floor_s(int64_t t_ms)
+{
+    return t_ms >= 0 ? t_ms / 1000 : -((-t_ms + 999) / 1000);
+}
+
+/* Machine i of w (its rows from r on) into d, cut to the seconds [ws, we) of the clock whose
+ * second 0 is t0; nothing when it has none there. Returns the row after the machine's. */
+static size_t add_window_machine(cr_sizing_data *d, const cr_sizing_data *w, int i, size_t r,
+                                 int64_t t0, int64_t ws, int64_t we)
+{
+    const cr_cps_table *t = &w->cps;
+    int64_t off = floor_s(w->m[i].first_ms) - t0, s0 = off > ws ? off : ws;
+    size_t end = r;
+    while (end < t->nrows && t->machine[end] == i + 1)
+        end++;
+    cr_cps_table *u = &d->cps;
+    size_t first = u->nrows;
+    uint64_t total[CR_CPS_NSERIES] = {0};
+    for (; r < end; r++) {
+        int64_t sec = off + t->second[r] - 1;
+        if (sec < ws || sec >= we)
+            continue;
+        reserve_rows(u, &d->rows_cap, u->nrows + 1);
+        size_t v = u->nrows++;
+        u->machine[v] = d->nmachines + 1;
+        u->second[v] = (int)(sec - s0) + 1;
+        u->minute[v] = (u->second[v] - 1) / 60 + 1;
+        for (int k = 0; k < CR_CPS_NSERIES; k++) {
+            u->count[k][v] = t->count[k][r];
+            total[k] += (uint64_t)t->count[k][r];
+        }
+    }
+    if (u->nrows == first)
+        return end;
+    int j = new_machine(d);
+    cr_sizing_machine *m = &d->m[j];
+    *m = w->m[i];
+    m->id = xstrdup(w->m[i].id);
+    m->input = xstrdup(w->m[i].input);
+    d->cps.machine_ids[j] = xstrdup(m->id);
+    int64_t last_ms = w->flows.capture_end_ms[i], we_ms = (t0 + we) * 1000;
+    m->first_ms = m->first_ms > (t0 + ws) * 1000 ? m->first_ms : (t0 + ws) * 1000;
+    m->capture_s = (double)((last_ms < we_ms ? last_ms : we_ms) - m->first_ms) / 1000;
+    memcpy(m->total, total, sizeof total);
+    m->tcp_streams = m->tcp_never_closed = 0;
+    d->flows.capture_end_ms[j] = last_ms;
+    for (size_t f = 0; f < w->flows.n; f++) {
+        const cr_flow *x = &w->flows.fl[f];
+        if (w->flows.machine[f] != i || x->start_ms < (t0 + ws) * 1000 || x->start_ms >= we_ms)
+            continue;
+        add_flows(&d->flows, x, 1, j);
+        m->tcp_streams += x->proto == CR_PROTO_TCP;
+        m->tcp_never_closed += x->proto == CR_PROTO_TCP && x->reason == CR_REASON_OPEN;
+    }
+    return end;
+}
+
+int cr_sizing_data_window(cr_sizing_data *d, int kind)
+{
+    if (kind == CR_SZ_WINDOW_ALL || d->nmachines == 0 ||
+        (kind == CR_SZ_WINDOW_AUTO && d->longest_capture <= CR_SZ_WINDOW_AUTO_S))
+        return 0;
+    cr_sizing_data *w = xmalloc(sizeof *w);
+    *w = *d;
+    int64_t t0 = INT64_MAX;
+    for (int i = 0; i < w->nmachines; i++)
+        t0 = floor_s(w->m[i].first_ms) < t0 ? floor_s(w->m[i].first_ms) : t0;
+    int64_t *off = xmalloc((size_t)w->nmachines * sizeof *off);
+    for (int i = 0; i < w->nmachines; i++)
+        off[i] = floor_s(w->m[i].first_ms) - t0;
+    size_t n;
+    uint64_t *x = cr_busy_minute_totals(&w->cps, off, CR_CPS_TCP_NEW, CR_CPS_UDP_NEW, &n);
+    cr_busy_window b = cr_busy_window_pick(x, n, CR_BUSY_HOUR_MINUTES);
+    uint64_t all = 0;
+    for (size_t k = 0; k < n; k++)
+        all += x[k];
+    free(x);
+    free(off);
+    int64_t ws = (int64_t)b.start * 60, we = (int64_t)(b.start + b.minutes) * 60;
+    init(d, 0);
+    d->scope_firewall = w->scope_firewall;
+    d->population_hosts = w->population_hosts;
+    for (int i = 0; i < w->nlogs; i++) {
+        d->logs = xrealloc(d->logs, ((size_t)i + 1) * sizeof *d->logs);
+        d->logs[i] = w->logs[i];
+        d->logs[i].path = xstrdup(w->logs[i].path);
+    }
+    d->nlogs = w->nlogs;
+    size_t r = 0;
+    for (int i = 0; i < w->nmachines; i++)
+        r = add_window_machine(d, w, i, r, t0, ws, we);
+    sum_machines(d);
+    d->longest_capture = w->longest_capture;
+    d->window = (cr_sizing_window){CR_SZ_WINDOW_BUSY_HOUR, t0 * 1000, (long)ws, (long)we,
+                                   (long)b.minutes, all ? (double)b.total / (double)all : 0,
+                                   w->nmachines - d->nmachines};
+    d->whole = w;
+    return 1;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/progress.h"
 #include "common/xalloc.h"
 #include "series/cps_sample.h"
@@ -262,6 +263,24 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
                "validate` on hosts left out says whether it was enough (docs/scale.md).");
         return 1;
     }
+    case 9: { /* the busy hour */
+        const cr_sizing_window *w = &d->window;
+        if (which || w->kind == CR_SZ_WINDOW_ALL)
+            return 0;
+        put(t, "Sized for the busy hour: minutes %ld to %ld of the data (%ld minutes",
+            w->start_s / 60, w->end_s / 60, w->minutes);
+        if (w->origin_ms >= CR_SZ_DATED_MS) {
+            cr_utc_text(w->origin_ms + 1000LL * w->start_s, a, sizeof a);
+            put(t, " from %s", a);
+        }
+        put(t, "), with %.1f%% of its new connections: the rate fits and every check saw only "
+               "its seconds, the durations the connections that start in it", 100 * w->new_share);
+        if (w->machines_outside)
+            put(t, "; %d machine%s without a second in it %s left out", w->machines_outside,
+                w->machines_outside == 1 ? "" : "s", w->machines_outside == 1 ? "is" : "are");
+        put(t, " (--window all sizes every second; docs/scale.md, \"The busy hour\").");
+        return 1;
+    }
     case 5: /* the burn-in cap */
         if (which || !(s->missed_max > 0.01))
             return 0;
@@ -316,7 +335,7 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
 
 int cr_sizing_caveat(const cr_sizing_config *c, const cr_sizing *s, int i, char *buf, size_t n)
 {
-    enum { KINDS = 9, MAX_EACH = 64 };
+    enum { KINDS = 10, MAX_EACH = 64 };
     for (int kind = 0; kind < KINDS; kind++)
         for (int which = 0; which < MAX_EACH; which++) {
             text t = {buf, n, 0};

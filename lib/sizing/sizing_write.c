@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
 #include "common/outfile.h"
 #include "flows/flows.h"
 #include "series/cps_sample.h"
@@ -281,6 +282,25 @@ void cr_sz_json_table(FILE *f, int nusers, const int *users,
     fputs("  ]\n", f);
 }
 
+static void jwindow(FILE *f, const cr_sizing_window *w)
+{
+    fprintf(f, "  \"window\": {\"kind\": \"%s\", \"start_s\": %ld, \"end_s\": %ld",
+            cr_sizing_window_names[w->kind], w->start_s, w->end_s);
+    const char *key[2] = {"start_utc", "end_utc"};
+    for (int k = 0; k < 2; k++) {
+        char utc[64];
+        cr_utc_text(w->origin_ms + 1000LL * (k ? w->end_s : w->start_s), utc, sizeof utc);
+        fprintf(f, ", \"%s\": ", key[k]);
+        if (w->origin_ms >= CR_SZ_DATED_MS)
+            cr_sz_jstr(f, utc);
+        else
+            fputs("null", f);
+    }
+    fprintf(f, ", \"minutes\": %ld, \"new_share\": ", w->minutes);
+    cr_sz_jnum(f, w->new_share);
+    fprintf(f, ", \"machines_outside\": %d},\n", w->machines_outside);
+}
+
 int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_sizing *s,
                          cr_err *e)
 {
@@ -344,6 +364,8 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
                    "\"cells\": %ld, \"fit_cells\": %ld},\n",
                 d->nmachines, d->population_hosts ? d->population_hosts : (size_t)d->nmachines,
                 cells, cr_cps_sample_cells(&d->cps, c->fit_cells));
+    if (d->window.kind != CR_SZ_WINDOW_ALL)
+        jwindow(f, &d->window);
     fprintf(f, "  \"observed\": {\"capture_seconds\": ");
     cr_sz_jnum(f, d->seconds);
     for (int k = 0; k < CR_CPS_NSERIES; k++)
@@ -463,7 +485,7 @@ int cr_sizing_write(const char *dir, const cr_sizing_config *c, const cr_sizing 
     char *csv = cr_sz_path(dir, "sizing.csv", NULL), *json = cr_sz_path(dir, "sizing.json", NULL);
     cr_plot_svg svg[CR_SZ_NFIGURES];
     memset(svg, 0, sizeof svg);
-    int rc = write_tables(dir, s->data, e) != 0 ||
+    int rc = write_tables(dir, s->data->whole ? s->data->whole : s->data, e) != 0 ||
              write_fit(dir, "new", "tcp_new + udp_new", &s->fit[0], &svg[CR_SZ_FIG_PPC], e) != 0 ||
              write_fit(dir, "end", "tcp_end + udp_end", &s->fit[1], NULL, e) != 0 ||
              cr_sizing_write_csv(csv, c, s, e) != 0 || cr_sizing_write_json(json, c, s, e) != 0 ||

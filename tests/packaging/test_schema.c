@@ -50,6 +50,14 @@ static int small_run(void)
     return done;
 }
 
+/* Why the checks with ajv cannot run here, or NULL. */
+static const char *unready(void)
+{
+    if (!have_ajv())
+        return "ajv-cli is not installed";
+    return cr_test_sh("test -f " SCHEMA) != 0 ? "not run from the source tree" : NULL;
+}
+
 static void schema_names_every_metric(void)
 {
     char *schema = cr_test_slurp(SCHEMA, NULL);
@@ -82,12 +90,35 @@ static void sizing_json_is_valid(void)
     free(msg);
 }
 
+/* A run cut to its busy hour (forced on the short synthetic captures) has a window object. */
+static void windowed_json_is_valid(void)
+{
+    const char *why = unready();
+    if (why)
+        SKIP("%s", why);
+    CHECK(small_run());
+    const char *t = cr_test_tmpdir();
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s/syn -o %s/windowed --draws 20 --seconds 600 "
+                                 "--warmup 200 --samples 200 --users 1,10 --window busy-hour",
+                                 cr_test_bin(), t, t)));
+    char data[700];
+    snprintf(data, sizeof data, "%s/windowed/sizing.json", t);
+    char *json = cr_test_slurp(data, NULL);
+    CHECK(json && strstr(json, "\"window\": {\"kind\": \"busy-hour\""));
+    free(json);
+    CHECK(validate(data) == 0);
+    CHECK(cr_test_sh("node -e 'const fs = require(\"fs\"); const d = JSON.parse(fs.readFileSync("
+                     "process.argv[1])); delete d.window.start_utc; fs.writeFileSync("
+                     "process.argv[2], JSON.stringify(d))' %s %s/no_utc.json", data, t) == 0);
+    snprintf(data, sizeof data, "%s/no_utc.json", t);
+    CHECK(validate(data) != 0);
+}
+
 static void broken_files_are_invalid(void)
 {
-    if (!have_ajv())
-        SKIP("ajv-cli is not installed");
-    if (cr_test_sh("test -f " SCHEMA) != 0)
-        SKIP("not run from the source tree");
+    const char *why = unready();
+    if (why)
+        SKIP("%s", why);
     CHECK(small_run());
     const char *t = cr_test_tmpdir();
     /* each a change of the real file, made by node */
@@ -114,4 +145,4 @@ static void broken_files_are_invalid(void)
 }
 
 TEST_MAIN(RUN(schema_names_every_metric); RUN(sizing_json_is_valid);
-          RUN(broken_files_are_invalid))
+          RUN(windowed_json_is_valid); RUN(broken_files_are_invalid))

@@ -263,17 +263,22 @@ static void percentile_headroom_capacity(void)
     free(err);
 }
 
-static void same_seed_same_bytes(void)
+/* The shared run again under DIR `name` with the options `extra`: every file the same bytes. */
+static void same_bytes_with(const char *name, const char *extra)
 {
     CHECK(synth_run());
     char other[600];
-    snprintf(other, sizeof other, "%s/again", cr_test_tmpdir());
-    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa "
-                                 "--threads 1 " FAST, cr_test_bin(), synth_dir, other)));
-    CHECK(cr_test_sh("cmp -s %s/sizing.csv %s/sizing.csv", run_dir, other) == 0);
-    CHECK(cr_test_sh("cmp -s %s/sizing.json %s/sizing.json", run_dir, other) == 0);
-    CHECK(cr_test_sh("cmp -s %s/report.html %s/report.html", run_dir, other) == 0);
+    snprintf(other, sizeof other, "%s/%s", cr_test_tmpdir(), name);
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s --users 1,10,100 --firewall asa %s " FAST,
+                                 cr_test_bin(), synth_dir, other, extra)));
+    static const char *const files[] = {"sizing.csv", "sizing.json", "report.html", "cps.csv",
+                                        "flows.csv", "fit/new/draws/new.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        CHECKF(cr_test_sh("cmp -s %s/%s %s/%s", run_dir, files[i], other, files[i]) == 0,
+               "%s %s: %s differs", name, extra, files[i]);
 }
+
+static void same_seed_same_bytes(void) { same_bytes_with("again", "--threads 1"); }
 
 /* The flows table a run writes is an input like the captures it came from (flow records with
  * the machines' names): the same connections, windows and durations, so the same sizing to the
@@ -331,15 +336,18 @@ static void flow_records_as_input(void)
     free(json);
 }
 
+/* The header of the Zeek conn.log the awk programs below write. */
+#define ZEEK_HEADER                                                                           \
+    "print \"#separator \\\\x09\"; print \"#fields\\tts\\tuid\\tid.orig_h\\tid.orig_p\\t"        \
+    "id.resp_h\\tid.resp_p\\tproto\\tduration\\tconn_state\\tlocal_orig\";"
+
 /* A log of more hosts than --sample-hosts and of more machine-minutes than --fit-cells (awk:
  * 30 hosts, 40 minutes, a connection every 20 s each): the run sizes from the sample, says so
  * in sizing.json and in a caveat, and its tables hold only the sampled hosts. */
 static void sampled_hosts_and_minutes(void)
 {
     const char *t = cr_test_tmpdir();
-    CHECK(cr_test_sh("awk 'BEGIN { print \"#separator \\\\x09\"; print \"#fields\\tts\\tuid\\t"
-                     "id.orig_h\\tid.orig_p\\tid.resp_h\\tid.resp_p\\tproto\\tduration\\t"
-                     "conn_state\\tlocal_orig\"; for (s = 0; s < 2400; s += 20) "
+    CHECK(cr_test_sh("awk 'BEGIN { " ZEEK_HEADER " for (s = 0; s < 2400; s += 20) "
                      "for (h = 1; h <= 30; h++) printf \"%%d.%%03d\\tC\\t10.3.0.%%d\\t%%d\\t"
                      "93.184.216.%%d\\t443\\ttcp\\t%%d.5\\tSF\\tT\\n\", 1700000000 + s, h, h, "
                      "1024 + s, h, h %% 7 }' > %s/many.log", t) == 0);
@@ -355,6 +363,54 @@ static void sampled_hosts_and_minutes(void)
           strstr(json, "saw 100 of their 400 machine-minutes"));
     free(json);
     CHECK_INT(cr_test_sh_count("tail -n +2 %s/cps.csv | cut -d, -f1 | sort -u | wc -l", dir), 10);
+}
+
+/* Captures under 2 hours are sized whole, as before windows: --window auto (the default) writes
+ * the bytes of --window all, and sizing.json has no window. */
+static void short_captures_have_no_window(void)
+{
+    same_bytes_with("window_all", "--window all");
+    char *json = slurp_in(run_dir, "sizing.json");
+    CHECK(json && !strstr(json, "\"window\""));
+    free(json);
+}
+
+/* A log of 3 hours (awk: 8 hosts with a connection a minute, 10 a minute in minutes 100 to 159
+ * of the clock, the truth's busiest hour; a ninth host only in its first half hour): the run
+ * sizes minutes 100 to 159 and says so; its share of new connections and counts are those of
+ * the log's records in the window; the ninth host, which the log watched all along, is sized
+ * as silent in it; cps.csv is the whole log's, as `connrate cps` writes it. */
+static void busy_hour_of_a_long_log(void)
+{
+    const char *t = cr_test_tmpdir();
+    CHECK(cr_test_sh("awk 'BEGIN { " ZEEK_HEADER " fflush(); srand(7); for (h = 1; h <= 9; h++) "
+                     "for (m = 0; m < (h < 9 ? 180 : 30); m++) { n = m >= 100 && m < 160 ? 10 : 1; "
+                     "for (i = 0; i < n; i++) printf \"%%.3f\\tC\\t10.3.0.%%d\\t%%d\\t"
+                     "93.184.216.%%d\\t443\\ttcp\\t%%.1f\\tSF\\tT\\n\", 1700000000 + (m || i ? "
+                     "60 * m + 60 * rand() : 0.5), h, 1024 + 10 * m + i, h, 0.5 + 3 * rand() | "
+                     "\"sort -n\" } }' > %s/day.log", t) == 0);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/busy", t);
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s/day.log -o %s --users 1,10 --attempts 1 " FAST,
+                                 cr_test_bin(), t, dir)));
+    long inside = cr_test_sh_count("awk '$1 >= 1700006000 && $1 < 1700009600' %s/day.log | wc -l",
+                                   t),
+         all = cr_test_sh_count("grep -vc '^#' %s/day.log", t);
+    CHECK_INT(inside, 8 * 60 * 10);
+    char *json = slurp_in(dir, "sizing.json"), want[400];
+    snprintf(want, sizeof want, "\"window\": {\"kind\": \"busy-hour\", \"start_s\": 6000, "
+             "\"end_s\": 9600, \"start_utc\": \"2023-11-14 23:53:20 UTC\", \"end_utc\": "
+             "\"2023-11-15 00:53:20 UTC\", \"minutes\": 60, \"new_share\": %.10g, "
+             "\"machines_outside\": 0}", (double)inside / (double)all);
+    CHECKF(json && strstr(json, want), "sizing.json lacks %s", want);
+    snprintf(want, sizeof want, "\"tcp_new\": %ld, ", inside);
+    CHECKF(json && strstr(json, want), "sizing.json lacks %s", want);
+    CHECK(json && strstr(json, "Sized for the busy hour: minutes 100 to 160 of the data") &&
+          strstr(json, "\"machine_id\": \"10.3.0.9\", \"path\": ") &&
+          strstr(json, "\"capture_s\": 3600, \"observed_new_per_s_mean\": 0, "));
+    free(json);
+    CHECK(cr_test_sh("%s cps -q %s/day.log -o %s/day_cps.csv", cr_test_bin(), t, t) == 0);
+    CHECK(cr_test_sh("cmp %s/day_cps.csv %s/cps.csv", t, dir) == 0);
 }
 
 /* Field col (1-based) of the sizing.csv row of `users` users and metric m, or NAN. */
@@ -652,6 +708,7 @@ static void rejects_bad_options(void)
 TEST_MAIN(RUN(rejects_bad_options); RUN(outputs_exist_and_agree);
           RUN(percentile_headroom_capacity); RUN(same_seed_same_bytes);
           RUN(runs_other_ladder_models); RUN(flow_records_as_input);
-          RUN(sampled_hosts_and_minutes);
+          RUN(sampled_hosts_and_minutes); RUN(short_captures_have_no_window);
+          RUN(busy_hour_of_a_long_log);
           RUN(classes_mix_adds_users); RUN(report_renders_in_chromium);
           RUN(real_captures_within_band); RUN(real_captures_together))
