@@ -81,9 +81,9 @@ int cr_sz_flow_duration(const cr_sz_flows *f, size_t i, int64_t *ms, int *idle)
 {
     const cr_flow *x = &f->fl[i];
     int64_t end = f->capture_end_ms[f->machine[i]];
-    *idle = x->proto == CR_PROTO_TCP && x->reason == CR_REASON_OPEN &&
-            end - x->last_ms >= CR_SZ_IDLE_MS;
-    if (x->proto == CR_PROTO_TCP && x->reason == CR_REASON_OPEN) {
+    int open_tcp = x->proto == CR_PROTO_TCP && x->reason == CR_REASON_OPEN;
+    *idle = open_tcp && end - x->last_ms >= CR_SZ_IDLE_MS;
+    if (open_tcp) {
         *ms = x->last_ms - x->start_ms;
         return !*idle;
     }
