@@ -58,7 +58,7 @@ long cr_sim_burnin(const cr_sim_sessions *ss, int draw, gsl_rng *r, double *q999
     double total = 0;
     for (int i = 0; i < n; i++)
         total += x[i];
-    *q999 = cr_sim_quantile_sorted(x, n, 0.999);
+    *q999 = cr_sim_midquantile_sorted(x, n, 0.999);
     double b = fmax(*q999, tail_point(x, n, ss->missed_tol * total));
     long burnin = (long)ceil(fmin(b, ss->burnin_cap) / 60) * 60;
     double tail = 0;

@@ -92,13 +92,13 @@ double cr_sim_mcse_mean(const double *x, int ndraws, int nslots, const int *chai
     return se;
 }
 
-/* The share of each draw's seconds at or below q (above it when `above`), into f[0..ndraws). */
-static void shares(const double *x, int ndraws, long nsec, double q, int above, double *f)
+/* Each draw's share of seconds above q, into f[0..ndraws). */
+static void shares_above(const double *x, int ndraws, long nsec, double q, double *f)
 {
     for (int d = 0; d < ndraws; d++) {
         long n = 0;
         for (long s = 0; s < nsec; s++)
-            n += (x[(size_t)d * nsec + s] <= q) != above;
+            n += x[(size_t)d * nsec + s] > q;
         f[d] = (double)n / (double)nsec;
     }
 }
@@ -110,18 +110,20 @@ double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, i
         return NAN;
     const size_t n = (size_t)ndraws * (size_t)nsec;
     double *f = xmalloc((size_t)ndraws * sizeof *f);
-    shares(x, ndraws, nsec, cr_sim_quantile_sorted(sorted, n, p), 0, f);
+    cr_sim_midpoint at = cr_sim_midpoint_sorted(sorted, n, p);
+    for (int d = 0; d < ndraws; d++)
+        f[d] = cr_sim_mid_cdf(x + (size_t)d * nsec, (size_t)nsec, &at);
     double se = se_of_slots(f, ndraws, nslots, chain);
     free(f);
-    return (cr_sim_quantile_sorted(sorted, n, fmin(p + se, 1)) -
-            cr_sim_quantile_sorted(sorted, n, fmax(p - se, 0))) / 2;
+    return (cr_sim_midquantile_sorted(sorted, n, fmin(p + se, 1)) -
+            cr_sim_midquantile_sorted(sorted, n, fmax(p - se, 0))) / 2;
 }
 
 double cr_sim_share_above(const double *x, int ndraws, int nslots, const int *chain, long nsec,
                           double q, double *mcse)
 {
     double *f = xmalloc((size_t)ndraws * sizeof *f), mean = 0;
-    shares(x, ndraws, nsec, q, 1, f);
+    shares_above(x, ndraws, nsec, q, f);
     for (int d = 0; d < ndraws; d++)
         mean += f[d];
     *mcse = se_of_slots(f, ndraws, nslots, chain);

@@ -6,11 +6,16 @@
  * between draws:
  *
  *   mean        sd over draws of the draw means / sqrt(D);
- *   quantile p  with q the pooled type-7 quantile and f_d draw d's share of seconds <= q, the
- *               CDF estimate at q, F = mean f_d, has standard error s = sd(f_d) / sqrt(D); the
- *               quantile's mcse is half the width of [Q(p - s), Q(p + s)] (probabilities
- *               clipped to [0, 1]), Q the pooled sample's type-7 quantile function: the delta
- *               method s / density, with the density read off the sample.
+ *   quantile p  with q the pooled mid-quantile (quantiles.h) and f_d draw d's mid-CDF at q, the
+ *               one the quantile inverts (between the sample's distinct values lo and hi, at
+ *               weight w: (1 - w) F_mid(lo) + w F_mid(hi) of the draw's seconds, whose mean
+ *               over draws is p), the CDF estimate at q has standard error
+ *               s = sd(f_d) / sqrt(D); the quantile's mcse is half the width of
+ *               [Q(p - s), Q(p + s)] (probabilities clipped to [0, 1]), Q the pooled sample's
+ *               mid-quantile function: the delta method s / density, with the density read off
+ *               the sample. Q being continuous, the interval has a width even when both ends
+ *               fall between the same two integers, where a step quantile (type 7) has an
+ *               error of exactly 0.
  *
  * R's posterior::mcse_quantile does the same through an ESS (F (1 - F) / s^2 here) and the +-1
  * sd points of Beta(ESS p + 1, ESS (1 - p) + 1). In the bulk the two agree; where the tail
@@ -56,7 +61,7 @@ typedef struct {
 void cr_sim_summarize_draws(double *x, int ndraws, int nslots, const int *chain, long nsec,
                             cr_sim_summary *s, cr_sim_mcse *m);
 
-/* The mcse of the type-7 quantile p of x[d * nsec + s], given the same values sorted. */
+/* The mcse of the mid-quantile p of x[d * nsec + s], given the same values sorted. */
 double cr_sim_mcse_quantile(const double *x, const double *sorted, int ndraws, int nslots,
                             const int *chain, long nsec, double p);
 

@@ -46,13 +46,57 @@ void cr_sim_select(double *x, size_t n, size_t k)
     }
 }
 
-double cr_sim_quantile_sorted(const double *x, size_t n, double p)
+/* The first index in [lo, hi) whose value is not below v (above v when `above`), or hi. */
+static size_t bound(const double *x, size_t lo, size_t hi, double v, int above)
 {
-    double h = (n - 1) * p, lo = floor(h);
-    size_t i = (size_t)lo;
-    if (i + 1 >= n)
-        return x[n - 1];
-    return x[i] + (h - lo) * (x[i + 1] - x[i]);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (above ? x[mid] <= v : x[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* In units of one value, F_mid of a run of ties [a, b) is its middle (a + b) / 2: the run
+ * holding position t = p n and its neighbour on t's side bracket t, since a neighbour's middle
+ * lies beyond the run's own end. */
+cr_sim_midpoint cr_sim_midpoint_sorted(const double *x, size_t n, double p)
+{
+    double t = p * (double)n;
+    size_t i = t < (double)n ? (size_t)t : n - 1;
+    size_t a = bound(x, 0, i, x[i], 0), b = bound(x, i + 1, n, x[i], 1);
+    double mid = (a + b) / 2.0;
+    if (t >= mid) {
+        if (b == n)
+            return (cr_sim_midpoint){x[i], x[i], 0};
+        double next = (b + bound(x, b + 1, n, x[b], 1)) / 2.0;
+        return (cr_sim_midpoint){x[i], x[b], (t - mid) / (next - mid)};
+    }
+    if (a == 0)
+        return (cr_sim_midpoint){x[i], x[i], 0};
+    double prev = (bound(x, 0, a - 1, x[a - 1], 0) + a) / 2.0;
+    return (cr_sim_midpoint){x[a - 1], x[i], (t - prev) / (mid - prev)};
+}
+
+double cr_sim_midquantile_sorted(const double *x, size_t n, double p)
+{
+    cr_sim_midpoint m = cr_sim_midpoint_sorted(x, n, p);
+    return m.lo + m.w * (m.hi - m.lo);
+}
+
+double cr_sim_mid_cdf(const double *x, size_t n, const cr_sim_midpoint *m)
+{
+    size_t below_lo = 0, at_lo = 0, below_hi = 0, at_hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        below_lo += x[i] < m->lo;
+        at_lo += x[i] == m->lo;
+        below_hi += x[i] < m->hi;
+        at_hi += x[i] == m->hi;
+    }
+    double lo = below_lo + at_lo / 2.0, hi = below_hi + at_hi / 2.0;
+    return (lo + m->w * (hi - lo)) / (double)n;
 }
 
 void cr_sim_summarize(double *x, size_t n, cr_sim_summary *s)
@@ -63,10 +107,10 @@ void cr_sim_summarize(double *x, size_t n, cr_sim_summary *s)
         sum += x[i];
     s->n = n;
     s->mean = sum / n;
-    s->q50 = cr_sim_quantile_sorted(x, n, 0.5);
-    s->q90 = cr_sim_quantile_sorted(x, n, 0.9);
-    s->q95 = cr_sim_quantile_sorted(x, n, 0.95);
-    s->q99 = cr_sim_quantile_sorted(x, n, 0.99);
-    s->q999 = cr_sim_quantile_sorted(x, n, 0.999);
+    s->q50 = cr_sim_midquantile_sorted(x, n, 0.5);
+    s->q90 = cr_sim_midquantile_sorted(x, n, 0.9);
+    s->q95 = cr_sim_midquantile_sorted(x, n, 0.95);
+    s->q99 = cr_sim_midquantile_sorted(x, n, 0.99);
+    s->q999 = cr_sim_midquantile_sorted(x, n, 0.999);
     s->max = x[n - 1];
 }

@@ -107,7 +107,7 @@ void cr_sz_raw_free(cr_sz_raw *r);
  * mean of every metric but bytes per day. */
 void cr_sz_exact_means(const cr_sizing *s, double N, cr_sim_summary *sum, cr_sim_mcse *mcse);
 /* Log bytes per day from firewall log lines per minute: x 1440 x bytes per line, a positive
- * scale, under which the mean, every type-7 quantile and their errors scale too. */
+ * scale, under which the mean, every mid-quantile and their errors scale too. */
 void cr_sz_bytes(const cr_sizing_config *c, cr_sim_summary *sum, cr_sim_mcse *mcse);
 
 /* sizing.csv's table of nusers rows of every metric (sizing_write.c). */

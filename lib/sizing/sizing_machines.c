@@ -125,7 +125,7 @@ int cr_sz_check_machines(const cr_sizing_data *d, const cr_sizing_config *c, cr_
         double *x = xmalloc((o.nsec + 1) * sizeof *x);
         memcpy(x, o.new_per_s, o.nsec * sizeof *x);
         cr_sim_sort(x, o.nsec);
-        m->obs_new_q99 = o.nsec ? cr_sim_quantile_sorted(x, o.nsec, 0.99) : NAN;
+        m->obs_new_q99 = o.nsec ? cr_sim_midquantile_sorted(x, o.nsec, 0.99) : NAN;
         free(x);
         size_t skip = o.nsec / 4 < 300 ? o.nsec / 4 : 300;
         m->obs_conc_mean = mean_of(o.alive + skip, o.nsec - skip);

@@ -60,7 +60,7 @@ double *cr_sizing_log_minutes(const cr_sizing_config *c, const cr_sizing *s, int
     return x;
 }
 
-/* 5% and 95% over draws of each draw's own type-7 quantile p of x[d * per + i]; NAN when a
+/* 5% and 95% over draws of each draw's own mid-quantile p of x[d * per + i]; NAN when a
  * draw has under 5 values beyond it, where its own quantile is little more than its maximum. */
 static void draws_spread(const double *x, int ndraws, size_t per, double p, double *out)
 {
@@ -71,11 +71,11 @@ static void draws_spread(const double *x, int ndraws, size_t per, double p, doub
     for (int d = 0; d < ndraws; d++) {
         memcpy(y, x + (size_t)d * per, per * sizeof *y);
         cr_sim_sort(y, per);
-        q[d] = cr_sim_quantile_sorted(y, per, p);
+        q[d] = cr_sim_midquantile_sorted(y, per, p);
     }
     cr_sim_sort(q, (size_t)ndraws);
-    out[0] = cr_sim_quantile_sorted(q, (size_t)ndraws, 0.05);
-    out[1] = cr_sim_quantile_sorted(q, (size_t)ndraws, 0.95);
+    out[0] = cr_sim_midquantile_sorted(q, (size_t)ndraws, 0.05);
+    out[1] = cr_sim_midquantile_sorted(q, (size_t)ndraws, 0.95);
     free(y);
     free(q);
 }

@@ -178,8 +178,8 @@ static void compare(sample *o, const cr_sim_summary *pred, cr_validate_row *r)
     r->above_q90 = a90 / (double)o->n;
     r->above_q99 = a99 / (double)o->n;
     cr_sim_sort(o->x, o->n);
-    r->obs_q90 = cr_sim_quantile_sorted(o->x, o->n, 0.90);
-    r->obs_q99 = cr_sim_quantile_sorted(o->x, o->n, 0.99);
+    r->obs_q90 = cr_sim_midquantile_sorted(o->x, o->n, 0.90);
+    r->obs_q99 = cr_sim_midquantile_sorted(o->x, o->n, 0.99);
 }
 
 /* One split by `seed`: r's fit set, held-out set, fit data and sizing; rows filled. */
