@@ -1,9 +1,10 @@
 /* Monte Carlo standard errors of the pooled summaries (lib/sim/mcse.c) against the same
- * definition computed by R (sd, quantile type 7; skipped without Rscript) and against brute
- * force: the spread of the summaries over 40 independent repetitions of one configuration
- * (fresh posterior draws, users and seconds each time), which the reported standard errors
- * must match; and slots fed by AR(1) chains (phi 0, 0.5, 0.9), whose errors must count the
- * chains' autocorrelation. */
+ * definition computed by R (sd, the mid-quantile and mid-CDF from their definitions; skipped
+ * without Rscript) and against brute force: the spread of the summaries over 40 independent
+ * repetitions of one configuration (fresh posterior draws, users and seconds each time), which
+ * the reported standard errors must match; Poisson counts whose q99 sits on an integer step;
+ * and slots fed by AR(1) chains (phi 0, 0.5, 0.9), whose errors must count the chains'
+ * autocorrelation. */
 #include "test.h"
 
 #include <stdio.h>
@@ -62,15 +63,18 @@ static void matches_r(void)
     FILE *f = fopen(path, "wb");
     CHECK(f && fwrite(x, sizeof *x, D * S, f) == D * S);
     fclose(f);
-    /* the same steps in R: each draw's share below the quantile, the se of their mean, the
-     * quantiles that far either side */
+    /* the same steps in R from the definitions: the mid-CDF at the pooled sample's distinct
+     * values u, its inverse by approx(); each draw's own mid-CDF at u, interpolated at the
+     * quantile, the se of their mean, the quantiles that far either side */
     CHECK_INT(cr_test_sh(
         "cd '%s' && Rscript -e 'x <- readBin(\"x.bin\", \"double\", n = %d * %d, "
         "endian = \"little\"); D <- %d; S <- %d; m <- matrix(x, nrow = S); "
-        "out <- sd(colMeans(m)) / sqrt(D); "
-        "for (p in c(0.5, 0.9, 0.95, 0.99, 0.999)) { q <- quantile(x, p, names = FALSE); "
-        "se <- sd(colMeans(m <= q)) / sqrt(D); "
-        "b <- quantile(x, c(max(p - se, 0), min(p + se, 1)), names = FALSE); "
+        "u <- sort(unique(x)); fmid <- function(y) sapply(u, function(v) mean(y < v) + "
+        "mean(y == v) / 2); Q <- function(p) approx(fmid(x), u, p, rule = 2)$y; "
+        "Fd <- apply(m, 2, fmid); out <- sd(colMeans(m)) / sqrt(D); "
+        "for (p in c(0.5, 0.9, 0.95, 0.99, 0.999)) { q <- Q(p); "
+        "se <- sd(apply(Fd, 2, function(f) approx(u, f, q)$y)) / sqrt(D); "
+        "b <- Q(c(max(p - se, 0), min(p + se, 1))); "
         "out <- c(out, (b[2] - b[1]) / 2) }; "
         "writeBin(out, \"ref.bin\", endian = \"little\")' >/dev/null 2>&1",
         cr_test_tmpdir(), D, S, D, S), 0);
@@ -234,6 +238,43 @@ static void fixed_draws_are_conservative(void)
                    w ? "alive" : "new/s", stat_names[j], ratio[w][j], tol[w][j]);
 }
 
+/* ---- counts on a step ---- */
+
+/* Poisson counts of mean 4.77, whose P(X <= 10) is 0.99: q99 on the step from 10 to 11, where a
+ * step quantile's interval [Q(p - s), Q(p + s)] often has both ends on one integer and an
+ * error of 0. Over SR samples of SD independent draws x SS seconds, the printed q99 error
+ * (rms) against the sd of q99 over the samples, known to 1 / sqrt(2 (SR - 1)) = 5%: within
+ * 0.8 to 1.25 of it, and never 0. */
+enum { SR = 200, SD = 100, SS = 1000 };
+
+static void counts_on_a_step(void)
+{
+    double *x = xmalloc((size_t)SD * SS * sizeof *x), q[SR], ms = 0, mean = 0, var = 0;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 41);
+    int zero = 0;
+    for (int k = 0; k < SR; k++) {
+        for (size_t i = 0; i < (size_t)SD * SS; i++)
+            x[i] = gsl_ran_poisson(r, 4.771246);
+        cr_sim_summary s;
+        cr_sim_mcse m;
+        cr_sim_summarize_draws(x, SD, SD, NULL, SS, &s, &m);
+        q[k] = s.q99;
+        ms += m.q99 * m.q99 / SR;
+        zero += !(m.q99 > 0);
+    }
+    for (int k = 0; k < SR; k++)
+        mean += q[k] / SR;
+    for (int k = 0; k < SR; k++)
+        var += (q[k] - mean) * (q[k] - mean) / (SR - 1);
+    double ratio = sqrt(ms / var);
+    printf("     q99 %.4f, sd over %d samples %.4f, printed mcse (rms) %.4f (x%.2f), %d of "
+           "them 0\n", mean, SR, sqrt(var), sqrt(ms), ratio, zero);
+    CHECKF(ratio > 0.8 && ratio < 1.25 && zero == 0, "ratio %.2f, %d errors of 0", ratio, zero);
+    free(x);
+    gsl_rng_free(r);
+}
+
 /* ---- slots from a Markov chain ---- */
 
 /* AC chains of AN slots, slot i's posterior draw theta_i the next step of an AR(1) along its
@@ -298,5 +339,6 @@ static void chained_slots(void)
     gsl_rng_free(r);
 }
 
-TEST_MAIN(RUN(edge_cases); RUN(matches_r); RUN(agrees_with_spread_over_repetitions);
+TEST_MAIN(RUN(edge_cases); RUN(matches_r); RUN(counts_on_a_step);
+          RUN(agrees_with_spread_over_repetitions);
           RUN(fixed_draws_are_conservative); RUN(chained_slots))
