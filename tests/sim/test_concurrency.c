@@ -208,7 +208,7 @@ static void draw_stats(const double *x, long n, double out[3])
     for (long i = 0; i < n; i++)
         v += (x[i] - m) * (x[i] - m) / (n - 1), c[i] = x[i];
     cr_sim_sort(c, n);
-    out[0] = m, out[1] = v, out[2] = cr_sim_quantile_sorted(c, n, 0.99);
+    out[0] = m, out[1] = v, out[2] = cr_sim_midquantile_sorted(c, n, 0.99);
     free(c);
 }
 

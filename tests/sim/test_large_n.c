@@ -184,7 +184,7 @@ static void compare(const char *what, double *x, double *y, int ndraws, long n, 
         e[k][1] = pooled_sd(v[k], ndraws, n);
         const double p[2] = {0.9, 0.99};
         for (int j = 0; j < 2; j++)
-            e[k][2 + j] = (estimate){cr_sim_quantile_sorted(sorted, (size_t)ndraws * n, p[j]),
+            e[k][2 + j] = (estimate){cr_sim_midquantile_sorted(sorted, (size_t)ndraws * n, p[j]),
                                      cr_sim_mcse_quantile(v[k], sorted, ndraws, ndraws, NULL, n,
                                                           p[j])};
         free(sorted);

@@ -2,8 +2,8 @@
  * references computed here: on a Poisson model with no user or minute effects, new sessions per
  * second are Poisson(N lambda) and firewall log lines per whole minute twice a Poisson(60 N
  * lambda), and sessions held Poisson(N lambda E[T]) (M/G/infinity, E[T] by hand), so the share
- * of seconds above a limit and the largest N whose 99th percentile x 1.25 stays within it are
- * known exactly (GSL's Poisson CDF); the shares and their Monte Carlo
+ * of seconds above a limit and the largest N whose 99th percentile (the mid-quantile) x 1.25
+ * stays within it are known exactly (GSL's Poisson CDF); the shares and their Monte Carlo
  * errors also against a brute-force count over the simulated samples; the per-minute log lines
  * against the table to the bit, interim logs included; and the parsers of --capacity,
  * --capacity-file and --percentile with their messages. */
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 
 #include "common/progress.h"
 #include "common/xalloc.h"
@@ -53,16 +54,22 @@ static void poisson_run(cr_sizing_config *c, cr_sizing *s, cr_sim_draw *d)
     s->draws[0] = s->draws[1] = d; /* the search simulates further N from them */
 }
 
-/* The smallest k with P(X <= k) >= p, X ~ Poisson(mu). */
-static int poisson_quantile(double mu, double p)
+/* The mid-quantile p of X ~ Poisson(mu), which the table's quantiles estimate: the inverse of
+ * the mid-CDF P(X < k) + P(X = k) / 2, linear between integers k. */
+static double poisson_quantile(double mu, double p)
 {
-    int k = 0;
-    while (gsl_cdf_poisson_P((unsigned)k, mu) < p)
+    unsigned k = 0;
+    double prev = 0, f = gsl_ran_poisson_pdf(0, mu) / 2;
+    while (f < p) {
+        prev = f;
         k++;
-    return k;
+        f = gsl_cdf_poisson_P(k, mu) - gsl_ran_poisson_pdf(k, mu) / 2;
+    }
+    return k == 0 ? 0 : k - 1 + (p - prev) / (f - prev);
 }
 
-/* The largest N (up to 1000) with scale x q99(Poisson(N mu1)) x headroom <= limit. */
+/* The largest N (up to 1000) with scale x q99(Poisson(N mu1)) x headroom <= limit, q99 the
+ * mid-quantile. */
 static long largest_n(double mu1, double scale, double headroom, double limit)
 {
     long n = 0;
@@ -149,12 +156,15 @@ static void poisson_limits(void)
     CHECK_INT(s.cap[CR_SZ_LOGRATE].max_users, n_logs);
     CHECK(!s.cap[CR_SZ_CPS].at_least && s.cap[CR_SZ_CPS].simulations > 0);
 
-    /* The figures: the table's 99th percentile x 1.25, and per draw the Poisson quantile. */
+    /* The figures: the table's 99th percentile x 1.25, and per draw the Poisson mid-quantile. */
     for (int v = 0; v < c.nusers; v++) {
         const cr_sizing_figure *f = &s.fig[v][CR_SZ_CPS];
         CHECK(f->q == s.sum[v][CR_SZ_NEW].q99 && f->size == 1.25 * f->q);
         CHECK(f->q_mcse == s.mcse[v][CR_SZ_NEW].q99);
         double q = poisson_quantile(c.users[v] * LAMBDA, 0.99);
+        printf("  N=%d: q99 %.4f +- %.4f, Poisson %.4f\n", c.users[v], f->q, f->q_mcse, q);
+        CHECKF(fabs(f->q - q) < 4 * f->q_mcse, "N=%d: q99 %g +- %g, Poisson %g", c.users[v],
+               f->q, f->q_mcse, q);
         CHECKF(f->draws_q[0] <= q + 0.5 && f->draws_q[1] >= q - 0.5 &&
                    f->draws_q[1] - f->draws_q[0] <= 4,
                "N=%d: draws %g..%g, q99 %g", c.users[v], f->draws_q[0], f->draws_q[1], q);
