@@ -91,8 +91,9 @@ static void table(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     fputs("</tbody></table>\n", f);
     const cr_sizing_effort *ef = &s->effort;
     fprintf(f, "<p class=\"note\">Quantiles of every simulated second pooled over %d draws x %ld "
-               "s (mid-quantiles, interpolated between the integer counts so that they do not jump "
-               "between integers from one --seed to another; docs/simulation.md): %d batch%s of %d posterior draws, each with fresh users and "
+               "s (mid-quantiles, interpolated between the integer counts so that they do not "
+               "jump from one integer to the next with the --seed; docs/simulation.md): %d "
+               "batch%s of %d posterior draws, each with fresh users and "
                "seconds, added until the Monte Carlo error (&plusmn;) of every 99th percentile "
                "of new sessions/s, log lines/min and concurrent sessions was at most %.1f%% of "
                "it%s. Log lines / min counts the terminations in each whole "

@@ -137,6 +137,46 @@ static void observed_sessions_as_synth_truth(void)
     cr_sizing_data_free(&d);
 }
 
+/* The observed q90 and q99 of new connections/s of single held-out machines (every second of
+ * each) against the mid-quantile written in R from its definition, as the predicted ones are
+ * defined (skipped without Rscript). */
+static void observed_quantiles_as_r(const cr_sizing_data *d, const cr_sizing_config *c,
+                                    const cr_validate_result *r)
+{
+    if (cr_test_sh("command -v Rscript >/dev/null 2>&1") != 0) {
+        printf("     observed quantiles: Rscript is not installed\n");
+        return;
+    }
+    char path[600], out[600];
+    snprintf(path, sizeof path, "%s/observed.txt", cr_test_tmpdir());
+    snprintf(out, sizeof out, "%s/observed_q.txt", cr_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    for (int i = 0; i < r->nheld && f; i++) {
+        cr_observed o;
+        cr_observed_machine(d, r->held[i], &c->fw, &o);
+        for (size_t s = 0; s < o.nsec; s++)
+            fprintf(f, "%.17g\n", o.new_per_s[s]);
+        cr_observed_free(&o);
+    }
+    if (f)
+        fclose(f);
+    CHECK_INT(cr_test_sh("Rscript -e 'y <- scan(\"%s\", quiet = TRUE); u <- sort(unique(y)); "
+                         "tab <- tabulate(match(y, u)); Fm <- (cumsum(tab) - tab / 2) / "
+                         "length(y); writeLines(format(approx(Fm, u, c(0.9, 0.99), rule = 2)$y, "
+                         "digits = 17))' > '%s'", path, out), 0);
+    double q[2] = {NAN, NAN};
+    f = fopen(out, "r");
+    CHECK(f && fscanf(f, "%lf %lf", &q[0], &q[1]) == 2);
+    if (f)
+        fclose(f);
+    const cr_validate_row *w = &r->row[0][CR_VAL_NEW];
+    printf("     N=1 new_per_s observed q90 %.6g (R %.6g), q99 %.6g (R %.6g)\n", w->obs_q90, q[0],
+           w->obs_q99, q[1]);
+    CHECK_NEAR(w->obs_q90, q[0], 1e-9 * fabs(q[0]));
+    CHECK_NEAR(w->obs_q99, q[1], 1e-9 * fabs(q[1]));
+}
+
 /* 24 workstations of 30 minutes: 8 fitted, 16 held out, groups of 1 and 5. The held-out seconds
  * above the predicted 99th percentile must be few, those above the 90th near a tenth. */
 static void held_out_machines_within_prediction(void)
@@ -172,6 +212,7 @@ static void held_out_machines_within_prediction(void)
         }
     CHECK_INT(r.nfit, 8);
     CHECK_INT(r.nheld, 16);
+    observed_quantiles_as_r(&d, &c, &r);
     cr_validate_free(&r);
     cr_sizing_data_free(&d);
 }
