@@ -99,6 +99,21 @@ double cr_sim_mid_cdf(const double *x, size_t n, const cr_sim_midpoint *m)
     return (lo + m->w * (hi - lo)) / (double)n;
 }
 
+double cr_sim_mid_cdf_sorted(const double *x, size_t n, double q)
+{
+    if (q < x[0])
+        return 0;
+    if (q > x[n - 1])
+        return 1;
+    size_t a = bound(x, 0, n, q, 0), b = bound(x, 0, n, q, 1);
+    if (a < b)
+        return (a + b) / 2.0 / (double)n;
+    /* q between the distinct values x[a - 1] < q < x[a]: interpolate their runs' middles */
+    double lo = x[a - 1], hi = x[a];
+    double flo = (bound(x, 0, a, lo, 0) + a) / 2.0, fhi = (a + bound(x, a, n, hi, 1)) / 2.0;
+    return (flo + (q - lo) / (hi - lo) * (fhi - flo)) / (double)n;
+}
+
 void cr_sim_summarize(double *x, size_t n, cr_sim_summary *s)
 {
     cr_sim_sort(x, n);

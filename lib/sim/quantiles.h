@@ -49,4 +49,11 @@ cr_sim_midpoint cr_sim_midpoint_sorted(const double *x, size_t n, double p);
  * F_mid spans); at a value of the sample, the share below it plus half the share equal to it. */
 double cr_sim_mid_cdf(const double *x, size_t n, const cr_sim_midpoint *m);
 
+/* The interpolated mid-CDF of a sorted sample x[0..n) (n >= 1) at any q: the inverse of
+ * cr_sim_midquantile_sorted inside the range F_mid spans, linear between the sample's distinct
+ * values; 0 below the smallest, 1 above the largest. 1 minus it is the share of the sample above
+ * q as a mid-quantile counts it (a value equal to q half above), so that a sample's own
+ * mid-quantile p has exactly 1 - p of it above. */
+double cr_sim_mid_cdf_sorted(const double *x, size_t n, double q);
+
 #endif

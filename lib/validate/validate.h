@@ -50,7 +50,8 @@ typedef struct {
     size_t nobs;     /* observed seconds (minutes for logs) over the groups */
     double pred_mean, pred_q90, pred_q99;
     double obs_mean, obs_q90, obs_q99;
-    double above_q90, above_q99; /* share of observed values above the predicted quantile */
+    double above_q90, above_q99; /* share of observed values above the predicted quantile, as
+                                  * a mid-quantile counts: 1 - their mid-CDF at it */
     double above_q99_lo, above_q99_hi; /* its range over the splits */
 } cr_validate_row;
 

@@ -157,6 +157,25 @@ static double brute_midquantile(const double *x, size_t n, double p)
     }
 }
 
+/* The interpolated mid-CDF at any q by scanning: the nearest distinct values at or below and at
+ * or above q, their F_mid joined by a line. */
+static double brute_mid_cdf_at(const double *x, size_t n, double q)
+{
+    double lo = -INFINITY, hi = INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] <= q && x[i] > lo)
+            lo = x[i];
+        if (x[i] >= q && x[i] < hi)
+            hi = x[i];
+    }
+    if (lo == -INFINITY)
+        return 0;
+    if (hi == INFINITY)
+        return 1;
+    double flo = brute_fmid(x, n, lo);
+    return lo == hi ? flo : flo + (q - lo) / (hi - lo) * (brute_fmid(x, n, hi) - flo);
+}
+
 /* Poisson and negative binomial counts of 1 to 3000 values (many ties, all equal, few values),
  * at random p and at each distinct value's own F_mid, and the mid-CDF of another sample at
  * where the quantile falls. */
@@ -187,9 +206,18 @@ static void matches_brute_force(void)
             cr_sim_midpoint m = cr_sim_midpoint_sorted(sorted, n, p);
             double fwant = (1 - m.w) * brute_fmid(y, n, m.lo) + m.w * brute_fmid(y, n, m.hi);
             CHECK_NEAR(cr_sim_mid_cdf(y, n, &m), fwant, 1e-12);
+            /* the mid-CDF of a sorted sample at any point: the quantile, a point about the
+             * sample's range, a count */
+            double at[3] = {got, gsl_ran_flat(r, sorted[0] - 1, sorted[n - 1] + 1),
+                            (double)gsl_ran_poisson(r, mean)};
+            for (int a = 0; a < 3; a++)
+                CHECK_NEAR(cr_sim_mid_cdf_sorted(sorted, n, at[a]),
+                           brute_mid_cdf_at(x, n, at[a]), 1e-12);
             /* on its own sample, the mid-CDF at the quantile is p where F_mid reaches it */
-            if (p >= brute_fmid(x, n, sorted[0]) && p <= brute_fmid(x, n, sorted[n - 1]))
+            if (p >= brute_fmid(x, n, sorted[0]) && p <= brute_fmid(x, n, sorted[n - 1])) {
                 CHECK_NEAR(cr_sim_mid_cdf(x, n, &m), p, 1e-12);
+                CHECK_NEAR(cr_sim_mid_cdf_sorted(sorted, n, got), p, 1e-12);
+            }
             checked++;
         }
     }
