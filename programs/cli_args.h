@@ -64,6 +64,7 @@ typedef struct cli_args {
     long seconds;
     double mcse_target;
     int max_batches;
+    int run_on;
 
     /* report (run) */
     double percentile, headroom;

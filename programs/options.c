@@ -50,6 +50,7 @@ void cli_args_init(cli_args *a, const char *cmd)
     a->seconds = sc.seconds;
     a->mcse_target = sc.mcse_target;
     a->max_batches = sc.max_batches;
+    a->run_on = sc.run_on;
     a->percentile = sc.percentile;
     a->headroom = sc.headroom;
     a->ngroups = 3;
@@ -438,6 +439,11 @@ static const cli_opt sizing[] = {
     {"max-batches", 0, CLI_INT, F(max_batches), "N", 1, 1000, 0, NULL,
      "most batches simulated per N (default: 4, each of the fit's 4,000 draws once; 1:\n"
      "one batch, as before adaptive effort)", NULL},
+    {"run-on", 0, CLI_INT, F(run_on), "X", 1, 64, 0, NULL,
+     "when the fits' draws, not the batches, hold a q99's Monte Carlo error above\n"
+     "--mcse-target, run the fits' chains on to at most X times their draws and simulate\n"
+     "again with X times --max-batches (default: 1, never; docs/simulation.md, \"Running\n"
+     "the fits on\")", NULL},
     {"sample-hosts", 0, CLI_INT, F(sample_hosts), "N", 0, 1000000, 0, NULL,
      "flow records and firewall logs: keep at most N inside hosts, a uniform sample by\n"
      "hash of --seed and address taken as the records stream, and only their connections\n"
@@ -530,6 +536,7 @@ int cli_sizing_config(const cli_args *a, const char *dir, cr_sizing_config *c, c
     c->seconds = a->seconds;
     c->mcse_target = a->mcse_target;
     c->max_batches = a->max_batches;
+    c->run_on = a->run_on;
     c->log_bytes = a->log_bytes;
     c->max_session = a->max_session;
     c->model = a->model;

@@ -256,6 +256,13 @@ void cr_fit_result_free(cr_fit_result *r);
 /* The kept model and its draws (as kept: see draw_cols). */
 const cr_fit_rung *cr_fit_kept(const cr_fit_result *r);
 
+/* Runs the kept model's chains on by `more` draws each, from where they stopped and with their
+ * step sizes and metrics (no new warmup): more draws of the same posterior, for a caller whose
+ * Monte Carlo error the draws limit (connrate run's simulation). They are kept as the result
+ * keeps the others (draw_cols). The summaries, checks and loop logs stay those of the draws
+ * that were checked; a divergent transition among the new ones fails the status. Fails only
+ * when the sampler cannot go on. */
+int cr_fit_run_on(cr_fit_result *r, int more, int threads, cr_err *e);
 /* Writes r's files under dir (the layout above, but NOTES.md and status); models/NAME/ for
  * every model tried when per_model is set. The kept model's rootogram SVG goes to *rootogram
  * when it is not NULL. */

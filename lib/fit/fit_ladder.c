@@ -177,6 +177,69 @@ int cr_fit_ladder_series(const cr_cps_table *t, const cr_series *s,
 
 const cr_fit_rung *cr_fit_kept(const cr_fit_result *r) { return &r->rung[r->kept]; }
 
+/* A model that outputs some of another's outputs: the sampler appends draws of the width a
+ * trimmed result keeps. */
+typedef struct {
+    const cr_model *m;
+    const int *cols;
+    int ncols;
+} cols_view;
+
+static double view_logp(const cr_model *v, const double *theta, double *grad, void *scratch)
+{
+    const cols_view *c = v->data;
+    return c->m->logp(c->m, theta, grad, scratch);
+}
+
+static void view_constrain(const cr_model *v, const double *theta, double *out)
+{
+    const cols_view *c = v->data;
+    double *all = xmalloc(((size_t)c->m->nout + 1) * sizeof *all);
+    c->m->constrain(c->m, theta, all);
+    for (int j = 0; j < c->ncols; j++)
+        out[j] = all[c->cols[j]];
+    free(all);
+}
+
+int cr_fit_run_on(cr_fit_result *r, int more, int threads, cr_err *e)
+{
+    cr_fit_rung *k = &r->rung[r->kept];
+    cr_chains_result *res = &k->fit.res;
+    const cr_model *m = &k->ld.m;
+    cols_view cv = {m, k->draw_cols, k->ndraw_cols};
+    cr_model view = *m;
+    if (k->draw_cols) {
+        view.logp = view_logp;
+        view.constrain = view_constrain;
+        view.nout = k->ndraw_cols;
+        view.data = &cv;
+    }
+    cr_chains_config cfg = k->fit.cfg;
+    cfg.threads = threads;
+    cfg.progress = NULL;
+    cfg.progress_ctx = NULL;
+    const int nout = res->nout, old = res->samples;
+    res->nout = view.nout;
+    int rc = cr_chains_extend(&view, &cfg, more, res, e);
+    res->nout = nout;
+    if (rc != 0)
+        return cr_fail_prefix(e, r->series);
+    int div = 0;
+    for (int c = 0; c < res->chains; c++)
+        for (int i = old; i < res->samples; i++)
+            div += res->stats[(size_t)c * res->samples + i].divergent != 0;
+    cr_info("%s: the kept fit's chains ran on to %d draws each%s\n", r->series, res->samples,
+            div ? "" : ", no divergence");
+    if (div) {
+        cr_fit_status *st = &r->status;
+        size_t len = strlen(st->reasons);
+        snprintf(st->reasons + len, sizeof st->reasons - len, "%sdivergences=%d(run on)",
+                 len ? " " : "", div);
+        st->pass = 0;
+    }
+    return 0;
+}
+
 void cr_fit_result_free(cr_fit_result *r)
 {
     for (int i = 0; i < r->nrungs; i++) {

@@ -34,11 +34,17 @@ static void error_law(int b0, double w0, int b1, double w1, double *a, double *f
     }
 }
 
+/* f / (target^2 / MARGIN) of an estimate above the target whose floor is above it, else 0. */
+static double floor_factor(const cr_sim_effort *ef, int b0, double w0, int b1, double w1)
+{
+    double a, f, room = ef->target * ef->target / MARGIN;
+    error_law(b0, w0, b1, w1, &a, &f);
+    return w1 > ef->target && !(room - f > 0) ? f / room : 0;
+}
+
 int cr_sim_effort_floored(const cr_sim_effort *ef, int b0, double w0, int b1, double w1)
 {
-    double a, f;
-    error_law(b0, w0, b1, w1, &a, &f);
-    return w1 > ef->target && !(ef->target * ef->target / MARGIN - f > 0);
+    return floor_factor(ef, b0, w0, b1, w1) > 0;
 }
 
 int cr_sim_effort_next(const cr_sim_effort *ef, int b0, double w0, int b1, double w1)
@@ -61,7 +67,7 @@ int cr_sim_effort_run(const cr_sim_effort *ef, int nestimates, cr_sim_batches_fn
     const size_t n = (size_t)(nestimates > 0 ? nestimates : 1);
     double *r = xmalloc(n * sizeof *r), *r0 = xmalloc(n * sizeof *r0);
     int batches = 0, next = 1, rc = 0, b0 = 0;
-    *res = (cr_sim_effort_result){0, 0, 0, CR_SIM_EFFORT_MET, 0, -1};
+    *res = (cr_sim_effort_result){0, 0, 0, CR_SIM_EFFORT_MET, 0, -1, 1};
     while (next > batches) {
         if ((rc = add(ctx, batches, next, e)) != 0)
             break;
@@ -87,8 +93,11 @@ int cr_sim_effort_run(const cr_sim_effort *ef, int nestimates, cr_sim_batches_fn
     /* above the target: by the floor of every estimate still above it, or else by the cap */
     int floored = 1;
     for (int i = 0; i < nestimates && rc == 0 && res->worst > ef->target; i++)
-        if (r[i] > ef->target)
-            floored &= cr_sim_effort_floored(ef, b0, b0 ? r0[i] : NAN, batches, r[i]);
+        if (r[i] > ef->target) {
+            double k = floor_factor(ef, b0, b0 ? r0[i] : NAN, batches, r[i]);
+            floored &= k > 0;
+            res->fit_factor = k > res->fit_factor ? k : res->fit_factor;
+        }
     if (rc == 0 && res->worst > ef->target)
         res->limited_by = floored ? CR_SIM_EFFORT_FIT : CR_SIM_EFFORT_CAP;
     res->capped = res->limited_by != CR_SIM_EFFORT_MET && batches >= ef->max_batches;

@@ -40,6 +40,9 @@ typedef struct {
     int capped;     /* stopped at max_batches with an error above the target */
     double worst; /* largest relative error at the end (NAN when one could not be estimated) */
     int which;    /* its index among the caller's estimates */
+    /* How many times as many fit draws the floors above the target ask for: a floor falls as
+     * 1 / draws, so the largest f / (target^2 / 1.1) over the estimates floored (1: none). */
+    double fit_factor;
 } cr_sim_effort_result;
 
 /* Adds batches [from, to) to the caller's sample. */

@@ -72,6 +72,11 @@ typedef struct {
      * the simulation of one batch as before adaptive effort. */
     double mcse_target;
     int max_batches;
+    /* When the fits' draws, which every batch shares, hold an error above mcse_target (the
+     * effort's floor), the fits' chains run on, once, to as many times their draws as the floor
+     * asks for, at most run_on (1: never, the default), and the simulation starts again with
+     * max_batches grown as much (each draw used as often as before). */
+    int run_on;
     double log_bytes;           /* bytes per firewall log line: 800 */
     double max_session;         /* seconds a connection can live at most; 0: the longest
                                  * capture (no capture can show a longer one) */
@@ -286,6 +291,8 @@ typedef struct {
     int limited_by;        /* why the batches stopped: CR_SIM_EFFORT_* (sim/effort.h) */
     double worst;          /* the largest relative mcse of a q99 (new/s, logs/min, concurrent) */
     int worst_n, worst_metric; /* where: index of N, CR_SZ_* */
+    double fit_factor;     /* times the fits' draws the floored q99 ask for (sim/effort.h) */
+    int run_on;            /* times the fits' draws were grown by running their chains on (1) */
 } cr_sizing_effort;
 
 /* The recommended figure of one datasheet quantity at one N (sizing_recommend.c). */
@@ -453,14 +460,15 @@ void cr_sizing_status(const cr_sizing *s, char *buf, size_t n);
 int cr_sizing_advice(const cr_sizing *s, int i, char *buf, size_t n);
 
 /* Posterior draws of a rate model of the ladder, any of them, as lib/sim draws them: out[ndraws]
- * evenly thinned from the draws in chain order (all of m's outputs per draw), the parameters
- * found by name (alpha,
- * sigma_machine, sigma_minute, phi, rho, mu_pi, sigma_pi). What is absent says which model made
- * them: no phi is pois (phi = INFINITY), no sigma_minute nb_machine (0), no rho a model without
- * AR(1) minutes (0), mu_pi and sigma_pi (both, with phi) the hurdle. Anything else is a one-line
- * error naming `what` (from_fit) or the file (read_draws). */
-int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int ndraws,
-                             cr_sim_draw *out, const char *what, cr_err *e);
+ * evenly thinned from the draws in chain order (each row outputs cols[0..ncols) of m, or all
+ * of m's outputs when cols is NULL), the parameters found by name (alpha, sigma_machine,
+ * sigma_minute, phi, rho, mu_pi, sigma_pi). What is absent says which model made them: no phi
+ * is pois (phi = INFINITY), no sigma_minute nb_machine (0), no rho a model without AR(1)
+ * minutes (0), mu_pi and sigma_pi (both, with phi) the hurdle. Anything else is a one-line
+ * error naming `what` (from_columns) or the file (read_draws). */
+int cr_sizing_draws_from_columns(const cr_model *m, const cr_chains_result *res, const int *cols,
+                                 int ncols, int ndraws, cr_sim_draw *out, const char *what,
+                                 cr_err *e);
 /* The same from a fit result's rung, whose draws may be trimmed (cr_fit_rung.draw_cols). */
 int cr_sizing_draws_from_fit_trimmed(const cr_fit_rung *r, int ndraws, cr_sim_draw *out,
                                      cr_err *e);

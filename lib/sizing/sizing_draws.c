@@ -78,10 +78,9 @@ static void thin(const double *v, size_t nrows, const int *at, int ndraws, cr_si
     }
 }
 
-/* The draws of m held in res, ncols values per draw: outputs cols[0..ncols) of m, or all of
- * them when cols is NULL. */
-static int from_columns(const cr_model *m, const cr_chains_result *res, const int *cols,
-                        int ncols, int ndraws, cr_sim_draw *out, const char *what, cr_err *e)
+int cr_sizing_draws_from_columns(const cr_model *m, const cr_chains_result *res, const int *cols,
+                                 int ncols, int ndraws, cr_sim_draw *out, const char *what,
+                                 cr_err *e)
 {
     int at[NCOLS];
     for (int k = 0; k < NCOLS; k++)
@@ -107,17 +106,11 @@ static int from_columns(const cr_model *m, const cr_chains_result *res, const in
     return 0;
 }
 
-int cr_sizing_draws_from_fit(const cr_model *m, const cr_chains_result *res, int ndraws,
-                             cr_sim_draw *out, const char *what, cr_err *e)
-{
-    return from_columns(m, res, NULL, 0, ndraws, out, what, e);
-}
-
 int cr_sizing_draws_from_fit_trimmed(const cr_fit_rung *r, int ndraws, cr_sim_draw *out,
                                      cr_err *e)
 {
-    return from_columns(&r->ld.m, &r->fit.res, r->draw_cols, r->ndraw_cols, ndraws, out,
-                        r->ld.lm->entry.name, e);
+    return cr_sizing_draws_from_columns(&r->ld.m, &r->fit.res, r->draw_cols, r->ndraw_cols,
+                                        ndraws, out, r->ld.lm->entry.name, e);
 }
 
 /* A whole cell that is a finite number. */

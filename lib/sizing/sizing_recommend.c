@@ -324,10 +324,14 @@ static int caveat(const cr_sizing_config *c, const cr_sizing *s, int kind, int w
                "(sizing.json's \"effort\" lists every one above the target).",
             100 * c->mcse_target, words[ef->worst_metric], c->users[ef->worst_n],
             100 * ef->worst);
-        if (ef->limited_by == CR_SIM_EFFORT_FIT)
-            put(t, " More batches would not bring it there: the fit's posterior draws, which "
-                   "every batch shares, limit it; more of them would (a larger --samples, the "
-                   "draws per chain of the fits).");
+        if (ef->fit_factor > 1)
+            put(t, " %s: the fits' posterior draws, which every batch shares, limit %s, and "
+                   "about %.0f times as many as this run used would meet the target (--run-on "
+                   "%.0f runs the fits' chains on to that many).",
+                ef->limited_by == CR_SIM_EFFORT_FIT ? "More batches would not bring it there"
+                                                    : "More batches alone would not do",
+                ef->limited_by == CR_SIM_EFFORT_FIT ? "it" : "some of them",
+                ceil(ef->fit_factor * ef->run_on), ceil(ef->fit_factor * ef->run_on));
         return 1;
     }
     }

@@ -406,12 +406,13 @@ static void inputs(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     for (int u = 0; u < c->nusers; u++)
         fprintf(f, "%s%d", u ? "," : "", c->users[u]);
     fprintf(f, ", seed %llu, %d draws x %ld s x %d batch%s (--mcse-target %g, --max-batches "
-               "%d), %d chains x (%d warmup + %d samples). connrate %s."
-               "</p>\n",
+               "%d), %d chains x (%d warmup + %d samples)",
             (unsigned long long)c->seed, c->draws, c->seconds, s->effort.batches,
             s->effort.batches > 1 ? "es" : "", c->mcse_target, c->max_batches,
-            c->fit.sampler.chains,
-            c->fit.sampler.warmup, c->fit.sampler.samples, CONNRATE_VERSION);
+            c->fit.sampler.chains, c->fit.sampler.warmup, c->fit.sampler.samples);
+    if (s->effort.run_on > 1)
+        fprintf(f, ", run on to %d times the samples (--run-on %d)", s->effort.run_on, c->run_on);
+    fprintf(f, ". connrate %s.</p>\n", CONNRATE_VERSION);
 }
 
 static int write_page(FILE *f, const cr_plot_svg *svg, const cr_sizing_config *c,

@@ -39,6 +39,7 @@ void cr_sizing_config_default(cr_sizing_config *c)
     c->seconds = 720;
     c->mcse_target = 0.015;
     c->max_batches = 4;
+    c->run_on = 1;
     c->log_bytes = 800;
     cr_fit_options_default(&c->fit);
     c->model = CR_LADDER_NBH_BURST;
@@ -86,13 +87,15 @@ typedef struct {
     double mean, mcse;
 } kept_draws;
 
-static int keep_draws(void *ctx, const cr_model *m, const cr_chains_result *res, cr_err *e)
+/* k's draws from res, whose rows hold outputs cols[0..ncols) of m (all of them: cols NULL). */
+static int take_draws(kept_draws *k, const cr_model *m, const cr_chains_result *res,
+                      const int *cols, int ncols, cr_err *e)
 {
-    kept_draws *k = ctx;
     int total = res->chains * res->samples;
     cr_sim_draw *all = xmalloc((size_t)total * sizeof *all);
-    int rc = cr_sizing_draws_from_fit(m, res, k->ndraws, k->out, k->what, e) != 0 ||
-             cr_sizing_draws_from_fit(m, res, total, all, k->what, e) != 0;
+    int rc = cr_sizing_draws_from_columns(m, res, cols, ncols, k->ndraws, k->out, k->what, e) !=
+                 0 ||
+             cr_sizing_draws_from_columns(m, res, cols, ncols, total, all, k->what, e) != 0;
     if (rc == 0) {
         cr_sizing_slot_chains(res->chains, res->samples, k->ndraws, k->chain);
         double *ey = xmalloc((size_t)total * sizeof *ey);
@@ -113,6 +116,11 @@ static int keep_draws(void *ctx, const cr_model *m, const cr_chains_result *res,
     } else
         free(all);
     return rc ? -1 : 0;
+}
+
+static int keep_draws(void *ctx, const cr_model *m, const cr_chains_result *res, cr_err *e)
+{
+    return take_draws(ctx, m, res, NULL, 0, e);
 }
 
 /* The kept model's predictive checks counted: every statistic and count class of every machine
@@ -541,7 +549,8 @@ static int simulate_all(const cr_sizing_config *c, const cr_sim_draw *dnew,
                                    res.which >= 0 ? res.which / CR_SZ_NEFFORT : -1,
                                    res.which >= 0 ? cr_sizing_effort_metrics[res.which %
                                                                              CR_SZ_NEFFORT]
-                                                  : -1};
+                                                  : -1,
+                                   res.fit_factor, 1};
     for (int u = 0; u < c->nusers; u++) {
         cr_sz_raw *r = &R.raw[u];
         if (rc != 0) {
@@ -566,8 +575,8 @@ static int simulate_all(const cr_sizing_config *c, const cr_sim_draw *dnew,
                 c->max_batches, c->mcse_target);
     if (rc == 0 && res.limited_by == CR_SIM_EFFORT_FIT)
         cr_info("the fit's draws limit the Monte Carlo error above --mcse-target %g after %d "
-                "batch%s: more --samples, not batches, lower it\n", c->mcse_target,
-                res.batches, res.batches > 1 ? "es" : "");
+                "batch%s: %.1f times as many of them (--run-on), not batches, would lower it\n",
+                c->mcse_target, res.batches, res.batches > 1 ? "es" : "", res.fit_factor);
     free(R.buf[0]);
     free(R.buf[1]);
     return rc;
@@ -663,6 +672,51 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
     return rc;
 }
 
+/* Runs fit k's chains on to `factor` times their draws and takes its draws again. */
+static int run_fit_on(const cr_sizing_config *c, cr_sizing *s, int k, int factor, cr_err *e)
+{
+    cr_fit_result *f = &s->fit[k];
+    const cr_fit_rung *g = cr_fit_kept(f);
+    if (cr_fit_run_on(f, g->fit.res.samples * (factor - 1), c->threads, e) != 0)
+        return -1;
+    kept_draws kd = {c->draws, s->draws[k], s->all_draws[k], s->slot_chain[k], 0,
+                     s->all_draws[k] != NULL, f->series, NAN, NAN};
+    int rc = take_draws(&kd, &g->ld.m, &g->fit.res, g->draw_cols, g->ndraw_cols, e);
+    s->all_draws[k] = kd.all;
+    s->nall[k] = kd.nall;
+    s->rate_mean[k] = kd.mean;
+    s->rate_mcse[k] = kd.mcse;
+    *(k ? &s->fit_end : &s->fit_new) = f->status;
+    return rc;
+}
+
+/* Where the fits' draws, which every batch shares, hold a q99's error above the target: the
+ * fits' chains run on (c->run_on at most) and the simulation starts again on all their draws,
+ * with as many more batches. Starting again costs the first simulation; reusing its batches
+ * would tie them to draws the longer chains place elsewhere. */
+static int simulate_on(const cr_sizing_config *c, cr_sizing *s, cr_err *e)
+{
+    double want = ceil(s->effort.fit_factor);
+    int factor = want < c->run_on ? (int)want : c->run_on;
+    if (factor < 2 || s->fit[0].nrungs == 0)
+        return 0;
+    cr_info("the fits' chains run on to %d times their draws, and the simulation starts again\n",
+            factor);
+    for (int k = 0; k <= s->logs_from_fit; k++)
+        if (run_fit_on(c, s, k, factor, e) != 0)
+            return -1;
+    for (int u = 0; u < CR_SZ_MAX_USERS; u++)
+        for (int k = 0; k < 3; k++) {
+            free(s->sample[u][k]);
+            s->sample[u][k] = NULL;
+        }
+    cr_sizing_config more = *c;
+    more.max_batches = c->max_batches * factor;
+    int rc = cr_sizing_simulate(&more, s->draws[0], s->draws[1], s, e);
+    s->effort.run_on = factor;
+    return rc;
+}
+
 /* Wall time of each stage on stderr (never in the outputs, which must not depend on speed). */
 static void stage(cr_sizing *s, const char *what, double *t)
 {
@@ -730,7 +784,7 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     snprintf(s->model, sizeof s->model, "%s", s->fit_new.model);
     choose_logs_source(s, s->draws[0], s->draws[1], c->draws);
     int rc = cr_sizing_simulate(c, s->draws[0], s->draws[1], s, e);
-    if (rc == 0)
+    if (rc == 0 && (rc = simulate_on(c, s, e)) == 0)
         stage(s, "simulation", &t);
     if (rc == 0 && (rc = cr_sz_check_machines(d, c, s, e)) == 0)
         stage(s, "machines", &t);

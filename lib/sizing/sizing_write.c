@@ -199,8 +199,11 @@ static void jeffort(FILE *f, const cr_sizing_config *c, const cr_sizing *s)
     static const char *const why[] = {[CR_SIM_EFFORT_MET] = "target met",
                                       [CR_SIM_EFFORT_CAP] = "batch cap",
                                       [CR_SIM_EFFORT_FIT] = "fit draws"};
-    fprintf(f, ", \"capped\": %s, \"limited_by\": \"%s\", \"largest_relative_mcse\": ",
-            ef->capped ? "true" : "false", why[ef->limited_by]);
+    fprintf(f, ", \"capped\": %s, \"limited_by\": \"%s\", \"fit_draws_run_on\": %d, "
+               "\"fit_draws_asked\": ",
+            ef->capped ? "true" : "false", why[ef->limited_by], ef->run_on);
+    cr_sz_jnum(f, ef->fit_factor);
+    fputs(", \"largest_relative_mcse\": ", f);
     cr_sz_jnum(f, ef->worst);
     fputs(", \"above_target\": [", f);
     int n = 0;
@@ -384,7 +387,8 @@ int cr_sizing_write_json(const char *path, const cr_sizing_config *c, const cr_s
     fprintf(f, "], \"seed\": %llu, \"draws\": %d, \"seconds\": %ld, \"mcse_target\": ",
             (unsigned long long)c->seed, c->draws, c->seconds);
     cr_sz_jnum(f, c->mcse_target);
-    fprintf(f, ", \"max_batches\": %d, \"log_bytes\": ", c->max_batches);
+    fprintf(f, ", \"max_batches\": %d, \"run_on\": %d, \"log_bytes\": ", c->max_batches,
+            c->run_on);
     cr_sz_jnum(f, c->log_bytes);
     fprintf(f, ", \"chains\": %d, \"warmup\": %d, \"samples\": %d, \"attempts\": %d,\n"
                "    \"percentile\": ",

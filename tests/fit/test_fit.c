@@ -1,10 +1,12 @@
 /* The CPS reader (lib/model/cps_table.c), the convergence verdict and retry ladder
- * (lib/fit/fit.c), the engine's use of a model's registry entry (its name, loop log data and
+ * (lib/fit/fit.c), running a kept fit's chains on (lib/fit/fit_ladder.c), the engine's use of a model's registry entry (its name, loop log data and
  * predictive check) and `connrate fit` end to end: its files, their reproducibility across thread
  * counts, and its summaries recomputed by R's posterior package from the written draws. */
 #include "test.h"
+#include "brief_fit.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -438,7 +440,67 @@ static void test_cli_errors(void)
     CHECKF(f == NULL, "output directory created for a failed run");
 }
 
+/* nbh fitted to the small table, its draws kept as o_draws says. */
+static int fit_small(const cr_cps_table *t, int o_draws, cr_fit_result *res, cr_err *e)
+{
+    cr_fit_ladder_options o;
+    cr_test_brief_fit(&o, CR_LADDER_NBH, o_draws);
+    cr_series series = {"tcp_new", t->count[CR_CPS_TCP_NEW]};
+    return cr_fit_ladder_series(t, &series, &o, res, e);
+}
+
+/* Running the kept fit's chains on (cr_fit_run_on): the draws already made stay as they were,
+ * and a result that keeps only the population columns gets, column for column and bit for bit,
+ * the draws that the same chains run on with every output kept (cr_chains_extend on the model
+ * itself) make; the same seed gives the same draws again. */
+static void test_run_on(void)
+{
+    const char *path = small_cps();
+    cr_cps_table t;
+    cr_err e;
+    CHECKF(path && cr_cps_read(&t, path, &e) == 0, "%s", e.msg);
+    cr_progress_set_quiet(1);
+    cr_fit_result all, pop, again;
+    CHECKF(fit_small(&t, CR_FIT_DRAWS_ALL, &all, &e) == 0, "%s", e.msg);
+    CHECKF(fit_small(&t, CR_FIT_DRAWS_POPULATION, &pop, &e) == 0, "%s", e.msg);
+    CHECKF(fit_small(&t, CR_FIT_DRAWS_POPULATION, &again, &e) == 0, "%s", e.msg);
+    const cr_fit_rung *ra = cr_fit_kept(&all), *rp = cr_fit_kept(&pop), *rg = cr_fit_kept(&again);
+    const int nc = rp->ndraw_cols, nout = ra->fit.res.nout, C = rp->fit.res.chains;
+    CHECK(rp->draw_cols && nc > 0 && nc < nout && ra->draw_cols == NULL);
+    size_t before = (size_t)C * 100 * (size_t)nc;
+    double *old = xmalloc(before * sizeof *old);
+    memcpy(old, rp->fit.res.draws, before * sizeof *old);
+    CHECKF(cr_fit_run_on(&all, 50, 2, &e) == 0, "%s", e.msg);
+    CHECKF(cr_fit_run_on(&pop, 50, 2, &e) == 0, "%s", e.msg);
+    CHECKF(cr_fit_run_on(&again, 50, 1, &e) == 0, "%s", e.msg);
+    CHECK_INT(rp->fit.res.samples, 150);
+    CHECK_INT(ra->fit.res.samples, 150);
+    CHECK_INT(rp->fit.res.nout, nout);
+    int kept = 1, same = 1, repeat = 1;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < 150; i++) {
+            const double *p = rp->fit.res.draws + ((size_t)c * 150 + i) * nc;
+            const double *a = ra->fit.res.draws + ((size_t)c * 150 + i) * nout;
+            const double *g = rg->fit.res.draws + ((size_t)c * 150 + i) * nc;
+            for (int j = 0; j < nc; j++) {
+                if (i < 100)
+                    kept &= p[j] == old[((size_t)c * 100 + i) * nc + j];
+                same &= p[j] == a[rp->draw_cols[j]];
+                repeat &= p[j] == g[j];
+            }
+        }
+    CHECKF(kept, "the draws made before the run-on changed");
+    CHECKF(same, "trimmed run-on draws differ from the full model's");
+    CHECKF(repeat, "the same seed (1 and 2 threads) gave other draws");
+    CHECK(pop.status.pass == all.status.pass);
+    free(old);
+    cr_fit_result_free(&all);
+    cr_fit_result_free(&pop);
+    cr_fit_result_free(&again);
+    cr_cps_free(&t);
+}
+
 TEST_MAIN(RUN(test_read_valid); RUN(test_read_bom_quoted); RUN(test_read_errors);
           RUN(test_read_seed_table); RUN(test_retry_ladder); RUN(test_assess);
           RUN(test_engine_uses_the_entry); RUN(test_cli_outputs);
-          RUN(test_summary_vs_posterior); RUN(test_cli_errors))
+          RUN(test_summary_vs_posterior); RUN(test_cli_errors); RUN(test_run_on))

@@ -1,7 +1,8 @@
 /* `connrate run` end to end: on synthetic captures every output exists and sizing.csv and
  * sizing.json agree to the digit; the recommended figures are the table's percentile times the
  * headroom in sizing.json, the report and on stderr, and datasheet limits are judged against
- * them; the same seed gives byte-identical tables whatever the thread count; the report renders
+ * them; the same seed gives byte-identical tables whatever the thread count, with the fits'
+ * chains run on (--run-on) as without; the report renders
  * in headless Chromium and shows the table; no two labels of any figure meet, on synthetic and
  * real captures; and on every real capture the observed session-table size per second
  * (computed here from the run's flows.csv, by the seed's definition) lies within the N = 1
@@ -279,6 +280,41 @@ static void same_bytes_with(const char *name, const char *extra)
 }
 
 static void same_seed_same_bytes(void) { same_bytes_with("again", "--threads 1"); }
+
+/* --run-on: with every batch on the same draws (--draws as many as the fit has) and a target
+ * that leaves their floor above it, the fits' chains run on to 4 times their draws (sizing.json
+ * says so); the draws file holds them, with the draws every run makes unchanged at the head of
+ * each chain; and the run is as reproducible as any. */
+static void runs_the_fits_on(void)
+{
+    CHECK(synth_run());
+    char dir[600], again[600];
+    snprintf(dir, sizeof dir, "%s/run_on", cr_test_tmpdir());
+    snprintf(again, sizeof again, "%s/run_on_again", cr_test_tmpdir());
+    const char *opts = "--users 1,10,100 --firewall asa --mcse-target 0.001 --run-on 4 "
+                       "--warmup 300 --samples 300 --draws 1200 --seconds 60";
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s %s", cr_test_bin(), synth_dir, dir, opts)));
+    char *json = slurp_in(dir, "sizing.json");
+    CHECK_NEAR(json_num(json, "fit_draws_run_on"), 4, 0);
+    free(json);
+    json = slurp_in(run_dir, "sizing.json");
+    CHECK_NEAR(json_num(json, "fit_draws_run_on"), 1, 0);
+    free(json);
+    /* n draws in the run without --run-on (4 chains; a fit may already have run on once to
+     * pass its checks), 4 n with it, the first n / 4 of each chain as before */
+    CHECK(cr_test_sh("n=$(($(wc -l < %s/fit/new/draws/new.csv) - 1)); "
+                     "test $(wc -l < %s/fit/new/draws/new.csv) -eq $((4 * n + 1)) && "
+                     "awk -F, -v s=$((n / 4)) 'NR > 1 && $2 <= s' %s/fit/new/draws/new.csv "
+                     "> %s/head.csv && tail -n +2 %s/fit/new/draws/new.csv | cmp -s - %s/head.csv",
+                     run_dir, dir, dir, dir, run_dir, dir) == 0);
+    CHECK(cr_test_ran(cr_test_sh("%s run -q %s -o %s %s --threads 1", cr_test_bin(), synth_dir,
+                                 again, opts)));
+    static const char *const files[] = {"sizing.csv", "sizing.json", "report.html",
+                                        "fit/new/draws/new.csv", "fit/end/draws/end.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        CHECKF(cr_test_sh("cmp -s %s/%s %s/%s", dir, files[i], again, files[i]) == 0,
+               "--run-on, again on 1 thread: %s differs", files[i]);
+}
 
 /* The flows table a run writes is an input like the captures it came from (flow records with
  * the machines' names): the same connections, windows and durations, so the same sizing to the
@@ -706,7 +742,7 @@ static void rejects_bad_options(void)
 }
 
 TEST_MAIN(RUN(rejects_bad_options); RUN(outputs_exist_and_agree);
-          RUN(percentile_headroom_capacity); RUN(same_seed_same_bytes);
+          RUN(percentile_headroom_capacity); RUN(same_seed_same_bytes); RUN(runs_the_fits_on);
           RUN(runs_other_ladder_models); RUN(flow_records_as_input);
           RUN(sampled_hosts_and_minutes); RUN(short_captures_have_no_window);
           RUN(busy_hour_of_a_long_log);

@@ -1,7 +1,7 @@
 /* Adaptive effort (lib/sim/effort.c) and the Monte Carlo errors of batches that reuse their
  * posterior draws (lib/sim/mcse.h): the stop rule on toys whose error is known in closed form
- * (met, capped, met only past a floor, a floor above the target that the fit's draws set, not
- * estimable), batches of
+ * (met, capped, met only past a floor, a floor above the target that the fit's draws set and
+ * how many more of them it asks for, not estimable), batches of
  * lib/sim's users that come out the same on 1 and 2 threads, and the printed q99 error against
  * its brute-force value, the spread of q99 over independent seeds (fresh posterior draws,
  * users and seconds each), which the error of treating every reused draw as independent
@@ -83,15 +83,20 @@ static void stops_when_it_should(void)
     CHECK(ok && r.batches == 174 && r.rounds == 3 && !r.capped && r.worst > 0.012 &&
           r.limited_by == CR_SIM_EFFORT_FIT);
     CHECK(r.worst < 0.012 * sqrt(1.1));
+    /* the fit's draws it asks for: the floor falls as 1 / draws, so 0.012^2 / (0.01^2 / 1.1) =
+     * 1.584 times as many bring it under the target with the margin */
+    CHECK_NEAR(r.fit_factor, 0.012 * 0.012 * 1.1 / (0.01 * 0.01), 1e-9);
     /* the same with a cap of 20: stopped there, by the cap, but no count of batches would
      * meet the target: the fit's draws limit it */
     r = run_toy(0.05, 0.012, 0.01, 20, &ok);
     CHECK(ok && r.batches == 20 && r.rounds == 2 && r.capped && r.limited_by == CR_SIM_EFFORT_FIT);
+    CHECK_NEAR(r.fit_factor, 0.012 * 0.012 * 1.1 / (0.01 * 0.01), 1e-9);
     /* no floor above a target the cap stops short of: the batch cap */
     r = run_toy(0.05, 0.004, 0.01, 10, &ok);
     CHECK(ok && r.batches == 10 && r.capped && r.limited_by == CR_SIM_EFFORT_CAP);
+    CHECK(r.fit_factor == 1); /* no estimate floored: the fit's draws need not grow */
     r = run_toy(0.05, 0.009, 0.01, 1000, &ok);
-    CHECK(ok && r.limited_by == CR_SIM_EFFORT_MET);
+    CHECK(ok && r.limited_by == CR_SIM_EFFORT_MET && r.fit_factor == 1);
     /* an error that cannot be estimated stops at once */
     r = run_toy(NAN, 0, 0.01, 100, &ok);
     CHECK(ok && r.batches == 1 && !r.capped && isnan(r.worst) && r.which == 1);

@@ -15,6 +15,7 @@
 #include "common/xalloc.h"
 #include "sizing/sizing.h"
 #include "sizing/sizing_internal.h"
+#include "brief_fit.h"
 #include "test.h"
 
 #define NDRAWS 40
@@ -336,7 +337,7 @@ static int keep(void *ctx, const cr_model *m, const cr_chains_result *res, cr_er
 {
     kept_ctx *k = ctx;
     k->called++;
-    return cr_sizing_draws_from_fit(m, res, 50, k->d, k->dir, e);
+    return cr_sizing_draws_from_columns(m, res, NULL, 0, 50, k->d, k->dir, e);
 }
 
 /* Every model of the ladder fitted (briefly) to a small table through lib/fit's ladder loop:
@@ -369,14 +370,7 @@ static void draws_from_fit_match_the_file(void)
         snprintf(dir, sizeof dir, "%s/fit_%s", tmp, name);
         snprintf(file, sizeof file, "%s/draws/tcp_new.csv", dir);
         cr_fit_ladder_options o;
-        cr_fit_ladder_options_default(&o);
-        o.model = i;
-        o.holdout = 0;
-        o.draws = CR_FIT_DRAWS_POPULATION;
-        o.fit.attempts = 1;
-        o.fit.sampler.warmup = 150;
-        o.fit.sampler.samples = 100;
-        o.fit.sampler.threads = 2;
+        cr_test_brief_fit(&o, i, CR_FIT_DRAWS_POPULATION);
         cr_sim_draw mem[50], disk[50];
         kept_ctx k = {0, mem, dir};
         o.kept = keep;
