@@ -441,9 +441,9 @@ static const cli_opt sizing[] = {
      "one batch, as before adaptive effort)", NULL},
     {"run-on", 0, CLI_INT, F(run_on), "X", 1, 64, 0, NULL,
      "when the fits' draws, not the batches, hold a q99's Monte Carlo error above\n"
-     "--mcse-target, run the fits' chains on to at most X times their draws and simulate\n"
-     "again with X times --max-batches (default: 1, never; docs/simulation.md, \"Running\n"
-     "the fits on\")", NULL},
+     "--mcse-target, run the fits' chains on to the draws asked for, at most X times\n"
+     "theirs, and simulate again with --max-batches grown as much (default: 1, never;\n"
+     "docs/simulation.md, \"Running the fits on\")", NULL},
     {"sample-hosts", 0, CLI_INT, F(sample_hosts), "N", 0, 1000000, 0, NULL,
      "flow records and firewall logs: keep at most N inside hosts, a uniform sample by\n"
      "hash of --seed and address taken as the records stream, and only their connections\n"

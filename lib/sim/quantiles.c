@@ -60,12 +60,13 @@ static size_t bound(const double *x, size_t lo, size_t hi, double v, int above)
 }
 
 /* In units of one value, F_mid of a run of ties [a, b) is its middle (a + b) / 2; the run of
- * x[i] is found into *a, *b. */
+ * x[i] is found into *a, *b when they are not NULL. */
 static double run_middle(const double *x, size_t n, size_t i, size_t *a, size_t *b)
 {
-    *a = bound(x, 0, i, x[i], 0);
-    *b = bound(x, i + 1, n, x[i], 1);
-    return (*a + *b) / 2.0;
+    size_t lo = bound(x, 0, i, x[i], 0), hi = bound(x, i + 1, n, x[i], 1);
+    if (a)
+        *a = lo, *b = hi;
+    return (lo + hi) / 2.0;
 }
 
 /* The run holding position t = p n and its neighbour on t's side bracket t, since a
@@ -73,17 +74,17 @@ static double run_middle(const double *x, size_t n, size_t i, size_t *a, size_t 
 cr_sim_midpoint cr_sim_midpoint_sorted(const double *x, size_t n, double p)
 {
     double t = p * (double)n;
-    size_t i = t < (double)n ? (size_t)t : n - 1, a, b, a2, b2;
+    size_t i = t < (double)n ? (size_t)t : n - 1, a, b;
     double mid = run_middle(x, n, i, &a, &b);
     if (t >= mid) {
         if (b == n)
             return (cr_sim_midpoint){x[i], x[i], 0};
-        double next = run_middle(x, n, b, &a2, &b2);
+        double next = run_middle(x, n, b, NULL, NULL);
         return (cr_sim_midpoint){x[i], x[b], (t - mid) / (next - mid)};
     }
     if (a == 0)
         return (cr_sim_midpoint){x[i], x[i], 0};
-    double prev = run_middle(x, n, a - 1, &a2, &b2);
+    double prev = run_middle(x, n, a - 1, NULL, NULL);
     return (cr_sim_midpoint){x[a - 1], x[i], (t - prev) / (mid - prev)};
 }
 
@@ -112,12 +113,12 @@ double cr_sim_mid_cdf_sorted(const double *x, size_t n, double q)
         return 0;
     if (q > x[n - 1])
         return 1;
-    size_t a = bound(x, 0, n, q, 0), b = bound(x, 0, n, q, 1), a2, b2;
+    size_t a = bound(x, 0, n, q, 0), b = bound(x, 0, n, q, 1);
     if (a < b)
         return (a + b) / 2.0 / (double)n;
     /* q between the distinct values x[a - 1] < q < x[a]: interpolate their runs' middles */
     double lo = x[a - 1], hi = x[a];
-    double flo = run_middle(x, n, a - 1, &a2, &b2), fhi = run_middle(x, n, a, &a2, &b2);
+    double flo = run_middle(x, n, a - 1, NULL, NULL), fhi = run_middle(x, n, a, NULL, NULL);
     return (flo + (q - lo) / (hi - lo) * (fhi - flo)) / (double)n;
 }
 

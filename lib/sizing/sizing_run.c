@@ -93,10 +93,10 @@ static int take_draws(kept_draws *k, const cr_model *m, const cr_chains_result *
 {
     int total = res->chains * res->samples;
     cr_sim_draw *all = xmalloc((size_t)total * sizeof *all);
-    int rc = cr_sizing_draws_from_columns(m, res, cols, ncols, k->ndraws, k->out, k->what, e) !=
-                 0 ||
-             cr_sizing_draws_from_columns(m, res, cols, ncols, total, all, k->what, e) != 0;
+    int rc = cr_sizing_draws_from_columns(m, res, cols, ncols, total, all, k->what, e);
     if (rc == 0) {
+        for (int i = 0; i < k->ndraws; i++) /* evenly thinned, as the sampler's slots are */
+            k->out[i] = all[cr_sizing_thin_row(i, (size_t)total, k->ndraws)];
         cr_sizing_slot_chains(res->chains, res->samples, k->ndraws, k->chain);
         double *ey = xmalloc((size_t)total * sizeof *ey);
         for (int i = 0; i < total; i++)
@@ -646,16 +646,15 @@ int cr_sz_simulate_raw(const cr_sizing_config *c, const cr_sizing *s, int nusers
     return rc;
 }
 
-int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
-                       const cr_sim_draw *dend, cr_sizing *s, cr_err *e)
+/* The session law's expectations, then every N simulated on setup x. */
+static int simulate_on_setup(const cr_sizing_config *c, const cr_sim_draw *dnew,
+                             const cr_sim_draw *dend, sim_setup *x, cr_sizing *s, cr_err *e)
 {
-    sim_setup x;
-    setup_open(c, s, &x);
-    s->logs_per_session = mean_of(x.lps, (size_t)c->draws);
-    s->lps_mcse = mcse_of(x.lps, c->draws);
+    s->logs_per_session = mean_of(x->lps, (size_t)c->draws);
+    s->lps_mcse = mcse_of(x->lps, c->draws);
     double *et = xmalloc((size_t)c->draws * sizeof *et);
     for (int d = 0; d < c->draws; d++)
-        et[d] = cr_sz_session_stoploss(&x.sm, d, 0);
+        et[d] = cr_sz_session_stoploss(&x->sm, d, 0);
     s->session_mean = mean_of(et, (size_t)c->draws);
     s->session_mcse = mcse_of(et, c->draws);
     /* without fits of its own (a caller's draws), the rates' expectations are those draws' */
@@ -667,7 +666,15 @@ int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
         s->rate_mcse[k] = mcse_of(et, c->draws);
     }
     free(et);
-    int rc = simulate_all(c, dnew, dend, &x, s, e);
+    return simulate_all(c, dnew, dend, x, s, e);
+}
+
+int cr_sizing_simulate(const cr_sizing_config *c, const cr_sim_draw *dnew,
+                       const cr_sim_draw *dend, cr_sizing *s, cr_err *e)
+{
+    sim_setup x;
+    setup_open(c, s, &x);
+    int rc = simulate_on_setup(c, dnew, dend, &x, s, e);
     setup_close(&x);
     return rc;
 }
@@ -692,9 +699,10 @@ static int run_fit_on(const cr_sizing_config *c, cr_sizing *s, int k, int factor
 
 /* Where the fits' draws, which every batch shares, hold a q99's error above the target: the
  * fits' chains run on (c->run_on at most) and the simulation starts again on all their draws,
- * with as many more batches. Starting again costs the first simulation; reusing its batches
- * would tie them to draws the longer chains place elsewhere. */
-static int simulate_on(const cr_sizing_config *c, cr_sizing *s, cr_err *e)
+ * with as many more batches, on the same setup (the session law does not change). Starting
+ * again costs the first simulation; reusing its batches would tie them to draws the longer
+ * chains place elsewhere. */
+static int simulate_on(const cr_sizing_config *c, sim_setup *x, cr_sizing *s, cr_err *e)
 {
     double want = ceil(s->effort.fit_factor);
     int factor = want < c->run_on ? (int)want : c->run_on;
@@ -712,7 +720,7 @@ static int simulate_on(const cr_sizing_config *c, cr_sizing *s, cr_err *e)
         }
     cr_sizing_config more = *c;
     more.max_batches = c->max_batches * factor;
-    int rc = cr_sizing_simulate(&more, s->draws[0], s->draws[1], s, e);
+    int rc = simulate_on_setup(&more, s->draws[0], s->draws[1], x, s, e);
     s->effort.run_on = factor;
     return rc;
 }
@@ -783,8 +791,13 @@ int cr_sizing_run(const cr_sizing_data *d, const cr_sizing_config *c, cr_sizing 
     observed_shares(d, s);
     snprintf(s->model, sizeof s->model, "%s", s->fit_new.model);
     choose_logs_source(s, s->draws[0], s->draws[1], c->draws);
-    int rc = cr_sizing_simulate(c, s->draws[0], s->draws[1], s, e);
-    if (rc == 0 && (rc = simulate_on(c, s, e)) == 0)
+    sim_setup x;
+    setup_open(c, s, &x);
+    int rc = simulate_on_setup(c, s->draws[0], s->draws[1], &x, s, e);
+    if (rc == 0)
+        rc = simulate_on(c, &x, s, e);
+    setup_close(&x);
+    if (rc == 0)
         stage(s, "simulation", &t);
     if (rc == 0 && (rc = cr_sz_check_machines(d, c, s, e)) == 0)
         stage(s, "machines", &t);
