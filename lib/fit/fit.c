@@ -30,11 +30,13 @@ void cr_fit_options_default(cr_fit_options *o)
     o->warm_warmup = 150;
     o->new_runs = -1;
     o->modes_rhat = 0;
+    o->rare_divergences = 0;
 }
 
 void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg)
 {
-    static const double ladder[] = {0, 0.95, 0.99};
+    static const double ladder[] = {0.95, 0.99};
+    const int nladder = (int)(sizeof ladder / sizeof *ladder);
     *cfg = o->sampler;
     if (a < 2) {
         if (cfg->init)
@@ -42,9 +44,14 @@ void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg
         return;
     }
     cfg->init = cfg->inv_metric = cfg->stepsizes = NULL;
-    double delta = ladder[a - 1 < 2 ? a - 1 : 2];
-    if (cfg->adapt_delta < delta)
-        cfg->adapt_delta = delta;
+    int step = 0; /* the ladder's steps start above the first attempt's adapt_delta */
+    while (step < nladder && ladder[step] <= o->sampler.adapt_delta)
+        step++;
+    step += a - 2;
+    if (step < nladder)
+        cfg->adapt_delta = ladder[step];
+    else if (cfg->adapt_delta < ladder[nladder - 1])
+        cfg->adapt_delta = ladder[nladder - 1];
     cfg->warmup = o->sampler.warmup << (a - 1);
 }
 
@@ -239,14 +246,21 @@ int cr_fit_mixing_only(const cr_fit_check *c)
     return !c->pass && c->divergences == 0 && c->min_ebfmi > MIN_EBFMI;
 }
 
-/* Whether attempt n (its verdict c), after `runs` retries that started new runs, is followed by
- * another. */
-static int retries(const cr_fit_options *o, const cr_fit_check *c, int n, int runs)
+/* A run with a few divergent transitions and a healthy E-BFMI (its chains in one mode, as every
+ * retry requires; R-hat and ESS may fail short of that): a step too large in one corner of the
+ * posterior, which a higher adapt_delta mends, not a mixture's ridge. */
+static int rare_divergences(const cr_fit_options *o, const cr_fit_check *c)
+{
+    return c->divergences > 0 && c->divergences <= o->rare_divergences &&
+           c->min_ebfmi > MIN_EBFMI;
+}
+
+int cr_fit_retries(const cr_fit_options *o, const cr_fit_check *c, int n, int runs)
 {
     if (c->pass || n >= o->attempts || (o->modes_rhat > 0 && c->max_rhat > o->modes_rhat))
         return 0;
     return (cr_fit_mixing_only(c) && o->sampler.samples > 0) || o->new_runs < 0 ||
-           runs < o->new_runs;
+           runs < o->new_runs || (runs == 0 && rare_divergences(o, c));
 }
 
 int cr_fit_model(const cr_model *m, const char *series, const char *model,
@@ -282,7 +296,7 @@ int cr_fit_model(const cr_model *m, const char *series, const char *model,
             return cr_fail_prefix(e, label);
         if (logs)
             logs_add(logs, series, model, n, cr_fit_log_text(m, a));
-        int again = retries(o, &a->chk, n, raises);
+        int again = cr_fit_retries(o, &a->chk, n, raises);
         char how[96];
         if (extend)
             snprintf(how, sizeof how, "attempt %d's chains run on to %d draws each", a->extends,

@@ -3,8 +3,8 @@
  * chain, every R-hat < 1.01, every bulk and tail ESS > 400, over all output variables including
  * the latent z's). A fit that fails only on R-hat or ESS (no divergence, E-BFMI fine) is
  * retried by running its chains on for as many draws again (what Stan's users do: more
- * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99, doubling the
- * warmup each time. Every attempt is logged, and a fit that still fails is reported as such.
+ * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99 (the steps above
+ * the first run's), doubling the warmup each time. Every attempt is logged, and a fit that still fails is reported as such.
  * The duration mixtures go through the same engine (cr_fit_model, cr_fit_select;
  * fit/fit_duration.h).
  *
@@ -46,14 +46,19 @@ typedef struct {
      * the chains on), and an R-hat above which no retry is made at all (0: none). */
     int new_runs;
     double modes_rhat;
+    /* A run with at most this many divergent transitions, a healthy E-BFMI and R-hat at most
+     * modes_rhat (R-hat and ESS may fail below it) may start one new run where new_runs allows
+     * none (0: never). */
+    int rare_divergences;
 } cr_fit_options;
 
 void cr_fit_options_default(cr_fit_options *o);
 
 /* Sampler settings of attempt a (1-based): attempt 1 is o->sampler, with o->warm_warmup
  * iterations of warmup when it is warm-started (sampler.init, sampler/chains.h); later
- * attempts start cold, raise adapt_delta to at least 0.95, then 0.99, and double
- * o->sampler.warmup each time. */
+ * attempts start cold, take adapt_delta up the steps 0.95, 0.99 that lie above the first
+ * attempt's (0.8: 0.95 then 0.99; 0.95: 0.99), never lower it, and double o->sampler.warmup
+ * each time. */
 void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg);
 
 /* The verdict on one run by the seed's criteria. Worst variables are output indices. */
@@ -73,6 +78,10 @@ void cr_fit_assess(const cr_model *m, const cr_chains_result *res, const double 
  * E-BFMI. A higher adapt_delta would only make every iteration dearer, so a retry runs the same
  * chains on (cr_chains_extend) instead. */
 int cr_fit_mixing_only(const cr_fit_check *c);
+
+/* Whether attempt n (1-based; its verdict c), after `runs` retries that started new runs, is
+ * followed by another under o's retry rules. */
+int cr_fit_retries(const cr_fit_options *o, const cr_fit_check *c, int n, int runs);
 
 /* One attempt: its settings, the run and its verdict. */
 typedef struct {

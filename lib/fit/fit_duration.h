@@ -1,6 +1,6 @@
 /* The censored duration mixture of one protocol (lib/duration) fitted by the engine (fit.h):
- * 1 to CR_DUR_KMAX components are judged through their Laplace approximations corrected by
- * importance sampling, PSIS-LOO and the check against Kaplan-Meier (cr_duration_ppc_run)
+ * 1 to CR_DUR_KMAX components are judged through their Laplace approximations, adapted once
+ * to their importance weights' moments and corrected by importance sampling, PSIS-LOO and the check against Kaplan-Meier (cr_duration_ppc_run)
  * (fit_duration_approx.c); the number kept by the rule of the rate ladder (ladder/ladder.h) is
  * confirmed with NUTS, judged by the rate fits' criteria with their retries, and checked against
  * Kaplan-Meier again; one that fails drops out and the rule chooses again (cr_fit_select). The
@@ -25,7 +25,7 @@ typedef struct {
     const char *name;   /* "duration_tcp": messages and file names */
     cr_fit_options fit; /* the NUTS fits' seed, threads and attempts (their other settings are
                          * the mixture's: fit_duration.c) */
-    uint64_t seed;      /* of the approximations and the checks */
+    uint64_t seed;      /* of the kept fit's check (the approximations' streams are fixed) */
     int threads;        /* 0: one per CPU */
     double horizon;     /* the means are of durations cut here, seconds (INFINITY: not cut) */
     int draws;          /* thinned draws kept */
@@ -40,7 +40,8 @@ typedef struct {
                         * (a component centred below it describes durations the timestamps
                         * cannot tell apart: its place and spread are the prior's, a ridge the
                         * sampler cannot explore) */
-    int usable;        /* resolved, and the approximation holds */
+    int one_mode;      /* no other mode near the highest (the approximation's one) */
+    int usable;        /* resolved, one mode, and the approximation holds */
     double *elpd;      /* pointwise elpd_loo per observation */
     cr_loo_estimates loo;
     cr_duration_ppc ppc; /* of the approximation (nrep 0: not run, the candidate unusable) */

@@ -169,9 +169,60 @@ static void test_retry_ladder(void)
     CHECK_NEAR(c.adapt_delta, 0.99, 0);
     CHECK_INT(c.warmup, 4000);
     CHECK_INT(c.samples, 1000);
-    o.sampler.adapt_delta = 0.97;
+    o.sampler.adapt_delta = 0.95; /* a first run at 0.95 is retried a step above it */
     cr_fit_attempt_config(&o, 2, &c);
-    CHECK_NEAR(c.adapt_delta, 0.97, 0);
+    CHECK_NEAR(c.adapt_delta, 0.99, 0);
+    o.sampler.adapt_delta = 0.995; /* and a run above the steps never lower */
+    cr_fit_attempt_config(&o, 2, &c);
+    CHECK_NEAR(c.adapt_delta, 0.995, 0);
+    cr_fit_attempt_config(&o, 3, &c);
+    CHECK_NEAR(c.adapt_delta, 0.995, 0);
+}
+
+/* Who is retried, on hand-made verdicts: a mixture's options (no new runs, an R-hat ceiling)
+ * allow running on for R-hat or ESS alone and one new run for rare divergences in one mode,
+ * nothing else. */
+static void test_retry_rules(void)
+{
+    cr_fit_options o;
+    cr_fit_options_default(&o);
+    o.new_runs = 0;
+    o.modes_rhat = 1.1;
+    o.rare_divergences = 2;
+    const cr_fit_check fine = {0, 0.9, 1.001, 900, 900, 0, 0, 0, 0, ""};
+    cr_fit_check c = fine;
+    c.pass = 1;
+    CHECK(!cr_fit_retries(&o, &c, 1, 0));
+    c = fine;
+    c.max_rhat = 1.02; /* mixing only: run on */
+    CHECK(cr_fit_retries(&o, &c, 1, 0));
+    c.max_rhat = 1.2; /* the chains in different modes: no retry at all */
+    CHECK(!cr_fit_retries(&o, &c, 1, 0));
+    c = fine;
+    c.divergences = 2; /* rare: one new run, and only one */
+    CHECK(cr_fit_retries(&o, &c, 1, 0));
+    CHECK(!cr_fit_retries(&o, &c, 2, 1));
+    CHECK(!cr_fit_retries(&o, &c, 3, 0)); /* the attempts are spent */
+    c.divergences = 3;
+    CHECK(!cr_fit_retries(&o, &c, 1, 0));
+    c.divergences = 1;
+    c.max_rhat = 1.02; /* with mixing short of the modes: still rare */
+    c.min_ess_tail = 350;
+    CHECK(cr_fit_retries(&o, &c, 1, 0));
+    c.max_rhat = 1.2; /* with the chains in different modes: not */
+    CHECK(!cr_fit_retries(&o, &c, 1, 0));
+    c = fine;
+    c.divergences = 1;
+    c.min_ebfmi = 0.2;
+    CHECK(!cr_fit_retries(&o, &c, 1, 0));
+    o.rare_divergences = 0; /* the default: divergences never start a run where none may */
+    c = fine;
+    c.divergences = 1;
+    CHECK(!cr_fit_retries(&o, &c, 1, 0));
+    o.new_runs = -1;
+    c.divergences = 50; /* a rate fit: any failure is retried */
+    CHECK(cr_fit_retries(&o, &c, 1, 0));
+    CHECK(cr_fit_retries(&o, &c, 2, 1));
 }
 
 /* The seed's criteria on hand-made diagnostics: each failure named with its worst variable. */
@@ -501,6 +552,7 @@ static void test_run_on(void)
 }
 
 TEST_MAIN(RUN(test_read_valid); RUN(test_read_bom_quoted); RUN(test_read_errors);
-          RUN(test_read_seed_table); RUN(test_retry_ladder); RUN(test_assess);
+          RUN(test_read_seed_table); RUN(test_retry_ladder); RUN(test_retry_rules);
+          RUN(test_assess);
           RUN(test_engine_uses_the_entry); RUN(test_cli_outputs);
           RUN(test_summary_vs_posterior); RUN(test_cli_errors); RUN(test_run_on))
