@@ -44,14 +44,10 @@ void cr_fit_attempt_config(const cr_fit_options *o, int a, cr_chains_config *cfg
         return;
     }
     cfg->init = cfg->inv_metric = cfg->stepsizes = NULL;
-    int step = 0; /* the ladder's steps start above the first attempt's adapt_delta */
-    while (step < nladder && ladder[step] <= o->sampler.adapt_delta)
+    int step = a - 2; /* the ladder's steps start above the first attempt's adapt_delta */
+    for (int i = 0; i < nladder && ladder[i] <= o->sampler.adapt_delta; i++)
         step++;
-    step += a - 2;
-    if (step < nladder)
-        cfg->adapt_delta = ladder[step];
-    else if (cfg->adapt_delta < ladder[nladder - 1])
-        cfg->adapt_delta = ladder[nladder - 1];
+    cfg->adapt_delta = fmax(cfg->adapt_delta, ladder[step < nladder ? step : nladder - 1]);
     cfg->warmup = o->sampler.warmup << (a - 1);
 }
 

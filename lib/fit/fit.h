@@ -3,8 +3,9 @@
  * chain, every R-hat < 1.01, every bulk and tail ESS > 400, over all output variables including
  * the latent z's). A fit that fails only on R-hat or ESS (no divergence, E-BFMI fine) is
  * retried by running its chains on for as many draws again (what Stan's users do: more
- * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99 (the steps above
- * the first run's), doubling the warmup each time. Every attempt is logged, and a fit that still fails is reported as such.
+ * iterations); any other failure by a new run with adapt_delta 0.95 and then 0.99 (the steps
+ * above the first run's), doubling the warmup each time. Every attempt is logged, and a fit that
+ * still fails is reported as such.
  * The duration mixtures go through the same engine (cr_fit_model, cr_fit_select;
  * fit/fit_duration.h).
  *

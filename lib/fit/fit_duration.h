@@ -1,7 +1,7 @@
 /* The censored duration mixture of one protocol (lib/duration) fitted by the engine (fit.h):
  * 1 to CR_DUR_KMAX components are judged through their Laplace approximations, adapted once
- * to their importance weights' moments and corrected by importance sampling, PSIS-LOO and the check against Kaplan-Meier (cr_duration_ppc_run)
- * (fit_duration_approx.c); the number kept by the rule of the rate ladder (ladder/ladder.h) is
+ * to their importance weights' moments and corrected by importance sampling, PSIS-LOO and the
+ * check against Kaplan-Meier (cr_duration_ppc_run) (fit_duration_approx.c); the number kept by the rule of the rate ladder (ladder/ladder.h) is
  * confirmed with NUTS, judged by the rate fits' criteria with their retries, and checked against
  * Kaplan-Meier again; one that fails drops out and the rule chooses again (cr_fit_select). The
  * kept fit is thinned to the draws the simulation pairs with the rate draws. The durations are

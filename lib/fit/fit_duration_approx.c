@@ -41,7 +41,7 @@ typedef struct {
     const double *loc, *root;   /* the proposal's place and lower Cholesky factor in the
                                  * whitened coordinates (root NULL: 0 and the identity) */
     double *z;                  /* [APPROX_DRAWS][CR_DUR_MAXDIM]: each draw there */
-    double *ll;                 /* [nobs][APPROX_DRAWS] */
+    double *ll;                 /* [nobs][APPROX_DRAWS] (NULL: not computed) */
     double *lr;                 /* [APPROX_DRAWS]: log p - log g */
     cr_duration_params *params; /* [APPROX_DRAWS] */
 } approx_ctx;
@@ -81,14 +81,16 @@ static void approx_draw(void *ctx, size_t j, int worker)
     a->lr[j] = cr_duration_logp(&m, th, NULL, NULL) + (APPROX_DF + n) / 2 * log1p(zz / APPROX_DF);
     m.constrain(&m, th, out);
     a->params[j] = cr_duration_params_at(st->k, (double)a->d->res_ms / 1000, out);
+    if (!isfinite(a->lr[j])) /* a draw where the density is zero or past double range */
+        a->lr[j] = -INFINITY;
+    if (!a->ll) /* a pass whose weights only adapt the proposal */
+        return;
     size_t nobs = cr_duration_nobs(a->d);
     double *row = xmalloc((nobs + 1) * sizeof *row);
-    if (isfinite(a->lr[j])) {
+    if (isfinite(a->lr[j]))
         cr_duration_loglik(a->d, &a->params[j], row);
-    } else { /* a draw where the density is zero or past double range: weight 0 */
-        a->lr[j] = -INFINITY;
+    else
         memset(row, 0, nobs * sizeof *row);
-    }
     for (size_t o = 0; o < nobs; o++)
         a->ll[o * APPROX_DRAWS + j] = row[o];
     free(row);
@@ -206,19 +208,19 @@ void cr_duration_judge(cr_duration_candidate *c, int k, const cr_duration_data *
             c->resolved = c->resolved && p.m[j] >= d->x_res;
     }
     approx_ctx a = {d, c, seed, NULL, NULL,
-                    xmalloc(APPROX_DRAWS * CR_DUR_MAXDIM * sizeof(double)),
-                    xmalloc((nobs * APPROX_DRAWS + 1) * sizeof(double)),
+                    xmalloc(APPROX_DRAWS * CR_DUR_MAXDIM * sizeof(double)), NULL,
                     xmalloc(APPROX_DRAWS * sizeof(double)),
                     xmalloc(APPROX_DRAWS * sizeof(cr_duration_params))};
     double *lw = xmalloc(APPROX_DRAWS * sizeof *lw);
-    c->approx_k = approx_pass(&a, threads, lw);
+    approx_pass(&a, threads, lw);
     double loc[CR_DUR_MAXDIM], root[CR_DUR_MAXDIM * CR_DUR_MAXDIM];
     if (approx_adapt(&a, CR_DUR_DIM(k), lw, loc, root)) {
         a.loc = loc;
         a.root = root;
         a.seed = cr_splitmix64(seed);
-        c->approx_k = approx_pass(&a, threads, lw);
-    }
+    } /* else the judged pass repeats the first one's draws */
+    a.ll = xmalloc((nobs * APPROX_DRAWS + 1) * sizeof(double));
+    c->approx_k = approx_pass(&a, threads, lw);
     double norm = log_sum_exp(lw, APPROX_DRAWS);
     for (int j = 0; j < APPROX_DRAWS; j++) {
         lw[j] -= norm;
